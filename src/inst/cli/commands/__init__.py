@@ -1,0 +1,30 @@
+"""The registry of commands that work. A command is a module with ``SUMMARY``,
+``add_arguments(parser)`` for its positional arguments, and ``run(settings, args) -> int``.
+
+Command modules import nothing heavy at module level: the parser imports every one of
+them to build ``inst --help``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from types import ModuleType
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    module: str
+
+    def load(self) -> ModuleType:
+        return importlib.import_module(self.module)
+
+
+COMMANDS: dict[str, Command] = {
+    command.name: command
+    for command in (
+        Command("config", "inst.cli.commands.config"),
+        Command("help", "inst.cli.commands.help"),
+    )
+}

@@ -1,0 +1,113 @@
+"""The ``inst`` entry point: parse, load settings, run one command, report errors.
+
+Errors a user can act on are one paragraph on stderr starting ``error:`` and exit code 1;
+with -v the traceback is shown too. Nothing heavy is imported here: ``inst --version``
+and ``inst --help`` must start fast.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from inst import ui
+from inst.errors import InstError
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    try:
+        return _run(argv)
+    except InstError as exc:
+        _show_traceback()
+        ui.error(exc.paragraph())
+    except KeyboardInterrupt:
+        ui.error("interrupted by the user (Ctrl-C); nothing more was done.")
+    except BrokenPipeError:
+        # Output piped into `head` and the like: not an error worth a message.
+        sys.stderr.close()
+    except Exception as exc:  # noqa: BLE001 - an inst bug: say so briefly, -v for details
+        _show_traceback()
+        ui.error(
+            f"inst hit an internal error ({type(exc).__name__}: {exc}). This is a bug in "
+            "inst, not in your input. Run the command again with -v to see the traceback, "
+            "and report it."
+        )
+    return EXIT_FAILURE
+
+
+def _run(argv: list[str]) -> int:
+    from inst.cli.commands import COMMANDS
+    from inst.cli.parser import (
+        build_parser,
+        cli_values,
+        first_positional,
+        unknown_command_error,
+    )
+
+    _configure_ui_from_argv(argv)
+    word = first_positional(argv)
+    if word is not None and word not in COMMANDS:
+        raise unknown_command_error(word)
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    given = cli_values(args)
+
+    if args.version:
+        _warn_unknown_variables(given)
+        from inst.cli.parser import version_text
+
+        print(version_text())
+        return EXIT_OK
+    if args.command is None:
+        _warn_unknown_variables(given)
+        parser.print_help()
+        return EXIT_OK
+
+    from inst.settings.resolve import load_settings
+
+    settings = load_settings(args.command, given)
+    ui.configure(verbosity=settings.verbosity, no_color=settings.no_color)
+    for message in settings.warnings:
+        ui.warning(message)
+    return int(COMMANDS[args.command].load().run(settings, args))
+
+
+def _configure_ui_from_argv(argv: list[str]) -> None:
+    """Until settings are loaded, -v/-q/--no-color on the command line already count."""
+    verbose = sum(_count(token, "v") for token in argv)
+    quiet = sum(_count(token, "q") for token in argv)
+    ui.configure(verbosity=verbose - quiet, no_color="--no-color" in argv)
+
+
+def _count(token: str, letter: str) -> int:
+    names = {"v": "--verbose", "q": "--quiet"}
+    if token == names[letter]:
+        return 1
+    if (
+        token.startswith("-")
+        and not token.startswith("--")
+        and set(token[1:]) == {letter}
+    ):
+        return len(token) - 1
+    return 0
+
+
+def _warn_unknown_variables(given: dict[str, object]) -> None:
+    from inst.settings.resolve import unknown_variable_warnings
+
+    if given.get("isolated"):
+        return
+    for message in unknown_variable_warnings(os.environ):
+        ui.warning(message)
+
+
+def _show_traceback() -> None:
+    if ui.verbosity() >= 1:
+        import traceback
+
+        traceback.print_exc()

@@ -1,0 +1,394 @@
+"""The option table: the only place an inst option is defined.
+
+Each row gives the command-line flag, the ``INST_<NAME>`` environment variable, the
+config-file key, the reference page entry and, for options pip shares, the pip setting
+inst falls back to. Later features add options by adding rows here, nothing else.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+
+class Kind(enum.Enum):
+    """How an option's value is written and parsed."""
+
+    FLAG = "flag"  # on or off; the flag on the command line turns it on
+    COUNT = "count"  # repeatable flag such as -v -v; a whole number elsewhere
+    INT = "int"
+    FLOAT = "float"
+    STRING = "string"
+    PATH = "path"
+    CHOICE = "choice"
+    LIST = "list"  # repeatable on the command line; whitespace-separated elsewhere
+
+
+class Source(enum.Enum):
+    """Where an option may be set."""
+
+    CLI = "command line"
+    ENV = "environment"
+    FILE = "config file"
+
+
+EVERYWHERE = frozenset(Source)
+CLI_AND_ENV = frozenset({Source.CLI, Source.ENV})
+CLI_ONLY = frozenset({Source.CLI})
+
+#: Every command inst has or will have. Config files may hold a table for each of them
+#: even before the command exists; the CLI registers only the ones that work
+#: (see inst.cli.commands).
+COMMAND_NAMES = (
+    "install",
+    "download",
+    "wheel",
+    "uninstall",
+    "list",
+    "freeze",
+    "show",
+    "cache",
+    "config",
+    "build-info",
+    "help",
+)
+
+#: Marks an option that applies to every command.
+ALL_COMMANDS: tuple[str, ...] = ("*",)
+
+RESOLVING = ("install", "download", "wheel")
+BUILDING = ("install", "download", "wheel", "build-info")
+NETWORK = ("install", "download", "wheel", "list")
+
+
+@dataclass(frozen=True)
+class Option:
+    """One row of the table."""
+
+    name: str  # the long flag without dashes; also the config key
+    kind: Kind
+    help: str
+    group: str
+    default: object = None
+    commands: tuple[str, ...] = ALL_COMMANDS
+    short: str | None = None
+    flag: str | None = None  # only where the flag is spelled unlike the name
+    metavar: str | None = None
+    choices: tuple[str, ...] = ()
+    sources: frozenset[Source] = EVERYWHERE
+    pip_shared: bool = False  # take pip's value when inst has none of its own
+    negatable: bool = False  # a FLAG that also gets --no-<name>
+    comma_lists: bool = (
+        False  # LIST items may also be separated by commas (pip's spelling)
+    )
+    default_doc: str | None = None  # describes a default computed at run time
+
+    @property
+    def dest(self) -> str:
+        return self.name.replace("-", "_")
+
+    @property
+    def long_flag(self) -> str:
+        return self.flag or f"--{self.name}"
+
+    @property
+    def env_var(self) -> str | None:
+        if Source.ENV not in self.sources:
+            return None
+        return "INST_" + self.name.upper().replace("-", "_")
+
+    @property
+    def config_key(self) -> str | None:
+        return self.name if Source.FILE in self.sources else None
+
+    @property
+    def pip_env_var(self) -> str | None:
+        return "PIP_" + self.name.upper().replace("-", "_") if self.pip_shared else None
+
+    def applies_to(self, command: str | None) -> bool:
+        return self.commands == ALL_COMMANDS or command in self.commands
+
+
+GENERAL = "General"
+INDEX = "Package index"
+SELECTION = "Distribution selection"
+BUILD = "Building"
+CONFIG = "inst config"
+
+OPTIONS: tuple[Option, ...] = (
+    # -- General -----------------------------------------------------------------------
+    Option(
+        "verbose",
+        Kind.COUNT,
+        "Show more output; repeat for more (-vv). With -v an error also shows its traceback.",
+        GENERAL,
+        default=0,
+        short="-v",
+    ),
+    Option(
+        "quiet",
+        Kind.COUNT,
+        "Show less output: -q hides progress, -qq warnings too. Errors always show.",
+        GENERAL,
+        default=0,
+        short="-q",
+    ),
+    Option(
+        "no-color",
+        Kind.FLAG,
+        "Never colour the output. A non-empty NO_COLOR environment variable does the same.",
+        GENERAL,
+        default=False,
+    ),
+    Option(
+        "isolated",
+        Kind.FLAG,
+        "Ignore INST_* and PIP_* environment variables and user configuration files "
+        "(inst's and pip's).",
+        GENERAL,
+        default=False,
+        sources=CLI_AND_ENV,
+    ),
+    Option(
+        "config-file",
+        Kind.PATH,
+        "Read this configuration file last, after the global, user and site files. "
+        "The null device (/dev/null, or nul on Windows) turns every configuration file off.",
+        GENERAL,
+        metavar="PATH",
+        sources=CLI_AND_ENV,
+    ),
+    Option(
+        "cache-dir",
+        Kind.PATH,
+        "Keep inst's cache (HTTP responses, wheels, build environments) here.",
+        GENERAL,
+        metavar="DIR",
+        default_doc="the user cache directory, e.g. ~/.cache/inst on Linux",
+    ),
+    Option(
+        "no-cache-dir",
+        Kind.FLAG,
+        "Use no persistent cache at all.",
+        GENERAL,
+        default=False,
+    ),
+    Option(
+        "timeout",
+        Kind.FLOAT,
+        "Seconds to wait for a network response before giving up.",
+        GENERAL,
+        default=15.0,
+        metavar="SECONDS",
+        pip_shared=True,
+    ),
+    Option(
+        "retries",
+        Kind.INT,
+        "How many times to retry a request after a connection error or a 5xx answer.",
+        GENERAL,
+        default=5,
+        metavar="N",
+        pip_shared=True,
+    ),
+    Option(
+        "proxy",
+        Kind.STRING,
+        "Send requests through this proxy, as scheme://[user:password@]host:port. "
+        "Without it, the usual *_proxy environment variables apply.",
+        GENERAL,
+        metavar="URL",
+        pip_shared=True,
+    ),
+    Option(
+        "trusted-host",
+        Kind.LIST,
+        "Trust this host (or host:port) even without valid HTTPS. Repeatable.",
+        GENERAL,
+        default=(),
+        metavar="HOST",
+        pip_shared=True,
+    ),
+    Option(
+        "cert",
+        Kind.PATH,
+        "Verify HTTPS servers with the CA bundle in this file.",
+        GENERAL,
+        metavar="PATH",
+        pip_shared=True,
+    ),
+    Option(
+        "client-cert",
+        Kind.PATH,
+        "Present this client certificate (one PEM file holding key and certificate).",
+        GENERAL,
+        metavar="PATH",
+        pip_shared=True,
+    ),
+    # -- Package index -----------------------------------------------------------------
+    Option(
+        "index-url",
+        Kind.STRING,
+        "The package index (PEP 503/691 simple API) to search first.",
+        INDEX,
+        commands=RESOLVING + ("list",),
+        short="-i",
+        metavar="URL",
+        pip_shared=True,
+        default_doc="pip's own default index, read from pip at run time",
+    ),
+    Option(
+        "extra-index-url",
+        Kind.LIST,
+        "Further indexes to search after --index-url. Repeatable.",
+        INDEX,
+        default=(),
+        commands=RESOLVING + ("list",),
+        metavar="URL",
+        pip_shared=True,
+    ),
+    Option(
+        "no-index",
+        Kind.FLAG,
+        "Search no index: only --find-links locations and local paths.",
+        INDEX,
+        default=False,
+        commands=RESOLVING + ("list",),
+        pip_shared=True,
+    ),
+    Option(
+        "find-links",
+        Kind.LIST,
+        "Also look for distributions in this directory, or in the links of this HTML page. "
+        "Repeatable.",
+        INDEX,
+        default=(),
+        commands=RESOLVING + ("list",),
+        short="-f",
+        metavar="PATH_OR_URL",
+        pip_shared=True,
+    ),
+    # -- Distribution selection --------------------------------------------------------
+    Option(
+        "pre",
+        Kind.FLAG,
+        "Consider pre-releases and development versions, not only final releases.",
+        SELECTION,
+        default=False,
+        commands=RESOLVING + ("list",),
+        pip_shared=True,
+    ),
+    Option(
+        "only-binary",
+        Kind.LIST,
+        "Use wheels only for these projects: names, :all: or :none:. Comma-separated or "
+        "repeated.",
+        SELECTION,
+        default=(),
+        commands=RESOLVING,
+        metavar="NAMES",
+        pip_shared=True,
+        comma_lists=True,
+    ),
+    Option(
+        "no-binary",
+        Kind.LIST,
+        "Build these projects from source, never from wheels: names, :all: or :none:. "
+        "Comma-separated or repeated.",
+        SELECTION,
+        default=(),
+        commands=RESOLVING,
+        metavar="NAMES",
+        pip_shared=True,
+        comma_lists=True,
+    ),
+    Option(
+        "prefer-binary",
+        Kind.FLAG,
+        "Prefer an older wheel to a newer source distribution.",
+        SELECTION,
+        default=False,
+        commands=RESOLVING,
+        pip_shared=True,
+    ),
+    Option(
+        "constraint",
+        Kind.LIST,
+        "Constrain versions with this constraints file. Repeatable.",
+        SELECTION,
+        default=(),
+        commands=RESOLVING,
+        short="-c",
+        metavar="FILE",
+        pip_shared=True,
+    ),
+    Option(
+        "require-hashes",
+        Kind.FLAG,
+        "Require a --hash for every requirement, dependencies included, each pinned with ==.",
+        SELECTION,
+        default=False,
+        commands=RESOLVING,
+        pip_shared=True,
+    ),
+    # -- Building ----------------------------------------------------------------------
+    Option(
+        "use-pep517",
+        Kind.FLAG,
+        "Build every project through its pyproject.toml interface (PEP 517), even one with "
+        "only a setup.py; such projects get setuptools' legacy backend.",
+        BUILD,
+        default=False,
+        commands=BUILDING,
+    ),
+    Option(
+        "no-build-isolation",
+        Kind.FLAG,
+        "Build in the target environment instead of a fresh isolated one; missing build "
+        "requirements are reported, not installed.",
+        BUILD,
+        default=False,
+        commands=BUILDING,
+    ),
+    # -- inst config -------------------------------------------------------------------
+    Option(
+        "config-user",
+        Kind.FLAG,
+        "Use the user configuration file.",
+        CONFIG,
+        default=False,
+        commands=("config",),
+        flag="--user",
+        sources=CLI_ONLY,
+    ),
+    Option(
+        "config-global",
+        Kind.FLAG,
+        "Use the global (system-wide) configuration file.",
+        CONFIG,
+        default=False,
+        commands=("config",),
+        flag="--global",
+        sources=CLI_ONLY,
+    ),
+    Option(
+        "config-site",
+        Kind.FLAG,
+        "Use the site configuration file, in the target environment's prefix.",
+        CONFIG,
+        default=False,
+        commands=("config",),
+        flag="--site",
+        sources=CLI_ONLY,
+    ),
+)
+
+OPTIONS_BY_NAME: dict[str, Option] = {option.name: option for option in OPTIONS}
+OPTIONS_BY_ENV_VAR: dict[str, Option] = {
+    option.env_var: option for option in OPTIONS if option.env_var is not None
+}
+
+
+def options_for(command: str | None) -> list[Option]:
+    """The rows a command takes; ``None`` means the bare ``inst`` command line."""
+    return [option for option in OPTIONS if option.applies_to(command)]

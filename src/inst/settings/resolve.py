@@ -1,0 +1,270 @@
+"""Merging the layers into the effective settings of one command run."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from inst.errors import SettingsError
+from inst.settings import files as config_files
+from inst.settings.files import ConfigFile
+from inst.settings.layers import (
+    DEFAULT,
+    CommandLine,
+    Environment,
+    Files,
+    Layer,
+    Origin,
+    RawValue,
+    file_value,
+)
+from inst.settings.options import (
+    COMMAND_NAMES,
+    OPTIONS,
+    OPTIONS_BY_ENV_VAR,
+    OPTIONS_BY_NAME,
+    Option,
+    Source,
+)
+from inst.settings.values import InvalidValue, convert
+
+
+@dataclass(frozen=True)
+class Setting:
+    """An option's effective value and where it came from."""
+
+    option: Option
+    value: Any
+    origin: Origin
+
+    @property
+    def is_default(self) -> bool:
+        return self.origin is DEFAULT
+
+
+class Settings:
+    """The effective options of one command run. ``settings.timeout`` reads an option's
+    value; ``settings.setting("timeout")`` gives its origin too."""
+
+    def __init__(
+        self,
+        command: str | None,
+        layers: Sequence[CommandLine | Environment | Files],
+        *,
+        inst_files: Sequence[ConfigFile] = (),
+        pip_files: Sequence[ConfigFile] = (),
+        warnings: Sequence[str] = (),
+        prefix: str = sys.prefix,
+    ) -> None:
+        self.command = command
+        self.prefix = prefix  # the target environment's prefix, home of the site file
+        self.inst_files = list(inst_files)
+        self.pip_files = list(pip_files)
+        self.warnings = list(warnings)
+        self._layers = list(layers)
+        self._resolved: dict[str, Setting] = {}
+
+    def setting(self, name: str) -> Setting:
+        if name not in self._resolved:
+            self._resolved[name] = self._resolve(OPTIONS_BY_NAME[name])
+        return self._resolved[name]
+
+    def __getattr__(self, attribute: str) -> Any:
+        name = attribute.replace("_", "-")
+        if name not in OPTIONS_BY_NAME:
+            raise AttributeError(attribute)
+        return self.setting(name).value
+
+    def all(self, command_only: bool = False) -> list[Setting]:
+        """Every option's setting (only the command's own options if asked)."""
+        options = (
+            [o for o in OPTIONS if o.applies_to(self.command)]
+            if command_only
+            else OPTIONS
+        )
+        return [self.setting(option.name) for option in options]
+
+    def for_command(self, command: str | None) -> Settings:
+        """The same layers seen by another command (its table beats [global])."""
+        return Settings(
+            command,
+            self._layers,
+            inst_files=self.inst_files,
+            pip_files=self.pip_files,
+            prefix=self.prefix,
+        )
+
+    @property
+    def verbosity(self) -> int:
+        return int(self.verbose) - int(self.quiet)
+
+    def _resolve(self, option: Option) -> Setting:
+        for layer in self._layers:
+            found = layer.lookup(option, self.command)
+            if found is not None:
+                return Setting(option, parse(option, found), found.origin)
+        return Setting(option, option.default, DEFAULT)
+
+
+def parse(option: Option, found: RawValue) -> Any:
+    try:
+        return convert(option, found.raw, from_cli=found.origin.layer is Layer.CLI)
+    except InvalidValue as exc:
+        raise SettingsError(
+            f"{found.spelled} is not a valid value for {option.long_flag}",
+            why=f"it takes {exc}",
+            hint=found.fix,
+        ) from None
+
+
+def load_settings(
+    command: str | None,
+    cli_values: Mapping[str, Any],
+    environ: Mapping[str, str] | None = None,
+    *,
+    prefix: str | None = None,
+    base_prefix: str | None = None,
+) -> Settings:
+    """Build the settings of one run from argv values, the environment and the files.
+
+    ``prefix`` is the target environment's prefix, where the site file lives.
+    Every INST_* variable and every key of every inst file is checked here, so a bad
+    value stops inst before it does anything, whichever command reads it.
+    """
+    environ = os.environ if environ is None else environ
+    prefix = sys.prefix if prefix is None else prefix
+    base_prefix = sys.base_prefix if base_prefix is None else base_prefix
+
+    cli = CommandLine(cli_values)
+    # These two decide which layers exist, so they are read before any file.
+    isolated = bool(_early(OPTIONS_BY_NAME["isolated"], [cli, Environment(environ)]))
+    env_layers = [cli] if isolated else [cli, Environment(environ)]
+
+    warnings: list[str] = []
+    if not isolated:
+        warnings += unknown_variable_warnings(environ)
+    inst_files = _inst_files(env_layers, isolated=isolated, prefix=prefix)
+    for config in inst_files:
+        warnings += _check_file(config)
+    pip_paths = config_files.pip_config_paths(
+        environ, isolated=isolated, prefix=prefix, base_prefix=base_prefix
+    )
+    pip_files = [config_files.read_pip_file(level, path) for level, path in pip_paths]
+
+    layers: list[CommandLine | Environment | Files] = [cli]
+    if not isolated:
+        layers.append(Environment(environ))
+    layers.append(Files(inst_files))
+    if not isolated:
+        layers.append(Environment(environ, pip=True))
+    layers.append(Files(pip_files, pip=True))
+
+    if not isolated:
+        _check_variables(environ)
+    settings = Settings(
+        command,
+        layers,
+        inst_files=inst_files,
+        pip_files=pip_files,
+        warnings=warnings,
+        prefix=prefix,
+    )
+    settings.all()  # surface every bad value now, not halfway through the work
+    return settings
+
+
+def _early(option: Option, layers: Iterable[CommandLine | Environment]) -> Any:
+    for layer in layers:
+        found = layer.lookup(option, None)
+        if found is not None:
+            return parse(option, found)
+    return option.default
+
+
+def _inst_files(
+    layers: Sequence[CommandLine | Environment], *, isolated: bool, prefix: str
+) -> list[ConfigFile]:
+    """inst's files, lowest priority first: global, user, site, then the named file."""
+    option = OPTIONS_BY_NAME["config-file"]
+    named = next(
+        (f for f in (layer.lookup(option, None) for layer in layers) if f), None
+    )
+    explicit = parse(option, named) if named else None
+    if explicit is not None and config_files.is_null_device(explicit):
+        return []
+    paths = config_files.inst_config_paths(prefix)
+    found = [config_files.read_inst_file("global", paths["global"])]
+    if not isolated:
+        found.append(config_files.read_inst_file("user", paths["user"]))
+    found.append(config_files.read_inst_file("site", paths["site"]))
+    if named is not None and explicit is not None:
+        named_by = (
+            option.long_flag if named.origin.layer is Layer.CLI else named.origin.label
+        )
+        found.append(
+            config_files.read_inst_file(named_by, Path(explicit), required=True)
+        )
+    return found
+
+
+def _check_variables(environ: Mapping[str, str]) -> None:
+    layer = Environment(environ)
+    for option in OPTIONS_BY_ENV_VAR.values():
+        found = layer.lookup(option, None)
+        if found is not None:
+            parse(option, found)
+
+
+def _check_file(config: ConfigFile) -> list[str]:
+    """Parse every key of every table; warn about keys and tables inst does not know."""
+    warnings = []
+    for table, values in config.tables.items():
+        if table != "global" and table not in COMMAND_NAMES:
+            hint = _closest(table, ("global", *COMMAND_NAMES))
+            warnings.append(
+                f"{config.path} has a table [{table}], which inst does not use"
+                + (f"; did you mean [{hint}]?" if hint else ".")
+            )
+            continue
+        for key, raw in values.items():
+            option = OPTIONS_BY_NAME.get(key)
+            if option is None or Source.FILE not in option.sources:
+                warnings.append(_unknown_key_warning(config, table, key, option))
+                continue
+            parse(option, file_value(config, table, key, raw))
+    return warnings
+
+
+def _unknown_key_warning(
+    config: ConfigFile, table: str, key: str, option: Option | None
+) -> str:
+    where = f"{config.path} [{table}]"
+    if option is not None:
+        return f"{key} in {where} is ignored: {option.long_flag} can only be given on the command line."
+    keys = [o.config_key for o in OPTIONS if o.config_key]
+    hint = _closest(key, keys)
+    return f"{where} sets {key!r}, which is not an inst option" + (
+        f"; did you mean {hint!r}?" if hint else "."
+    )
+
+
+def unknown_variable_warnings(environ: Mapping[str, str]) -> list[str]:
+    """One warning for each INST_* variable that matches no option."""
+    warnings = []
+    for name in sorted(environ):
+        if name.startswith("INST_") and name not in OPTIONS_BY_ENV_VAR:
+            hint = _closest(name, list(OPTIONS_BY_ENV_VAR))
+            message = f"{name} is set, but inst has no such option and ignores it"
+            warnings.append(message + (f"; did you mean {hint}?" if hint else "."))
+    return warnings
+
+
+def _closest(word: str, candidates: Sequence[str]) -> str | None:
+    import difflib
+
+    matches = difflib.get_close_matches(word, candidates, n=1, cutoff=0.6)
+    return matches[0] if matches else None

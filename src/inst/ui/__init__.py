@@ -1,0 +1,76 @@
+"""Messages for the user: levels, colour and the NO_COLOR convention.
+
+Kept free of heavy imports: it is loaded on every start-up, ``inst --version`` included.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from typing import TextIO
+
+_state = {"verbosity": 0, "color": None}
+
+_STYLES = {
+    "error": "\033[1;31m",
+    "warning": "\033[1;33m",
+    "bold": "\033[1m",
+    "dim": "\033[2m",
+}
+_RESET = "\033[0m"
+_URL_AUTH = re.compile(
+    r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<user>[^/@:\s]*):(?P<secret>[^/@\s]*)@"
+)
+
+
+def configure(*, verbosity: int = 0, no_color: bool = False) -> None:
+    """Set the verbosity (-v minus -q) and whether colour is allowed at all."""
+    _state["verbosity"] = verbosity
+    _state["color"] = False if no_color else None
+
+
+def verbosity() -> int:
+    return int(_state["verbosity"] or 0)
+
+
+def color_enabled(stream: TextIO) -> bool:
+    if _state["color"] is False or os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("TERM") == "dumb":
+        return False
+    return bool(getattr(stream, "isatty", lambda: False)())
+
+
+def style(text: str, name: str, stream: TextIO) -> str:
+    if not color_enabled(stream):
+        return text
+    return f"{_STYLES[name]}{text}{_RESET}"
+
+
+def redact(text: str) -> str:
+    """Hide passwords and tokens in URLs (``https://user:****@host``)."""
+    return _URL_AUTH.sub(lambda m: f"{m['scheme']}{m['user']}:****@", text)
+
+
+def info(message: str) -> None:
+    """Normal output, silenced by -q."""
+    if verbosity() >= 0:
+        print(message, file=sys.stdout)
+
+
+def detail(message: str) -> None:
+    """Output shown with -v."""
+    if verbosity() >= 1:
+        print(message, file=sys.stderr)
+
+
+def warning(message: str) -> None:
+    """Something the user should know; silenced by -qq."""
+    if verbosity() >= -1:
+        print(f"{style('warning:', 'warning', sys.stderr)} {message}", file=sys.stderr)
+
+
+def error(message: str) -> None:
+    """Never silenced: the reason inst exits with code 1."""
+    print(f"{style('error:', 'error', sys.stderr)} {message}", file=sys.stderr)

@@ -1,0 +1,3 @@
+"""Tiny test package with no dependencies."""
+
+VALUE = 42

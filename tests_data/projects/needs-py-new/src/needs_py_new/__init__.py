@@ -1,0 +1,1 @@
+"""Never installable: Requires-Python is >=3.99."""
