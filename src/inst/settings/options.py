@@ -331,6 +331,14 @@ OPTIONS: tuple[Option, ...] = (
         commands=RESOLVING,
         pip_shared=True,
     ),
+    Option(
+        "no-deps",
+        Kind.FLAG,
+        "Install or fetch only the named requirements, none of their dependencies.",
+        SELECTION,
+        default=False,
+        commands=RESOLVING,
+    ),
     # -- Building ----------------------------------------------------------------------
     Option(
         "use-pep517",

@@ -252,14 +252,9 @@ def _debug(settings: Settings, words: list[str]) -> int:
     rows = [s for s in effective.all() if not s.is_default]
     if not rows:
         ui.info("  (none: every option has its default value)")
-    width = (
-        max((len(s.option.name) + len(display(s.value)) for s in rows), default=0) + 4
-    )
     for setting in rows:
         assignment = f"{setting.option.name} = {display(setting.value)}"
-        ui.info(
-            f"  {ui.redact(assignment):<{width}} from {ui.redact(str(setting.origin))}"
-        )
+        ui.info(f"  {ui.redact(assignment)}  (from {ui.redact(str(setting.origin))})")
     return 0
 
 
