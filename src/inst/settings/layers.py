@@ -87,10 +87,9 @@ class Environment:
         for name in self.names(option):
             raw = self._environ.get(name)
             if raw is not None and raw.strip() != "":
-                label = f"{name} (pip)" if self._pip else name
                 return RawValue(
                     raw,
-                    Origin(self.layer, label),
+                    Origin(self.layer, name),
                     f"{name}={raw!r}",
                     f"fix or unset {name}",
                 )

@@ -141,4 +141,6 @@ def display(value: object) -> str:
         return " ".join(str(item) for item in value)
     if value is None:
         return "(none)"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
     return str(value)
