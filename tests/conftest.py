@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Callable, Union
 
 import pytest
-
 from harness import (
     DistFactory,
     IndexServer,
@@ -50,7 +49,12 @@ def make_index(tmp_path: Path) -> MakeIndex:
     ) -> LocalIndex:
         nonlocal count
         count += 1  # several indexes per test get their own roots
-        return build_index(tmp_path / f"index{count}", dists, yanked=yanked, metadata_files=metadata_files)
+        return build_index(
+            tmp_path / f"index{count}",
+            dists,
+            yanked=yanked,
+            metadata_files=metadata_files,
+        )
 
     return make
 

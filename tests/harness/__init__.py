@@ -15,7 +15,14 @@ from .dists import (
     sdist_from_tree,
     wheel_from_tree,
 )
-from .index import SAMPLE_RELEASES, SAMPLE_YANK_REASON, IndexFile, LocalIndex, build_index, build_sample_index
+from .index import (
+    SAMPLE_RELEASES,
+    SAMPLE_YANK_REASON,
+    IndexFile,
+    LocalIndex,
+    build_index,
+    build_sample_index,
+)
 from .server import IndexServer, RequestRecord
 from .venvs import Interpreter, VirtualEnv, make_venv, other_pythons
 

@@ -23,7 +23,11 @@ from typing import Any, Union
 from packaging.markers import Marker
 from packaging.requirements import Requirement
 from packaging.tags import parse_tag
-from packaging.utils import canonicalize_name, parse_sdist_filename, parse_wheel_filename
+from packaging.utils import (
+    canonicalize_name,
+    parse_sdist_filename,
+    parse_wheel_filename,
+)
 from packaging.version import Version
 
 if sys.version_info >= (3, 11):
@@ -80,7 +84,9 @@ def core_metadata(
         for req_text in reqs:
             req = Requirement(req_text)
             extra_marker = f'extra == "{extra}"'
-            req.marker = Marker(f"({req.marker}) and {extra_marker}" if req.marker else extra_marker)
+            req.marker = Marker(
+                f"({req.marker}) and {extra_marker}" if req.marker else extra_marker
+            )
             lines.append(f"Requires-Dist: {req}")
     return "\n".join(lines) + "\n\n"
 
@@ -104,7 +110,9 @@ def _zip_add(zf: zipfile.ZipFile, arcname: str, data: bytes) -> None:
 def _entry_points_text(entry_points: Mapping[str, Mapping[str, str]]) -> str:
     sections = []
     for group in sorted(entry_points):
-        body = "".join(f"{key} = {value}\n" for key, value in sorted(entry_points[group].items()))
+        body = "".join(
+            f"{key} = {value}\n" for key, value in sorted(entry_points[group].items())
+        )
         sections.append(f"[{group}]\n{body}")
     return "\n".join(sections)
 
@@ -137,7 +145,9 @@ def make_wheel(
     purelib = all(t.endswith("-any") for t in tags)
 
     dist_info = f"{dist_name}-{version}.dist-info"
-    contents: dict[str, bytes] = {path: _as_bytes(data) for path, data in sorted(files.items())}
+    contents: dict[str, bytes] = {
+        path: _as_bytes(data) for path, data in sorted(files.items())
+    }
     contents[f"{dist_info}/METADATA"] = core_metadata(
         name,
         version,
@@ -156,7 +166,9 @@ def make_wheel(
         wheel_lines.append(f"Build: {build}")
     contents[f"{dist_info}/WHEEL"] = ("\n".join(wheel_lines) + "\n").encode("utf-8")
     if entry_points:
-        contents[f"{dist_info}/entry_points.txt"] = _entry_points_text(entry_points).encode("utf-8")
+        contents[f"{dist_info}/entry_points.txt"] = _entry_points_text(
+            entry_points
+        ).encode("utf-8")
 
     record_path = f"{dist_info}/RECORD"
     record = io.StringIO()
@@ -185,7 +197,9 @@ def _tree_files(root: Path) -> dict[str, bytes]:
     files: dict[str, bytes] = {}
     for path in sorted(root.rglob("*")):
         rel = path.relative_to(root)
-        if any(part in _IGNORED_DIRS or part.endswith(".egg-info") for part in rel.parts):
+        if any(
+            part in _IGNORED_DIRS or part.endswith(".egg-info") for part in rel.parts
+        ):
             continue
         if path.is_file() and not path.name.endswith(_IGNORED_SUFFIXES):
             files[rel.as_posix()] = path.read_bytes()
@@ -240,18 +254,24 @@ def _with_project_version(pyproject: str, version: str) -> str:
     return "".join(out)
 
 
-def _write_sdist(dest_dir: Path, name: str, version: str, files: Mapping[str, bytes], pkg_info: str) -> Path:
+def _write_sdist(
+    dest_dir: Path, name: str, version: str, files: Mapping[str, bytes], pkg_info: str
+) -> Path:
     base = f"{normalized_name(name)}-{version}"
     entries = dict(files)
     entries["PKG-INFO"] = pkg_info.encode("utf-8")
-    dirs = {"/".join(p.split("/")[:i]) for p in entries for i in range(1, p.count("/") + 1)}
+    dirs = {
+        "/".join(p.split("/")[:i]) for p in entries for i in range(1, p.count("/") + 1)
+    }
 
     sdist_path = Path(dest_dir) / f"{base}.tar.gz"
     sdist_path.parent.mkdir(parents=True, exist_ok=True)
     # gzip mtime=0 and an empty embedded filename keep the bytes reproducible.
-    with open(sdist_path, "wb") as raw, gzip.GzipFile(
-        filename="", mode="wb", fileobj=raw, mtime=0
-    ) as gz, tarfile.open(fileobj=gz, mode="w", format=tarfile.PAX_FORMAT) as tar:
+    with (
+        open(sdist_path, "wb") as raw,
+        gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as gz,
+        tarfile.open(fileobj=gz, mode="w", format=tarfile.PAX_FORMAT) as tar,
+    ):
         for member in sorted({"", *dirs} | set(entries)):
             info = tarfile.TarInfo(f"{base}/{member}".rstrip("/"))
             info.mtime = FIXED_EPOCH
@@ -278,7 +298,9 @@ def sdist_from_tree(tree: Path, dest_dir: Path, *, version: str | None = None) -
         version = normalized_version(version)
         # Keep pyproject.toml consistent so a real build yields the same version.
         pyproject = files["pyproject.toml"].decode("utf-8")
-        files["pyproject.toml"] = _with_project_version(pyproject, version).encode("utf-8")
+        files["pyproject.toml"] = _with_project_version(pyproject, version).encode(
+            "utf-8"
+        )
     else:
         version = normalized_version(project["version"])
     pkg_info = core_metadata(project["name"], version, **_project_fields(project))
@@ -327,10 +349,14 @@ def make_sdist(
     if extras:
         lines += ["", "[project.optional-dependencies]"]
         for extra, reqs in extras.items():
-            lines.append(f"{_toml_str(extra)} = [{', '.join(_toml_str(r) for r in reqs)}]")
+            lines.append(
+                f"{_toml_str(extra)} = [{', '.join(_toml_str(r) for r in reqs)}]"
+            )
     all_files = {path: _as_bytes(data) for path, data in files.items()}
     all_files.setdefault("pyproject.toml", ("\n".join(lines) + "\n").encode("utf-8"))
-    pkg_info = core_metadata(name, version, requires=requires, extras=extras, requires_python=requires_python)
+    pkg_info = core_metadata(
+        name, version, requires=requires, extras=extras, requires_python=requires_python
+    )
     return _write_sdist(dest_dir, name, version, all_files, pkg_info)
 
 
@@ -339,27 +365,41 @@ def read_metadata(dist_path: Path) -> str:
     dist_path = Path(dist_path)
     filename = dist_path.name
     if filename.endswith(".whl"):
-        name, version, _, _ = parse_wheel_filename(filename)
+        name, _, _, _ = parse_wheel_filename(filename)
         with zipfile.ZipFile(dist_path) as zf:
             candidates = [
-                n for n in zf.namelist() if n.count("/") == 1 and n.endswith(".dist-info/METADATA")
+                n
+                for n in zf.namelist()
+                if n.count("/") == 1 and n.endswith(".dist-info/METADATA")
             ]
             if len(candidates) > 1:
                 # Only the .dist-info directory naming this project counts.
-                candidates = [n for n in candidates if canonicalize_name(n.split("-")[0]) == name]
+                candidates = [
+                    n for n in candidates if canonicalize_name(n.split("-")[0]) == name
+                ]
             if len(candidates) != 1:
-                raise ValueError(f"{filename}: expected one .dist-info/METADATA, found {candidates}")
+                raise ValueError(
+                    f"{filename}: expected one .dist-info/METADATA, found {candidates}"
+                )
             return zf.read(candidates[0]).decode("utf-8")
-    name, version = parse_sdist_filename(filename)
+    parse_sdist_filename(filename)  # rejects names that are not sdists
     if filename.endswith(".zip"):
         with zipfile.ZipFile(dist_path) as zf:
-            pkg_infos = sorted((n for n in zf.namelist() if n.count("/") == 1 and n.endswith("/PKG-INFO")))
+            pkg_infos = sorted(
+                n
+                for n in zf.namelist()
+                if n.count("/") == 1 and n.endswith("/PKG-INFO")
+            )
             if not pkg_infos:
                 raise ValueError(f"{filename}: no PKG-INFO")
             return zf.read(pkg_infos[0]).decode("utf-8")
     with tarfile.open(dist_path, "r:gz") as tar:
         for member in tar.getmembers():
-            if member.isfile() and member.name.count("/") == 1 and member.name.endswith("/PKG-INFO"):
+            if (
+                member.isfile()
+                and member.name.count("/") == 1
+                and member.name.endswith("/PKG-INFO")
+            ):
                 extracted = tar.extractfile(member)
                 assert extracted is not None
                 return extracted.read().decode("utf-8")
@@ -389,18 +429,24 @@ class DistFactory:
             raise ValueError(f"no project tree {project!r} in {self.projects_dir}")
         return tree
 
-    def wheel(self, project: str, version: str | None = None, *, tag: str = "py3-none-any") -> Path:
+    def wheel(
+        self, project: str, version: str | None = None, *, tag: str = "py3-none-any"
+    ) -> Path:
         key = ("wheel", project, version, tag)
         if key not in self._built:
             dest = self.cache_dir / "wheels"
-            self._built[key] = wheel_from_tree(self.tree(project), dest, version=version, tag=tag)
+            self._built[key] = wheel_from_tree(
+                self.tree(project), dest, version=version, tag=tag
+            )
         return self._built[key]
 
     def sdist(self, project: str, version: str | None = None) -> Path:
         key = ("sdist", project, version, "")
         if key not in self._built:
             dest = self.cache_dir / "sdists"
-            self._built[key] = sdist_from_tree(self.tree(project), dest, version=version)
+            self._built[key] = sdist_from_tree(
+                self.tree(project), dest, version=version
+            )
         return self._built[key]
 
     def both(self, project: str, version: str | None = None) -> list[Path]:

@@ -21,7 +21,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Union
 
-from packaging.utils import canonicalize_name, parse_sdist_filename, parse_wheel_filename
+from packaging.utils import (
+    canonicalize_name,
+    parse_sdist_filename,
+    parse_wheel_filename,
+)
 from packaging.version import Version
 
 from .dists import DistFactory, parse_metadata, read_metadata
@@ -68,7 +72,9 @@ def _is_dist(path: Path) -> bool:
     return path.is_file() and path.name.endswith((".whl", ".tar.gz", ".zip"))
 
 
-def _yank_value(yanked: Mapping[str, Yanked], filename: str, project: str, version: Version) -> Yanked:
+def _yank_value(
+    yanked: Mapping[str, Yanked], filename: str, project: str, version: Version
+) -> Yanked:
     # A key is either a filename or "project==version" (the whole release).
     for key in (filename, f"{project}=={version}"):
         if key in yanked:
@@ -80,7 +86,9 @@ def _yank_value(yanked: Mapping[str, Yanked], filename: str, project: str, versi
     return False
 
 
-def _describe(path: Path, yanked: Mapping[str, Yanked], metadata_files: bool) -> IndexFile:
+def _describe(
+    path: Path, yanked: Mapping[str, Yanked], metadata_files: bool
+) -> IndexFile:
     project, version = _name_version(path.name)
     data = path.read_bytes()
     metadata_text = read_metadata(path)
@@ -172,12 +180,18 @@ def _root_pages(projects: list[str]) -> tuple[str, str]:
         "    <title>Simple index</title>",
         "  </head>",
         "  <body>",
-        *(f'    <a href="{html.escape(p)}/">{html.escape(p)}</a><br>' for p in projects),
+        *(
+            f'    <a href="{html.escape(p)}/">{html.escape(p)}</a><br>'
+            for p in projects
+        ),
         "  </body>",
         "</html>",
         "",
     ]
-    page = {"meta": {"api-version": API_VERSION}, "projects": [{"name": p} for p in projects]}
+    page = {
+        "meta": {"api-version": API_VERSION},
+        "projects": [{"name": p} for p in projects],
+    }
     return "\n".join(lines), json.dumps(page, indent=2) + "\n"
 
 
@@ -210,7 +224,9 @@ class LocalIndex:
     def dist_path(self, filename: str) -> Path:
         return self.find_links_dir / filename
 
-    def add(self, dists: Iterable[Path], *, yanked: Mapping[str, Yanked] | None = None) -> LocalIndex:
+    def add(
+        self, dists: Iterable[Path], *, yanked: Mapping[str, Yanked] | None = None
+    ) -> LocalIndex:
         """Copy more distributions in and rewrite every page."""
         self.find_links_dir.mkdir(parents=True, exist_ok=True)
         for dist in dists:
@@ -242,8 +258,12 @@ class LocalIndex:
             page_dir = self.simple_dir / project
             page_dir.mkdir()
             display = files[-1].display_name
-            (page_dir / "index.html").write_text(_project_html(display, files), encoding="utf-8")
-            (page_dir / "index.json").write_text(_project_json(project, files), encoding="utf-8")
+            (page_dir / "index.html").write_text(
+                _project_html(display, files), encoding="utf-8"
+            )
+            (page_dir / "index.json").write_text(
+                _project_json(project, files), encoding="utf-8"
+            )
 
 
 def build_index(
@@ -277,5 +297,9 @@ SAMPLE_RELEASES: list[tuple[str, str]] = [
 
 def build_sample_index(root: Path, factory: DistFactory) -> LocalIndex:
     """The standard index of the tests_data projects (wheel + sdist of each)."""
-    dists = [path for project, version in SAMPLE_RELEASES for path in factory.both(project, version)]
+    dists = [
+        path
+        for project, version in SAMPLE_RELEASES
+        for path in factory.both(project, version)
+    ]
     return build_index(root, dists, yanked={"another==1.1": SAMPLE_YANK_REASON})

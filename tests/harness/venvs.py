@@ -18,7 +18,13 @@ from .dists import parse_metadata
 
 IS_WINDOWS = os.name == "nt"
 # Variables that would let the outer environment leak into the venv's Python.
-_LEAKY_ENV = ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "PYTHONUSERBASE", "VIRTUAL_ENV")
+_LEAKY_ENV = (
+    "PYTHONPATH",
+    "PYTHONHOME",
+    "PYTHONSTARTUP",
+    "PYTHONUSERBASE",
+    "VIRTUAL_ENV",
+)
 
 
 def clean_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -41,7 +47,9 @@ class VirtualEnv:
         root = Path(root).absolute()
         if IS_WINDOWS:
             bin_dir = root / "Scripts"
-            return cls(root, bin_dir / "python.exe", bin_dir, root / "Lib" / "site-packages")
+            return cls(
+                root, bin_dir / "python.exe", bin_dir, root / "Lib" / "site-packages"
+            )
         bin_dir = root / "bin"
         python = bin_dir / "python"
         # lib/pythonX.Y (or pypyX.Y) holds the one site-packages of a POSIX venv.
@@ -50,7 +58,11 @@ class VirtualEnv:
             site_packages = found[0]
         else:
             out = subprocess.run(
-                [str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+                [
+                    str(python),
+                    "-c",
+                    "import sysconfig; print(sysconfig.get_path('purelib'))",
+                ],
                 capture_output=True,
                 text=True,
                 check=True,
@@ -73,6 +85,7 @@ class VirtualEnv:
         """
         proc = subprocess.run(
             [str(self.python), *args],
+            check=False,
             capture_output=True,
             text=True,
             cwd=cwd,
@@ -86,7 +99,9 @@ class VirtualEnv:
             )
         return proc
 
-    def run_code(self, code: str, *, check: bool = True, env: Mapping[str, str] | None = None) -> str:
+    def run_code(
+        self, code: str, *, check: bool = True, env: Mapping[str, str] | None = None
+    ) -> str:
         """Stdout of `python -c code` in this environment."""
         return self.run("-c", code, check=check, env=env).stdout
 
@@ -138,7 +153,12 @@ def _probe(executable: Path) -> Interpreter | None:
     code = "import platform, sys; print(platform.python_implementation(), *sys.version_info[:3])"
     try:
         proc = subprocess.run(
-            [str(executable), "-c", code], capture_output=True, text=True, timeout=20, env=clean_env()
+            [str(executable), "-c", code],
+            check=False,
+            capture_output=True,
+            text=True,
+            timeout=20,
+            env=clean_env(),
         )
     except (OSError, subprocess.SubprocessError):
         return None
@@ -155,7 +175,9 @@ def _pyenv_root() -> Path | None:
     pyenv = shutil.which("pyenv")
     if pyenv:
         try:
-            out = subprocess.run([pyenv, "root"], capture_output=True, text=True, timeout=20).stdout.strip()
+            out = subprocess.run(
+                [pyenv, "root"], check=False, capture_output=True, text=True, timeout=20
+            ).stdout.strip()
         except (OSError, subprocess.SubprocessError):
             out = ""
         if out:
@@ -184,7 +206,7 @@ def _candidates() -> list[tuple[tuple[int, int] | None, Path]]:
     return found
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def other_pythons(min_version: tuple[int, int] = (3, 9)) -> tuple[Interpreter, ...]:
     """CPython interpreters on this machine other than the running one's X.Y.
 

@@ -12,12 +12,6 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from installer.sources import WheelFile
-from packaging.markers import Marker
-from packaging.requirements import Requirement
-from packaging.utils import parse_sdist_filename, parse_wheel_filename
-from packaging.version import Version
-
 from harness import (
     DistFactory,
     make_sdist,
@@ -27,6 +21,11 @@ from harness import (
     sdist_from_tree,
     wheel_from_tree,
 )
+from installer.sources import WheelFile
+from packaging.markers import Marker
+from packaging.requirements import Requirement
+from packaging.utils import parse_sdist_filename, parse_wheel_filename
+from packaging.version import Version
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -52,15 +51,23 @@ def assert_valid_wheel(wheel: Path) -> None:
                 assert (digest, size) == ("", "")
                 continue
             data = zf.read(name)
-            expected = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+            expected = (
+                base64.urlsafe_b64encode(hashlib.sha256(data).digest())
+                .rstrip(b"=")
+                .decode()
+            )
             assert digest == f"sha256={expected}"
             assert int(size) == len(data)
     with WheelFile.open(wheel) as source:
         source.validate_record()
 
 
-@pytest.mark.parametrize("project", ["simple", "withdeps", "another", "needs-py-new", "withdata"])
-def test_every_project_tree_makes_a_valid_wheel(dist_factory: DistFactory, project: str) -> None:
+@pytest.mark.parametrize(
+    "project", ["simple", "withdeps", "another", "needs-py-new", "withdata"]
+)
+def test_every_project_tree_makes_a_valid_wheel(
+    dist_factory: DistFactory, project: str
+) -> None:
     assert_valid_wheel(dist_factory.wheel(project))
 
 
@@ -97,9 +104,11 @@ def test_wheels_are_reproducible(projects_dir: Path, tmp_path: Path) -> None:
 
 
 def test_make_wheel_normalizes_name_and_expands_tags(tmp_path: Path) -> None:
-    wheel = make_wheel(tmp_path, "Foo.Bar_baz", "1.0.0-alpha1", tag="py2.py3-none-any", build="1")
+    wheel = make_wheel(
+        tmp_path, "Foo.Bar_baz", "1.0.0-alpha1", tag="py2.py3-none-any", build="1"
+    )
     assert wheel.name == "foo_bar_baz-1.0.0a1-1-py2.py3-none-any.whl"
-    name, version, build, tags = parse_wheel_filename(wheel.name)
+    name, version, build, _ = parse_wheel_filename(wheel.name)
     assert (name, version, build) == ("foo-bar-baz", Version("1.0.0a1"), (1, ""))
     assert_valid_wheel(wheel)
     with zipfile.ZipFile(wheel) as zf:
@@ -147,7 +156,9 @@ def test_sdist_from_tree_layout(projects_dir: Path, tmp_path: Path) -> None:
         assert {n.split("/")[0] for n in names} == {"needs_py_new-2.0"}
         assert "needs_py_new-2.0/src/needs_py_new/__init__.py" in names
         assert all(m.mtime == tar.getmembers()[0].mtime for m in tar.getmembers())
-        pyproject = tomllib.loads(tar.extractfile("needs_py_new-2.0/pyproject.toml").read().decode())
+        pyproject = tomllib.loads(
+            tar.extractfile("needs_py_new-2.0/pyproject.toml").read().decode()
+        )
     assert pyproject["project"]["version"] == "2.0"  # rewritten to match
     metadata = parse_metadata(read_metadata(sdist))
     assert (metadata["Name"], metadata["Version"]) == ("needs-py-new", "2.0")
@@ -161,10 +172,18 @@ def test_sdists_are_reproducible(projects_dir: Path, tmp_path: Path) -> None:
 
 
 def test_make_sdist_pyproject_matches_pkg_info(tmp_path: Path) -> None:
-    sdist = make_sdist(tmp_path, "My.Pkg", "3", requires=['dep; python_version < "4"'], extras={"x": ["other"]})
+    sdist = make_sdist(
+        tmp_path,
+        "My.Pkg",
+        "3",
+        requires=['dep; python_version < "4"'],
+        extras={"x": ["other"]},
+    )
     assert sdist.name == "my_pkg-3.tar.gz"
     with tarfile.open(sdist, "r:gz") as tar:
-        pyproject = tomllib.loads(tar.extractfile("my_pkg-3/pyproject.toml").read().decode())
+        pyproject = tomllib.loads(
+            tar.extractfile("my_pkg-3/pyproject.toml").read().decode()
+        )
         assert "my_pkg-3/src/my_pkg/__init__.py" in tar.getnames()
     project = pyproject["project"]
     assert (project["name"], project["version"]) == ("My.Pkg", "3")
@@ -172,7 +191,10 @@ def test_make_sdist_pyproject_matches_pkg_info(tmp_path: Path) -> None:
     assert project["optional-dependencies"] == {"x": ["other"]}
     assert pyproject["build-system"]["build-backend"] == "setuptools.build_meta"
     metadata = parse_metadata(read_metadata(sdist))
-    assert metadata.get_all("Requires-Dist") == ['dep; python_version < "4"', 'other; extra == "x"']
+    assert metadata.get_all("Requires-Dist") == [
+        'dep; python_version < "4"',
+        'other; extra == "x"',
+    ]
 
 
 def test_dist_factory_caches(dist_factory: DistFactory) -> None:
