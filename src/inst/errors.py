@@ -31,7 +31,8 @@ class SettingsError(InstError):
 
 def _sentence(text: str) -> str:
     text = text.strip()
-    if text and text[0].islower():
+    first_word = text.split(" ", 1)[0]
+    if first_word.isalpha() and first_word.islower() and first_word != "inst":
         text = text[0].upper() + text[1:]
     if text and text[-1] not in ".!?":
         text += "."

@@ -11,7 +11,7 @@ import os
 import sys
 
 from inst import ui
-from inst.errors import InstError
+from inst.errors import InstError, UsageError
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -54,7 +54,13 @@ def _run(argv: list[str]) -> int:
         raise unknown_command_error(word)
 
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:
+        where = f"inst {args.command}" if args.command else "inst"
+        raise UsageError(
+            f"unrecognized arguments: {' '.join(unknown)}",
+            hint=f"run `{where} --help` to see what it takes",
+        )
     given = cli_values(args)
 
     if args.version:
