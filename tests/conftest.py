@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Callable, Union
 
 import pytest
+
 from harness import (
     DistFactory,
     IndexServer,

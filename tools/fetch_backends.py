@@ -46,10 +46,14 @@ PIP_TIMEOUT_SECONDS = 900
 # newer Python than 3.9, and the exact file is fixed by its hash anyway.
 PIP_TARGET_ARGS = (
     "--only-binary=:all:",
-    "--platform", "any",
-    "--implementation", "py",
-    "--python-version", "3.9",
-    "--abi", "none",
+    "--platform",
+    "any",
+    "--implementation",
+    "py",
+    "--python-version",
+    "3.9",
+    "--abi",
+    "none",
     "--ignore-requires-python",
 )
 
@@ -124,7 +128,13 @@ def parse_pins(path: Path | str) -> list[Pin]:
             raise ValueError(f"{where}: {match['filename']} is pinned twice")
         seen.add(match["filename"])
         pins.append(
-            Pin(match["name"], match["version"], hash_match[1], match["filename"], lineno)
+            Pin(
+                match["name"],
+                match["version"],
+                hash_match[1],
+                match["filename"],
+                lineno,
+            )
         )
     if not pins:
         raise ValueError(f"{path}: no pinned wheels")
@@ -172,7 +182,8 @@ def check_dest(dest: Path, expected: dict[str, str]) -> Status:
     if dest.is_dir():
         # Only wheels count: the test index serves *.whl, other files are harmless.
         extra = sorted(
-            p.name for p in dest.iterdir()
+            p.name
+            for p in dest.iterdir()
             if p.name.endswith(".whl") and p.name not in expected
         )
     return Status(ok, missing, mismatched, extra)
@@ -223,12 +234,14 @@ def _pip_error_line(output: str) -> str:
     """Boil pip's error output down to one line."""
     lines = [line.strip() for line in output.splitlines() if line.strip()]
     error = next(
-        (line[len("ERROR:"):].strip() for line in lines if line.startswith("ERROR:")),
+        (line[len("ERROR:") :].strip() for line in lines if line.startswith("ERROR:")),
         lines[-1] if lines else "no output",
     )
     if "DO NOT MATCH THE HASHES" in error:
         # pip names each offending requirement on a line "NAME==VERSION from URL:".
-        culprits = [line.split()[0] for line in lines if re.match(r"\S+==\S+ from ", line)]
+        culprits = [
+            line.split()[0] for line in lines if re.match(r"\S+==\S+ from ", line)
+        ]
         return f"sha256 mismatch for {', '.join(culprits) or 'some wheels'}"
     return error
 
@@ -241,11 +254,19 @@ def _pip_download(pins: list[Pin], workdir: Path, verbose: bool) -> None:
     )
     out_dir = workdir / "wheels"
     cmd = [
-        sys.executable, "-m", "pip", "download",
-        "--no-deps", "--require-hashes", "--no-input",
+        sys.executable,
+        "-m",
+        "pip",
+        "download",
+        "--no-deps",
+        "--require-hashes",
+        "--no-input",
         "--disable-pip-version-check",
         *PIP_TARGET_ARGS,
-        "-r", str(requirements), "-d", str(out_dir),
+        "-r",
+        str(requirements),
+        "-d",
+        str(out_dir),
     ]
     names = ", ".join(f"{p.name}=={p.version}" for p in pins[:3])
     if len(pins) > 3:
@@ -274,9 +295,7 @@ def _pip_download(pins: list[Pin], workdir: Path, verbose: bool) -> None:
         )
 
 
-def fetch(
-    dest: Path, pins_file: Path = PINS_FILE, *, verbose: bool = False
-) -> str:
+def fetch(dest: Path, pins_file: Path = PINS_FILE, *, verbose: bool = False) -> str:
     """Bring dest in line with the pins; return a one-line summary."""
     start = time.monotonic()
     pins = parse_pins(pins_file)
@@ -320,7 +339,9 @@ def fetch(
                     )
         for i, group in enumerate(groups):
             for pin in group:
-                os.replace(tmp / f"group{i}" / "wheels" / pin.filename, dest / pin.filename)
+                os.replace(
+                    tmp / f"group{i}" / "wheels" / pin.filename, dest / pin.filename
+                )
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -368,14 +389,15 @@ def main(argv: list[str] | None = None) -> int:
         description="Fetch the pinned build-backend wheels for inst's tests."
     )
     parser.add_argument(
-        "--dest", type=Path, default=DEFAULT_DEST,
+        "--dest",
+        type=Path,
+        default=DEFAULT_DEST,
         help="folder for the wheels (default: tests_data/backend-wheels)",
     )
+    parser.add_argument("--pins", type=Path, default=PINS_FILE, help=argparse.SUPPRESS)
     parser.add_argument(
-        "--pins", type=Path, default=PINS_FILE, help=argparse.SUPPRESS
-    )
-    parser.add_argument(
-        "--check", action="store_true",
+        "--check",
+        action="store_true",
         help="only verify the folder against the pins; never download",
     )
     parser.add_argument(
@@ -386,8 +408,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.check:
             ok, summary = check(dest, args.pins)
-            print(summary if ok else f"fetch_backends: error: {summary}",
-                  file=sys.stdout if ok else sys.stderr)
+            print(
+                summary if ok else f"fetch_backends: error: {summary}",
+                file=sys.stdout if ok else sys.stderr,
+            )
             return 0 if ok else 1
         print(fetch(dest, args.pins, verbose=args.verbose))
         return 0

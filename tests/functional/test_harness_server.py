@@ -11,6 +11,7 @@ from urllib.parse import urljoin
 
 import pytest
 import requests
+
 from harness import IndexServer, LocalIndex
 
 JSON_V1 = "application/vnd.pypi.simple.v1+json"

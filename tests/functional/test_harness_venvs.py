@@ -8,10 +8,11 @@ from pathlib import Path
 from typing import Callable
 
 import pytest
-from harness import DistFactory, VirtualEnv, other_pythons
 from installer import install
 from installer.destinations import SchemeDictionaryDestination
 from installer.sources import WheelFile
+
+from harness import DistFactory, VirtualEnv, other_pythons
 
 
 def install_wheel(venv: VirtualEnv, wheel: Path) -> None:

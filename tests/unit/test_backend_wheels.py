@@ -81,8 +81,16 @@ def test_every_pin_is_a_pure_python_wheel() -> None:
 def test_expected_backends_are_pinned() -> None:
     names = [fb._normalize(pin.name) for pin in fb.parse_pins(fb.PINS_FILE)]
     for name in (
-        "wheel", "flit_core", "hatchling", "packaging", "pathspec", "pluggy",
-        "trove_classifiers", "tomli", "pbr", "setuptools_scm",
+        "wheel",
+        "flit_core",
+        "hatchling",
+        "packaging",
+        "pathspec",
+        "pluggy",
+        "trove_classifiers",
+        "tomli",
+        "pbr",
+        "setuptools_scm",
     ):
         assert name in names, name
     # Newest setuptools and the newest one still shipping pkg_resources.
@@ -275,7 +283,9 @@ def test_pip_failure_is_one_line_error(
 def test_fetched_folder_matches_pins() -> None:
     ok, summary = fb.check(fb.DEFAULT_DEST)
     if not ok:
-        pytest.fail(summary)  # the summary ends with: run python tools/fetch_backends.py
+        pytest.fail(
+            summary
+        )  # the summary ends with: run python tools/fetch_backends.py
 
 
 def test_older_setuptools_ships_pkg_resources() -> None:

@@ -12,6 +12,12 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from installer.sources import WheelFile
+from packaging.markers import Marker
+from packaging.requirements import Requirement
+from packaging.utils import parse_sdist_filename, parse_wheel_filename
+from packaging.version import Version
+
 from harness import (
     DistFactory,
     make_sdist,
@@ -21,11 +27,6 @@ from harness import (
     sdist_from_tree,
     wheel_from_tree,
 )
-from installer.sources import WheelFile
-from packaging.markers import Marker
-from packaging.requirements import Requirement
-from packaging.utils import parse_sdist_filename, parse_wheel_filename
-from packaging.version import Version
 
 if sys.version_info >= (3, 11):
     import tomllib

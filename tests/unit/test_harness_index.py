@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import urldefrag, urljoin
 
+from packaging.version import Version
+
 from harness import (
     SAMPLE_RELEASES,
     SAMPLE_YANK_REASON,
@@ -17,7 +19,6 @@ from harness import (
     make_wheel,
     read_metadata,
 )
-from packaging.version import Version
 
 
 class LinkParser(HTMLParser):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from harness.server import _RangeNotSatisfiable, parse_accept, parse_range
 
 
