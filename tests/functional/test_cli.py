@@ -210,3 +210,27 @@ def test_machine_set_up_for_pip_works_for_inst(run_inst, cli_home: ConfigHome) -
         f"index-url = https://mirror.invalid/simple  (from pip config {home.pip_user_file} [global])"
         in lines
     )
+
+
+def test_oldest_other_python_starts_inst(cli_home: ConfigHome) -> None:
+    """inst supports Python 3.9+: its start-up (every command module is imported to build
+    the help) must at least parse and run on the oldest interpreter this machine has."""
+    from harness.venvs import other_pythons
+
+    older = [i for i in other_pythons() if i.version[:2] < sys.version_info[:2]]
+    if not older:
+        pytest.skip("no older CPython (3.9+) on this machine")
+    src = os.path.dirname(os.path.dirname(inst.__file__))
+    env = {**cli_home.env, "PYTHONPATH": src}
+    python = older[0]
+    for args in (["--version"], ["--help"], ["config", "--help"]):
+        result = subprocess.run(
+            [str(python.path), "-m", "inst", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+        if args == ["--version"]:
+            assert f"(python {python.version[0]}.{python.version[1]})" in result.stdout

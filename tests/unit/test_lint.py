@@ -1,5 +1,5 @@
-"""ruff's default rules and formatting hold for the whole tree (part of the suite so CI
-enforces them)."""
+"""ruff's default rules and formatting hold for the whole tree, and strict mypy for src/
+(part of the suite, so CI enforces them)."""
 
 from __future__ import annotations
 
@@ -29,4 +29,19 @@ def test_ruff_check_is_clean() -> None:
 
 def test_ruff_format_is_clean() -> None:
     result = _ruff("format", "--check")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_mypy_strict_is_clean_for_src() -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mypy",
+        ],  # files and strictness: [tool.mypy] in pyproject
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert result.returncode == 0, result.stdout + result.stderr

@@ -157,7 +157,7 @@ def _pip_user_config_dir(platformdirs: Any) -> str:
         if os.path.isdir(library):
             return library
         return os.path.expanduser("~/.config/pip")
-    return platformdirs.user_config_dir("pip", appauthor=False, roaming=True)
+    return str(platformdirs.user_config_dir("pip", appauthor=False, roaming=True))
 
 
 def read_pip_file(level: str, path: Path) -> ConfigFile:

@@ -140,31 +140,29 @@ def load_settings(
     base_prefix = sys.base_prefix if base_prefix is None else base_prefix
 
     cli = CommandLine(cli_values)
-    # These two decide which layers exist, so they are read before any file.
-    isolated = bool(_early(OPTIONS_BY_NAME["isolated"], [cli, Environment(environ)]))
-    env_layers = [cli] if isolated else [cli, Environment(environ)]
+    # --isolated decides which layers exist, so it is read before anything else.
+    isolated = bool(_value(OPTIONS_BY_NAME["isolated"], [cli, Environment(environ)]))
+    inst_env = [] if isolated else [Environment(environ)]
+    pip_env = [] if isolated else [Environment(environ, pip=True)]
 
-    warnings: list[str] = []
-    if not isolated:
-        warnings += unknown_variable_warnings(environ)
-    inst_files = _inst_files(env_layers, isolated=isolated, prefix=prefix)
+    warnings = [] if isolated else unknown_variable_warnings(environ)
+    for layer in inst_env:
+        for option in OPTIONS_BY_ENV_VAR.values():
+            _value(option, [layer])  # a bad variable is an error even where unused
+    inst_files = _inst_files([cli, *inst_env], isolated=isolated, prefix=prefix)
     for config in inst_files:
         warnings += _check_file(config)
     pip_paths = config_files.pip_config_paths(
         environ, isolated=isolated, prefix=prefix, base_prefix=base_prefix
     )
     pip_files = [config_files.read_pip_file(level, path) for level, path in pip_paths]
-
-    layers: list[CommandLine | Environment | Files] = [cli]
-    if not isolated:
-        layers.append(Environment(environ))
-    layers.append(Files(inst_files))
-    if not isolated:
-        layers.append(Environment(environ, pip=True))
-    layers.append(Files(pip_files, pip=True))
-
-    if not isolated:
-        _check_variables(environ)
+    layers: list[CommandLine | Environment | Files] = [
+        cli,
+        *inst_env,
+        Files(inst_files),
+        *pip_env,
+        Files(pip_files, pip=True),
+    ]
     settings = Settings(
         command,
         layers,
@@ -177,12 +175,19 @@ def load_settings(
     return settings
 
 
-def _early(option: Option, layers: Iterable[CommandLine | Environment]) -> Any:
+def _first(
+    option: Option, layers: Iterable[CommandLine | Environment]
+) -> RawValue | None:
     for layer in layers:
         found = layer.lookup(option, None)
         if found is not None:
-            return parse(option, found)
-    return option.default
+            return found
+    return None
+
+
+def _value(option: Option, layers: Iterable[CommandLine | Environment]) -> Any:
+    found = _first(option, layers)
+    return option.default if found is None else parse(option, found)
 
 
 def _inst_files(
@@ -190,9 +195,7 @@ def _inst_files(
 ) -> list[ConfigFile]:
     """inst's files, lowest priority first: global, user, site, then the named file."""
     option = OPTIONS_BY_NAME["config-file"]
-    named = next(
-        (f for f in (layer.lookup(option, None) for layer in layers) if f), None
-    )
+    named = _first(option, layers)
     explicit = parse(option, named) if named else None
     if explicit is not None and config_files.is_null_device(explicit):
         return []
@@ -209,14 +212,6 @@ def _inst_files(
             config_files.read_inst_file(named_by, Path(explicit), required=True)
         )
     return found
-
-
-def _check_variables(environ: Mapping[str, str]) -> None:
-    layer = Environment(environ)
-    for option in OPTIONS_BY_ENV_VAR.values():
-        found = layer.lookup(option, None)
-        if found is not None:
-            parse(option, found)
 
 
 def _check_file(config: ConfigFile) -> list[str]:
