@@ -125,6 +125,12 @@ def test_two_levels_at_once_is_a_usage_error(inst) -> None:
     assert "at most one of --user, --global and --site" in result.err
 
 
+def test_missing_action_names_the_actions(inst) -> None:
+    result = inst("config")
+    assert result.code == 1
+    assert "needs an action: list, get, set, unset or debug" in result.err
+
+
 def test_wrong_number_of_arguments(inst) -> None:
     result = inst("config", "set", "retries")
     assert result.code == 1

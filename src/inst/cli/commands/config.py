@@ -53,13 +53,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.epilog = EPILOG
     parser.add_argument(
-        "action", choices=list(ACTIONS), metavar="ACTION", help="see below"
+        "action", nargs="?", choices=list(ACTIONS), metavar="ACTION", help="see below"
     )
     parser.add_argument("words", nargs="*", metavar="ARG", help="KEY, VALUE or COMMAND")
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
-    action: str = args.action
+    action: str | None = args.action
+    if action is None:
+        raise UsageError(
+            "`inst config` needs an action: list, get, set, unset or debug",
+            hint="run `inst config --help` for examples",
+        )
     words: list[str] = args.words
     expected = ACTIONS[action]
     if expected is None:
