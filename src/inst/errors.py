@@ -13,11 +13,11 @@ class InstError(Exception):
         self.hint = hint
 
     def paragraph(self) -> str:
+        # `what` may open with a name (a key, a file): it is never capitalised.
         parts = [_sentence(self.what)]
-        if self.why:
-            parts.append(_sentence(self.why))
-        if self.hint:
-            parts.append(_sentence(self.hint))
+        parts += [
+            _sentence(_capitalised(text)) for text in (self.why, self.hint) if text
+        ]
         return " ".join(parts)
 
 
@@ -29,11 +29,15 @@ class SettingsError(InstError):
     """A value from the command line, an INST_* variable or a config file is unusable."""
 
 
-def _sentence(text: str) -> str:
-    text = text.strip()
+def _capitalised(text: str) -> str:
     first_word = text.split(" ", 1)[0]
     if first_word.isalpha() and first_word.islower() and first_word != "inst":
-        text = text[0].upper() + text[1:]
+        return text[0].upper() + text[1:]
+    return text
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
     if text and text[-1] not in ".!?":
         text += "."
     return text

@@ -95,7 +95,7 @@ def test_unknown_option_is_a_usage_error_with_exit_1(run_inst) -> None:
     result = run_inst("config", "list", "--bogus")
     assert result.code == 1
     assert result.err == (
-        "error: Unrecognized arguments: --bogus. Run `inst config --help` to see what it takes.\n"
+        "error: unrecognized arguments: --bogus. Run `inst config --help` to see what it takes.\n"
     )
     assert "Traceback" not in result.err
 
@@ -164,6 +164,38 @@ def test_colour_on_a_terminal_and_never_with_no_color(cli_home: ConfigHome) -> N
             ["config", "get", "x"], {**env, "INST_NO_COLOR": "1", "INST_TIMEOUT": "1"}
         )
     )
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="pseudo-terminals are POSIX")
+def test_no_colour_variable_applies_to_errors_while_settings_load(
+    cli_home: ConfigHome,
+) -> None:
+    env = {**cli_home.env, "INST_TIMEOUT": "abc", "INST_NO_COLOR": "1"}
+    output = _run_in_terminal(["config", "list"], env)
+    assert "error: INST_TIMEOUT" in output
+    assert "\x1b[" not in output
+
+
+def test_verbose_variable_shows_the_traceback_of_a_loading_error(run_inst) -> None:
+    result = run_inst(
+        "config", "list", env={"INST_TIMEOUT": "abc", "INST_VERBOSE": "1"}
+    )
+    assert result.code == 1
+    assert "Traceback" in result.err
+
+
+def test_credentials_never_appear_in_errors(run_inst) -> None:
+    result = run_inst(
+        "config", "list", "--index", "https://user:hunter2@host.invalid/simple"
+    )
+    assert result.code == 1
+    assert "hunter2" not in result.err
+    assert "https://user:****@host.invalid/simple" in result.err
+    token = run_inst(
+        "config", "list", "--index", "https://s3cr3t-token@host.invalid/simple"
+    )
+    assert "s3cr3t-token" not in token.err
+    assert "https://****@host.invalid/simple" in token.err
 
 
 def test_no_colour_when_output_is_not_a_terminal(run_inst) -> None:

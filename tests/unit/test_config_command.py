@@ -19,14 +19,14 @@ def test_set_get_unset_round_trip_in_the_user_file(
     result = inst("config", "set", "global.timeout", "60")
     assert result.code == 0, result.err
     assert str(config_home.inst_user_file) in result.out
-    assert config_home.inst_user_file.read_text() == "[global]\ntimeout = 60.0\n"
+    assert config_home.inst_user_file.read_text() == "[global]\ntimeout = 60\n"
 
     assert inst("config", "get", "global.timeout").out == "60\n"
     assert inst("config", "get", "timeout").out == "60\n"  # a bare key means global
 
     result = inst("config", "unset", "timeout")
     assert result.code == 0, result.err
-    assert config_home.inst_user_file.read_text() == ""
+    assert not config_home.inst_user_file.exists()  # nothing left in it, so no file
     result = inst("config", "get", "timeout")
     assert result.code == 1
     assert result.err.startswith("error: global.timeout is not set")
@@ -184,10 +184,58 @@ def test_debug_shows_each_value_with_its_exact_origin(
 
 def test_debug_lists_the_files_it_considered(inst, config_home: ConfigHome) -> None:
     config_home.write(config_home.inst_user_file, "")
+    lines = inst("config", "debug").out.splitlines()
+    assert f"  user    {config_home.inst_user_file}" in lines
+    assert f"  global  {config_home.inst_global_file} (not found)" in lines
+    assert "  (none: every option has its default value)" in lines
+
+
+def test_debug_shows_isolation_by_variable_and_what_it_ignored(
+    inst, config_home: ConfigHome
+) -> None:
+    config_home.write(config_home.inst_user_file, "[global]\nretries = 2\n")
+    os.environ["INST_ISOLATED"] = "1"
+    lines = inst("config", "debug").out.splitlines()
+    assert "  isolated = true  (from INST_ISOLATED)" in lines
+    assert f"  user    {config_home.inst_user_file} (ignored: isolated mode)" in lines
+    assert not any("retries" in line for line in lines)
+
+
+def test_debug_marks_files_ignored_by_the_null_device(
+    inst, config_home: ConfigHome
+) -> None:
+    config_home.write(config_home.inst_user_file, "[global]\nretries = 2\n")
+    os.environ["INST_CONFIG_FILE"] = os.devnull
     out = inst("config", "debug").out
-    assert f"user     {config_home.inst_user_file}\n" in out
-    assert f"global   {config_home.inst_global_file} (not found)" in out
-    assert "(none: every option has its default value)" in out
+    assert (
+        f"{config_home.inst_user_file} (ignored: the config file is the null device)"
+        in out
+    )
+    assert "retries" not in out
+
+
+def test_a_bad_value_in_a_file_can_be_repaired_with_config_set(
+    inst, config_home: ConfigHome
+) -> None:
+    config_home.write(config_home.inst_user_file, '[global]\ntimeout = "soon"\n')
+    broken = inst("config", "debug")
+    assert broken.code == 1
+    assert "error: timeout = 'soon' in" in broken.err  # the key is never capitalised
+    repaired = inst("config", "set", "timeout", "30")
+    assert repaired.code == 0, repaired.err
+    assert "warning: timeout = 'soon'" in repaired.err
+    assert inst("config", "debug").code == 0
+    assert inst("-q", "config", "get", "timeout").out == "30\n"  # -q keeps the result
+
+
+def test_get_and_list_redact_credentials(inst, config_home: ConfigHome) -> None:
+    inst("config", "set", "index-url", "https://me:hunter2@mirror.invalid/simple")
+    assert (
+        inst("config", "get", "index-url").out
+        == "https://me:****@mirror.invalid/simple\n"
+    )
+    assert "hunter2" not in inst("config", "list").out
+    assert "hunter2" not in inst("config", "debug").out
 
 
 def test_debug_with_an_unknown_command(inst) -> None:

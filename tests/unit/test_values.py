@@ -44,18 +44,18 @@ def test_lists_split_on_any_whitespace_including_newlines() -> None:
 
 
 def test_lists_accept_toml_arrays() -> None:
-    assert convert(LIST, ["x", "y z"]) == ("x", "y", "z")
+    assert convert(LIST, ["x", "/srv/my wheels"]) == ("x", "/srv/my wheels")
     with pytest.raises(InvalidValue):
         convert(LIST, ["x", 3])
 
 
 def test_command_line_list_items_keep_their_spaces() -> None:
-    assert convert(LIST, ["/a dir/x", "/b"], from_cli=True) == ("/a dir/x", "/b")
+    assert convert(LIST, ["/a dir/x", "/b"]) == ("/a dir/x", "/b")
 
 
 def test_comma_lists_split_on_commas_as_pip_spells_them() -> None:
     assert convert(COMMA_LIST, "numpy,scipy pandas") == ("numpy", "scipy", "pandas")
-    assert convert(COMMA_LIST, ["numpy,scipy", ":all:"], from_cli=True) == (
+    assert convert(COMMA_LIST, ["numpy,scipy", ":all:"]) == (
         "numpy",
         "scipy",
         ":all:",

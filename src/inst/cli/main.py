@@ -12,6 +12,7 @@ import sys
 
 from inst import ui
 from inst.errors import InstError, UsageError
+from inst.settings.values import TRUE_WORDS
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -76,18 +77,28 @@ def _run(argv: list[str]) -> int:
 
     from inst.settings.resolve import load_settings
 
-    settings = load_settings(args.command, given)
+    command = COMMANDS[args.command].load()
+    settings = load_settings(
+        args.command, given, lenient_files=getattr(command, "REPAIRS_CONFIG", False)
+    )
     ui.configure(verbosity=settings.verbosity, no_color=settings.no_color)
     for message in settings.warnings:
         ui.warning(message)
-    return int(COMMANDS[args.command].load().run(settings, args))
+    return int(command.run(settings, args))
 
 
 def _configure_ui_from_argv(argv: list[str]) -> None:
-    """Until settings are loaded, -v/-q/--no-color on the command line already count."""
+    """Until settings are loaded (and for errors while loading them), -v, -q and
+    --no-color on the command line, or INST_VERBOSE and INST_NO_COLOR, already count."""
     verbose = sum(_count(token, "v") for token in argv)
     quiet = sum(_count(token, "q") for token in argv)
-    ui.configure(verbosity=verbose - quiet, no_color="--no-color" in argv)
+    env_verbose = os.environ.get("INST_VERBOSE", "").strip()
+    if not verbose and env_verbose.isdigit():
+        verbose = int(env_verbose)
+    no_color = "--no-color" in argv or (
+        os.environ.get("INST_NO_COLOR", "").strip().lower() in TRUE_WORDS
+    )
+    ui.configure(verbosity=verbose - quiet, no_color=no_color)
 
 
 def _count(token: str, letter: str) -> int:

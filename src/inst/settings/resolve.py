@@ -59,6 +59,7 @@ class Settings:
         pip_files: Sequence[ConfigFile] = (),
         warnings: Sequence[str] = (),
         prefix: str = sys.prefix,
+        decided: Mapping[str, Setting] | None = None,
     ) -> None:
         self.command = command
         self.prefix = prefix  # the target environment's prefix, home of the site file
@@ -66,7 +67,9 @@ class Settings:
         self.pip_files = list(pip_files)
         self.warnings = list(warnings)
         self._layers = list(layers)
-        self._resolved: dict[str, Setting] = {}
+        # Settings that decided which layers exist (--isolated), with their real origin.
+        self._decided = dict(decided or {})
+        self._resolved: dict[str, Setting] = dict(self._decided)
 
     def setting(self, name: str) -> Setting:
         if name not in self._resolved:
@@ -96,6 +99,7 @@ class Settings:
             inst_files=self.inst_files,
             pip_files=self.pip_files,
             prefix=self.prefix,
+            decided=self._decided,
         )
 
     @property
@@ -112,7 +116,7 @@ class Settings:
 
 def parse(option: Option, found: RawValue) -> Any:
     try:
-        return convert(option, found.raw, from_cli=found.origin.layer is Layer.CLI)
+        return convert(option, found.raw)
     except InvalidValue as exc:
         raise SettingsError(
             f"{found.spelled} is not a valid value for {option.long_flag}",
@@ -128,12 +132,15 @@ def load_settings(
     *,
     prefix: str | None = None,
     base_prefix: str | None = None,
+    lenient_files: bool = False,
 ) -> Settings:
     """Build the settings of one run from argv values, the environment and the files.
 
     ``prefix`` is the target environment's prefix, where the site file lives.
     Every INST_* variable and every key of every inst file is checked here, so a bad
-    value stops inst before it does anything, whichever command reads it.
+    value stops inst before it does anything, whichever command reads it. With
+    ``lenient_files`` (for `inst config`, which must be able to repair a file) a bad
+    value in a file is a warning until something reads it.
     """
     environ = os.environ if environ is None else environ
     prefix = sys.prefix if prefix is None else prefix
@@ -141,7 +148,9 @@ def load_settings(
 
     cli = CommandLine(cli_values)
     # --isolated decides which layers exist, so it is read before anything else.
-    isolated = bool(_value(OPTIONS_BY_NAME["isolated"], [cli, Environment(environ)]))
+    isolated_row = OPTIONS_BY_NAME["isolated"]
+    isolated_from = _first(isolated_row, [cli, Environment(environ)])
+    isolated = bool(isolated_from and parse(isolated_row, isolated_from))
     inst_env = [] if isolated else [Environment(environ)]
     pip_env = [] if isolated else [Environment(environ, pip=True)]
 
@@ -151,7 +160,12 @@ def load_settings(
             _value(option, [layer])  # a bad variable is an error even where unused
     inst_files = _inst_files([cli, *inst_env], isolated=isolated, prefix=prefix)
     for config in inst_files:
-        warnings += _check_file(config)
+        try:
+            warnings += _check_file(config)
+        except SettingsError as exc:
+            if not lenient_files:
+                raise
+            warnings.append(exc.paragraph())
     pip_paths = config_files.pip_config_paths(
         environ, isolated=isolated, prefix=prefix, base_prefix=base_prefix
     )
@@ -170,8 +184,12 @@ def load_settings(
         pip_files=pip_files,
         warnings=warnings,
         prefix=prefix,
+        decided={"isolated": Setting(isolated_row, True, isolated_from.origin)}
+        if isolated_from and isolated
+        else None,
     )
-    settings.all()  # surface every bad value now, not halfway through the work
+    if not lenient_files:
+        settings.all()  # surface every bad value now, not halfway through the work
     return settings
 
 
@@ -239,7 +257,7 @@ def _unknown_key_warning(
 ) -> str:
     where = f"{config.path} [{table}]"
     if option is not None:
-        return f"{key} in {where} is ignored: {option.long_flag} can only be given on the command line."
+        return f"{key} in {where} is ignored: it cannot be set in a configuration file."
     keys = [o.config_key for o in OPTIONS if o.config_key]
     hint = _closest(key, keys)
     return f"{where} sets {key!r}, which is not an inst option" + (

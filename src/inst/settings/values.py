@@ -36,19 +36,12 @@ def accepted(option: Option) -> str:
     return "a string"
 
 
-def convert(option: Option, raw: object, *, from_cli: bool = False) -> object:
-    """Parse one raw value; raises InvalidValue saying what the option accepts.
-
-    On the command line each repetition of a list option is one item (a path may hold
-    spaces); elsewhere list items are separated by whitespace.
-    """
+def convert(option: Option, raw: object) -> object:
+    """Parse one raw value; raises InvalidValue saying what the option accepts."""
     try:
-        if option.kind is Kind.LIST and from_cli:
-            return _list_from_cli(option, raw)
-        value = _CONVERTERS[option.kind](option, raw)
+        return _CONVERTERS[option.kind](option, raw)
     except (TypeError, ValueError):
         raise InvalidValue(accepted(option)) from None
-    return value
 
 
 def _flag(option: Option, raw: object) -> bool:
@@ -100,25 +93,16 @@ def _choice(option: Option, raw: object) -> str:
 
 
 def _list(option: Option, raw: object) -> tuple[str, ...]:
-    items = raw if isinstance(raw, (list, tuple)) else [raw]
-    values: list[str] = []
-    for item in items:
-        if not isinstance(item, str):
-            raise TypeError(raw)
-        text = item.replace(",", " ") if option.comma_lists else item
-        values.extend(text.split())
-    return tuple(values)
-
-
-def _list_from_cli(option: Option, raw: object) -> tuple[str, ...]:
-    items = (
-        [str(item) for item in raw] if isinstance(raw, (list, tuple)) else [str(raw)]
-    )
-    if option.comma_lists:
-        return tuple(
-            part.strip() for item in items for part in item.split(",") if part.strip()
-        )
-    return tuple(items)
+    """A string splits on whitespace; a list (argv repetitions, a TOML array) keeps each
+    item whole, so a path may hold spaces. pip's comma spelling splits either way."""
+    if isinstance(raw, str):
+        return tuple((raw.replace(",", " ") if option.comma_lists else raw).split())
+    if not isinstance(raw, (list, tuple)) or not all(isinstance(i, str) for i in raw):
+        raise TypeError(raw)
+    parts = [
+        p for item in raw for p in (item.split(",") if option.comma_lists else [item])
+    ]
+    return tuple(part.strip() for part in parts if part.strip())
 
 
 _CONVERTERS = {

@@ -19,9 +19,7 @@ _STYLES = {
     "dim": "\033[2m",
 }
 _RESET = "\033[0m"
-_URL_AUTH = re.compile(
-    r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<user>[^/@:\s]*):(?P<secret>[^/@\s]*)@"
-)
+_URL_AUTH = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<userinfo>[^/@\s]+)@")
 
 
 def configure(*, verbosity: int = 0, no_color: bool = False) -> None:
@@ -49,28 +47,41 @@ def style(text: str, name: str, stream: TextIO) -> str:
 
 
 def redact(text: str) -> str:
-    """Hide passwords and tokens in URLs (``https://user:****@host``)."""
-    return _URL_AUTH.sub(lambda m: f"{m['scheme']}{m['user']}:****@", text)
+    """Hide secrets in URLs: ``user:****@host``, and ``****@host`` for a lone token."""
+
+    def hide(match: re.Match[str]) -> str:
+        user, colon, _ = match["userinfo"].partition(":")
+        return f"{match['scheme']}{user}:****@" if colon else f"{match['scheme']}****@"
+
+    return _URL_AUTH.sub(hide, text)
+
+
+def output(message: str) -> None:
+    """A command's result (what `inst config get` prints): never silenced by -q."""
+    print(redact(message), file=sys.stdout)
 
 
 def info(message: str) -> None:
     """Normal output, silenced by -q."""
     if verbosity() >= 0:
-        print(message, file=sys.stdout)
+        print(redact(message), file=sys.stdout)
 
 
 def detail(message: str) -> None:
     """Output shown with -v."""
     if verbosity() >= 1:
-        print(message, file=sys.stderr)
+        print(redact(message), file=sys.stderr)
 
 
 def warning(message: str) -> None:
     """Something the user should know; silenced by -qq."""
     if verbosity() >= -1:
-        print(f"{style('warning:', 'warning', sys.stderr)} {message}", file=sys.stderr)
+        print(
+            f"{style('warning:', 'warning', sys.stderr)} {redact(message)}",
+            file=sys.stderr,
+        )
 
 
 def error(message: str) -> None:
     """Never silenced: the reason inst exits with code 1."""
-    print(f"{style('error:', 'error', sys.stderr)} {message}", file=sys.stderr)
+    print(f"{style('error:', 'error', sys.stderr)} {redact(message)}", file=sys.stderr)

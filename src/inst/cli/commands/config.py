@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     from inst.settings.resolve import Settings
 
 SUMMARY = "Show and edit inst's configuration files, and where each setting comes from."
+#: A bad value in a file must not stop `inst config set` from repairing it.
+REPAIRS_CONFIG = True
 
 ACTIONS = {
     "list": 0,
@@ -160,10 +162,10 @@ def _files_to_read(settings: Settings) -> list[ConfigFile]:
 def _list(settings: Settings, words: list[str]) -> int:
     for config in _files_to_read(settings):
         if ui.verbosity() >= 1:
-            ui.info(f"# {config.path} ({config.level})")
+            ui.output(f"# {config.path} ({config.level})")
         for table, values in config.tables.items():
             for key, value in values.items():
-                ui.info(f"{table}.{key} = {ui.redact(toml_literal(value))}")
+                ui.output(f"{table}.{key} = {toml_literal(value)}")
     return 0
 
 
@@ -172,7 +174,7 @@ def _get(settings: Settings, words: list[str]) -> int:
     for config in reversed(_files_to_read(settings)):
         values = config.tables.get(table, {})
         if option.name in values:
-            ui.info(ui.redact(display(convert(option, values[option.name]))))
+            ui.output(display(convert(option, values[option.name])))
             return 0
     raise SettingsError(
         f"{table}.{option.name} is not set in any inst configuration file",
@@ -196,7 +198,7 @@ def _set(settings: Settings, words: list[str]) -> int:
     section[option.name] = _toml_value(option, value)
     _save_document(path, document)
     ui.info(
-        f"Set {table}.{option.name} = {ui.redact(toml_literal(section[option.name]))} in {path}"
+        f"Set {table}.{option.name} = {toml_literal(section[option.name])} in {path}"
     )
     return 0
 
@@ -213,7 +215,10 @@ def _unset(settings: Settings, words: list[str]) -> int:
         )
     if not section:
         del document[table]
-    _save_document(path, document)
+    if not document.as_string().strip():
+        path.unlink()  # nothing left, not even a comment: leave no empty file behind
+    else:
+        _save_document(path, document)
     ui.info(f"Removed {table}.{option.name} from {path}")
     return 0
 
@@ -226,46 +231,48 @@ def _debug(settings: Settings, words: list[str]) -> int:
             hint=f"name one of: {', '.join(COMMAND_NAMES)}",
         )
     effective = settings.for_command(command)
-    isolated = effective.isolated
-    ui.info("inst configuration files, lowest priority first:")
-    paths = config_files.inst_config_paths(settings.prefix)
-    shown = {str(f.path): f for f in settings.inst_files}
-    for level, path in paths.items():
-        if level == "user" and isolated:
-            ui.info(f"  {level:<8} {path} (ignored: --isolated)")
-        else:
-            ui.info(
-                f"  {level:<8} {path}{'' if _exists(shown, path) else ' (not found)'}"
-            )
-    for config in settings.inst_files:
-        if config.level not in paths:
-            ui.info(f"  {config.level:<8} {config.path}")
-    if not settings.inst_files:
-        ui.info("  (all turned off by the null device as config file)")
-    ui.info(
-        "pip's configuration files (used for options pip shares when inst has no value):"
-    )
-    for config in settings.pip_files:
-        ui.info(
-            f"  {config.level:<8} {config.path}{'' if config.exists else ' (not found)'}"
-        )
-    if not settings.pip_files:
-        ui.info("  (none read)")
+    rows = [s for s in effective.all() if not s.is_default]  # errors before any output
 
+    read = {config.path: config for config in settings.inst_files}
+    inst_files: list[tuple[str, Path, str]] = []
+    for level, path in config_files.inst_config_paths(settings.prefix).items():
+        if not settings.inst_files:
+            state = "ignored: the config file is the null device"
+        elif path not in read:
+            state = "ignored: isolated mode"
+        else:
+            state = "" if read[path].exists else "not found"
+        inst_files.append((level, path, state))
+    inst_files += [
+        (config.level, config.path, "")
+        for config in settings.inst_files
+        if config.level not in config_files.LEVELS
+    ]
+    _show_files("inst configuration files, lowest priority first:", inst_files)
+    _show_files(
+        "pip's configuration files (used for options pip shares when inst has no value):",
+        [
+            (c.level, c.path, "" if c.exists else "not found")
+            for c in settings.pip_files
+        ],
+    )
     scope = f"`inst {command}`" if command else "every command ([global] tables only)"
-    ui.info(f"Options with a non-default value, for {scope}:")
-    rows = [s for s in effective.all() if not s.is_default]
+    ui.output(f"Options with a non-default value, for {scope}:")
     if not rows:
-        ui.info("  (none: every option has its default value)")
+        ui.output("  (none: every option has its default value)")
     for setting in rows:
-        assignment = f"{setting.option.name} = {display(setting.value)}"
-        ui.info(f"  {ui.redact(assignment)}  (from {ui.redact(str(setting.origin))})")
+        name, value = setting.option.name, display(setting.value)
+        ui.output(f"  {name} = {value}  (from {setting.origin})")
     return 0
 
 
-def _exists(shown: dict[str, ConfigFile], path: Path) -> bool:
-    config = shown.get(str(path))
-    return config is not None and config.exists
+def _show_files(title: str, files: list[tuple[str, Path, str]]) -> None:
+    ui.output(title)
+    if not files:
+        ui.output("  (none read)")
+    width = max((len(level) for level, _, _ in files), default=0)
+    for level, path, state in files:
+        ui.output(f"  {level:<{width}}  {path}" + (f" ({state})" if state else ""))
 
 
 # -- TOML writing (tomlkit keeps the user's comments and layout) ----------------------
@@ -322,6 +329,8 @@ def _remove_spellings(section: Any, name: str) -> bool:
 def _toml_value(option: Option, value: Any) -> Any:
     if option.kind is Kind.LIST:
         return list(value)
+    if isinstance(value, float) and value.is_integer():
+        return int(value)  # `timeout = 30` reads back as a number all the same
     return value
 
 
