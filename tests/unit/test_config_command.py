@@ -81,7 +81,9 @@ def test_unknown_key_suggests_the_closest(inst) -> None:
 def test_command_line_only_option_cannot_be_set(inst) -> None:
     result = inst("config", "set", "isolated", "true")
     assert result.code == 1
-    assert "only be given on the command line" in result.err
+    assert (
+        "Give --isolated on the command line or as INST_ISOLATED instead" in result.err
+    )
 
 
 def test_option_in_a_table_of_a_command_it_does_not_apply_to(inst) -> None:
@@ -221,6 +223,8 @@ def test_a_bad_value_in_a_file_can_be_repaired_with_config_set(
     broken = inst("config", "debug")
     assert broken.code == 1
     assert "error: timeout = 'soon' in" in broken.err  # the key is never capitalised
+    shown = inst("config", "get", "timeout")
+    assert (shown.code, shown.out) == (0, '"soon"\n')
     repaired = inst("config", "set", "timeout", "30")
     assert repaired.code == 0, repaired.err
     assert "warning: timeout = 'soon'" in repaired.err

@@ -106,11 +106,11 @@ def parse_key(key: str) -> tuple[str, Option]:
 
         keys = [o.name for o in OPTIONS if o.config_key]
         close = difflib.get_close_matches(name, keys, n=1)
-        why = (
-            f"{option.long_flag} can only be given on the command line"
-            if option
-            else "it is not an inst option"
-        )
+        if option is None:
+            why = "it is not an inst option"
+        else:
+            elsewhere = f" or as {option.env_var}" if option.env_var else ""
+            why = f"give {option.long_flag} on the command line{elsewhere} instead"
         raise UsageError(
             f"{name!r} cannot be set in a configuration file",
             why=why,
@@ -174,7 +174,11 @@ def _get(settings: Settings, words: list[str]) -> int:
     for config in reversed(_files_to_read(settings)):
         values = config.tables.get(table, {})
         if option.name in values:
-            ui.output(display(convert(option, values[option.name])))
+            raw = values[option.name]
+            try:
+                ui.output(display(convert(option, raw)))
+            except InvalidValue:  # already warned about; show it as written
+                ui.output(toml_literal(raw))
             return 0
     raise SettingsError(
         f"{table}.{option.name} is not set in any inst configuration file",
