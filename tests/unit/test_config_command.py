@@ -222,6 +222,7 @@ def test_a_bad_value_in_a_file_can_be_repaired_with_config_set(
     config_home.write(config_home.inst_user_file, '[global]\ntimeout = "soon"\n')
     broken = inst("config", "debug")
     assert broken.code == 1
+    assert "warning:" not in broken.err  # the error alone, not a warning before it
     assert "error: timeout = 'soon' in" in broken.err  # the key is never capitalised
     shown = inst("config", "get", "timeout")
     assert (shown.code, shown.out) == (0, '"soon"\n')
@@ -230,6 +231,16 @@ def test_a_bad_value_in_a_file_can_be_repaired_with_config_set(
     assert "warning: timeout = 'soon'" in repaired.err
     assert inst("config", "debug").code == 0
     assert inst("-q", "config", "get", "timeout").out == "30\n"  # -q keeps the result
+
+
+def test_a_bad_verbosity_in_a_file_can_be_repaired_too(
+    inst, config_home: ConfigHome
+) -> None:
+    config_home.write(config_home.inst_user_file, '[global]\nverbose = "loud"\n')
+    assert inst("config", "debug").code == 1
+    repaired = inst("config", "set", "verbose", "1")
+    assert repaired.code == 0, repaired.err
+    assert inst("config", "debug").code == 0
 
 
 def test_get_and_list_redact_credentials(inst, config_home: ConfigHome) -> None:

@@ -95,4 +95,5 @@ def test_display_writes_values_as_a_user_would() -> None:
     assert display(True) == "true"
     assert display(15.0) == "15"
     assert display(("a", "b")) == "a b"
+    assert display(("/srv/my wheels", "/b")) == "'/srv/my wheels' /b"
     assert display(None) == "(none)"

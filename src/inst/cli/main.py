@@ -11,7 +11,7 @@ import os
 import sys
 
 from inst import ui
-from inst.errors import InstError, UsageError
+from inst.errors import InstError, SettingsError, UsageError
 from inst.settings.values import TRUE_WORDS
 
 EXIT_OK = 0
@@ -78,10 +78,15 @@ def _run(argv: list[str]) -> int:
     from inst.settings.resolve import load_settings
 
     command = COMMANDS[args.command].load()
-    settings = load_settings(
-        args.command, given, lenient_files=getattr(command, "REPAIRS_CONFIG", False)
-    )
-    ui.configure(verbosity=settings.verbosity, no_color=settings.no_color)
+    tolerates = getattr(command, "tolerates_bad_config", None)
+    lenient = bool(tolerates and tolerates(args))
+    settings = load_settings(args.command, given, lenient_files=lenient)
+    try:
+        ui.configure(verbosity=settings.verbosity, no_color=settings.no_color)
+    except SettingsError:
+        if not lenient:
+            raise
+        # A bad -v/-q/--no-color value in a file: keep the early setup, let config fix it.
     for message in settings.warnings:
         ui.warning(message)
     return int(command.run(settings, args))

@@ -122,7 +122,9 @@ def display(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (list, tuple)):
-        return " ".join(str(item) for item in value)
+        import shlex  # quotes an item holding spaces, so the list reads unambiguously
+
+        return " ".join(shlex.quote(str(item)) for item in value)
     if value is None:
         return "(none)"
     if isinstance(value, float) and value.is_integer():

@@ -26,8 +26,6 @@ if TYPE_CHECKING:
     from inst.settings.resolve import Settings
 
 SUMMARY = "Show and edit inst's configuration files, and where each setting comes from."
-#: A bad value in a file must not stop `inst config set` from repairing it.
-REPAIRS_CONFIG = True
 
 ACTIONS = {
     "list": 0,
@@ -58,6 +56,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "action", nargs="?", choices=list(ACTIONS), metavar="ACTION", help="see below"
     )
     parser.add_argument("words", nargs="*", metavar="ARG", help="KEY, VALUE or COMMAND")
+
+
+def tolerates_bad_config(args: argparse.Namespace) -> bool:
+    """A bad value in a file must not stop list/get/set/unset from repairing it; debug
+    reports it as the error it is."""
+    return bool(args.action) and args.action != "debug"
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
