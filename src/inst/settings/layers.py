@@ -53,8 +53,6 @@ class RawValue:
 
 
 class CommandLine:
-    layer = Layer.CLI
-
     def __init__(self, given: Mapping[str, Any]) -> None:
         self._given = given  # option name -> raw value, only what the user typed
 

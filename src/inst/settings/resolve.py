@@ -82,14 +82,9 @@ class Settings:
             raise AttributeError(attribute)
         return self.setting(name).value
 
-    def all(self, command_only: bool = False) -> list[Setting]:
-        """Every option's setting (only the command's own options if asked)."""
-        options = (
-            [o for o in OPTIONS if o.applies_to(self.command)]
-            if command_only
-            else OPTIONS
-        )
-        return [self.setting(option.name) for option in options]
+    def all(self) -> list[Setting]:
+        """Every option's setting, as this command sees it."""
+        return [self.setting(option.name) for option in OPTIONS]
 
     def for_command(self, command: str | None) -> Settings:
         """The same layers seen by another command (its table beats [global])."""

@@ -20,9 +20,7 @@ def accepted(option: Option) -> str:
     kind = option.kind
     if kind is Kind.FLAG:
         return "1, true, yes or on to turn it on; 0, false, no or off to leave it off"
-    if kind is Kind.COUNT:
-        return "a whole number of 0 or more"
-    if kind is Kind.INT:
+    if kind in (Kind.COUNT, Kind.INT):
         return "a whole number of 0 or more"
     if kind is Kind.FLOAT:
         return "a number of 0 or more"
