@@ -57,6 +57,7 @@ COMMAND_NAMES = (
 ALL_COMMANDS: tuple[str, ...] = ("*",)
 
 RESOLVING = ("install", "download", "wheel")
+ENVIRONMENT = ("install", "download", "uninstall", "list", "freeze", "show")
 BUILDING = ("install", "download", "wheel", "build-info")
 NETWORK = ("install", "download", "wheel", "list")
 
@@ -112,6 +113,7 @@ class Option:
 GENERAL = "General"
 INDEX = "Package index"
 SELECTION = "Distribution selection"
+TARGET = "Download target"
 BUILD = "Building"
 CONFIG = "inst config"
 
@@ -225,6 +227,36 @@ OPTIONS: tuple[Option, ...] = (
         metavar="PATH",
         pip_shared=True,
     ),
+    Option(
+        "python",
+        Kind.PATH,
+        "Work on this Python environment instead of the one running inst: a python "
+        "executable or a virtual environment's directory.",
+        GENERAL,
+        commands=ENVIRONMENT,
+        metavar="PATH",
+        default_doc="the interpreter running inst",
+    ),
+    Option(
+        "progress-bar",
+        Kind.CHOICE,
+        "Show progress bars for downloads that take more than a moment (only on a "
+        "terminal).",
+        GENERAL,
+        default="on",
+        commands=RESOLVING,
+        choices=("on", "off"),
+        pip_shared=True,
+    ),
+    Option(
+        "max-downloads",
+        Kind.INT,
+        "How many files to download at once.",
+        GENERAL,
+        default=10,
+        commands=RESOLVING,
+        metavar="N",
+    ),
     # -- Package index -----------------------------------------------------------------
     Option(
         "index-url",
@@ -268,7 +300,28 @@ OPTIONS: tuple[Option, ...] = (
         metavar="PATH_OR_URL",
         pip_shared=True,
     ),
+    Option(
+        "index-strategy",
+        Kind.CHOICE,
+        "first-index: take each project from the first index that has it, searching "
+        "--extra-index-url indexes in order and --index-url last (this stops dependency "
+        "confusion). best-match: let the files of every index compete, as pip does.",
+        INDEX,
+        default="first-index",
+        commands=RESOLVING,
+        choices=("first-index", "best-match"),
+    ),
     # -- Distribution selection --------------------------------------------------------
+    Option(
+        "requirement",
+        Kind.LIST,
+        "Install or fetch what this requirements file lists. Repeatable.",
+        SELECTION,
+        default=(),
+        commands=RESOLVING,
+        short="-r",
+        metavar="FILE",
+    ),
     Option(
         "pre",
         Kind.FLAG,
@@ -338,6 +391,122 @@ OPTIONS: tuple[Option, ...] = (
         SELECTION,
         default=False,
         commands=RESOLVING,
+    ),
+    Option(
+        "ignore-requires-python",
+        Kind.FLAG,
+        "Accept distributions whose Requires-Python excludes the target interpreter.",
+        SELECTION,
+        default=False,
+        commands=RESOLVING,
+        pip_shared=True,
+    ),
+    Option(
+        "upgrade",
+        Kind.FLAG,
+        "Upgrade the named requirements to the newest versions allowed, even if "
+        "installed.",
+        SELECTION,
+        default=False,
+        commands=("install",),
+        short="-U",
+    ),
+    Option(
+        "upgrade-strategy",
+        Kind.CHOICE,
+        "With --upgrade, only-if-needed upgrades a dependency only when the installed "
+        "version no longer fits; eager upgrades every dependency too.",
+        SELECTION,
+        default="only-if-needed",
+        commands=("install",),
+        choices=("only-if-needed", "eager"),
+        pip_shared=True,
+    ),
+    Option(
+        "force-reinstall",
+        Kind.FLAG,
+        "Reinstall every resolved distribution, even if the same version is installed.",
+        SELECTION,
+        default=False,
+        commands=("install",),
+    ),
+    Option(
+        "ignore-installed",
+        Kind.FLAG,
+        "Resolve as if nothing were installed, and install over what is there.",
+        SELECTION,
+        default=False,
+        commands=("install",),
+        short="-I",
+    ),
+    Option(
+        "dry-run",
+        Kind.FLAG,
+        "Resolve and say what would be installed; change nothing.",
+        SELECTION,
+        default=False,
+        commands=("install",),
+        sources=CLI_AND_ENV,
+    ),
+    Option(
+        "report",
+        Kind.PATH,
+        "Write a JSON installation report (pip's format, version 1) to this file; - "
+        "writes it to standard output.",
+        SELECTION,
+        commands=("install",),
+        metavar="FILE",
+        sources=CLI_AND_ENV,
+    ),
+    # -- Download targets --------------------------------------------------------------
+    Option(
+        "dest",
+        Kind.PATH,
+        "Save the distributions in this directory.",
+        TARGET,
+        default=".",
+        commands=("download",),
+        short="-d",
+        metavar="DIR",
+        default_doc="the current directory",
+    ),
+    Option(
+        "platform",
+        Kind.LIST,
+        "Fetch wheels for this platform tag (such as manylinux_2_28_x86_64) instead of "
+        "the target interpreter's. Repeatable. Needs --only-binary=:all:.",
+        TARGET,
+        default=(),
+        commands=("download",),
+        metavar="PLATFORM",
+    ),
+    Option(
+        "python-version",
+        Kind.STRING,
+        "Fetch for this Python version (3, 3.12 or 312) instead of the target "
+        "interpreter's. Needs --only-binary=:all:.",
+        TARGET,
+        commands=("download",),
+        metavar="VERSION",
+    ),
+    Option(
+        "implementation",
+        Kind.STRING,
+        "Fetch for this Python implementation (cp, pp, py, ...). Needs "
+        "--only-binary=:all:.",
+        TARGET,
+        commands=("download",),
+        metavar="IMPL",
+    ),
+    Option(
+        "abi",
+        Kind.LIST,
+        "Fetch wheels for this ABI tag (such as cp312 or abi3). Repeatable. Needs "
+        "--only-binary=:all:.",
+        TARGET,
+        default=(),
+        commands=("download",),
+        metavar="ABI",
     ),
     # -- Building ----------------------------------------------------------------------
     Option(

@@ -1,0 +1,107 @@
+"""Values passed between the stages of finding and resolving (index → finder → resolver →
+downloads). Plain frozen data; no I/O here."""
+
+from __future__ import annotations
+
+import posixpath
+import urllib.parse
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from packaging.tags import Tag
+from packaging.utils import (
+    InvalidSdistFilename,
+    InvalidWheelFilename,
+    NormalizedName,
+    canonicalize_name,
+    parse_sdist_filename,
+    parse_wheel_filename,
+)
+from packaging.version import Version
+
+#: Hash algorithms inst checks, strongest first. md5/sha1 are refused as too weak.
+HASH_ALGORITHMS = ("sha512", "sha384", "sha256", "sha224")
+
+
+@dataclass(frozen=True)
+class DistFile:
+    """One distribution file offered by an index or a find-links location.
+
+    ``url`` is absolute and has no fragment; hashes from the fragment or the JSON page are
+    in ``hashes`` (algorithm → lowercase hex). ``yanked`` is None when not yanked, else
+    the reason ("" when none given). ``metadata_hashes`` is None when the index offers no
+    PEP 658/714 metadata file, else that file's hashes (possibly empty).
+    """
+
+    filename: str
+    url: str
+    hashes: Mapping[str, str] = field(default_factory=dict)
+    requires_python: str | None = None
+    yanked: str | None = None
+    metadata_hashes: Mapping[str, str] | None = None
+    size: int | None = None
+    source: str = ""  # the index or find-links location it came from (redacted)
+
+    @property
+    def is_wheel(self) -> bool:
+        return self.filename.endswith(".whl")
+
+    @property
+    def metadata_url(self) -> str | None:
+        return None if self.metadata_hashes is None else self.url + ".metadata"
+
+    @cached_property
+    def _parsed(self) -> tuple[NormalizedName, Version, frozenset[Tag]]:
+        if self.is_wheel:
+            name, version, _build, tags = parse_wheel_filename(self.filename)
+            return name, version, tags
+        name, version = parse_sdist_filename(self.filename)
+        return name, version, frozenset()
+
+    @property
+    def project(self) -> NormalizedName:
+        return self._parsed[0]
+
+    @property
+    def version(self) -> Version:
+        return self._parsed[1]
+
+    @property
+    def tags(self) -> frozenset[Tag]:
+        """The wheel's tags; empty for an sdist."""
+        return self._parsed[2]
+
+
+def parse_dist_file(file: DistFile) -> DistFile | None:
+    """``file`` if its name is a valid wheel or sdist filename, else None (skipped)."""
+    try:
+        file._parsed  # noqa: B018 - parse now so invalid names are found early
+    except (InvalidWheelFilename, InvalidSdistFilename, ValueError):
+        return None
+    return file
+
+
+def is_dist_filename(filename: str) -> bool:
+    return filename.endswith((".whl", ".tar.gz", ".zip"))
+
+
+def url_filename(url: str) -> str:
+    """The last path segment of a URL, unquoted."""
+    path = urllib.parse.urlsplit(url).path
+    return urllib.parse.unquote(posixpath.basename(path.rstrip("/")))
+
+
+def split_hash_fragment(url: str) -> tuple[str, dict[str, str]]:
+    """``https://h/x.whl#sha256=abc`` → (``https://h/x.whl``, {"sha256": "abc"})."""
+    base, _, fragment = url.partition("#")
+    hashes: dict[str, str] = {}
+    for part in fragment.split("&"):
+        algorithm, _, value = part.partition("=")
+        if algorithm in HASH_ALGORITHMS and value:
+            hashes[algorithm] = value.lower()
+    return base, hashes
+
+
+def canonical(name: str) -> NormalizedName:
+    return canonicalize_name(name)
