@@ -1,0 +1,294 @@
+"""The finder: every usable file of a project, best first.
+
+Files come from the indexes and find-links locations; the finder drops what the target
+cannot use (wheel tags, Requires-Python, binary policy, pre-releases, yanked) and orders
+the rest: newest version first; at one version, the wheel with the best tag, then the sdist.
+Index pages are fetched once per project and may be prefetched in parallel.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from packaging.specifiers import SpecifierSet
+from packaging.utils import NormalizedName, canonicalize_name
+from packaging.version import Version
+
+if TYPE_CHECKING:
+    from inst.environment import Environment
+    from inst.index.http import HttpClient
+    from inst.index.sources import FindLinksSource, IndexSource
+    from inst.models import DistFile
+
+ALL = ":all:"
+NONE = ":none:"
+
+
+@dataclass(frozen=True)
+class BinaryPolicy:
+    """--only-binary / --no-binary as pip reads them: :all:, :none: or project names.
+    A name listed on one side beats :all: on the other."""
+
+    only_binary: frozenset[str] = frozenset()
+    no_binary: frozenset[str] = frozenset()
+
+    @classmethod
+    def from_lists(
+        cls, only_binary: Iterable[str], no_binary: Iterable[str]
+    ) -> BinaryPolicy:
+        return cls(_names(only_binary), _names(no_binary))
+
+    def allows_wheel(self, name: str) -> bool:
+        if name in self.no_binary:
+            return False
+        return not (ALL in self.no_binary and name not in self.only_binary)
+
+    def allows_sdist(self, name: str) -> bool:
+        if name in self.only_binary:
+            return False
+        return not (ALL in self.only_binary and name not in self.no_binary)
+
+
+def _names(items: Iterable[str]) -> frozenset[str]:
+    names: set[str] = set()
+    for item in items:
+        for part in item.split(","):
+            part = part.strip()
+            if part == NONE:
+                names.clear()
+            elif part == ALL:
+                names.add(ALL)
+            elif part:
+                names.add(canonicalize_name(part))
+    return frozenset(names)
+
+
+@dataclass(frozen=True)
+class FinderPolicy:
+    pre: bool = False
+    prefer_binary: bool = False
+    binary: BinaryPolicy = field(default_factory=BinaryPolicy)
+    ignore_requires_python: bool = False
+    first_index: bool = True  # --index-strategy first-index
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A file the finder left out, and why (for "no matching distribution" errors)."""
+
+    file: DistFile
+    reason: str
+
+
+@dataclass(frozen=True)
+class Release:
+    """One version of a project with its usable files, best first."""
+
+    version: Version
+    files: tuple[DistFile, ...]
+
+    @property
+    def best(self) -> DistFile:
+        return self.files[0]
+
+    @property
+    def yanked(self) -> bool:
+        return all(file.yanked is not None for file in self.files)
+
+    @property
+    def has_wheel(self) -> bool:
+        return any(file.is_wheel for file in self.files)
+
+
+@dataclass(frozen=True)
+class Found:
+    """What the sources hold for a project after filtering by the target."""
+
+    name: NormalizedName
+    releases: tuple[Release, ...]  # best first
+    skipped: tuple[Skipped, ...]
+    sources: tuple[str, ...]  # where the files came from
+
+    def versions(self) -> list[Version]:
+        return sorted({release.version for release in self.releases})
+
+
+class Finder:
+    def __init__(
+        self,
+        client: HttpClient,
+        indexes: Sequence[IndexSource],
+        find_links: Sequence[FindLinksSource],
+        environment: Environment,
+        policy: FinderPolicy,
+        *,
+        workers: int = 8,
+    ) -> None:
+        self._client = client
+        self._indexes = list(indexes)
+        self._find_links = list(find_links)
+        self._environment = environment
+        self._policy = policy
+        self._lock = threading.Lock()
+        self._pages: dict[NormalizedName, Future[list[DistFile]]] = {}
+        self._found: dict[NormalizedName, Found] = {}
+        self._pool = ThreadPoolExecutor(workers, thread_name_prefix="inst-finder")
+
+    @property
+    def policy(self) -> FinderPolicy:
+        return self._policy
+
+    @property
+    def environment(self) -> Environment:
+        return self._environment
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+    def prefetch(self, names: Iterable[str]) -> None:
+        """Start fetching these projects' pages in the background."""
+        for name in names:
+            self._page_future(canonicalize_name(name))
+
+    def _page_future(self, name: NormalizedName) -> Future[list[DistFile]]:
+        with self._lock:
+            future = self._pages.get(name)
+            if future is None:
+                future = self._pool.submit(self._collect, name)
+                self._pages[name] = future
+            return future
+
+    def _collect(self, name: NormalizedName) -> list[DistFile]:
+        files: list[DistFile] = []
+        for link in self._find_links:
+            files += link.project_files(self._client, name)
+        for index in self._indexes:
+            found = index.project_files(self._client, name)
+            if found:
+                files += found
+                if self._policy.first_index:
+                    break
+        return files
+
+    def find(self, name: str) -> Found:
+        project = canonicalize_name(name)
+        found = self._found.get(project)
+        if found is None:
+            found = self._evaluate(project, self._page_future(project).result())
+            with self._lock:
+                self._found[project] = found
+        return found
+
+    def _evaluate(self, name: NormalizedName, files: Sequence[DistFile]) -> Found:
+        usable: dict[Version, list[tuple[tuple[int, int], DistFile]]] = {}
+        skipped: list[Skipped] = []
+        seen: set[str] = set()
+        for file in files:
+            if file.filename in seen:
+                continue  # the same file from two sources: the first one wins
+            seen.add(file.filename)
+            rank, reason = self._rank(name, file)
+            if reason:
+                skipped.append(Skipped(file, reason))
+            else:
+                usable.setdefault(file.version, []).append((rank, file))
+        releases = [
+            Release(version, tuple(file for _, file in sorted(ranked)))
+            for version, ranked in usable.items()
+        ]
+        releases.sort(key=self._release_key, reverse=True)
+        sources = tuple(dict.fromkeys(file.source for file in files if file.source))
+        return Found(name, tuple(releases), tuple(skipped), sources)
+
+    def _rank(
+        self, name: NormalizedName, file: DistFile
+    ) -> tuple[tuple[int, int], str]:
+        """A sort key within one version (lower is better), or the reason to skip."""
+        if file.project != name:
+            return (0, 0), f"it is a file of {file.project}"
+        policy = self._policy
+        if (
+            file.requires_python
+            and not policy.ignore_requires_python
+            and not self._environment.python_supported(file.requires_python)
+        ):
+            return (0, 0), f"it requires Python {file.requires_python}"
+        if file.is_wheel:
+            if not policy.binary.allows_wheel(name):
+                return (0, 0), "wheels are turned off by --no-binary"
+            rank = self._environment.tag_rank(file.tags)
+            if rank is None:
+                tags = ", ".join(sorted(str(tag) for tag in file.tags))
+                return (0, 0), f"no tag of it fits the target ({tags})"
+            return (0, rank), ""
+        if not policy.binary.allows_sdist(name):
+            return (0, 0), "source distributions are turned off by --only-binary"
+        return (1, 0), ""
+
+    def _release_key(self, release: Release) -> tuple[bool, Version]:
+        if self._policy.prefer_binary:
+            return (release.has_wheel, release.version)
+        return (True, release.version)
+
+    def matching(
+        self,
+        name: str,
+        specifier: SpecifierSet,
+        *,
+        hashes: Mapping[str, frozenset[str]] | None = None,
+    ) -> list[Release]:
+        """The releases a requirement accepts, best first: pre-releases only with --pre,
+        an explicit pre-release specifier, or when nothing else matches; yanked releases
+        only when the specifier pins exactly that version (PEP 592)."""
+        found = self.find(name)
+        releases = [r for r in found.releases if specifier.contains(r.version, True)]
+        if hashes:
+            releases = [r for r in map(_with_hashes(hashes), releases) if r is not None]
+        allow_pre = self._policy.pre or bool(specifier.prereleases)
+        if not allow_pre:
+            finals = [r for r in releases if not r.version.is_prerelease]
+            if finals or not releases:
+                releases = finals
+        pinned = _pinned(specifier)
+        kept: list[Release] = []
+        for release in releases:
+            if release.version != pinned:
+                files = tuple(f for f in release.files if f.yanked is None)
+                release = Release(release.version, files)
+            if release.files:
+                kept.append(release)
+        return kept
+
+
+def _pinned(specifier: SpecifierSet) -> Version | None:
+    specs = list(specifier)
+    if len(specs) == 1 and specs[0].operator in ("==", "===") and "*" not in specs[0]:
+        try:
+            return Version(specs[0].version)
+        except ValueError:
+            return None
+    return None
+
+
+def _with_hashes(
+    hashes: Mapping[str, frozenset[str]],
+) -> Callable[[Release], Release | None]:
+    """Keep only the files whose index hash is one the user allowed (pip does the same
+    before choosing, so a hashed requirement never picks a file it would then refuse)."""
+
+    def keep(release: Release) -> Release | None:
+        files = tuple(
+            file
+            for file in release.files
+            if not any(
+                algorithm in hashes and value not in hashes[algorithm]
+                for algorithm, value in file.hashes.items()
+            )
+        )
+        return Release(release.version, files) if files else None
+
+    return keep

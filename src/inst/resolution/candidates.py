@@ -1,0 +1,181 @@
+"""What resolvelib juggles: requirements and candidates, modelled as pip models them.
+
+A project with extras is its own identifier (``name[extra]``): its candidate depends on
+the base candidate of the same version plus the dependencies the extras switch on. The
+target's Python is one more identifier, so Requires-Python takes part in backtracking.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Union
+
+from packaging.specifiers import SpecifierSet
+from packaging.utils import NormalizedName
+from packaging.version import Version
+
+if TYPE_CHECKING:
+    from inst.environment import InstalledDist
+    from inst.models import DistFile
+    from inst.requirements.specs import RequirementSpec
+
+PYTHON = "<python>"
+
+
+def identifier(name: str, extras: frozenset[str] = frozenset()) -> str:
+    return f"{name}[{','.join(sorted(extras))}]" if extras else name
+
+
+@dataclass(frozen=True, eq=False)
+class FileCandidate:
+    """A distribution file to fetch: from an index, a find-links location, a URL or a path."""
+
+    name: NormalizedName
+    version: Version
+    file: DistFile
+    direct: bool = False  # asked for by URL or path (PEP 610 "direct")
+    spec: RequirementSpec | None = None  # the requirement that named it, when direct
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return ("file", self.name, self.file.url)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, FileCandidate) and other.key == self.key
+
+    def __hash__(self) -> int:
+        return hash(self.key)
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.version}"
+
+
+@dataclass(frozen=True, eq=False)
+class InstalledCandidate:
+    """A distribution already in the target environment, kept as it is."""
+
+    dist: InstalledDist
+
+    @property
+    def name(self) -> NormalizedName:
+        return self.dist.name
+
+    @property
+    def version(self) -> Version:
+        return self.dist.version
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return ("installed", self.name, str(self.version))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, InstalledCandidate) and other.key == self.key
+
+    def __hash__(self) -> int:
+        return hash(self.key)
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.version}"
+
+
+BaseCandidate = Union[FileCandidate, InstalledCandidate]
+
+
+@dataclass(frozen=True)
+class ExtrasCandidate:
+    """``name[extras]`` at the version of ``base``."""
+
+    base: BaseCandidate
+    extras: frozenset[str]
+
+    @property
+    def name(self) -> NormalizedName:
+        return self.base.name
+
+    @property
+    def version(self) -> Version:
+        return self.base.version
+
+    def __str__(self) -> str:
+        return f"{identifier(self.name, self.extras)} {self.version}"
+
+
+@dataclass(frozen=True)
+class PythonCandidate:
+    version: Version
+    name: str = PYTHON
+
+    def __str__(self) -> str:
+        return f"Python {self.version}"
+
+
+Candidate = Union[FileCandidate, InstalledCandidate, ExtrasCandidate, PythonCandidate]
+
+
+@dataclass(frozen=True)
+class SpecifierRequirement:
+    """``name[extras] <specifier>``: any candidate of that project in range."""
+
+    name: NormalizedName
+    extras: frozenset[str]
+    specifier: SpecifierSet
+    text: str  # as written, for messages
+    parent: Candidate | None = None  # None: the user asked for it
+    origin: str = ""  # for user requirements: "command line", "-r file (line 3)"
+    hashes: Mapping[str, frozenset[str]] = field(default_factory=dict)
+
+    @property
+    def identifier(self) -> str:
+        return identifier(self.name, self.extras)
+
+    def is_satisfied_by(self, candidate: Candidate) -> bool:
+        return self.specifier.contains(candidate.version, prereleases=True)
+
+    def __str__(self) -> str:
+        return self.text
+
+
+@dataclass(frozen=True)
+class ExplicitRequirement:
+    """Exactly this candidate: a URL or path requirement, or an extras candidate's base."""
+
+    candidate: BaseCandidate
+    extras: frozenset[str] = frozenset()
+    text: str = ""
+    parent: Candidate | None = None
+    origin: str = ""
+
+    @property
+    def name(self) -> NormalizedName:
+        return self.candidate.name
+
+    @property
+    def identifier(self) -> str:
+        return identifier(self.candidate.name, self.extras)
+
+    def is_satisfied_by(self, candidate: Candidate) -> bool:
+        base = candidate.base if isinstance(candidate, ExtrasCandidate) else candidate
+        return base == self.candidate
+
+    def __str__(self) -> str:
+        return self.text or f"{self.candidate.name} {self.candidate.version}"
+
+
+@dataclass(frozen=True)
+class PythonRequirement:
+    """Requires-Python of ``parent``."""
+
+    specifier: SpecifierSet
+    parent: Candidate | None = None
+    name: str = PYTHON
+    identifier: str = PYTHON
+
+    def is_satisfied_by(self, candidate: Candidate) -> bool:
+        return self.specifier.contains(candidate.version, prereleases=True)
+
+    def __str__(self) -> str:
+        return f"Python{self.specifier}"
+
+
+Requirement = Union[SpecifierRequirement, ExplicitRequirement, PythonRequirement]

@@ -1,0 +1,362 @@
+"""Core metadata of a candidate distribution, from the cheapest source that has it.
+
+In order: the index's PEP 658 ``.metadata`` file; the wheel's own METADATA, read from a
+local file, or over HTTP range requests on the zip's tail where the server allows it
+(else the whole wheel is fetched and kept for installing); for sdists and source trees the
+build layer's ``prepare metadata`` (a protocol here, implemented by the build layer).
+"""
+
+from __future__ import annotations
+
+import email.parser
+import hashlib
+import io
+import os
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from email.message import Message
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import NormalizedName, canonicalize_name
+from packaging.version import InvalidVersion, Version
+
+from inst import __version__
+from inst.errors import InstError
+from inst.ui import redact
+
+if TYPE_CHECKING:
+    import requests
+
+    from inst.download import Downloader
+    from inst.index.http import HttpClient
+    from inst.models import DistFile
+
+#: How much of a wheel's tail to ask for first: the central directory and, as wheels put
+#: .dist-info last, usually METADATA itself.
+TAIL_BYTES = 64 * 1024
+MIN_RANGE = 16 * 1024
+
+_MULTIPLE_USE = {
+    "dynamic",
+    "platform",
+    "supported-platform",
+    "classifier",
+    "requires-dist",
+    "requires-external",
+    "project-url",
+    "provides-extra",
+    "provides-dist",
+    "obsoletes-dist",
+    "license-file",
+    "requires",
+    "provides",
+    "obsoletes",
+}
+
+
+class MetadataError(InstError):
+    """Metadata that cannot be had or does not describe the distribution it came with."""
+
+
+@dataclass(frozen=True)
+class Metadata:
+    """The parts of core metadata that resolution needs, plus the raw text for reports."""
+
+    name: NormalizedName
+    display_name: str
+    version: Version
+    requires_dist: tuple[Requirement, ...]
+    requires_python: str | None
+    provides_extra: frozenset[NormalizedName]
+    raw: bytes
+
+    @classmethod
+    def parse(cls, data: bytes, where: str) -> Metadata:
+        message = _message(data)
+        name = message.get("Name")
+        version = message.get("Version")
+        if not name or not version:
+            raise MetadataError(
+                f"the metadata of {where} has no Name or Version",
+                hint="the distribution is broken; report it to its maintainers",
+            )
+        try:
+            parsed_version = Version(version)
+        except InvalidVersion:
+            raise MetadataError(
+                f"the metadata of {where} has an invalid version {version!r}"
+            ) from None
+        requires: list[Requirement] = []
+        for line in message.get_all("Requires-Dist") or ():
+            try:
+                requires.append(Requirement(line))
+            except InvalidRequirement as exc:
+                raise MetadataError(
+                    f"the metadata of {where} has an invalid requirement {line!r}",
+                    why=str(exc),
+                    hint="the distribution is broken; report it to its maintainers",
+                ) from None
+        return cls(
+            name=canonicalize_name(name),
+            display_name=name,
+            version=parsed_version,
+            requires_dist=tuple(requires),
+            requires_python=message.get("Requires-Python") or None,
+            provides_extra=frozenset(
+                canonicalize_name(extra)
+                for extra in message.get_all("Provides-Extra") or ()
+            ),
+            raw=data,
+        )
+
+    def as_json(self) -> dict[str, Any]:
+        """The PEP 566 JSON form (what pip's installation report holds)."""
+        message = _message(self.raw)
+        result: dict[str, Any] = {}
+        for key, value in message.items():
+            json_key = key.lower().replace("-", "_")
+            if key.lower() in _MULTIPLE_USE:
+                result.setdefault(json_key, []).append(value)
+            elif key.lower() == "keywords":
+                result[json_key] = [word.strip() for word in value.split(",") if word]
+            else:
+                result[json_key] = value
+        body = message.get_payload()
+        if isinstance(body, str) and body.strip():
+            result["description"] = body
+        return result
+
+
+def _message(data: bytes) -> Message:
+    return email.parser.BytesParser().parsebytes(data)
+
+
+class SourceMetadataBuilder(Protocol):
+    """What the build layer provides: metadata of an sdist or source tree, by building."""
+
+    def prepare_metadata(self, source: Path, name: str | None) -> Metadata: ...
+
+
+def cannot_build(what: str, source: str) -> InstError:
+    """The error while the build layer has not landed: sources are refused."""
+    return InstError(
+        f"{what} would have to be built from source ({source}), and inst {__version__} "
+        "cannot build yet",
+        hint="ask for a version that has a wheel, or use --only-binary :all: so that "
+        "only wheels are considered",
+    )
+
+
+class MetadataSource:
+    """Fetches the metadata of index files; thread-safe (used by prefetching too)."""
+
+    def __init__(
+        self,
+        client: HttpClient,
+        downloader: Downloader,
+        builder: SourceMetadataBuilder | None = None,
+    ) -> None:
+        self._client = client
+        self._downloader = downloader
+        self._builder = builder
+
+    def for_file(self, file: DistFile) -> Metadata:
+        metadata = self._read(file)
+        if metadata.name != file.project or metadata.version != file.version:
+            raise MetadataError(
+                f"{file.filename} holds metadata for {metadata.display_name} "
+                f"{metadata.version}, not {file.project} {file.version}",
+                hint="the file is mislabelled; report it to whoever publishes it",
+            )
+        return metadata
+
+    def _read(self, file: DistFile) -> Metadata:
+        if not file.is_wheel:
+            if self._builder is None:
+                raise cannot_build(f"{file.project} {file.version}", file.filename)
+            from inst.download import DownloadRequest
+
+            path = self._downloader.fetch(DownloadRequest(file, _hashes(file))).path
+            return self._builder.prepare_metadata(path, file.project)
+        local = _local_path(file.url)
+        if local is not None:
+            return read_wheel_metadata(local, file.filename)
+        cached = self._downloader.cached(file)
+        if cached is not None:
+            return read_wheel_metadata(cached, file.filename)
+        if file.metadata_url is not None:
+            data = self._metadata_file(file)
+            if data is not None:
+                return Metadata.parse(data, file.filename)
+        return self._from_remote_wheel(file)
+
+    def _metadata_file(self, file: DistFile) -> bytes | None:
+        assert file.metadata_url is not None
+        response = self._client.get(file.metadata_url, cache=True)
+        if response.status_code != 200:
+            return None  # PEP 714 says clients fall back to the wheel itself
+        data = response.content
+        expected = file.metadata_hashes or {}
+        for algorithm, digest in expected.items():
+            if algorithm in hashlib.algorithms_available:
+                actual = hashlib.new(algorithm, data).hexdigest()
+                if actual != digest:
+                    raise MetadataError(
+                        f"hash mismatch for the metadata file of {file.filename}",
+                        why=f"expected {algorithm} {digest}, got {actual}",
+                        hint="the index serves a corrupted or tampered file",
+                    )
+        return data
+
+    def _from_remote_wheel(self, file: DistFile) -> Metadata:
+        response = self._client.get(
+            file.url, headers={"Range": f"bytes=-{TAIL_BYTES}"}, stream=True
+        )
+        try:
+            if response.status_code == 206:
+                total = _total_size(response)
+                if total is not None:
+                    tail = response.content
+                    reader = HttpRangeReader(
+                        self._client, file.url, total, total - len(tail), tail
+                    )
+                    return _metadata_from_zip(reader, file.filename)
+                response.close()
+                response = self._client.get(file.url, stream=True)
+            if response.status_code != 200:
+                raise MetadataError(
+                    f"could not fetch {file.filename}",
+                    why=f"{redact(file.url)} answered HTTP {response.status_code}",
+                )
+            path = self._keep_whole_wheel(file, response)
+        finally:
+            response.close()
+        return read_wheel_metadata(path, file.filename)
+
+    def _keep_whole_wheel(self, file: DistFile, response: requests.Response) -> Path:
+        """A server without range support sent the whole wheel: keep it for installing."""
+        with tempfile.NamedTemporaryFile(
+            prefix="inst-", suffix=".whl", delete=False
+        ) as out:
+            digest = hashlib.sha256()
+            for chunk in response.iter_content(256 * 1024):
+                digest.update(chunk)
+                out.write(chunk)
+        try:
+            expected = file.hashes.get("sha256")
+            if expected is not None and expected != digest.hexdigest():
+                raise MetadataError(
+                    f"hash mismatch for {file.filename}",
+                    why=f"expected sha256 {expected}, got {digest.hexdigest()}",
+                    hint="the file may be corrupted or tampered with",
+                )
+            return self._downloader.store(file, Path(out.name))
+        finally:
+            if os.path.exists(out.name):
+                os.unlink(out.name)
+
+
+def _hashes(file: DistFile) -> dict[str, frozenset[str]]:
+    return {algorithm: frozenset([value]) for algorithm, value in file.hashes.items()}
+
+
+def _local_path(url: str) -> Path | None:
+    if not url.startswith("file:"):
+        return None
+    from urllib.parse import urlsplit
+    from urllib.request import url2pathname
+
+    return Path(url2pathname(urlsplit(url).path))
+
+
+def _total_size(response: requests.Response) -> int | None:
+    content_range = response.headers.get("Content-Range", "")
+    _, _, total = content_range.rpartition("/")
+    return int(total) if total.isdigit() else None
+
+
+def read_wheel_metadata(path: Path | str, filename: str) -> Metadata:
+    try:
+        with open(path, "rb") as stream:
+            return _metadata_from_zip(stream, filename)
+    except OSError as exc:
+        raise MetadataError(f"cannot read {filename}", why=str(exc)) from None
+
+
+def _metadata_from_zip(stream: Any, filename: str) -> Metadata:
+    try:
+        with zipfile.ZipFile(stream) as archive:
+            names = [
+                name
+                for name in archive.namelist()
+                if name.count("/") == 1 and name.endswith(".dist-info/METADATA")
+            ]
+            if len(names) != 1:
+                raise MetadataError(
+                    f"{filename} is not a valid wheel",
+                    why=f"it has {len(names)} .dist-info/METADATA files, not one",
+                )
+            data = archive.read(names[0])
+    except (zipfile.BadZipFile, EOFError) as exc:
+        raise MetadataError(
+            f"{filename} is not a valid wheel", why=f"the zip archive is broken: {exc}"
+        ) from None
+    return Metadata.parse(data, filename)
+
+
+class HttpRangeReader(io.RawIOBase):
+    """A read-only, seekable view of a remote file that fetches only the byte ranges
+    zipfile actually reads."""
+
+    def __init__(
+        self, client: HttpClient, url: str, size: int, start: int, data: bytes
+    ) -> None:
+        super().__init__()
+        self._client = client
+        self._url = url
+        self._size = size
+        self._pos = 0
+        self._spans: list[tuple[int, bytes]] = [(start, data)]
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self._size}[whence]
+        self._pos = max(0, base + offset)
+        return self._pos
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")
+        end = min(self._size, self._pos + len(view))
+        if end <= self._pos:
+            return 0
+        data = self._read_range(self._pos, end)
+        view[: len(data)] = data
+        self._pos += len(data)
+        return len(data)
+
+    def _read_range(self, start: int, end: int) -> bytes:
+        for span_start, span in self._spans:
+            if span_start <= start and end <= span_start + len(span):
+                return span[start - span_start : end - span_start]
+        fetch_start = max(0, min(start, end - MIN_RANGE))
+        response = self._client.get(
+            self._url, headers={"Range": f"bytes={fetch_start}-{end - 1}"}
+        )
+        if response.status_code != 206:
+            raise MetadataError(
+                f"could not read {redact(self._url)}",
+                why=f"a range request answered HTTP {response.status_code}",
+            )
+        self._spans.append((fetch_start, response.content))
+        return response.content[start - fetch_start : end - fetch_start]

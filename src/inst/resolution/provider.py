@@ -1,0 +1,361 @@
+"""The resolvelib provider: answers the resolver's questions from the finder, the
+metadata source and the target environment. It knows nothing of output or commands."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from packaging.requirements import Requirement as Pep508Requirement
+from packaging.specifiers import SpecifierSet
+from packaging.utils import NormalizedName, canonicalize_name
+from packaging.version import Version
+from resolvelib import AbstractProvider
+
+from inst.resolution.candidates import (
+    PYTHON,
+    BaseCandidate,
+    Candidate,
+    ExplicitRequirement,
+    ExtrasCandidate,
+    FileCandidate,
+    InstalledCandidate,
+    PythonCandidate,
+    PythonRequirement,
+    Requirement,
+    SpecifierRequirement,
+)
+
+if TYPE_CHECKING:
+    from inst.environment import Environment, InstalledDist
+    from inst.index.finder import Finder
+    from inst.models import DistFile
+    from inst.resolution.metadata import Metadata, MetadataSource
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """What -c files say about one project: a specifier, hashes, where it was written."""
+
+    specifier: SpecifierSet = field(default_factory=SpecifierSet)
+    hashes: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    origins: tuple[str, ...] = ()
+
+    def __and__(self, other: Constraint) -> Constraint:
+        return Constraint(
+            self.specifier & other.specifier,
+            merge_hashes(self.hashes, other.hashes),
+            self.origins + other.origins,
+        )
+
+
+def merge_hashes(
+    first: Mapping[str, frozenset[str]], second: Mapping[str, frozenset[str]]
+) -> dict[str, frozenset[str]]:
+    """Both sets of allowed hashes must hold: intersect per algorithm."""
+    merged = dict(first)
+    for algorithm, values in second.items():
+        merged[algorithm] = (
+            merged[algorithm] & values if algorithm in merged else values
+        )
+    return merged
+
+
+@dataclass(frozen=True)
+class ProviderOptions:
+    no_deps: bool = False
+    ignore_installed: bool = False
+    force_reinstall: bool = False
+    upgrade: bool = False
+    eager: bool = False  # --upgrade-strategy eager
+    ignore_requires_python: bool = False
+
+
+class Provider(AbstractProvider):  # type: ignore[type-arg]
+    def __init__(
+        self,
+        finder: Finder,
+        metadata: MetadataSource,
+        environment: Environment,
+        *,
+        constraints: Mapping[str, Constraint],
+        user_names: Iterable[str],
+        options: ProviderOptions,
+        on_collect: Callable[[Requirement], None] | None = None,
+        workers: int = 8,
+    ) -> None:
+        self._finder = finder
+        self._metadata = metadata
+        self._environment = environment
+        self._constraints = constraints
+        self._user_names = {canonicalize_name(name) for name in user_names}
+        self._options = options
+        self._on_collect = on_collect
+        self._installed: dict[NormalizedName, InstalledDist] = (
+            {} if options.ignore_installed else environment.installed()
+        )
+        self._python = PythonCandidate(
+            Version(environment.markers["python_full_version"])
+        )
+        self._file_candidates: dict[str, FileCandidate] = {}
+        self._lock = threading.Lock()
+        self._meta_futures: dict[str, Future[Metadata]] = {}
+        self._pool = ThreadPoolExecutor(workers, thread_name_prefix="inst-metadata")
+        self._announced: set[str] = set()
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+    # -- resolvelib's questions ---------------------------------------------------------
+
+    def identify(self, requirement_or_candidate: Requirement | Candidate) -> str:
+        if isinstance(requirement_or_candidate, (PythonRequirement, PythonCandidate)):
+            return PYTHON
+        if isinstance(requirement_or_candidate, ExtrasCandidate):
+            return _identifier(
+                requirement_or_candidate.name, requirement_or_candidate.extras
+            )
+        if isinstance(requirement_or_candidate, (FileCandidate, InstalledCandidate)):
+            return requirement_or_candidate.name
+        return requirement_or_candidate.identifier
+
+    def get_preference(
+        self,
+        identifier: str,
+        resolutions: Mapping[str, Candidate],
+        candidates: Mapping[str, Iterator[Candidate]],
+        information: Mapping[str, Iterator[Any]],
+        backtrack_causes: Sequence[Any],
+    ) -> Any:
+        requirements = [info.requirement for info in information[identifier]]
+        explicit = any(isinstance(r, ExplicitRequirement) for r in requirements)
+        pinned = any(
+            isinstance(r, SpecifierRequirement)
+            and any(s.operator in ("==", "===") for s in r.specifier)
+            for r in requirements
+        )
+        causes = {self.identify(cause.requirement) for cause in backtrack_causes}
+        # Python first (it has one candidate), then what backtracking is about, then
+        # direct and pinned requirements, then the rest in a stable order.
+        return (
+            identifier != PYTHON,
+            identifier not in causes,
+            not explicit,
+            not pinned,
+            identifier,
+        )
+
+    def find_matches(
+        self,
+        identifier: str,
+        requirements: Mapping[str, Iterator[Requirement]],
+        incompatibilities: Mapping[str, Iterator[Candidate]],
+    ) -> list[Candidate]:
+        wanted = list(requirements[identifier])
+        bad = set(incompatibilities[identifier])
+        if identifier == PYTHON:
+            return [self._python]
+        for requirement in wanted:
+            if requirement.identifier not in self._announced and self._on_collect:
+                self._announced.add(requirement.identifier)
+                self._on_collect(requirement)
+        name = canonicalize_name(identifier.partition("[")[0])
+        extras = _extras(identifier)
+        bases = self._base_matches(name, wanted)
+        matches: list[Candidate] = []
+        for base in bases:
+            candidate: Candidate = ExtrasCandidate(base, extras) if extras else base
+            if candidate in bad:
+                continue
+            if all(r.is_satisfied_by(candidate) for r in wanted):
+                matches.append(candidate)
+        return matches
+
+    def _base_matches(
+        self, name: NormalizedName, wanted: Sequence[Requirement]
+    ) -> list[BaseCandidate]:
+        constraint = self._constraints.get(name, Constraint())
+        explicit = [r.candidate for r in wanted if isinstance(r, ExplicitRequirement)]
+        if explicit:
+            first = explicit[0]
+            if all(c == first for c in explicit) and constraint.specifier.contains(
+                first.version, prereleases=True
+            ):
+                return [first]
+            return []
+        specifier = constraint.specifier
+        hashes = dict(constraint.hashes)
+        for requirement in wanted:
+            if isinstance(requirement, SpecifierRequirement):
+                specifier &= requirement.specifier
+                hashes = merge_hashes(hashes, requirement.hashes)
+        installed = self._installed_candidate(name, specifier)
+        upgrading = self._options.upgrade and (
+            self._options.eager or name in self._user_names
+        )
+        if installed is not None and not upgrading:
+            return [installed, *self._index_candidates(name, specifier, hashes)]
+        found = self._index_candidates(name, specifier, hashes)
+        if installed is None:
+            return list(found)
+        # Upgrading: the installed version competes at its own place, and wins a tie.
+        ordered: list[BaseCandidate] = []
+        placed = False
+        for candidate in found:
+            if not placed and candidate.version <= installed.version:
+                ordered.append(installed)
+                placed = True
+            if candidate.version != installed.version:
+                ordered.append(candidate)
+        if not placed:
+            ordered.append(installed)
+        return ordered
+
+    def _installed_candidate(
+        self, name: NormalizedName, specifier: SpecifierSet
+    ) -> InstalledCandidate | None:
+        if self._options.force_reinstall:
+            return None
+        dist = self._installed.get(name)
+        if dist is None or not specifier.contains(dist.version, prereleases=True):
+            return None
+        return InstalledCandidate(dist)
+
+    def _index_candidates(
+        self,
+        name: NormalizedName,
+        specifier: SpecifierSet,
+        hashes: Mapping[str, frozenset[str]],
+    ) -> Iterator[FileCandidate]:
+        for release in self._finder.matching(name, specifier, hashes=hashes):
+            yield self.file_candidate(release.best)
+
+    def file_candidate(
+        self, file: DistFile, *, direct: bool = False, spec: Any = None
+    ) -> FileCandidate:
+        with self._lock:
+            candidate = self._file_candidates.get(file.url)
+            if candidate is None:
+                candidate = FileCandidate(
+                    file.project, file.version, file, direct=direct, spec=spec
+                )
+                self._file_candidates[file.url] = candidate
+            return candidate
+
+    def is_satisfied_by(self, requirement: Requirement, candidate: Candidate) -> bool:
+        return requirement.is_satisfied_by(candidate)
+
+    def get_dependencies(self, candidate: Candidate) -> list[Requirement]:
+        if isinstance(candidate, PythonCandidate):
+            return []
+        if isinstance(candidate, ExtrasCandidate):
+            base = candidate.base
+            deps: list[Requirement] = [
+                ExplicitRequirement(base, text=f"{base.name}=={base.version}")
+            ]
+            if not self._options.no_deps:
+                deps += self._requirements_of(base, candidate.extras, parent=candidate)
+            return deps
+        if self._options.no_deps:
+            return []
+        return self._requirements_of(candidate, frozenset(), parent=candidate)
+
+    def _requirements_of(
+        self, base: BaseCandidate, extras: frozenset[str], parent: Candidate
+    ) -> list[Requirement]:
+        requires, requires_python = self._dependency_facts(base)
+        result: list[Requirement] = []
+        if requires_python and not self._options.ignore_requires_python:
+            result.append(PythonRequirement(SpecifierSet(requires_python), parent))
+        for requirement in requires:
+            if extras:
+                # Only what the extras add: the base candidate brings the rest.
+                if requirement.marker is None or not self._environment.evaluate(
+                    requirement.marker, extras
+                ):
+                    continue
+                if self._environment.evaluate(requirement.marker, ()):
+                    continue
+            elif not self._environment.evaluate(requirement.marker, ()):
+                continue
+            result.append(self._dependency(requirement, parent))
+        self._prefetch(result)
+        return result
+
+    def _dependency(
+        self, requirement: Pep508Requirement, parent: Candidate
+    ) -> Requirement:
+        name = canonicalize_name(requirement.name)
+        extras = frozenset(canonicalize_name(e) for e in requirement.extras)
+        text = str(requirement).split(";")[0].strip()
+        if requirement.url:
+            from inst.resolution.direct import direct_file
+
+            file = direct_file(requirement.url, name)
+            candidate = self.file_candidate(file, direct=True)
+            return ExplicitRequirement(candidate, extras, text=text, parent=parent)
+        return SpecifierRequirement(
+            name, extras, requirement.specifier, text=text, parent=parent
+        )
+
+    def _dependency_facts(
+        self, candidate: BaseCandidate
+    ) -> tuple[Sequence[Pep508Requirement], str | None]:
+        if isinstance(candidate, InstalledCandidate):
+            return candidate.dist.requires, candidate.dist.requires_python
+        metadata = self.metadata_of(candidate.file)
+        return metadata.requires_dist, metadata.requires_python
+
+    # -- metadata, fetched once and prefetched in parallel ------------------------------
+
+    def metadata_of(self, file: DistFile) -> Metadata:
+        return self._metadata_future(file).result()
+
+    def provided_extras(self, candidate: BaseCandidate) -> frozenset[str] | None:
+        """The extras a candidate declares (None when unknown without building)."""
+        if isinstance(candidate, InstalledCandidate):
+            provided = candidate.dist.metadata().get_all("Provides-Extra") or ()
+            return frozenset(canonicalize_name(e) for e in provided)
+        return self.metadata_of(candidate.file).provides_extra
+
+    def _metadata_future(self, file: DistFile) -> Future[Metadata]:
+        with self._lock:
+            future = self._meta_futures.get(file.url)
+            if future is None:
+                future = self._pool.submit(self._metadata.for_file, file)
+                self._meta_futures[file.url] = future
+            return future
+
+    def _prefetch(self, requirements: Iterable[Requirement]) -> None:
+        """Fetch the pages of new dependencies, and the metadata of the release each
+        would most likely get, while the resolver works on something else."""
+        names = [r.name for r in requirements if isinstance(r, SpecifierRequirement)]
+        self._finder.prefetch(names)
+        for requirement in requirements:
+            if (
+                isinstance(requirement, SpecifierRequirement)
+                and requirement.name not in self._installed
+            ):
+                self._pool.submit(self._prefetch_best, requirement)
+
+    def _prefetch_best(self, requirement: SpecifierRequirement) -> None:
+        try:
+            releases = self._finder.matching(requirement.name, requirement.specifier)
+        except Exception:  # noqa: BLE001 - a prefetch; the real lookup reports errors
+            return
+        if releases and releases[0].best.is_wheel:
+            self._metadata_future(releases[0].best)
+
+
+def _identifier(name: str, extras: frozenset[str]) -> str:
+    return f"{name}[{','.join(sorted(extras))}]" if extras else name
+
+
+def _extras(identifier: str) -> frozenset[str]:
+    _, bracket, rest = identifier.partition("[")
+    if not bracket:
+        return frozenset()
+    return frozenset(part for part in rest.rstrip("]").split(",") if part)

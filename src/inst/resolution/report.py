@@ -1,0 +1,45 @@
+"""The installation report, in pip's format (version "1"), so tools that read pip's
+``--report`` read inst's too."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from inst import __version__
+from inst.resolution.candidates import FileCandidate
+
+if TYPE_CHECKING:
+    from inst.resolution.resolver import Resolution, ResolvedDist
+
+REPORT_VERSION = "1"
+
+
+def installation_report(resolution: Resolution) -> dict[str, Any]:
+    return {
+        "version": REPORT_VERSION,
+        "pip_version": f"inst-{__version__}",
+        "installer": {"name": "inst", "version": __version__},
+        "install": [_item(dist) for dist in resolution.to_fetch],
+        "environment": dict(resolution.environment.markers),
+    }
+
+
+def _item(dist: ResolvedDist) -> dict[str, Any]:
+    candidate = dist.candidate
+    assert isinstance(candidate, FileCandidate)
+    file = candidate.file
+    archive_info: dict[str, Any] = {}
+    if file.hashes:
+        algorithm = "sha256" if "sha256" in file.hashes else min(file.hashes)
+        archive_info["hash"] = f"{algorithm}={file.hashes[algorithm]}"
+        archive_info["hashes"] = dict(file.hashes)
+    item: dict[str, Any] = {
+        "download_info": {"url": file.url, "archive_info": archive_info},
+        "is_direct": candidate.direct,
+        "is_yanked": file.yanked is not None,
+        "requested": dist.requested,
+        "metadata": dist.metadata.as_json() if dist.metadata else {},
+    }
+    if dist.requested_extras:
+        item["requested_extras"] = sorted(dist.requested_extras)
+    return item

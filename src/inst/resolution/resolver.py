@@ -1,0 +1,444 @@
+"""Resolve requirements into one consistent set of distributions, or explain why not."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Union
+
+from packaging.utils import NormalizedName, canonicalize_name
+
+from inst import ui
+from inst.errors import InstError
+from inst.resolution.candidates import (
+    PYTHON,
+    ExplicitRequirement,
+    ExtrasCandidate,
+    FileCandidate,
+    InstalledCandidate,
+    PythonCandidate,
+    PythonRequirement,
+    Requirement,
+    SpecifierRequirement,
+)
+from inst.resolution.direct import spec_file
+from inst.resolution.metadata import cannot_build
+from inst.resolution.provider import (
+    Constraint,
+    Provider,
+    ProviderOptions,
+    merge_hashes,
+)
+
+if TYPE_CHECKING:
+    from inst.environment import Environment
+    from inst.index.finder import Finder
+    from inst.requirements.specs import RequirementSpec
+    from inst.resolution.metadata import Metadata, MetadataSource
+
+#: resolvelib counts a round per pin or backtrack; real resolutions take hundreds.
+MAX_ROUNDS = 200_000
+
+Chosen = Union[FileCandidate, InstalledCandidate]
+
+
+class ResolutionError(InstError):
+    """No consistent set of distributions satisfies the requirements."""
+
+
+@dataclass(frozen=True)
+class ResolvedDist:
+    candidate: Chosen
+    metadata: Metadata | None  # None for what is installed already
+    requested: bool  # named by the user, not only a dependency
+    requested_extras: frozenset[str]
+    hashes: Mapping[str, frozenset[str]]  # what the user's --hash options allow
+
+    @property
+    def name(self) -> NormalizedName:
+        return self.candidate.name
+
+    @property
+    def installed(self) -> bool:
+        return isinstance(self.candidate, InstalledCandidate)
+
+
+@dataclass(frozen=True)
+class Resolution:
+    dists: tuple[ResolvedDist, ...]  # dependencies before what depends on them
+    environment: Environment
+
+    @property
+    def to_fetch(self) -> list[ResolvedDist]:
+        return [d for d in self.dists if not d.installed]
+
+    @property
+    def satisfied(self) -> list[ResolvedDist]:
+        return [d for d in self.dists if d.installed]
+
+
+@dataclass(frozen=True)
+class ResolveRequest:
+    requirements: Sequence[RequirementSpec]
+    constraints: Sequence[RequirementSpec] = ()
+    require_hashes: bool = False
+    options: ProviderOptions = field(default_factory=ProviderOptions)
+    max_rounds: int = MAX_ROUNDS
+
+
+def resolve(
+    request: ResolveRequest,
+    finder: Finder,
+    metadata: MetadataSource,
+    environment: Environment,
+) -> Resolution:
+    require_hashes = request.require_hashes or any(
+        spec.hashes for spec in request.requirements
+    )
+    provider = Provider(
+        finder,
+        metadata,
+        environment,
+        constraints=_constraints(request.constraints, environment),
+        user_names=[s.name for s in request.requirements if s.name],
+        options=request.options,
+        on_collect=_announce,
+    )
+    try:
+        roots = _root_requirements(request.requirements, provider, environment)
+        if require_hashes:
+            _check_hash_mode(request.requirements)
+        finder.prefetch(r.name for r in roots if isinstance(r, SpecifierRequirement))
+        result = _run_resolvelib(provider, roots, request.max_rounds, finder)
+        resolution = _resolution(result, roots, provider, environment)
+    finally:
+        provider.close()
+    if require_hashes:
+        _check_all_hashed(resolution)
+    return resolution
+
+
+def _announce(requirement: Requirement) -> None:
+    if isinstance(requirement, PythonRequirement):
+        return
+    parent = getattr(requirement, "parent", None)
+    suffix = f" (from {parent.name}=={parent.version})" if parent is not None else ""
+    ui.info(f"Collecting {requirement}{suffix}")
+
+
+def _constraints(
+    specs: Sequence[RequirementSpec], environment: Environment
+) -> dict[str, Constraint]:
+    constraints: dict[str, Constraint] = {}
+    for spec in specs:
+        if spec.name is None or not environment.evaluate(spec.marker):
+            continue
+        if spec.url is not None or spec.path is not None:
+            raise InstError(
+                f"constraint {spec.line or spec} ({spec.origin}) names a file or URL",
+                hint="constraints may only limit versions by name, like name==1.0",
+            )
+        new = Constraint(spec.specifier, dict(spec.hashes), (spec.origin,))
+        old = constraints.get(spec.name)
+        constraints[spec.name] = new if old is None else old & new
+    return constraints
+
+
+def _root_requirements(
+    specs: Sequence[RequirementSpec], provider: Provider, environment: Environment
+) -> list[Requirement]:
+    from inst.requirements.specs import SourceKind
+
+    roots: list[Requirement] = []
+    for spec in specs:
+        if not environment.evaluate(spec.marker):
+            ui.info(
+                f"Ignoring {spec.name or spec}: markers '{spec.marker}' don't match "
+                "the target environment"
+            )
+            continue
+        if spec.editable:
+            raise InstError(
+                f"{spec} is an editable requirement ({spec.origin})",
+                hint="editable installs come with the build layer; install it "
+                "without -e for now",
+            )
+        text = spec.line or str(spec)
+        if spec.kind is SourceKind.NAMED:
+            assert spec.name is not None
+            roots.append(
+                SpecifierRequirement(
+                    spec.name,
+                    spec.extras,
+                    spec.specifier,
+                    text=text,
+                    origin=spec.origin,
+                    hashes=dict(spec.hashes),
+                )
+            )
+            continue
+        if spec.kind in (SourceKind.DIRECTORY,) or spec.name is None:
+            raise cannot_build(str(spec), str(spec.path or spec.url))
+        file = spec_file(spec)
+        if file.is_wheel and environment.tag_rank(file.tags) is None:
+            raise InstError(
+                f"{file.filename} is not a supported wheel for the target "
+                f"environment (Python {environment.markers['python_full_version']})",
+                why="none of its tags fits the target interpreter and platform",
+                hint="use a wheel built for this platform, or its source distribution",
+            )
+        candidate = provider.file_candidate(file, direct=True, spec=spec)
+        roots.append(
+            ExplicitRequirement(candidate, spec.extras, text=text, origin=spec.origin)
+        )
+    return roots
+
+
+def _check_hash_mode(specs: Sequence[RequirementSpec]) -> None:
+    unpinned = [
+        f"{spec.line or spec} ({spec.origin})"
+        for spec in specs
+        if spec.url is None and spec.path is None and spec.pinned_version() is None
+    ]
+    if unpinned:
+        raise InstError(
+            "in hash-checking mode every requirement must be pinned with ==, and these "
+            f"are not: {'; '.join(unpinned)}",
+            why="--require-hashes is on, or some requirement carries a --hash",
+            hint="pin each one (name==version) with its --hash",
+        )
+
+
+def _check_all_hashed(resolution: Resolution) -> None:
+    missing = [d for d in resolution.to_fetch if not d.hashes]
+    if missing:
+        lines = "; ".join(_hash_suggestion(d) for d in missing)
+        raise InstError(
+            "in hash-checking mode every distribution needs a --hash, dependencies "
+            f"included, and these have none: {lines}",
+            why="--require-hashes is on, or some requirement carries a --hash",
+            hint="add the lines shown (checking the hashes yourself) to your "
+            "requirements file",
+        )
+
+
+def _hash_suggestion(dist: ResolvedDist) -> str:
+    candidate = dist.candidate
+    assert isinstance(candidate, FileCandidate)
+    digest = candidate.file.hashes.get("sha256")
+    hashed = f" --hash=sha256:{digest}" if digest else ""
+    return f"{candidate.name}=={candidate.version}{hashed}"
+
+
+def _run_resolvelib(
+    provider: Provider, roots: list[Requirement], max_rounds: int, finder: Finder
+) -> Any:
+    from resolvelib import (
+        BaseReporter,
+        ResolutionImpossible,
+        ResolutionTooDeep,
+        Resolver,
+    )
+
+    resolver: Resolver[Any, Any, Any] = Resolver(provider, BaseReporter())
+    try:
+        return resolver.resolve(roots, max_rounds=max_rounds)
+    except ResolutionImpossible as exc:
+        raise _explain(exc.causes, finder, provider) from None
+    except ResolutionTooDeep:
+        raise ResolutionError(
+            f"resolution gave up after {max_rounds} rounds",
+            why="the requirements admit so many combinations that backtracking did not "
+            "finish",
+            hint="narrow the version ranges (for example pin the packages that "
+            "backtracking swings between) or add a constraints file with -c",
+        ) from None
+
+
+def _explain(causes: Sequence[Any], finder: Finder, provider: Provider) -> InstError:
+    python = [c for c in causes if isinstance(c.requirement, PythonRequirement)]
+    if python:
+        info = python[0]
+        target = provider.identify(info.parent) if info.parent else "a requirement"
+        return ResolutionError(
+            f"{info.parent} requires Python {info.requirement.specifier}, and the "
+            f"target is Python {finder.environment.markers['python_full_version']}",
+            why=f"no version of {target} that fits the other requirements supports "
+            "this Python",
+            hint="ask for an older version of it, or use a newer Python",
+        )
+    by_name: dict[str, list[Any]] = {}
+    for cause in causes:
+        by_name.setdefault(cause.requirement.name, []).append(cause)
+    for name, infos in by_name.items():
+        for info in infos:
+            requirement = info.requirement
+            if isinstance(requirement, SpecifierRequirement) and not finder.matching(
+                requirement.name, requirement.specifier
+            ):
+                return _no_match(requirement, info.parent, finder)
+    parts = []
+    for name, infos in by_name.items():
+        asks = "; ".join(
+            f"{info.requirement} ({_who(info)})" for info in _unique(infos)
+        )
+        parts.append(f"{name}: {asks}")
+    names = ", ".join(by_name)
+    return ResolutionError(
+        f"cannot find versions of {names} that satisfy every requirement",
+        why="these requirements conflict: " + " | ".join(parts),
+        hint="loosen one of the conflicting requirements, or pick other versions of "
+        "the packages that ask for them",
+    )
+
+
+def _unique(infos: list[Any]) -> list[Any]:
+    seen: set[str] = set()
+    kept = []
+    for info in infos:
+        key = f"{info.requirement} {_who(info)}"
+        if key not in seen:
+            seen.add(key)
+            kept.append(info)
+    return kept
+
+
+def _who(info: Any) -> str:
+    parent = info.parent
+    if parent is None:
+        origin = getattr(info.requirement, "origin", "") or "the command line"
+        return f"asked for on {origin}" if origin == "the command line" else origin
+    if isinstance(parent, ExtrasCandidate):
+        return f"required by {parent}"
+    return f"required by {parent.name} {parent.version}"
+
+
+def _no_match(
+    requirement: SpecifierRequirement, parent: Any, finder: Finder
+) -> ResolutionError:
+    found = finder.find(requirement.name)
+    asked = f" (required by {parent.name} {parent.version})" if parent else ""
+    what = f"no matching distribution found for {requirement}{asked}"
+    versions = found.versions()
+    if not found.releases and not found.skipped:
+        where = ", ".join(found.sources) or "the configured indexes"
+        return ResolutionError(
+            what,
+            why=f"no index or find-links location has a project named "
+            f"{requirement.name}",
+            hint=f"check the spelling, and the indexes searched ({where}); "
+            "--index-url and --find-links change them",
+        )
+    reasons = []
+    if versions:
+        reasons.append(
+            "the versions available are " + ", ".join(str(v) for v in versions)
+        )
+    if found.skipped:
+        sample = "; ".join(f"{s.file.filename}: {s.reason}" for s in found.skipped[:3])
+        more = len(found.skipped) - 3
+        extra = f" (and {more} more)" if more > 0 else ""
+        reasons.append(f"files left out: {sample}{extra}")
+    yanked_only = [
+        r.version
+        for r in found.releases
+        if r.yanked and requirement.specifier.contains(r.version, True)
+    ]
+    if yanked_only:
+        reasons.append(
+            "yanked versions in range: " + ", ".join(str(v) for v in yanked_only)
+        )
+    return ResolutionError(
+        what,
+        why="; ".join(reasons),
+        hint="change the version range, or the options that left files out "
+        "(--pre, --only-binary, --no-binary, --python)",
+    )
+
+
+def _resolution(
+    result: Any,
+    roots: Sequence[Requirement],
+    provider: Provider,
+    environment: Environment,
+) -> Resolution:
+    mapping: dict[str, Any] = dict(result.mapping)
+    requested: dict[NormalizedName, frozenset[str]] = {}
+    user_hashes: dict[NormalizedName, dict[str, frozenset[str]]] = {}
+    for root in roots:
+        name = canonicalize_name(root.name)
+        extras = root.extras if hasattr(root, "extras") else frozenset()
+        requested[name] = requested.get(name, frozenset()) | extras
+        hashes = getattr(root, "hashes", None)
+        if hashes:
+            user_hashes[name] = merge_hashes(user_hashes.get(name, {}), hashes)
+        if isinstance(root, ExplicitRequirement) and root.candidate.spec is not None:
+            spec_hashes = dict(root.candidate.spec.hashes)
+            if spec_hashes:
+                user_hashes[name] = merge_hashes(user_hashes.get(name, {}), spec_hashes)
+    _check_extras(mapping, requested, provider)
+    order = _dependency_order(result)
+    dists = []
+    for key in order:
+        candidate = mapping[key]
+        if isinstance(candidate, (ExtrasCandidate, PythonCandidate)):
+            continue
+        metadata = None
+        if isinstance(candidate, FileCandidate):
+            metadata = provider.metadata_of(candidate.file)
+            if candidate.file.yanked is not None:
+                reason = candidate.file.yanked or "no reason given"
+                ui.warning(
+                    f"{candidate.file.filename} is yanked, and was picked because it "
+                    f"is pinned exactly (reason: {reason})"
+                )
+        dists.append(
+            ResolvedDist(
+                candidate,
+                metadata,
+                requested=candidate.name in requested,
+                requested_extras=requested.get(candidate.name, frozenset()),
+                hashes=user_hashes.get(candidate.name, {}),
+            )
+        )
+    return Resolution(tuple(dists), environment)
+
+
+def _check_extras(
+    mapping: Mapping[str, Any],
+    requested: Mapping[NormalizedName, frozenset[str]],
+    provider: Provider,
+) -> None:
+    for name, extras in requested.items():
+        candidate = mapping.get(name)
+        if not extras or candidate is None:
+            continue
+        provided = provider.provided_extras(candidate)
+        unknown = sorted(extras - provided) if provided is not None else []
+        if unknown:
+            offered = ", ".join(sorted(provided or ())) or "none"
+            raise ResolutionError(
+                f"{candidate.name} {candidate.version} has no extra named "
+                f"{', '.join(repr(e) for e in unknown)}",
+                why=f"the extras it provides are: {offered}",
+                hint="check the spelling in the requirement's [brackets]",
+            )
+
+
+def _dependency_order(result: Any) -> list[str]:
+    """Identifiers with dependencies first (a depth-first walk of resolvelib's graph)."""
+    graph = result.graph
+    order: list[str] = []
+    seen: set[str] = set()
+
+    def visit(key: str) -> None:
+        if key in seen:
+            return
+        seen.add(key)
+        for child in sorted(graph.iter_children(key), key=str):
+            visit(child)
+        order.append(key)
+
+    for key in sorted(k for k in graph if k is not None):
+        visit(key)
+    return [key for key in order if key != PYTHON and key in result.mapping]
