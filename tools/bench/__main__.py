@@ -6,7 +6,10 @@
 
 Each round runs inst and pip once each, in alternating order, so drift on the machine
 (caches, load) hits both alike. Both run as `python -m ...` under the same interpreter.
-Workloads live in workloads.py: add one there to measure a new feature.
+Workloads live in workloads.py: add one there to measure a new feature. A workload
+may prepare fixtures first (the resolve-* ones build a local index from the wheels of
+`python tools/fetch_bench_wheels.py`, see resolution.py) and is skipped, with the
+reason, when it can't; one with warmup runs each command once untimed first.
 """
 
 from __future__ import annotations
@@ -37,6 +40,9 @@ def measure(workload: Workload, runs: int) -> tuple[float, float]:
     inst_times: list[float] = []
     pip_times: list[float] = []
     env = workload.env()
+    if workload.warmup:
+        for command in (workload.inst, workload.pip):
+            time_once(command, env)
     for round_number in range(runs):
         pair = [(workload.inst, inst_times), (workload.pip, pip_times)]
         for command, times in pair if round_number % 2 == 0 else reversed(pair):
@@ -65,6 +71,10 @@ def main() -> int:
     print(f"python {sys.version.split()[0]}, {args.runs} rounds each, medians")
     print(f"{'workload':<16} {'inst':>9} {'pip':>9} {'inst/pip':>9}")
     for workload in chosen:
+        skip_reason = workload.prepare() if workload.prepare else None
+        if skip_reason:
+            print(f"{workload.name:<16} skipped: {skip_reason}")
+            continue
         inst_median, pip_median = measure(workload, args.runs)
         ratio = inst_median / pip_median
         print(

@@ -7,6 +7,8 @@ import sys
 from dataclasses import dataclass, field
 from typing import Callable
 
+import resolution
+
 
 def _same_environment() -> dict[str, str]:
     # pip would otherwise ask the network whether it is outdated.
@@ -20,6 +22,11 @@ class Workload:
     inst: list[str]
     pip: list[str]
     env: Callable[[], dict[str, str]] = field(default=_same_environment)
+    # Run once before timing (fetch checks, building fixtures); returns why the
+    # workload can't run, e.g. missing data, or None when it is ready.
+    prepare: Callable[[], str | None] | None = None
+    # Run each command once untimed first, so caches are warm from the first round.
+    warmup: bool = False
 
 
 def _inst(*args: str) -> list[str]:
@@ -28,6 +35,43 @@ def _inst(*args: str) -> list[str]:
 
 def _pip(*args: str) -> list[str]:
     return [sys.executable, "-m", "pip", *args]
+
+
+def _resolve(tool: str, workload: str, *, cache_dir: bool) -> list[str]:
+    """install --dry-run of the resolution requirements for the empty venv."""
+    work = resolution.work_dir(workload)
+    cache_args = (
+        ["--cache-dir", str(work / f"{tool}-cache")]
+        if cache_dir
+        else ["--no-cache-dir"]
+    )
+    args = [
+        "install",
+        "--dry-run",
+        "--ignore-installed",
+        "--report",
+        str(work / f"{tool}-report.json"),
+        "-q",
+        "--index-url",
+        resolution.INDEX_URL,
+        *cache_args,
+        *resolution.REQUIREMENTS,
+    ]
+    target = ["--python", str(resolution.VENV_PYTHON)]
+    if tool == "inst":
+        return _inst(*args[:1], *target, *args[1:])
+    # pip takes --python only before the command name (and reruns itself there).
+    return _pip(*target, *args)
+
+
+def _prepare_resolve(name: str) -> Callable[[], str | None]:
+    def prepare() -> str | None:
+        problem = resolution.prepare()
+        # Reports are written here; caches too, when the workload keeps them.
+        resolution.work_dir(name).mkdir(parents=True, exist_ok=True)
+        return problem
+
+    return prepare
 
 
 WORKLOADS: dict[str, Workload] = {
@@ -42,6 +86,23 @@ WORKLOADS: dict[str, Workload] = {
             "read every config layer and show the effective values",
             _inst("config", "debug"),
             _pip("config", "debug"),
+        ),
+        Workload(
+            "resolve-warm",
+            "install --dry-run --report of 9 projects (27 dists), warm caches",
+            _resolve("inst", "resolve-warm", cache_dir=True),
+            _resolve("pip", "resolve-warm", cache_dir=True),
+            env=resolution.environment,
+            prepare=_prepare_resolve("resolve-warm"),
+            warmup=True,
+        ),
+        Workload(
+            "resolve-cold",
+            "the same with --no-cache-dir",
+            _resolve("inst", "resolve-cold", cache_dir=False),
+            _resolve("pip", "resolve-cold", cache_dir=False),
+            env=resolution.environment,
+            prepare=_prepare_resolve("resolve-cold"),
         ),
     )
 }
