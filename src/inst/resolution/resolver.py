@@ -135,7 +135,7 @@ def _constraints(
             continue
         if spec.url is not None or spec.path is not None:
             raise InstError(
-                f"constraint {spec.line or spec} ({spec.origin}) names a file or URL",
+                f"constraint {spec} ({spec.origin}) names a file or URL",
                 hint="constraints may only limit versions by name, like name==1.0",
             )
         new = Constraint(spec.specifier, dict(spec.hashes), (spec.origin,))
@@ -163,7 +163,7 @@ def _root_requirements(
                 hint="editable installs come with the build layer; install it "
                 "without -e for now",
             )
-        text = spec.line or str(spec)
+        text = str(spec)
         if spec.kind is SourceKind.NAMED:
             assert spec.name is not None
             roots.append(
@@ -196,7 +196,7 @@ def _root_requirements(
 
 def _check_hash_mode(specs: Sequence[RequirementSpec]) -> None:
     unpinned = [
-        f"{spec.line or spec} ({spec.origin})"
+        f"{spec} ({spec.origin})"
         for spec in specs
         if spec.url is None and spec.path is None and spec.pinned_version() is None
     ]

@@ -24,6 +24,8 @@ class Command:
 COMMANDS: dict[str, Command] = {
     command.name: command
     for command in (
+        Command("install", "inst.cli.commands.install"),
+        Command("download", "inst.cli.commands.download"),
         Command("config", "inst.cli.commands.config"),
         Command("help", "inst.cli.commands.help"),
     )

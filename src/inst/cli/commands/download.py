@@ -1,0 +1,92 @@
+"""``inst download REQUIREMENT... [-r FILE] [-d DIR]``."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from inst import ui
+from inst.errors import UsageError
+
+if TYPE_CHECKING:
+    from inst.environment import Environment
+    from inst.settings.resolve import Settings
+
+SUMMARY = "Download the distributions requirements resolve to, without installing."
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "requirements",
+        nargs="*",
+        metavar="REQUIREMENT",
+        help="a PEP 508 requirement, name @ URL, or a path to a distribution",
+    )
+
+
+def run(settings: Settings, args: argparse.Namespace) -> int:
+    from inst.cli.resolving import (
+        gather_inputs,
+        open_session,
+        resolve_inputs,
+        target_environment,
+    )
+    from inst.download import DownloadRequest
+    from inst.resolution.candidates import FileCandidate
+    from inst.resolution.provider import ProviderOptions, merge_hashes
+
+    inputs = gather_inputs(settings, args.requirements, "download")
+    environment = _with_target(settings, target_environment(settings))
+    dest = Path(settings.dest).expanduser()
+    options = ProviderOptions(
+        no_deps=bool(settings.no_deps),
+        ignore_installed=True,  # pip download fetches whatever is installed already
+        ignore_requires_python=bool(settings.ignore_requires_python),
+    )
+    with open_session(settings, inputs, environment) as session:
+        resolution = resolve_inputs(session, inputs, options)
+        dest.mkdir(parents=True, exist_ok=True)
+        requests = []
+        for dist in resolution.to_fetch:
+            assert isinstance(dist.candidate, FileCandidate)
+            file = dist.candidate.file
+            index_hashes = {a: frozenset([v]) for a, v in file.hashes.items()}
+            requests.append(
+                DownloadRequest(
+                    file, merge_hashes(index_hashes, dist.hashes), dest_dir=dest
+                )
+            )
+        downloaded = session.downloader.fetch_all(requests)
+    for item in downloaded:
+        ui.info(f"Saved {item.path}")
+    names = " ".join(str(dist.candidate.name) for dist in resolution.to_fetch)
+    if names:
+        ui.info(f"Successfully downloaded {names}")
+    return 0
+
+
+def _with_target(settings: Settings, environment: Environment) -> Environment:
+    """--platform / --python-version / --implementation / --abi describe another target;
+    as pip, only wheels can be trusted to fit it."""
+    platforms = list(settings.platform)
+    abis = list(settings.abi)
+    if not (platforms or abis or settings.python_version or settings.implementation):
+        return environment
+    only_all = ":all:" in [
+        part for item in settings.only_binary for part in str(item).split(",")
+    ]
+    if not (settings.no_deps or only_all) or settings.no_binary:
+        raise UsageError(
+            "--platform, --python-version, --implementation and --abi need "
+            "--only-binary=:all: (or --no-deps)",
+            why="a source distribution would be built for this machine, not for the "
+            "target they describe",
+            hint="add --only-binary=:all:",
+        )
+    return environment.with_target(
+        platforms=platforms,
+        python_version=settings.python_version,
+        implementation=settings.implementation,
+        abis=abis,
+    )

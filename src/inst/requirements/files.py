@@ -1,0 +1,461 @@
+"""Requirements and constraints files, in pip's format.
+
+What pip does, and so what inst does (pip's requirements-file-format reference and
+its parser):
+
+- UTF-8 by default; a BOM or a PEP 263 ``# -*- coding: … -*-`` line in the first two
+  lines chooses another encoding.
+- A line ending in ``\\`` continues on the next; the joined line keeps the number of
+  its first line. A comment line ends a continuation.
+- ``#`` starts a comment at the start of a line or after whitespace, so ``…#sha256=``
+  in a URL survives. Comments go after continuations are joined.
+- ``${NAME}`` (uppercase letters, digits, ``_``) is replaced by that environment
+  variable; an unset or empty variable leaves the text as written. ``$NAME`` and
+  ``%NAME%`` are not expanded.
+- ``-r``/``-c`` paths are relative to the file that names them. A ``-r`` inside a
+  constraints file reads requirements, as in pip; a ``-c`` anywhere reads constraints.
+- Relative *requirement* paths (``./pkg``, ``-e .``) are relative to the current
+  directory, not to the file: pip's long-standing behaviour (pypa/pip#8765, #6112),
+  which inst keeps so that the same file means the same thing to both.
+- ``--find-links`` with a relative path is taken relative to the file's directory
+  when that exists there, else left as written (pip's rule).
+- Options for the whole run (``-i``, ``--pre``, …) stand on their own lines; a
+  requirement line takes only ``--hash``.
+
+Where inst is stricter than pip (pip warns or silently ignores): an unknown option, a
+file-wide option after a requirement, a ``--hash`` with no requirement on its line, a
+cycle of ``-r`` files, and ``http(s)`` locations are errors.
+"""
+
+from __future__ import annotations
+
+import codecs
+import os
+import re
+import shlex
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from inst.requirements.specs import (
+    RequirementError,
+    RequirementSpec,
+    parse_hash_option,
+    parse_requirement,
+)
+
+__all__ = ["FileOptions", "RequirementsFile", "read_requirements"]
+
+_COMMENT = re.compile(r"(^|\s+)#.*$")
+_ENV_VAR = re.compile(r"\$\{([A-Z0-9_]+)\}")
+_CODING = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
+# BOMs, longest first: the UTF-32-LE BOM begins with the UTF-16-LE one.
+_BOMS = (
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+)
+# Where the options part of a line begins: the first word starting with "-" (as in
+# pip, which never shell-splits the requirement part, so markers keep their quotes).
+_OPTIONS_START = re.compile(r"(?:^|\s)-")
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+://")
+
+
+@dataclass
+class FileOptions:
+    """File-wide options, merged across nested files in reading order."""
+
+    index_url: str | None = None
+    extra_index_urls: list[str] = field(default_factory=list)
+    no_index: bool = False
+    find_links: list[str] = field(default_factory=list)
+    pre: bool = False
+    only_binary: list[str] = field(default_factory=list)  # names, :all:, :none:
+    no_binary: list[str] = field(default_factory=list)
+    prefer_binary: bool = False
+    require_hashes: bool = False
+    trusted_hosts: list[str] = field(default_factory=list)
+
+
+@dataclass
+class RequirementsFile:
+    requirements: list[RequirementSpec] = field(default_factory=list)
+    constraints: list[RequirementSpec] = field(default_factory=list)
+    options: FileOptions = field(default_factory=FileOptions)
+
+
+def read_requirements(
+    path: str,
+    *,
+    constraint: bool = False,
+    environ: Mapping[str, str] | None = None,
+) -> RequirementsFile:
+    """Read a requirements file (``constraint=True``: a constraints file) and the
+    files it includes. ``path`` is a path or a ``file:`` URL, as the user wrote it
+    (messages name it that way). Raises RequirementError naming file and line."""
+    reader = _Reader(os.environ if environ is None else environ)
+    reader.read(path, _location(path), constraint=constraint, chain=())
+    return reader.result
+
+
+class _Located(RequirementError):
+    """An error that already names its file and line (so includers pass it on)."""
+
+
+# ---- options ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Option:
+    dest: str
+    takes_value: bool
+
+
+_OPTIONS: dict[str, _Option] = {
+    "-r": _Option("requirement", True),
+    "--requirement": _Option("requirement", True),
+    "-c": _Option("constraint", True),
+    "--constraint": _Option("constraint", True),
+    "-e": _Option("editable", True),
+    "--editable": _Option("editable", True),
+    "-i": _Option("index_url", True),
+    "--index-url": _Option("index_url", True),
+    "--extra-index-url": _Option("extra_index_url", True),
+    "--no-index": _Option("no_index", False),
+    "-f": _Option("find_links", True),
+    "--find-links": _Option("find_links", True),
+    "--pre": _Option("pre", False),
+    "--only-binary": _Option("only_binary", True),
+    "--no-binary": _Option("no_binary", True),
+    "--prefer-binary": _Option("prefer_binary", False),
+    "--require-hashes": _Option("require_hashes", False),
+    "--trusted-host": _Option("trusted_host", True),
+    "--hash": _Option("hash", True),
+}
+
+_SUPPORTED = (
+    "-r, -c, -e, -i/--index-url, --extra-index-url, --no-index, -f/--find-links, "
+    "--pre, --only-binary, --no-binary, --prefer-binary, --require-hashes, "
+    "--trusted-host, and --hash after a requirement"
+)
+
+
+def _parse_options(text: str) -> list[tuple[str, str, str]]:
+    """``--pre -i URL`` → [(dest, spelling, value)]. Raises RequirementError."""
+    try:
+        tokens = shlex.split(text)
+    except ValueError as exc:
+        raise RequirementError(f"cannot split options {text!r}", why=str(exc)) from None
+    found: list[tuple[str, str, str]] = []
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        i += 1
+        if token.startswith("--"):
+            spelling, has_value, value = token.partition("=")
+        elif token.startswith("-") and len(token) > 2:  # -rfile, like optparse
+            spelling, has_value, value = token[:2], "=", token[2:]
+        else:
+            spelling, has_value, value = token, "", ""
+        if not spelling.startswith("-"):
+            raise RequirementError(
+                f"unexpected {token!r} after the options",
+                hint="put each requirement on its own line, before its options",
+            )
+        option = _OPTIONS.get(spelling)
+        if option is None:
+            raise RequirementError(
+                f"unknown option {spelling}",
+                why="inst does not support it in requirements files",
+                hint=f"supported: {_SUPPORTED}",
+            )
+        if not option.takes_value:
+            if has_value:
+                raise RequirementError(f"{spelling} takes no value")
+        elif not has_value:
+            if i >= len(tokens):
+                raise RequirementError(f"{spelling} needs a value")
+            value = tokens[i]
+            i += 1
+        found.append((option.dest, spelling, value))
+    return found
+
+
+# ---- reading ------------------------------------------------------------------------
+
+
+class _Reader:
+    def __init__(self, environ: Mapping[str, str]) -> None:
+        self.environ = environ
+        self.result = RequirementsFile()
+
+    def read(
+        self,
+        display: str,
+        location: Path,
+        *,
+        constraint: bool,
+        chain: tuple[tuple[str, Path], ...],
+    ) -> None:
+        # Errors about the file itself are raised unplaced: the including line (if
+        # any) adds its file and line number.
+        key = Path(os.path.realpath(location))
+        if any(seen == key for _, seen in chain):
+            names = [name for name, _ in chain] + [display]
+            raise RequirementError(
+                f"{display} includes itself",
+                why=" → ".join(names),
+                hint="remove one of the -r/-c lines that close the loop",
+            )
+        text = _read_text(display, location, nested=bool(chain))
+        chain = (*chain, (display, key))
+        for number, line, expanded in _logical_lines(text, self.environ):
+            try:
+                self._line(display, location, number, line, expanded, constraint, chain)
+            except _Located:
+                raise
+            except RequirementError as exc:
+                where = f"{display} line {number}: "
+                raise _Located(where + exc.what, exc.why, exc.hint) from None
+
+    def _line(
+        self,
+        display: str,
+        location: Path,
+        number: int,
+        line: str,
+        expanded: str,
+        constraint: bool,
+        chain: tuple[tuple[str, Path], ...],
+    ) -> None:
+        match = _OPTIONS_START.search(expanded)
+        if match is None:
+            requirement, options_text = expanded, ""
+        else:
+            requirement = expanded[: match.start()].strip()
+            options_text = expanded[match.start() :].strip()
+        options = _parse_options(options_text)
+        editables = [value for dest, _, value in options if dest == "editable"]
+        hashes: dict[str, list[str]] = {}
+        for dest, _, value in options:
+            if dest == "hash":
+                algorithm, digest = parse_hash_option(value)
+                hashes.setdefault(algorithm, []).append(digest)
+
+        if requirement or editables:
+            if requirement and editables:
+                raise RequirementError(
+                    "-e must come first on its line",
+                    hint="write -e PATH on a line of its own",
+                )
+            if len(editables) > 1:
+                raise RequirementError(
+                    "more than one -e on a line", hint="give each its own line"
+                )
+            allowed = {"editable"} if editables else {"hash"}
+            for dest, spelling, _ in options:
+                if dest not in allowed:
+                    raise RequirementError(
+                        f"{spelling} cannot follow a requirement",
+                        why="only --hash applies to a single requirement"
+                        if not editables
+                        else "-e takes no other options on its line",
+                        hint="put options for the whole file on their own lines",
+                    )
+            spec = parse_requirement(
+                requirement or editables[0],
+                origin=f"{'-c' if constraint else '-r'} {display} (line {number})",
+                base_dir=None,  # the current directory: see the module docstring
+                hashes=hashes,
+                constraint=constraint,
+                editable=bool(editables),
+            )
+            spec = replace(spec, line=line)
+            target = self.result.constraints if constraint else self.result.requirements
+            target.append(spec)
+            return
+
+        for dest, spelling, value in options:
+            if dest == "hash":
+                raise RequirementError(
+                    f"{spelling} without a requirement",
+                    why="a hash belongs to the requirement on its line",
+                    hint="end the line before with a backslash to continue it",
+                )
+            if dest in ("requirement", "constraint"):
+                self._include(display, location, value, dest, chain)
+            else:
+                self._option(dest, value, location)
+
+    def _include(
+        self,
+        display: str,
+        location: Path,
+        value: str,
+        dest: str,
+        chain: tuple[tuple[str, Path], ...],
+    ) -> None:
+        if _is_url(value):
+            child_display = value
+            child = _location(value)
+        else:
+            child_display = value
+            if not os.path.isabs(os.path.expanduser(value)) and not _is_url(display):
+                # Name it as pip does: relative to how the parent was named.
+                child_display = os.path.normpath(
+                    os.path.join(os.path.dirname(display), value)
+                )
+            child = _nested_path(location.parent, os.path.expanduser(value))
+        # A -r inside a constraints file reads requirements again (pip does the same).
+        self.read(
+            child_display,
+            child,
+            constraint=dest == "constraint",
+            chain=chain,
+        )
+
+    def _option(self, dest: str, value: str, location: Path) -> None:
+        options = self.result.options
+        if dest == "index_url":
+            options.index_url = value
+        elif dest == "extra_index_url":
+            if value not in options.extra_index_urls:
+                options.extra_index_urls.append(value)
+        elif dest == "no_index":
+            options.no_index = True
+        elif dest == "find_links":
+            options.find_links.append(_find_links(value, location.parent))
+        elif dest == "pre":
+            options.pre = True
+        elif dest == "only_binary":
+            options.only_binary.extend(_comma_list(value))
+        elif dest == "no_binary":
+            options.no_binary.extend(_comma_list(value))
+        elif dest == "prefer_binary":
+            options.prefer_binary = True
+        elif dest == "require_hashes":
+            options.require_hashes = True
+        elif dest == "trusted_host":
+            options.trusted_hosts.append(value)
+
+
+def _logical_lines(
+    text: str, environ: Mapping[str, str]
+) -> Iterator[tuple[int, str, str]]:
+    """(number of first physical line, line as written, line with ${VARS} expanded),
+    for each non-empty line after joining continuations and removing comments."""
+    for number, joined in _joined_lines(text.splitlines()):
+        line = _COMMENT.sub("", joined).strip()
+        if line:
+            yield number, line, _expand(line, environ)
+
+
+def _joined_lines(lines: list[str]) -> Iterator[tuple[int, str]]:
+    parts: list[str] = []
+    first = 0
+    for number, line in enumerate(lines, start=1):
+        is_comment = _COMMENT.match(line) is not None
+        if line.endswith("\\") and not is_comment:
+            if not parts:
+                first = number
+            parts.append(line[:-1])
+            continue
+        if is_comment:
+            line = " " + line  # keeps it a comment once glued to the line before
+        if parts:
+            parts.append(line)
+            yield first, "".join(parts)
+            parts = []
+        else:
+            yield number, line
+    if parts:  # the last line ended in a backslash
+        yield first, "".join(parts)
+
+
+def _expand(line: str, environ: Mapping[str, str]) -> str:
+    def value(match: re.Match[str]) -> str:
+        # pip leaves unset and empty variables as written.
+        return environ.get(match.group(1)) or match.group(0)
+
+    return _ENV_VAR.sub(value, line)
+
+
+def _read_text(display: str, location: Path, *, nested: bool) -> str:
+    try:
+        data = location.read_bytes()
+    except OSError as exc:
+        raise RequirementError(
+            f"cannot read requirements file {display}",
+            why=exc.strerror or str(exc),
+            hint="-r and -c paths inside a file are relative to that file"
+            if nested
+            else "",
+        ) from None
+    try:
+        return _decode(data)
+    except (UnicodeDecodeError, LookupError) as exc:
+        raise RequirementError(
+            f"cannot decode requirements file {display}",
+            why=str(exc),
+            hint="save it as UTF-8, or declare its encoding with a "
+            "'# -*- coding: NAME -*-' first line",
+        ) from None
+
+
+def _decode(data: bytes) -> str:
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return data[len(bom) :].decode(encoding)
+    for line in data.splitlines()[:2]:
+        match = _CODING.match(line)
+        if match:
+            return data.decode(match.group(1).decode("ascii"))
+    return data.decode("utf-8")
+
+
+def _is_url(text: str) -> bool:
+    # "scheme://…" or "file:…"; a one-letter scheme would be a Windows drive.
+    return bool(_URL.match(text)) or text.lower().startswith("file:")
+
+
+def _location(text: str) -> Path:
+    """A requirements-file location as given (path or file: URL) → a local path."""
+    if not _is_url(text):
+        return Path(os.path.abspath(os.path.expanduser(text)))
+    parts = urllib.parse.urlsplit(text)
+    if parts.scheme.lower() != "file":
+        raise RequirementError(
+            f"cannot read requirements file {text}",
+            why="inst reads requirements files from local paths and file: URLs only",
+            hint="download the file and pass its path",
+        )
+    if parts.netloc not in ("", "localhost"):
+        raise RequirementError(
+            f"cannot read requirements file {text}",
+            why=f"it is on another host ({parts.netloc})",
+        )
+    return Path(os.path.abspath(urllib.request.url2pathname(parts.path)))
+
+
+def _nested_path(parent_dir: Path, value: str) -> Path:
+    # pip's documented rule: follow symlinked directories first (the OS does, when
+    # "link/../x" is opened as written); if nothing is there, normalise the text.
+    as_written = parent_dir / value
+    if as_written.exists():
+        return Path(os.path.realpath(as_written))
+    return Path(os.path.normpath(as_written))
+
+
+def _find_links(value: str, file_dir: Path) -> str:
+    if _is_url(value) or os.path.isabs(value):
+        return value
+    beside_file = file_dir / value
+    return os.path.normpath(beside_file) if beside_file.exists() else value
+
+
+def _comma_list(value: str) -> list[str]:
+    return [item.strip() for item in value.split(",") if item.strip()]
