@@ -1,0 +1,162 @@
+"""Facts about a Python interpreter that inst installs into, as one JSON object.
+
+Two ways in:
+
+- in-process: ``inst.environment`` imports ``probe()`` for the interpreter running inst;
+- as a script in the target interpreter: ``inst.environment`` runs ``BOOTSTRAP`` with
+  ``python -c`` and passes this file and the directory of inst's own ``packaging``
+  package. ``main()`` prints ``MARKER`` followed by the JSON on one line.
+
+Tags are computed *inside the target* with inst's ``packaging`` (26.x imports on
+Python 3.8, checked), because only the target knows its glibc/musl, macOS version,
+ABI flags and sysconfig. inst's ``packaging`` is loaded by file location under the name
+``packaging`` instead of being put on ``sys.path``: its directory is inst's whole
+site-packages, which must not shadow the target's modules, and the ``sys.path`` we
+report stays exactly the target's own.
+
+This file must stay standalone (no inst imports) and run on Python 3.8: annotations
+only under ``from __future__ import annotations``, no 3.9+ library calls at runtime.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import site
+import sys
+import sysconfig
+from typing import Any
+
+#: Printed before the JSON so that output from sitecustomize or .pth files is skipped.
+MARKER = "INST-PROBE:"
+#: Targets older than this are refused; packaging cannot import there either.
+MIN_VERSION = (3, 8)
+
+# Run with `python -c BOOTSTRAP <this file> <packaging dir>`. It must parse on any Python
+# (2.7 too), so that a too-old target gets a clear message instead of a SyntaxError.
+BOOTSTRAP = """\
+import sys
+if sys.version_info[:2] < (3, 8):
+    sys.stdout.write('INST-PROBE:{"too_old": [%d, %d, %d]}\\n' % tuple(sys.version_info[:3]))
+else:
+    if not (sys.flags.isolated or getattr(sys.flags, "safe_path", False)) and sys.path:
+        del sys.path[0]  # the '' that -c adds: the caller's cwd must not shadow modules
+    _path = sys.argv[1]
+    with open(_path, "rb") as _file:
+        _code = compile(_file.read(), _path, "exec")
+    _globals = {"__name__": "inst_probe", "__file__": _path}
+    exec(_code, _globals)
+    _globals["main"](sys.argv[2])
+"""
+
+SCHEME_KEYS = ("purelib", "platlib", "scripts", "data", "include")
+
+
+def load_packaging(package_dir: str) -> None:
+    """Import inst's `packaging` (at package_dir) as `packaging`, whatever sys.path holds."""
+    import importlib.util
+
+    # A .pth file may have imported the target's own copy already.
+    for name in list(sys.modules):
+        if name == "packaging" or name.startswith("packaging."):
+            del sys.modules[name]
+    spec = importlib.util.spec_from_file_location(
+        "packaging",
+        os.path.join(package_dir, "__init__.py"),
+        submodule_search_locations=[package_dir],
+    )
+    if spec is None or spec.loader is None:
+        raise ImportError("cannot load packaging from " + package_dir)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["packaging"] = module
+    spec.loader.exec_module(module)
+
+
+def scheme() -> dict[str, str]:
+    """Install paths of the interpreter's default scheme for its own prefix."""
+    preferred = getattr(sysconfig, "get_preferred_scheme", None)  # Python 3.10+
+    if preferred is not None:
+        paths = sysconfig.get_paths(scheme=preferred("prefix"))
+    else:
+        paths = sysconfig.get_paths()
+    result = {key: paths[key] for key in SCHEME_KEYS}
+    result["headers"] = _headers_dir(result["include"])
+    return result
+
+
+def _headers_dir(include: str) -> str:
+    # As pip: a venv's headers go inside the venv, not into the base interpreter's
+    # include directory (installers append the distribution's name).
+    if _is_venv():
+        version = "python{}.{}".format(*sys.version_info[:2])
+        return os.path.join(sys.prefix, "include", "site", version)
+    return include
+
+
+def _is_venv() -> bool:
+    base = getattr(sys, "real_prefix", None) or getattr(sys, "base_prefix", sys.prefix)
+    return sys.prefix != base
+
+
+def probe(*, tags: bool, drop_script_entry: bool) -> dict[str, Any]:
+    """Everything inst.environment.Environment needs, as JSON-able values.
+
+    With tags False the caller computes them later (in-process, they are only needed
+    when a wheel is chosen). drop_script_entry removes sys.path[0] when it is the
+    script's directory or the current directory, which holds no installed distributions
+    (an egg-info in a project checkout must not look installed).
+    """
+    import packaging.markers
+
+    sys_path = list(sys.path)
+    if drop_script_entry and sys_path and _is_script_entry(sys_path[0]):
+        del sys_path[0]
+    user_site_enabled = bool(site.ENABLE_USER_SITE)
+    try:
+        user_site: str | None = site.getusersitepackages()
+    except (AttributeError, OSError):  # embedded or unusual builds
+        user_site = None
+    info: dict[str, Any] = {
+        "executable": sys.executable or "",
+        "prefix": sys.prefix,
+        "base_prefix": getattr(sys, "base_prefix", sys.prefix),
+        "is_venv": _is_venv(),
+        "version_info": list(sys.version_info[:3]),
+        "implementation": sys.implementation.name,
+        "markers": dict(packaging.markers.default_environment()),
+        "scheme": scheme(),
+        "sys_path": sys_path,
+        "stdlib": sysconfig.get_path("stdlib"),
+        "user_site": user_site,
+        "user_site_enabled": user_site_enabled,
+    }
+    if tags:
+        import packaging.tags
+
+        info["tags"] = [str(tag) for tag in packaging.tags.sys_tags()]
+    return info
+
+
+def _is_script_entry(entry: str) -> bool:
+    if sys.flags.isolated or getattr(sys.flags, "safe_path", False):
+        return False  # nothing was prepended
+    if entry in ("", "."):
+        return True
+    candidates = [os.getcwd()]
+    if sys.argv and sys.argv[0] and sys.argv[0] not in ("-c", "-m"):
+        candidates.append(os.path.dirname(os.path.realpath(sys.argv[0])))
+    return any(os.path.normcase(entry) == os.path.normcase(c) for c in candidates)
+
+
+def main(package_dir: str) -> None:
+    """Script entry: print MARKER + JSON; failures become {"error": ...}, not tracebacks."""
+    try:
+        load_packaging(package_dir)
+        info = probe(tags=True, drop_script_entry=False)
+    except Exception as error:  # noqa: BLE001  (reported to inst as data)
+        info = {
+            "error": f"{type(error).__name__}: {error}",
+            "version_info": list(sys.version_info[:3]),
+        }
+    sys.stdout.write(MARKER + json.dumps(info) + "\n")
+    sys.stdout.flush()
