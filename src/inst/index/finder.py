@@ -146,6 +146,10 @@ class Finder:
     def environment(self) -> Environment:
         return self._environment
 
+    def searched(self) -> list[str]:
+        """Where the finder looks, for messages (credentials hidden)."""
+        return [source.display for source in [*self._find_links, *self._indexes]]
+
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
 

@@ -98,7 +98,7 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]
             {} if options.ignore_installed else environment.installed()
         )
         self._python = PythonCandidate(
-            Version(environment.markers["python_full_version"])
+            Version(".".join(map(str, environment.version_info)))
         )
         self._file_candidates: dict[str, FileCandidate] = {}
         self._lock = threading.Lock()
@@ -159,8 +159,8 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]
         if identifier == PYTHON:
             return [self._python]
         for requirement in wanted:
-            if requirement.identifier not in self._announced and self._on_collect:
-                self._announced.add(requirement.identifier)
+            if requirement.name not in self._announced and self._on_collect:
+                self._announced.add(requirement.name)
                 self._on_collect(requirement)
         name = canonicalize_name(identifier.partition("[")[0])
         extras = _extras(identifier)

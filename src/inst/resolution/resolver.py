@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Union
 
@@ -255,7 +255,7 @@ def _run_resolvelib(
         ) from None
 
 
-def _explain(causes: Sequence[Any], finder: Finder, provider: Provider) -> InstError:
+def _explain(causes: Collection[Any], finder: Finder, provider: Provider) -> InstError:
     python = [c for c in causes if isinstance(c.requirement, PythonRequirement)]
     if python:
         info = python[0]
@@ -321,7 +321,7 @@ def _no_match(
     what = f"no matching distribution found for {requirement}{asked}"
     versions = found.versions()
     if not found.releases and not found.skipped:
-        where = ", ".join(found.sources) or "the configured indexes"
+        where = ", ".join(finder.searched()) or "none: --no-index and no --find-links"
         return ResolutionError(
             what,
             why=f"no index or find-links location has a project named "
@@ -334,6 +334,9 @@ def _no_match(
         reasons.append(
             "the versions available are " + ", ".join(str(v) for v in versions)
         )
+    if any("requires Python" in s.reason for s in found.skipped):
+        python = finder.environment.markers["python_full_version"]
+        reasons.append(f"the target is Python {python}")
     if found.skipped:
         sample = "; ".join(f"{s.file.filename}: {s.reason}" for s in found.skipped[:3])
         more = len(found.skipped) - 3
@@ -372,7 +375,11 @@ def _resolution(
         hashes = getattr(root, "hashes", None)
         if hashes:
             user_hashes[name] = merge_hashes(user_hashes.get(name, {}), hashes)
-        if isinstance(root, ExplicitRequirement) and root.candidate.spec is not None:
+        if (
+            isinstance(root, ExplicitRequirement)
+            and isinstance(root.candidate, FileCandidate)
+            and root.candidate.spec is not None
+        ):
             spec_hashes = dict(root.candidate.spec.hashes)
             if spec_hashes:
                 user_hashes[name] = merge_hashes(user_hashes.get(name, {}), spec_hashes)

@@ -10,7 +10,7 @@ import re
 import sys
 from typing import TextIO
 
-_state = {"verbosity": 0, "color": None}
+_state = {"verbosity": 0, "color": None, "info_to_stderr": False}
 
 _STYLES = {
     "error": "\033[1;31m",
@@ -26,6 +26,12 @@ def configure(*, verbosity: int = 0, no_color: bool = False) -> None:
     """Set the verbosity (-v minus -q) and whether colour is allowed at all."""
     _state["verbosity"] = verbosity
     _state["color"] = False if no_color else None
+    _state["info_to_stderr"] = False
+
+
+def info_to_stderr() -> None:
+    """Standard output carries a result (such as ``--report -``): progress moves aside."""
+    _state["info_to_stderr"] = True
 
 
 def verbosity() -> int:
@@ -64,7 +70,8 @@ def output(message: str) -> None:
 def info(message: str) -> None:
     """Normal output, silenced by -q."""
     if verbosity() >= 0:
-        print(redact(message), file=sys.stdout)
+        stream = sys.stderr if _state["info_to_stderr"] else sys.stdout
+        print(redact(message), file=stream)
 
 
 def detail(message: str) -> None:

@@ -41,6 +41,8 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
             hint="add --dry-run to see what would be installed, and --report FILE for "
             "pip's JSON report",
         )
+    if settings.report and str(settings.report) == "-":
+        ui.info_to_stderr()
     inputs = gather_inputs(settings, args.requirements, "install")
     environment = target_environment(settings)
     options = ProviderOptions(

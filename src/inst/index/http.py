@@ -1,0 +1,431 @@
+"""The HTTP client of a run: one pooled requests.Session, retries, credentials, cache.
+
+requests and urllib3 are imported when the first request is made, not with this module:
+a run that only reads file:// indexes and local files never pays for them.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import platform
+import socket
+import sys
+import threading
+import urllib.parse
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Optional
+
+from inst import __version__
+from inst.errors import InstError
+from inst.index.cache import HttpCache
+from inst.ui import redact
+
+if TYPE_CHECKING:
+    from types import TracebackType
+
+    import requests
+    from requests.adapters import BaseAdapter
+    from urllib3.response import BaseHTTPResponse
+    from urllib3.util.retry import Retry
+
+#: Answers worth another try: the server or a gateway in front of it is struggling.
+RETRY_STATUSES = frozenset({500, 502, 503, 504})
+#: urllib3 sleeps 0, 2×, 4×, 8× ... this between retries (the first retry is immediate).
+BACKOFF_FACTOR = 0.25
+#: No single wait is longer, whatever the backoff or a Retry-After header says.
+BACKOFF_MAX = 8
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+_HINT = (
+    "check the URL and your network connection; behind a proxy use --proxy or "
+    "HTTPS_PROXY; for a slow or unreliable server raise --timeout or --retries"
+)
+
+Credentials = tuple[str, str]
+_Origin = tuple[str, str, Optional[int]]
+
+
+@dataclass(frozen=True)
+class HttpConfig:
+    timeout: float = 15.0
+    retries: int = 5
+    # "host" or "host:port": certificates not verified, plain http accepted.
+    trusted_hosts: tuple[str, ...] = ()
+    cert: str | None = None  # CA bundle
+    client_cert: str | None = None
+    proxy: str | None = None  # else requests' usual environment proxies
+    cache_dir: Path | None = None  # the HTTP cache goes in cache_dir/http
+    max_connections: int = 10  # pool size per host
+
+
+class NetworkError(InstError):
+    """A host that cannot be reached, a timeout, or a server failing past the retries."""
+
+    @classmethod
+    def for_url(cls, url: str, reason: str, hint: str = _HINT) -> NetworkError:
+        return cls(f"could not fetch {redact(url)}", redact(reason), hint)
+
+    @classmethod
+    def from_exception(
+        cls, url: str, error: BaseException, config: HttpConfig
+    ) -> NetworkError:
+        """The NetworkError for a requests/urllib3 exception (e.g. while streaming)."""
+        reason, hint = _explain(error, config)
+        tries = config.retries + 1
+        if tries > 1:
+            reason += f" (tried {tries} times)"
+        return cls.for_url(url, reason, hint)
+
+
+def split_credentials(url: str) -> tuple[str, Credentials | None]:
+    """``https://u:p@h/x`` → (``https://h/x``, ("u", "p")); a lone token gets "" as
+    password, as basic auth with a token in the user name expects."""
+    parts = urllib.parse.urlsplit(url)
+    userinfo, at, hostport = parts.netloc.rpartition("@")
+    if not at:
+        return url, None
+    user, _, password = userinfo.partition(":")
+    bare = urllib.parse.urlunsplit(parts._replace(netloc=hostport))
+    return bare, (urllib.parse.unquote(user), urllib.parse.unquote(password))
+
+
+def _origin(url: str) -> _Origin:
+    parts = urllib.parse.urlsplit(url)
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port
+    except ValueError:
+        port = None  # requests reports the bad port itself
+    return scheme, (parts.hostname or "").lower(), port or _DEFAULT_PORTS.get(scheme)
+
+
+def _user_agent() -> str:
+    implementation = platform.python_implementation()
+    python = ".".join(map(str, sys.version_info[:3]))
+    return f"inst/{__version__} {implementation}/{python} {platform.system()}"
+
+
+class HttpClient:
+    """Everything a run fetches over HTTP goes through one of these.
+
+    Thread-safe: get() may be called from several threads at once (the session is
+    built once under a lock and never changed after; credentials have their own lock).
+    """
+
+    def __init__(self, config: HttpConfig) -> None:
+        self.config = config
+        self._session: requests.Session | None = None
+        self._session_lock = threading.Lock()
+        self._credentials: dict[_Origin, Credentials] = {}
+        self._credentials_lock = threading.Lock()
+        self._trusted = [_origin(f"//{host}") for host in config.trusted_hosts]
+        self._cache = (
+            HttpCache(config.cache_dir / "http")
+            if config.cache_dir is not None
+            else None
+        )
+
+    # -- public ------------------------------------------------------------------------
+
+    def get(
+        self,
+        url: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        stream: bool = False,
+        cache: bool = False,
+    ) -> requests.Response:
+        """GET ``url``: retried on connection errors, timeouts and 500/502/503/504;
+        NetworkError once those are exhausted; any other status is returned.
+
+        ``cache=True`` goes through the HTTP cache (small documents: index pages,
+        metadata files); the body is then read at once whatever ``stream`` says.
+        """
+        bare_url, credentials = self._credentials_for(url)
+        request_headers = dict(headers or {})
+        if cache and self._cache is not None:
+            return self._cache.fetch(
+                bare_url,
+                request_headers,
+                lambda h: self._send(bare_url, h, credentials, stream=False),
+            )
+        return self._send(bare_url, request_headers, credentials, stream=stream)
+
+    def is_trusted(self, url: str) -> bool:
+        """Whether ``url``'s host is a --trusted-host (no TLS checks, http allowed)."""
+        _, host, port = _origin(url)
+        return any(
+            host == trusted_host
+            # "host" trusts every port; "host:port" only that one.
+            and (trusted_port is None or trusted_port == port)
+            for _, trusted_host, trusted_port in self._trusted
+        )
+
+    def close(self) -> None:
+        with self._session_lock:
+            if self._session is not None:
+                self._session.close()
+                self._session = None
+
+    def __enter__(self) -> HttpClient:  # noqa: PYI034 - Self needs Python 3.11
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- internals ---------------------------------------------------------------------
+
+    def _credentials_for(self, url: str) -> tuple[str, Credentials | None]:
+        """The URL without credentials, and the credentials to send with it: its own,
+        remembered for its scheme+host+port, or those remembered earlier."""
+        try:
+            bare_url, credentials = split_credentials(url)
+            origin = _origin(bare_url)
+        except ValueError as error:  # urlsplit: e.g. an unclosed IPv6 bracket
+            raise InstError(f"the URL {redact(url)} is not valid", str(error)) from None
+        with self._credentials_lock:
+            if credentials is not None:
+                self._credentials[origin] = credentials
+            else:
+                credentials = self._credentials.get(origin)
+        return bare_url, credentials
+
+    def _send(
+        self,
+        url: str,
+        headers: Mapping[str, str],
+        credentials: Credentials | None,
+        *,
+        stream: bool,
+    ) -> requests.Response:
+        import requests  # deferred: see the module docstring
+
+        session = self._get_session()
+        proxies = (
+            {"http": self.config.proxy, "https": self.config.proxy}
+            if self.config.proxy
+            else None
+        )
+        verify: bool | str = (
+            False if self.is_trusted(url) else (self.config.cert or True)
+        )
+        try:
+            response = session.get(
+                url,
+                headers=dict(headers),
+                stream=stream,
+                timeout=(self.config.timeout, self.config.timeout),
+                # None lets requests use ~/.netrc (trust_env).
+                auth=credentials,
+                # Per request, because requests lets environment proxies override
+                # the session's own (and a CA bundle from the environment, verify).
+                proxies=proxies,
+                verify=verify,
+            )
+        except requests.exceptions.InvalidURL as error:
+            raise InstError(
+                f"the URL {redact(url)} is not valid", redact(str(error))
+            ) from None
+        except requests.exceptions.RequestException as error:
+            # `from None`: the chain holds urllib3 text that could repeat the URL.
+            raise NetworkError.from_exception(url, error, self.config) from None
+        if response.status_code in RETRY_STATUSES:
+            # urllib3 hands back the last answer once the retries are used up.
+            response.close()
+            reason = f"the server answered HTTP {response.status_code}"
+            if response.reason:
+                reason += f" {response.reason}"
+            if self.config.retries:
+                reason += f" (tried {self.config.retries + 1} times)"
+            raise NetworkError.for_url(url, reason)
+        return response
+
+    def _get_session(self) -> requests.Session:
+        with self._session_lock:
+            if self._session is None:
+                self._session = self._make_session()
+            return self._session
+
+    def _make_session(self) -> requests.Session:
+        import requests  # deferred: see the module docstring
+        import urllib3
+        from requests.adapters import HTTPAdapter
+
+        adapter = HTTPAdapter(
+            pool_connections=10,  # how many hosts keep a pool
+            pool_maxsize=max(1, self.config.max_connections),
+            max_retries=_retry(self.config.retries),
+        )
+        session = requests.Session()
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
+        session.mount("file://", _file_adapter())
+        session.headers["User-Agent"] = _user_agent()
+        if self.config.client_cert:
+            session.cert = self.config.client_cert
+        if self.config.trusted_hosts:
+            # The user chose not to verify those hosts: urllib3's warning is noise.
+            urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
+        return session
+
+
+def _retry(retries: int) -> Retry:
+    from urllib3.util.retry import Retry  # deferred: see the module docstring
+
+    class CappedRetry(Retry):
+        """A Retry-After header may ask for minutes; never wait over BACKOFF_MAX."""
+
+        DEFAULT_BACKOFF_MAX = BACKOFF_MAX  # how urllib3 1.26 takes the cap
+
+        def get_retry_after(self, response: BaseHTTPResponse) -> float | None:
+            seconds = super().get_retry_after(response)
+            return None if seconds is None else min(seconds, BACKOFF_MAX)
+
+    settings: dict[str, Any] = {
+        "total": max(0, retries),
+        "backoff_factor": BACKOFF_FACTOR,
+        "status_forcelist": RETRY_STATUSES,
+        "allowed_methods": frozenset({"GET", "HEAD"}),
+        # Give the last 5xx back instead of raising: _send words the error.
+        "raise_on_status": False,
+    }
+    try:
+        return CappedRetry(**settings, backoff_max=BACKOFF_MAX)
+    except TypeError:  # urllib3 1.26 (allowed by requests>=2.31) has no backoff_max
+        return CappedRetry(**settings)
+
+
+def _file_adapter() -> BaseAdapter:
+    """file:// URLs through the same get(): 200 with the file, or 404. Lets a
+    downloader treat distribution URLs of file:// indexes like any other."""
+    from requests.adapters import BaseAdapter
+
+    class FileAdapter(BaseAdapter):
+        def send(
+            self,
+            request: requests.PreparedRequest,
+            stream: bool = False,
+            timeout: Any = None,
+            verify: Any = True,
+            cert: Any = None,
+            proxies: Any = None,
+        ) -> requests.Response:
+            return _file_response(request)
+
+        def close(self) -> None:
+            pass
+
+    return FileAdapter()
+
+
+def _file_response(request: requests.PreparedRequest) -> requests.Response:
+    import requests
+    from requests.structures import CaseInsensitiveDict
+
+    response = requests.Response()
+    response.url = request.url or ""
+    response.request = request
+    path = file_url_to_path(request.url or "")
+    try:
+        handle = open(path, "rb")  # noqa: SIM115 - closed by the Response
+        size = os.fstat(handle.fileno()).st_size
+    except OSError as error:
+        response.status_code = (
+            404 if error.errno in (errno.ENOENT, errno.EISDIR, errno.ENOTDIR) else 403
+        )
+        response.reason = error.strerror or "Not Found"
+        response._content = b""
+        response._content_consumed = True  # type: ignore[attr-defined]
+        response.headers = CaseInsensitiveDict({"Content-Type": "text/plain"})
+        return response
+    response.status_code = 200
+    response.reason = "OK"
+    response.raw = handle
+    response.headers = CaseInsensitiveDict(
+        {"Content-Length": str(size), "Content-Type": "application/octet-stream"}
+    )
+    return response
+
+
+def file_url_to_path(url: str) -> str:
+    """The local path of a file:// URL (percent-escapes decoded)."""
+    from urllib.request import url2pathname
+
+    parts = urllib.parse.urlsplit(url)
+    path = url2pathname(parts.path)
+    if parts.netloc and parts.netloc != "localhost" and os.name == "nt":
+        path = f"\\\\{parts.netloc}{path}"  # a UNC share
+    return path
+
+
+# -- explaining failures -----------------------------------------------------------------
+
+
+def _chain(error: BaseException) -> Iterator[BaseException]:
+    """The error and everything behind it: causes, contexts and urllib3's .reason."""
+    seen: set[int] = set()
+    pending = [error]
+    while pending:
+        current = pending.pop(0)
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        nested: list[object] = [
+            getattr(current, "reason", None),
+            current.__cause__,
+            current.__context__,
+            *current.args,
+        ]
+        pending += [e for e in nested if isinstance(e, BaseException)]
+
+
+def _explain(error: BaseException, config: HttpConfig) -> tuple[str, str]:
+    """A short reason and a hint for a failed request, without urllib3's object soup."""
+    from urllib3 import exceptions as u3
+
+    chain = list(_chain(error))
+    timeout = f"{config.timeout:g} s"
+
+    def has(kind: type[BaseException] | tuple[type[BaseException], ...]) -> bool:
+        return any(isinstance(e, kind) for e in chain)
+
+    if has(u3.ProxyError):
+        return "the proxy could not be reached or refused the connection", (
+            "check --proxy and the HTTP_PROXY / HTTPS_PROXY / NO_PROXY variables"
+        )
+    if has(u3.SSLError):
+        detail = next((str(e) for e in chain if isinstance(e, u3.SSLError)), "")
+        return f"the TLS connection failed: {_short(detail)}", (
+            "point --cert at the CA bundle that signs this server's certificate, "
+            "or use --trusted-host for a host you trust without checks"
+        )
+    if has(ConnectionRefusedError):
+        return "the connection was refused", _HINT
+    if has(socket.gaierror):
+        return "the host name could not be resolved", _HINT
+    if has(u3.ReadTimeoutError):
+        return f"the server sent no answer within {timeout}", _HINT
+    if has(u3.NewConnectionError):
+        detail = next(str(e) for e in chain if isinstance(e, u3.NewConnectionError))
+        return f"the connection failed: {_short(detail)}", _HINT
+    if has((u3.ConnectTimeoutError, TimeoutError, socket.timeout)):
+        return f"the connection timed out after {timeout}", _HINT
+    if has(u3.ProtocolError):
+        return "the connection broke before the answer was complete", _HINT
+    return _short(str(error)) or type(error).__name__, _HINT
+
+
+def _short(message: str) -> str:
+    # urllib3 opens messages with "<urllib3.connection.HTTPConnection object at 0x..>: ".
+    if message.startswith("<") and ">: " in message:
+        message = message.split(">: ", 1)[1]
+    return message.strip()

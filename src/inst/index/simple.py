@@ -1,0 +1,231 @@
+"""Parsing of simple-API project pages: PEP 691 JSON and PEP 503 HTML. Pure: no I/O.
+
+Both formats give the same ``DistFile`` values: absolute URLs without fragment, hashes,
+Requires-Python (PEP 503 data attribute / PEP 691 key), yanking (PEP 592), the core
+metadata file (PEP 658, under its PEP 714 name first) and the size (PEP 700).
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.parse
+from collections.abc import Mapping
+from html.parser import HTMLParser
+from typing import Any
+
+from inst.errors import InstError
+from inst.models import (
+    HASH_ALGORITHMS,
+    DistFile,
+    parse_dist_file,
+    split_hash_fragment,
+    url_filename,
+)
+from inst.ui import redact
+
+SUPPORTED_MAJOR = 1
+
+
+class MalformedPage(InstError):
+    """An index or find-links page that inst cannot read."""
+
+
+def _malformed(page_url: str, why: str) -> MalformedPage:
+    return MalformedPage(
+        f"the page {redact(page_url)} is not a valid simple repository page",
+        why,
+        "check that the URL points to a package index (PEP 503/691) or a page of links",
+    )
+
+
+def _check_api_version(version: object, page_url: str) -> None:
+    # PEP 629: a client must refuse a major version it does not know; minors are fine.
+    if not isinstance(version, str):
+        raise _malformed(page_url, "its api-version is missing or not a string")
+    major = version.strip().partition(".")[0]
+    if not major.isdigit():
+        raise _malformed(page_url, f"its api-version {version!r} is not a version")
+    if int(major) != SUPPORTED_MAJOR:
+        raise _malformed(
+            page_url,
+            f"it uses version {version} of the simple API; "
+            f"inst understands version {SUPPORTED_MAJOR}.x",
+        )
+
+
+def _known_hashes(hashes: Mapping[str, object]) -> dict[str, str]:
+    """The hashes inst can check, values lowercased; others (md5, ...) are dropped."""
+    return {
+        algorithm: value.lower()
+        for algorithm, value in hashes.items()
+        if algorithm in HASH_ALGORITHMS and isinstance(value, str) and value
+    }
+
+
+def _clean_url(url: str) -> str:
+    """Percent-encode characters that are not allowed in a URL path (spaces, ...)."""
+    parts = urllib.parse.urlsplit(url)
+    # "%" is kept as safe so that existing escapes are not encoded twice.
+    path = urllib.parse.quote(parts.path, safe="/%:@!$&'()*+,;=~")
+    return urllib.parse.urlunsplit(parts._replace(path=path))
+
+
+# -- PEP 691 JSON -------------------------------------------------------------------
+
+
+def _json_yanked(value: object) -> str | None:
+    # A reason string means yanked; True yanked without reason. An empty string is not
+    # allowed by PEP 691; like pip it counts as not yanked.
+    if isinstance(value, str):
+        return value or None
+    return "" if value is True else None
+
+
+def _json_metadata(entry: Mapping[str, Any]) -> dict[str, str] | None:
+    # PEP 714: the new key wins whenever it is present, even when false.
+    key = "core-metadata" if "core-metadata" in entry else "dist-info-metadata"
+    value = entry.get(key)
+    if value is True:
+        return {}
+    if isinstance(value, dict):
+        return _known_hashes(value)
+    return None
+
+
+def parse_json_page(data: bytes, page_url: str, source: str) -> list[DistFile]:
+    """The files of a PEP 691 project page (``application/vnd.pypi.simple.v1+json``)."""
+    try:
+        page = json.loads(data)
+    except (UnicodeDecodeError, ValueError) as error:
+        raise _malformed(page_url, f"it is not valid JSON ({error})") from None
+    if not isinstance(page, dict):
+        raise _malformed(page_url, "it is not a JSON object")
+    meta = page.get("meta")
+    _check_api_version(
+        meta.get("api-version") if isinstance(meta, dict) else None, page_url
+    )
+    entries = page.get("files")
+    if not isinstance(entries, list):
+        raise _malformed(page_url, "it has no list of files")
+    source = redact(source)
+    files: list[DistFile] = []
+    for entry in entries:
+        if not isinstance(entry, dict):
+            raise _malformed(page_url, "an entry of its files list is not an object")
+        filename, url = entry.get("filename"), entry.get("url")
+        if not isinstance(filename, str) or not isinstance(url, str):
+            raise _malformed(page_url, "a file has no filename or url")
+        base, fragment_hashes = split_hash_fragment(
+            _clean_url(urllib.parse.urljoin(page_url, url))
+        )
+        hashes = entry.get("hashes")
+        requires_python = entry.get("requires-python")
+        size = entry.get("size")
+        file = parse_dist_file(
+            DistFile(
+                filename=filename,
+                url=base,
+                # The hashes key is the authority; a URL fragment only fills gaps.
+                hashes={
+                    **fragment_hashes,
+                    **(_known_hashes(hashes) if isinstance(hashes, dict) else {}),
+                },
+                requires_python=(
+                    requires_python.strip() or None
+                    if isinstance(requires_python, str)
+                    else None
+                ),
+                yanked=_json_yanked(entry.get("yanked")),
+                metadata_hashes=_json_metadata(entry),
+                size=size if isinstance(size, int) and size >= 0 else None,
+                source=source,
+            )
+        )
+        if file is not None:
+            files.append(file)
+    return files
+
+
+# -- PEP 503 HTML -------------------------------------------------------------------
+
+
+class _LinkCollector(HTMLParser):
+    """Collects <a> attributes, the first <base href> and the repository version."""
+
+    def __init__(self) -> None:
+        # convert_charrefs (the default) also unescapes attribute values: "&gt;=3.8".
+        super().__init__(convert_charrefs=True)
+        self.base_href: str | None = None
+        self.api_version: str | None = None
+        self.anchors: list[dict[str, str | None]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "a":
+            self.anchors.append(dict(attrs))
+        elif tag == "base" and self.base_href is None:
+            # HTML uses the first <base> with an href; later ones are ignored.
+            href = dict(attrs).get("href")
+            if href:
+                self.base_href = href.strip()
+        elif tag == "meta":
+            values = dict(attrs)
+            if values.get("name") == "pypi:repository-version":
+                self.api_version = values.get("content")
+
+
+def _html_metadata(anchor: Mapping[str, str | None]) -> dict[str, str] | None:
+    key = "data-core-metadata"
+    if key not in anchor:
+        key = "data-dist-info-metadata"
+    value = anchor.get(key)
+    if value is None:
+        return None
+    value = value.strip()
+    if value == "true":
+        return {}
+    algorithm, equals, digest = value.partition("=")
+    if not equals or not digest:
+        return None  # "false" or junk: no usable metadata file
+    # A metadata file with a hash inst cannot check is still a metadata file.
+    return _known_hashes({algorithm.strip(): digest.strip()})
+
+
+def parse_html_page(text: str, page_url: str, source: str) -> list[DistFile]:
+    """The files linked from a PEP 503 project page or any HTML page of links."""
+    collector = _LinkCollector()
+    try:
+        collector.feed(text)
+        collector.close()
+    except Exception as error:  # noqa: BLE001 - html.parser may raise on odd markup
+        raise _malformed(page_url, f"its HTML could not be parsed ({error})") from None
+    if collector.api_version is not None:
+        _check_api_version(collector.api_version, page_url)
+    base_url = page_url
+    if collector.base_href:
+        base_url = urllib.parse.urljoin(page_url, collector.base_href)
+    source = redact(source)
+    files: list[DistFile] = []
+    for anchor in collector.anchors:
+        href = (anchor.get("href") or "").strip()
+        if not href:
+            continue
+        url, hashes = split_hash_fragment(
+            _clean_url(urllib.parse.urljoin(base_url, href))
+        )
+        requires_python = (anchor.get("data-requires-python") or "").strip()
+        # A bare attribute (no value) is a yank without reason.
+        yanked = (anchor["data-yanked"] or "") if "data-yanked" in anchor else None
+        file = parse_dist_file(
+            DistFile(
+                filename=url_filename(url),
+                url=url,
+                hashes=hashes,
+                requires_python=requires_python or None,
+                yanked=yanked,
+                metadata_hashes=_html_metadata(anchor),
+                source=source,
+            )
+        )
+        if file is not None:
+            files.append(file)
+    return files

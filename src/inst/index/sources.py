@@ -1,0 +1,284 @@
+"""Where distribution files are listed: simple-API indexes and find-links locations.
+
+An index answers per project (``{root}{name}/``); a find-links location is one listing
+(a directory, an HTML page of links, or a single archive) read once and filtered.
+"""
+
+from __future__ import annotations
+
+import codecs
+import os
+import re
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from packaging.utils import NormalizedName
+
+from inst import ui
+from inst.errors import InstError
+from inst.index.http import NetworkError, file_url_to_path
+from inst.index.simple import MalformedPage, parse_html_page, parse_json_page
+from inst.models import DistFile, is_dist_filename, parse_dist_file
+from inst.ui import redact
+
+if TYPE_CHECKING:
+    import requests
+
+    from inst.index.http import HttpClient
+
+JSON_V1 = "application/vnd.pypi.simple.v1+json"
+#: JSON first, as PEP 691 recommends; HTML as the fallback for PEP 503-only indexes.
+INDEX_ACCEPT = (
+    "application/vnd.pypi.simple.v1+json, "
+    "application/vnd.pypi.simple.v1+html;q=0.2, "
+    "text/html;q=0.01"
+)
+FIND_LINKS_ACCEPT = "text/html"
+
+_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
+_SIMPLE_JSON = re.compile(r"^application/vnd\.pypi\.simple\.(v\d+|latest)\+json$")
+_MISSING = (404, 410)
+_REFUSED = (401, 403)
+
+
+def parse_page(
+    data: bytes, content_type: str, page_url: str, source: str
+) -> list[DistFile]:
+    """Parse a fetched page by its Content-Type: PEP 691 JSON, else HTML."""
+    media_type, _, params = content_type.partition(";")
+    media_type = media_type.strip().lower()
+    if media_type in (JSON_V1, "application/json"):
+        return parse_json_page(data, page_url, source)
+    if _SIMPLE_JSON.match(media_type):
+        # Another version of the JSON API: refuse rather than guess (PEP 691).
+        raise MalformedPage(
+            f"the page {redact(page_url)} is not a valid simple repository page",
+            f"it is served as {media_type}, which inst does not understand",
+            "use an index that offers version 1 of the simple API",
+        )
+    return parse_html_page(_decode(data, params), page_url, source)
+
+
+def _decode(data: bytes, params: str) -> str:
+    charset = "utf-8"  # PEP 503 pages are UTF-8 unless the server says otherwise
+    for param in params.split(";"):
+        key, _, value = param.partition("=")
+        if key.strip().lower() == "charset" and value.strip():
+            charset = value.strip().strip('"')
+    try:
+        codecs.lookup(charset)
+    except LookupError:
+        charset = "utf-8"
+    # Replacement characters can only break names that would not parse anyway.
+    return data.decode(charset, errors="replace")
+
+
+def _sniff(path: Path, data: bytes) -> str:
+    """A Content-Type for a page read from disk, where nobody negotiates."""
+    if path.suffix == ".json":
+        return JSON_V1
+    if path.suffix in (".html", ".htm"):
+        return "text/html"
+    return JSON_V1 if data.lstrip()[:1] == b"{" else "text/html"
+
+
+def _read_local_page(path: Path, page_url: str, source: str) -> list[DistFile]:
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise InstError(
+            f"could not read {path}", error.strerror or str(error), ""
+        ) from None
+    return parse_page(data, _sniff(path, data), page_url, source)
+
+
+def _refused(kind: str, url: str, status: int) -> InstError:
+    return InstError(
+        f"the {kind} {redact(url)} refused access (HTTP {status})",
+        "it needs credentials that inst did not send or that it did not accept",
+        "put the user name and password (or token) in the URL, or the host's "
+        "credentials in ~/.netrc",
+    )
+
+
+def _http_failure(url: str, response: requests.Response) -> NetworkError:
+    reason = f"the server answered HTTP {response.status_code}"
+    if response.reason:
+        reason += f" {response.reason}"
+    return NetworkError.for_url(url, reason)
+
+
+@dataclass(frozen=True)
+class IndexSource:
+    """A simple-API index (PEP 503/691): one page per project under ``url``."""
+
+    url: str  # the root, always with a trailing slash
+
+    def __post_init__(self) -> None:
+        if not self.url.endswith("/"):
+            object.__setattr__(self, "url", self.url + "/")
+
+    @property
+    def display(self) -> str:
+        """The root as it may be shown: credentials hidden."""
+        return redact(self.url)
+
+    def project_url(self, name: NormalizedName) -> str:
+        return f"{self.url}{name}/"
+
+    def project_files(
+        self, client: HttpClient, name: NormalizedName
+    ) -> list[DistFile] | None:
+        """The files of a project; None when this index does not have it."""
+        url = self.project_url(name)
+        scheme = url.partition(":")[0].lower()
+        if scheme in ("http", "https"):
+            return self._fetch(client, url)
+        if scheme == "file":
+            return self._read_local(name)
+        raise InstError(
+            f"the index URL {self.display} is not usable",
+            f"inst reads indexes over http, https and file, not {scheme}",
+        )
+
+    def _fetch(self, client: HttpClient, url: str) -> list[DistFile] | None:
+        response = client.get(url, headers={"Accept": INDEX_ACCEPT}, cache=True)
+        status = response.status_code
+        if status in _MISSING:
+            return None
+        if status in _REFUSED:
+            raise _refused("index", self.url, status)
+        if not 200 <= status < 300:
+            raise _http_failure(url, response)
+        return parse_page(
+            response.content,
+            response.headers.get("Content-Type", ""),
+            # After redirects, relative links resolve against where the page is.
+            response.url or url,
+            self.display,
+        )
+
+    def _read_local(self, name: NormalizedName) -> list[DistFile] | None:
+        root = Path(file_url_to_path(self.url))
+        project = root / name
+        if project.is_dir():
+            # No negotiation on disk: JSON first, as PEP 691 prefers.
+            for page in ("index.json", "index.html"):
+                if (project / page).is_file():
+                    page_url = f"{self.project_url(name)}{page}"
+                    return _read_local_page(project / page, page_url, self.display)
+            return None
+        if project.is_file():
+            # A flat layout with one page file per project.
+            return _read_local_page(project, f"{self.url}{name}", self.display)
+        return None
+
+
+class FindLinksSource:
+    """A --find-links location: a local directory, a local HTML file, a single archive,
+    or the URL of an HTML page (file://, http://, https://).
+
+    The listing is read once per run (the first caller reads, others wait) and then
+    filtered per project.
+    """
+
+    def __init__(self, location: str) -> None:
+        self.location = location
+        self._lock = threading.Lock()
+        self._by_project: dict[NormalizedName, list[DistFile]] | None = None
+
+    def __repr__(self) -> str:
+        return f"FindLinksSource({redact(self.location)!r})"
+
+    @property
+    def display(self) -> str:
+        return redact(self.location)
+
+    def project_files(self, client: HttpClient, name: NormalizedName) -> list[DistFile]:
+        with self._lock:
+            if self._by_project is None:
+                grouped: dict[NormalizedName, list[DistFile]] = {}
+                for file in self._list(client):
+                    grouped.setdefault(file.project, []).append(file)
+                self._by_project = grouped
+            return list(self._by_project.get(name, ()))
+
+    def _list(self, client: HttpClient) -> list[DistFile]:
+        location = self.location
+        if not _SCHEME.match(location):
+            return self._list_path(Path(location).expanduser(), None)
+        scheme = location.partition(":")[0].lower()
+        if scheme == "file":
+            return self._list_path(Path(file_url_to_path(location)), location)
+        if scheme in ("http", "https"):
+            return self._fetch(client)
+        raise InstError(
+            f"the find-links location {self.display} is not usable",
+            f"inst reads find-links over http, https and file, not {scheme}",
+        )
+
+    def _list_path(self, path: Path, url: str | None) -> list[DistFile]:
+        if path.is_dir():
+            return self._list_directory(path)
+        if path.is_file():
+            page_url = url or path.absolute().as_uri()
+            if is_dist_filename(path.name):
+                return self._listed([path])
+            return _read_local_page(path, page_url, self.display)
+        ui.warning(
+            f"the find-links location {self.display} does not exist; it is ignored"
+        )
+        return []
+
+    def _list_directory(self, directory: Path) -> list[DistFile]:
+        try:
+            with os.scandir(directory) as entries:
+                paths = [
+                    Path(entry.path)
+                    for entry in entries
+                    if is_dist_filename(entry.name) and entry.is_file()
+                ]
+        except OSError as error:
+            raise InstError(
+                f"could not list the find-links directory {directory}",
+                error.strerror or str(error),
+            ) from None
+        return self._listed(sorted(paths))
+
+    def _listed(self, paths: list[Path]) -> list[DistFile]:
+        files = []
+        for path in paths:
+            file = parse_dist_file(
+                DistFile(
+                    filename=path.name,
+                    url=path.absolute().as_uri(),
+                    source=self.display,
+                )
+            )
+            if file is not None:
+                files.append(file)
+        return files
+
+    def _fetch(self, client: HttpClient) -> list[DistFile]:
+        response = client.get(
+            self.location, headers={"Accept": FIND_LINKS_ACCEPT}, cache=True
+        )
+        status = response.status_code
+        if status in _MISSING:
+            ui.warning(
+                f"the find-links page {self.display} was not found "
+                f"(HTTP {status}); it is ignored"
+            )
+            return []
+        if status in _REFUSED:
+            raise _refused("find-links page", self.location, status)
+        if not 200 <= status < 300:
+            raise _http_failure(self.location, response)
+        return parse_page(
+            response.content,
+            response.headers.get("Content-Type", ""),
+            response.url or self.location,
+            self.display,
+        )
