@@ -148,7 +148,8 @@ class Finder:
 
     def searched(self) -> list[str]:
         """Where the finder looks, for messages (credentials hidden)."""
-        return [source.display for source in [*self._find_links, *self._indexes]]
+        links = [source.display for source in self._find_links]
+        return links + [source.display for source in self._indexes]
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
