@@ -131,7 +131,8 @@ class Metadata:
 
 
 def _message(data: bytes) -> Message:
-    return email.parser.BytesParser().parsebytes(data)
+    # Parsed as text: the bytes parser turns non-ASCII values into Header objects.
+    return email.parser.Parser().parsestr(data.decode("utf-8", "replace"))
 
 
 class SourceMetadataBuilder(Protocol):
