@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import TYPE_CHECKING
 
 from inst import ui
 from inst.errors import InstError, SettingsError, UsageError
 from inst.settings.values import TRUE_WORDS
+
+if TYPE_CHECKING:
+    from inst.settings.resolve import Settings
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -81,6 +85,16 @@ def _run(argv: list[str]) -> int:
     tolerates = getattr(command, "tolerates_bad_config", None)
     lenient = bool(tolerates and tolerates(args))
     settings = load_settings(args.command, given, lenient_files=lenient)
+    target_prefix = _target_prefix(settings, args.command)
+    if target_prefix is not None:
+        # --python names another environment: its site config file applies, not ours.
+        settings = load_settings(
+            args.command,
+            given,
+            prefix=target_prefix[0],
+            base_prefix=target_prefix[1],
+            lenient_files=lenient,
+        )
     try:
         ui.configure(verbosity=settings.verbosity, no_color=settings.no_color)
     except SettingsError:
@@ -90,6 +104,19 @@ def _run(argv: list[str]) -> int:
     for message in settings.warnings:
         ui.warning(message)
     return int(command.run(settings, args))
+
+
+def _target_prefix(settings: Settings, command: str) -> tuple[str, str] | None:
+    from inst.settings.options import ENVIRONMENT
+
+    if command not in ENVIRONMENT or not settings.python:
+        return None
+    from inst.cli.resolving import target_environment
+
+    environment = target_environment(settings)
+    if os.path.realpath(environment.prefix) == os.path.realpath(sys.prefix):
+        return None
+    return str(environment.prefix), str(environment.base_prefix)
 
 
 def _configure_ui_from_argv(argv: list[str]) -> None:

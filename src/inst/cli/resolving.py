@@ -89,10 +89,18 @@ def cache_dir(settings: Settings) -> Path | None:
     return Path(platformdirs.user_cache_dir("inst", appauthor=False))
 
 
+_environments: dict[tuple[str, str], Environment] = {}
+
+
 def target_environment(settings: Settings) -> Environment:
+    """The environment --python names (probed once per process)."""
     from inst.environment import find_environment
 
-    return find_environment(settings.python, cache_dir=cache_dir(settings))
+    cache = cache_dir(settings)
+    key = (str(settings.python or ""), str(cache))
+    if key not in _environments:
+        _environments[key] = find_environment(settings.python, cache_dir=cache)
+    return _environments[key]
 
 
 def default_index_url() -> str:
