@@ -169,3 +169,24 @@ def prepare() -> str | None:
         return problem
     ensure_venv()
     return None
+
+
+_server: list[object] = []  # the one running IndexServer, kept alive for the whole run
+
+
+def http_index_url() -> str:
+    """Serve the index over HTTP on 127.0.0.1 (once per bench run) and return its URL."""
+    if not _server:
+        tests_dir = str(REPO / "tests")
+        if tests_dir not in sys.path:
+            sys.path.insert(0, tests_dir)
+        from harness.server import IndexServer
+
+        _server.append(IndexServer(INDEX_DIR).start())
+    return str(_server[0].simple_url)  # type: ignore[attr-defined]
+
+
+def http_environment() -> dict[str, str]:
+    """environment() with both tools pointed at the HTTP index by their variables."""
+    url = http_index_url()
+    return {**environment(), "INST_INDEX_URL": url, "PIP_INDEX_URL": url}

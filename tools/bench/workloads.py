@@ -37,8 +37,11 @@ def _pip(*args: str) -> list[str]:
     return [sys.executable, "-m", "pip", *args]
 
 
-def _resolve(tool: str, workload: str, *, cache_dir: bool) -> list[str]:
-    """install --dry-run of the resolution requirements for the empty venv."""
+def _resolve(
+    tool: str, workload: str, *, cache_dir: bool, http: bool = False
+) -> list[str]:
+    """install --dry-run of the resolution requirements for the empty venv. Over HTTP
+    the index URL comes from INST_INDEX_URL / PIP_INDEX_URL (see http_environment)."""
     work = resolution.work_dir(workload)
     cache_args = (
         ["--cache-dir", str(work / f"{tool}-cache")]
@@ -52,8 +55,7 @@ def _resolve(tool: str, workload: str, *, cache_dir: bool) -> list[str]:
         "--report",
         str(work / f"{tool}-report.json"),
         "-q",
-        "--index-url",
-        resolution.INDEX_URL,
+        *([] if http else ["--index-url", resolution.INDEX_URL]),
         *cache_args,
         *resolution.REQUIREMENTS,
     ]
@@ -103,6 +105,23 @@ WORKLOADS: dict[str, Workload] = {
             _resolve("pip", "resolve-cold", cache_dir=False),
             env=resolution.environment,
             prepare=_prepare_resolve("resolve-cold"),
+        ),
+        Workload(
+            "resolve-http-warm",
+            "resolve-warm with the index served over HTTP on 127.0.0.1",
+            _resolve("inst", "resolve-http-warm", cache_dir=True, http=True),
+            _resolve("pip", "resolve-http-warm", cache_dir=True, http=True),
+            env=resolution.http_environment,
+            prepare=_prepare_resolve("resolve-http-warm"),
+            warmup=True,
+        ),
+        Workload(
+            "resolve-http-cold",
+            "resolve-cold with the index served over HTTP on 127.0.0.1",
+            _resolve("inst", "resolve-http-cold", cache_dir=False, http=True),
+            _resolve("pip", "resolve-http-cold", cache_dir=False, http=True),
+            env=resolution.http_environment,
+            prepare=_prepare_resolve("resolve-http-cold"),
         ),
     )
 }

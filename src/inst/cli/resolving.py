@@ -187,7 +187,7 @@ def open_session(
         max_workers=workers,
         progress=progress,
     )
-    metadata = MetadataSource(client, downloader)
+    metadata = MetadataSource(client, downloader, cache_dir=cache)
     try:
         yield Session(
             environment,

@@ -252,7 +252,11 @@ class Finder:
         found = self.find(name)
         releases = [r for r in found.releases if specifier.contains(r.version, True)]
         if hashes:
-            releases = [r for r in map(_with_hashes(hashes), releases) if r is not None]
+            allowed = [r for r in map(_with_hashes(hashes), releases) if r is not None]
+            # As pip: when no file has an allowed hash, keep them all, so that the
+            # download reports the mismatch (expected and actual digest) instead of
+            # a baffling "no version satisfies lib==1.0".
+            releases = allowed or releases
         allow_pre = self._policy.pre or bool(specifier.prereleases)
         if not allow_pre:
             finals = [r for r in releases if not r.version.is_prerelease]

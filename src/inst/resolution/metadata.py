@@ -159,10 +159,14 @@ class MetadataSource:
         client: HttpClient,
         downloader: Downloader,
         builder: SourceMetadataBuilder | None = None,
+        *,
+        cache_dir: Path | None = None,
     ) -> None:
         self._client = client
         self._downloader = downloader
         self._builder = builder
+        # Metadata of a file with a known sha256 never changes: kept without expiry.
+        self._cache_dir = cache_dir / "metadata" if cache_dir else None
 
     def for_file(self, file: DistFile) -> Metadata:
         metadata = self._read(file)
@@ -188,11 +192,46 @@ class MetadataSource:
         cached = self._downloader.cached(file)
         if cached is not None:
             return read_wheel_metadata(cached, file.filename)
+        stored = self._stored(file)
+        if stored is not None:
+            return Metadata.parse(stored, file.filename)
+        data = None
         if file.metadata_url is not None:
             data = self._metadata_file(file)
-            if data is not None:
-                return Metadata.parse(data, file.filename)
-        return self._from_remote_wheel(file)
+        metadata = (
+            Metadata.parse(data, file.filename)
+            if data is not None
+            else self._from_remote_wheel(file)
+        )
+        self._store(file, metadata.raw)
+        return metadata
+
+    def _stored_path(self, file: DistFile) -> Path | None:
+        digest = file.hashes.get("sha256")
+        if self._cache_dir is None or digest is None or len(digest) != 64:
+            return None
+        return self._cache_dir / "sha256" / digest[:2] / digest[2:]
+
+    def _stored(self, file: DistFile) -> bytes | None:
+        path = self._stored_path(file)
+        if path is None:
+            return None
+        try:
+            return path.read_bytes()
+        except OSError:
+            return None
+
+    def _store(self, file: DistFile, data: bytes) -> None:
+        path = self._stored_path(file)
+        if path is None or path.exists():
+            return
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(dir=path.parent, delete=False) as out:
+                out.write(data)
+            os.replace(out.name, path)
+        except OSError:
+            pass  # a cache that cannot be written only costs speed
 
     def _metadata_file(self, file: DistFile) -> bytes | None:
         assert file.metadata_url is not None

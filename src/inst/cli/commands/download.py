@@ -10,6 +10,7 @@ from inst import ui
 from inst.errors import UsageError
 
 if TYPE_CHECKING:
+    from inst.download import DownloadRequest
     from inst.environment import Environment
     from inst.settings.resolve import Settings
 
@@ -46,6 +47,7 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     )
     with open_session(settings, inputs, environment) as session:
         resolution = resolve_inputs(session, inputs, options)
+        created = not dest.exists()
         dest.mkdir(parents=True, exist_ok=True)
         requests = []
         for dist in resolution.to_fetch:
@@ -57,13 +59,34 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
                     file, merge_hashes(index_hashes, dist.hashes), dest_dir=dest
                 )
             )
-        downloaded = session.downloader.fetch_all(requests)
+        before = {path.name for path in dest.iterdir()}
+        try:
+            downloaded = session.downloader.fetch_all(requests)
+        except BaseException:
+            _remove_new_files(dest, requests, before, created)
+            raise
     for item in downloaded:
         ui.info(f"Saved {item.path}")
     names = " ".join(str(dist.candidate.name) for dist in resolution.to_fetch)
     if names:
         ui.info(f"Successfully downloaded {names}")
     return 0
+
+
+def _remove_new_files(
+    dest: Path, requests: list[DownloadRequest], before: set[str], created: bool
+) -> None:
+    """After a failed batch, -d holds what it held before: the files this run saved
+    (whole and verified, but only part of the set) go again, as does a new -d."""
+    for request in requests:
+        name = request.file.filename
+        if name not in before:
+            (dest / name).unlink(missing_ok=True)
+    if created:
+        try:
+            dest.rmdir()
+        except OSError:
+            pass  # not empty: something else was put there meanwhile
 
 
 def _with_target(settings: Settings, environment: Environment) -> Environment:
