@@ -146,6 +146,9 @@ def environment() -> dict[str, str]:
         key: value
         for key, value in os.environ.items()
         if not key.startswith(("INST_", "PIP_", "XDG_"))
+        # pip's modules were byte-compiled when it was installed; without this, an
+        # editable inst would be recompiled from source on every run.
+        and key != "PYTHONDONTWRITEBYTECODE"
     }
     for name in ("config", "config-dirs", "cache", "data"):
         (HOME_DIR / name).mkdir(parents=True, exist_ok=True)

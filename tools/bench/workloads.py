@@ -12,7 +12,10 @@ import resolution
 
 def _same_environment() -> dict[str, str]:
     # pip would otherwise ask the network whether it is outdated.
-    return {**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
+    env = {**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
+    # pip was byte-compiled when installed; let an editable inst be compiled once too.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
 
 
 @dataclass(frozen=True)
