@@ -106,8 +106,16 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]
         self._pool = ThreadPoolExecutor(workers, thread_name_prefix="inst-metadata")
         self._announced: set[str] = set()
 
+    @property
+    def no_deps(self) -> bool:
+        return self._options.no_deps
+
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
+
+    def constraint(self, name: str) -> Constraint | None:
+        """What -c files say about a project, if anything (for messages)."""
+        return self._constraints.get(canonicalize_name(name))
 
     # -- resolvelib's questions ---------------------------------------------------------
 
@@ -157,7 +165,12 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]
         wanted = list(requirements[identifier])
         bad = set(incompatibilities[identifier])
         if identifier == PYTHON:
-            return [self._python]
+            # Requires-Python that excludes the target leaves no candidate, so the
+            # resolver backtracks (returning it anyway is an InconsistentCandidate).
+            python = self._python
+            if python in bad or not all(r.is_satisfied_by(python) for r in wanted):
+                return []
+            return [python]
         for requirement in wanted:
             if requirement.name not in self._announced and self._on_collect:
                 self._announced.add(requirement.name)

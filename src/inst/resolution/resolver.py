@@ -225,9 +225,30 @@ def _check_all_hashed(resolution: Resolution) -> None:
 def _hash_suggestion(dist: ResolvedDist) -> str:
     candidate = dist.candidate
     assert isinstance(candidate, FileCandidate)
-    digest = candidate.file.hashes.get("sha256")
+    digest = candidate.file.hashes.get("sha256") or _local_sha256(candidate.file.url)
     hashed = f" --hash=sha256:{digest}" if digest else ""
+    if candidate.direct and candidate.spec is not None:
+        # A path or URL requirement: pinning by name would fetch from an index.
+        return f"{candidate.spec}{hashed}"
     return f"{candidate.name}=={candidate.version}{hashed}"
+
+
+def _local_sha256(url: str) -> str | None:
+    """The digest of a local file named directly (no index told its hash)."""
+    if not url.startswith("file:"):
+        return None
+    import hashlib
+    from urllib.parse import urlsplit
+    from urllib.request import url2pathname
+
+    try:
+        digest = hashlib.sha256()
+        with open(url2pathname(urlsplit(url).path), "rb") as stream:
+            for block in iter(lambda: stream.read(1 << 20), b""):
+                digest.update(block)
+    except OSError:
+        return None
+    return digest.hexdigest()
 
 
 def _run_resolvelib(
@@ -279,10 +300,16 @@ def _explain(causes: Collection[Any], finder: Finder, provider: Provider) -> Ins
                 return _no_match(requirement, info.parent, finder)
     parts = []
     for name, infos in by_name.items():
-        asks = "; ".join(
-            f"{info.requirement} ({_who(info)})" for info in _unique(infos)
-        )
-        parts.append(f"{name}: {asks}")
+        asks = [f"{info.requirement} ({_who(info)})" for info in _unique(infos)]
+        constraint = provider.constraint(name)
+        if constraint is not None:
+            # Constraints narrow the candidates without being requirements, so
+            # resolvelib never names them as a cause.
+            asks.append(
+                f"{name}{constraint.specifier} (constraint: "
+                f"{'; '.join(constraint.origins)})"
+            )
+        parts.append(f"{name}: {'; '.join(asks)}")
     names = ", ".join(by_name)
     return ResolutionError(
         f"cannot find versions of {names} that satisfy every requirement",
@@ -392,7 +419,9 @@ def _resolution(
             continue
         metadata = None
         if isinstance(candidate, FileCandidate):
-            metadata = provider.metadata_of(candidate.file)
+            # With --no-deps an sdist's metadata would need a build nothing else needs.
+            if candidate.file.is_wheel or not provider.no_deps:
+                metadata = provider.metadata_of(candidate.file)
             if candidate.file.yanked is not None:
                 reason = candidate.file.yanked or "no reason given"
                 ui.warning(
