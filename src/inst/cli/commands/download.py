@@ -35,7 +35,7 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     )
     from inst.download import DownloadRequest
     from inst.resolution.candidates import FileCandidate
-    from inst.resolution.provider import ProviderOptions, merge_hashes
+    from inst.resolution.provider import ProviderOptions
 
     inputs = gather_inputs(settings, args.requirements, "download")
     environment = _with_target(settings, target_environment(settings))
@@ -52,12 +52,10 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
         requests = []
         for dist in resolution.to_fetch:
             assert isinstance(dist.candidate, FileCandidate)
-            file = dist.candidate.file
-            index_hashes = {a: frozenset([v]) for a, v in file.hashes.items()}
+            # Only the --hash values: the downloader checks the index's own hashes
+            # anyway, and their intersection would hide which of them failed.
             requests.append(
-                DownloadRequest(
-                    file, merge_hashes(index_hashes, dist.hashes), dest_dir=dest
-                )
+                DownloadRequest(dist.candidate.file, dist.hashes, dest_dir=dest)
             )
         before = {path.name for path in dest.iterdir()}
         try:
@@ -96,10 +94,14 @@ def _with_target(settings: Settings, environment: Environment) -> Environment:
     abis = list(settings.abi)
     if not (platforms or abis or settings.python_version or settings.implementation):
         return environment
-    only_all = ":all:" in [
-        part for item in settings.only_binary for part in str(item).split(",")
-    ]
-    if not (settings.no_deps or only_all) or settings.no_binary:
+    from inst.index.finder import ALL, BinaryPolicy
+
+    # As pip: either --no-deps, or wheels only (--no-binary unset or :none:).
+    binary = BinaryPolicy.from_lists(
+        map(str, settings.only_binary), map(str, settings.no_binary)
+    )
+    wheels_only = ALL in binary.only_binary and not binary.no_binary
+    if not (settings.no_deps or wheels_only):
         raise UsageError(
             "--platform, --python-version, --implementation and --abi need "
             "--only-binary=:all: (or --no-deps)",
