@@ -97,7 +97,11 @@ def _add_option(group: Any, option: Option) -> None:
 
 
 def _metavar(option: Option) -> str:
-    return option.metavar or option.name.upper().replace("-", "_")
+    if option.metavar:
+        return option.metavar
+    if option.choices:
+        return "{" + ",".join(option.choices) + "}"
+    return option.name.upper().replace("-", "_")
 
 
 def _help(option: Option) -> str:

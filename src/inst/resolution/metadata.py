@@ -141,13 +141,18 @@ class SourceMetadataBuilder(Protocol):
     def prepare_metadata(self, source: Path, name: str | None) -> Metadata: ...
 
 
-def cannot_build(what: str, source: str) -> InstError:
+def cannot_build(what: str, source: str, *, local: bool = False) -> InstError:
     """The error while the build layer has not landed: sources are refused."""
+    hint = (
+        "build a wheel of it with another tool and give inst the .whl file"
+        if local
+        else "ask for a version that has a wheel, or use --only-binary :all: so that "
+        "only wheels are considered"
+    )
     return InstError(
         f"{what} would have to be built from source ({source}), and inst {__version__} "
         "cannot build yet",
-        hint="ask for a version that has a wheel, or use --only-binary :all: so that "
-        "only wheels are considered",
+        hint=hint,
     )
 
 

@@ -29,10 +29,11 @@ def _item(dist: ResolvedDist) -> dict[str, Any]:
     assert isinstance(candidate, FileCandidate)
     file = candidate.file
     archive_info: dict[str, Any] = {}
-    if file.hashes:
-        algorithm = "sha256" if "sha256" in file.hashes else min(file.hashes)
-        archive_info["hash"] = f"{algorithm}={file.hashes[algorithm]}"
-        archive_info["hashes"] = dict(file.hashes)
+    hashes = dict(file.hashes) or _local_hashes(file.url)
+    if hashes:
+        algorithm = "sha256" if "sha256" in hashes else min(hashes)
+        archive_info["hash"] = f"{algorithm}={hashes[algorithm]}"
+        archive_info["hashes"] = hashes
     item: dict[str, Any] = {
         "download_info": {"url": file.url, "archive_info": archive_info},
         "is_direct": candidate.direct,
@@ -43,3 +44,21 @@ def _item(dist: ResolvedDist) -> dict[str, Any]:
     if dist.requested_extras:
         item["requested_extras"] = sorted(dist.requested_extras)
     return item
+
+
+def _local_hashes(url: str) -> dict[str, str]:
+    """A local file's sha256, as pip reports it for path requirements."""
+    if not url.startswith("file:"):
+        return {}
+    import hashlib
+    from urllib.parse import urlsplit
+    from urllib.request import url2pathname
+
+    digest = hashlib.sha256()
+    try:
+        with open(url2pathname(urlsplit(url).path), "rb") as stream:
+            for chunk in iter(lambda: stream.read(1 << 20), b""):
+                digest.update(chunk)
+    except OSError:
+        return {}
+    return {"sha256": digest.hexdigest()}

@@ -178,7 +178,7 @@ def _root_requirements(
             )
             continue
         if spec.kind in (SourceKind.DIRECTORY,) or spec.name is None:
-            raise cannot_build(str(spec), str(spec.path or spec.url))
+            raise cannot_build(str(spec), str(spec.path or spec.url), local=True)
         file = spec_file(spec)
         if file.is_wheel and environment.tag_rank(file.tags) is None:
             raise InstError(

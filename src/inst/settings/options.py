@@ -261,7 +261,8 @@ OPTIONS: tuple[Option, ...] = (
     Option(
         "index-url",
         Kind.STRING,
-        "The package index (PEP 503/691 simple API) to search first.",
+        "The main package index (PEP 503/691 simple API). With the default "
+        "--index-strategy first-index it is searched after the --extra-index-url ones.",
         INDEX,
         commands=RESOLVING + ("list",),
         short="-i",
@@ -272,7 +273,8 @@ OPTIONS: tuple[Option, ...] = (
     Option(
         "extra-index-url",
         Kind.LIST,
-        "Further indexes to search after --index-url. Repeatable.",
+        "Further indexes. Repeatable. With --index-strategy first-index they are searched "
+        "in order before --index-url; with best-match the files of all indexes compete.",
         INDEX,
         default=(),
         commands=RESOLVING + ("list",),

@@ -64,7 +64,8 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
             _remove_new_files(dest, requests, before, created)
             raise
     for item in downloaded:
-        ui.info(f"Saved {item.path}")
+        if item.path.name not in before:  # else "File was already downloaded" said it
+            ui.info(f"Saved {item.path}")
     names = " ".join(str(dist.candidate.name) for dist in resolution.to_fetch)
     if names:
         ui.info(f"Successfully downloaded {names}")
