@@ -131,6 +131,28 @@ class Session:
     require_hashes: bool
 
 
+_LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1", "[::1]")
+
+
+def _check_secure(client: HttpClient, url: str) -> None:
+    """Plain http only to this machine or a --trusted-host, as pip: anyone on the way
+    could otherwise swap the files."""
+    from urllib.parse import urlsplit
+
+    from inst.ui import redact
+
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if parts.scheme != "http" or host in _LOCAL_HOSTS or host.startswith("127."):
+        return
+    if not client.is_trusted(url):
+        raise InstError(
+            f"{redact(url)} is plain http and {host} is not a trusted host",
+            why="files fetched without TLS could be replaced on the way",
+            hint=f"use https, or allow it with --trusted-host {host}",
+        )
+
+
 @contextmanager
 def open_session(
     settings: Settings, inputs: Inputs, environment: Environment
@@ -177,6 +199,8 @@ def open_session(
         ignore_requires_python=bool(settings.ignore_requires_python),
         first_index=settings.index_strategy == "first-index",
     )
+    for url in [s.url for s in indexes] + [s.location for s in find_links]:
+        _check_secure(client, url)
     finder = Finder(client, indexes, find_links, environment, policy)
     work_dir = Path(tempfile.mkdtemp(prefix="inst-"))
     progress = settings.progress_bar == "on"
