@@ -106,8 +106,6 @@ def probe(*, tags: bool, drop_script_entry: bool) -> dict[str, Any]:
     script's directory or the current directory, which holds no installed distributions
     (an egg-info in a project checkout must not look installed).
     """
-    import packaging.markers
-
     sys_path = list(sys.path)
     if drop_script_entry and sys_path and _is_script_entry(sys_path[0]):
         del sys_path[0]
@@ -123,7 +121,7 @@ def probe(*, tags: bool, drop_script_entry: bool) -> dict[str, Any]:
         "is_venv": _is_venv(),
         "version_info": list(sys.version_info[:3]),
         "implementation": sys.implementation.name,
-        "markers": dict(packaging.markers.default_environment()),
+        "markers": marker_environment(),
         "scheme": scheme(),
         "sys_path": sys_path,
         "stdlib": sysconfig.get_path("stdlib"),
@@ -131,10 +129,52 @@ def probe(*, tags: bool, drop_script_entry: bool) -> dict[str, Any]:
         "user_site_enabled": user_site_enabled,
     }
     if tags:
-        import packaging.tags
+        try:
+            import packaging.tags
 
-        info["tags"] = [str(tag) for tag in packaging.tags.sys_tags()]
+            info["tags"] = [str(tag) for tag in packaging.tags.sys_tags()]
+        except Exception as error:  # noqa: BLE001 - inst falls back to tag_facts
+            info["tags_error"] = f"{type(error).__name__}: {error}"
+    # What inst needs to compute the tags itself when packaging cannot run here.
+    info["tag_facts"] = {"abis": _abis()}
     return info
+
+
+def marker_environment() -> dict[str, str]:
+    """The PEP 508 marker environment, without packaging (which may not import here)."""
+    import platform
+
+    impl = sys.implementation
+    version = impl.version
+    impl_version = f"{version.major}.{version.minor}.{version.micro}"
+    if version.releaselevel != "final":
+        impl_version += version.releaselevel[0] + str(version.serial)
+    return {
+        "implementation_name": impl.name,
+        "implementation_version": impl_version,
+        "os_name": os.name,
+        "platform_machine": platform.machine(),
+        "platform_release": platform.release(),
+        "platform_system": platform.system(),
+        "platform_version": platform.version(),
+        "python_full_version": platform.python_version(),
+        "platform_python_implementation": platform.python_implementation(),
+        "python_version": ".".join(platform.python_version_tuple()[:2]),
+        "sys_platform": sys.platform,
+    }
+
+
+def _abis() -> list[str]:
+    """The interpreter's own ABI tags, most specific first (abi3/none come later)."""
+    soabi = sysconfig.get_config_var("SOABI") or ""
+    if sys.implementation.name == "cpython":
+        debug = "d" if sysconfig.get_config_var("Py_DEBUG") else ""
+        threaded = "t" if sysconfig.get_config_var("Py_GIL_DISABLED") else ""
+        return [f"cp{sys.version_info[0]}{sys.version_info[1]}{threaded}{debug}"]
+    parts = soabi.split("-")
+    if len(parts) >= 2:
+        return ["_".join(parts[:2]).replace(".", "_").replace("-", "_")]
+    return []
 
 
 def _is_script_entry(entry: str) -> bool:
@@ -151,8 +191,12 @@ def _is_script_entry(entry: str) -> bool:
 def main(package_dir: str) -> None:
     """Script entry: print MARKER + JSON; failures become {"error": ...}, not tracebacks."""
     try:
-        load_packaging(package_dir)
-        info = probe(tags=True, drop_script_entry=False)
+        try:
+            load_packaging(package_dir)
+            loaded = True
+        except Exception:  # noqa: BLE001 - too new for this Python: inst computes tags
+            loaded = False
+        info = probe(tags=loaded, drop_script_entry=False)
     except Exception as error:  # noqa: BLE001  (reported to inst as data)
         info = {
             "error": f"{type(error).__name__}: {error}",

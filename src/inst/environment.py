@@ -543,6 +543,8 @@ def find_environment(
 
 
 def _tag_parser(data: Mapping[str, Any]) -> Callable[[], tuple[Tag, ...]]:
+    if "tags" not in data:
+        return lambda: _tags_from_facts(data)
     strings = data["tags"]
     if not isinstance(strings, list):
         raise TypeError("tags is not a list")
@@ -551,6 +553,26 @@ def _tag_parser(data: Mapping[str, Any]) -> Callable[[], tuple[Tag, ...]]:
         return tuple(Tag(*text.split("-")) for text in strings)
 
     return parse
+
+
+def _tags_from_facts(data: Mapping[str, Any]) -> tuple[Tag, ...]:
+    """Tags for a target where inst's packaging cannot run (too old for it): computed
+    here from the target's version and ABI, with this machine's platforms."""
+    import packaging.tags
+
+    version = tuple(int(part) for part in data["version_info"][:2])
+    implementation = str(data["implementation"])
+    short = _SHORT_NAMES.get(implementation, "py")
+    abis = [str(abi) for abi in data.get("tag_facts", {}).get("abis", [])]
+    platforms = list(packaging.tags.platform_tags())
+    interpreter = f"{short}{''.join(map(str, version))}"
+    tags: list[Tag] = []
+    if short == "cp":
+        tags += packaging.tags.cpython_tags(version, abis=abis, platforms=platforms)
+    else:
+        tags += packaging.tags.generic_tags(interpreter, abis=abis, platforms=platforms)
+    tags += packaging.tags.compatible_tags(version, interpreter, platforms)
+    return tuple(_unique(tags))
 
 
 def _locate(text: str) -> Path:
