@@ -56,7 +56,7 @@ def _label(text: str) -> str:
 def _displayed(bar: tqdm[Any]) -> bool:
     # With delay=, tqdm draws nothing until the delay has passed; only bars already
     # drawn may be cleared and redrawn around a status line, or they would show early.
-    return bar.last_print_t >= bar.start_t + (bar.delay or 0)
+    return bool(bar.last_print_t >= bar.start_t + (bar.delay or 0))
 
 
 class Bar:
