@@ -114,6 +114,7 @@ GENERAL = "General"
 INDEX = "Package index"
 SELECTION = "Distribution selection"
 TARGET = "Download target"
+INSPECT = "Inspecting an environment"
 BUILD = "Building"
 CONFIG = "inst config"
 
@@ -509,6 +510,35 @@ OPTIONS: tuple[Option, ...] = (
         default=(),
         commands=("download",),
         metavar="ABI",
+    ),
+    # -- Inspecting an environment ----------------------------------------------------
+    Option(
+        "format",
+        Kind.CHOICE,
+        "How inst list shows the distributions: a table, pip freeze lines, or JSON.",
+        INSPECT,
+        default="columns",
+        commands=("list",),
+        choices=("columns", "freeze", "json"),
+    ),
+    Option(
+        "outdated",
+        Kind.FLAG,
+        "List only distributions with a newer version on the indexes, with that version.",
+        INSPECT,
+        default=False,
+        commands=("list",),
+        sources=CLI_AND_ENV,
+    ),
+    Option(
+        "files",
+        Kind.FLAG,
+        "Also list the files each distribution installed (from its RECORD).",
+        INSPECT,
+        default=False,
+        commands=("show",),
+        short="-f",
+        sources=CLI_AND_ENV,
     ),
     # -- Building ----------------------------------------------------------------------
     Option(
