@@ -62,9 +62,11 @@ def redact(text: str) -> str:
     return _URL_AUTH.sub(hide, text)
 
 
-def output(message: str) -> None:
-    """A command's result (what `inst config get` prints): never silenced by -q."""
-    print(redact(message), file=sys.stdout)
+def output(message: str, *, verbatim: bool = False) -> None:
+    """A command's result (what `inst config get` prints): never silenced by -q.
+    ``verbatim`` skips redaction, for text that must be reusable as written (freeze
+    lines: PEP 610 keeps only ``git@`` and ``${VAR}@`` credentials, as pip prints them)."""
+    print(message if verbatim else redact(message), file=sys.stdout)
 
 
 def info(message: str) -> None:

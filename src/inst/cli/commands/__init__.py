@@ -26,6 +26,10 @@ COMMANDS: dict[str, Command] = {
     for command in (
         Command("install", "inst.cli.commands.install"),
         Command("download", "inst.cli.commands.download"),
+        Command("list", "inst.cli.commands.list"),
+        Command("freeze", "inst.cli.commands.freeze"),
+        Command("show", "inst.cli.commands.show"),
+        Command("cache", "inst.cli.commands.cache"),
         Command("config", "inst.cli.commands.config"),
         Command("help", "inst.cli.commands.help"),
     )

@@ -1,0 +1,312 @@
+"""The layout of inst's cache directory, in one place: what lives where, and walking it.
+
+```
+cache_dir/
+  http/<k[:2]>/<k[2:4]>/<k[4:]>             index/cache.py: one HTTP response (index
+                                             page, metadata file) per URL and Accept
+  files/sha256/<h[:2]>/<h[2:]>/<filename>   download.py: wheels and sdists whose sha256
+                                             was known before downloading
+  files/url/<sha256 of the URL>/<filename>  download.py: the others, keyed by URL
+  metadata/sha256/<h[:2]>/<h[2:]>           resolution/metadata.py: the core metadata of
+                                             a file with a known sha256
+  interpreters/<digest[:32]>.json           environment.py: --python probe results
+```
+
+Writers never leave a half-written entry: they write a temporary file beside it and
+move it into place. Those temporary names (``.NAME.HEX.part``, ``.tmp-*``, ``tmp*``) are
+recognised here, so that ``inst cache purge`` leaves the ones still being written alone.
+
+Everything here tolerates other processes: a file or directory that disappears during a
+walk is skipped, a directory that fills up again is left in place. Nothing heavy is
+imported: ``inst cache`` starts as fast as ``inst --version``.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import re
+import stat
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+#: ``cache_dir/http``: the HTTP cache (``HttpCache(cache_dir / HTTP)``).
+HTTP = "http"
+#: ``cache_dir/files``: downloaded distribution files.
+FILES = "files"
+#: ``cache_dir/files/sha256``: files by their sha256.
+FILES_BY_SHA256 = "sha256"
+#: ``cache_dir/files/url``: files whose sha256 was unknown, by the sha256 of their URL.
+FILES_BY_URL = "url"
+#: ``cache_dir/metadata``: core metadata of files.
+METADATA = "metadata"
+#: ``cache_dir/metadata/sha256``: core metadata by the file's sha256.
+METADATA_BY_SHA256 = "sha256"
+#: ``cache_dir/interpreters``: --python probe results.
+INTERPRETERS = "interpreters"
+#: The length of the digest prefix that names a probe result.
+INTERPRETER_KEY_LENGTH = 32
+
+#: A temporary file younger than this may still be written by another process.
+TEMPORARY_GRACE_SECONDS = 3600.0
+
+#: Archive suffixes of sdists (and the .whl of wheels), longest first.
+DIST_SUFFIXES = (".tar.bz2", ".tar.gz", ".tar.xz", ".tar", ".tbz", ".tgz", ".zip")
+WHEEL_SUFFIX = ".whl"
+
+
+# -- where entries live ---------------------------------------------------------------
+
+
+def http_dir(cache_dir: Path) -> Path:
+    return cache_dir / HTTP
+
+
+def file_by_sha256(cache_dir: Path, sha256: str, filename: str) -> Path:
+    return cache_dir / FILES / FILES_BY_SHA256 / sha256[:2] / sha256[2:] / filename
+
+
+def file_by_url(cache_dir: Path, url_key: str, filename: str) -> Path:
+    """``url_key``: the sha256 hex digest of the URL without credentials or fragment."""
+    return cache_dir / FILES / FILES_BY_URL / url_key / filename
+
+
+def metadata_dir(cache_dir: Path) -> Path:
+    return cache_dir / METADATA
+
+
+def metadata_by_sha256(cache_dir: Path, sha256: str) -> Path:
+    return metadata_dir(cache_dir) / METADATA_BY_SHA256 / sha256[:2] / sha256[2:]
+
+
+def interpreter_probe(cache_dir: Path, digest: str) -> Path:
+    return cache_dir / INTERPRETERS / f"{digest[:INTERPRETER_KEY_LENGTH]}.json"
+
+
+@dataclass(frozen=True)
+class Part:
+    """One subdirectory of the cache."""
+
+    directory: str
+    title: str  # "HTTP responses": how `inst cache info` names the part
+    counted: str  # "HTTP responses": and the files it counts there
+    #: Names of temporary files there (a real entry never starts so).
+    temporary_prefixes: tuple[str, ...] = (".",)
+
+    def path(self, cache_dir: Path) -> Path:
+        return cache_dir / self.directory
+
+    def is_temporary(self, name: str) -> bool:
+        return name.startswith(self.temporary_prefixes)
+
+
+HTTP_PART = Part(HTTP, "HTTP responses", "HTTP responses")
+FILES_PART = Part(FILES, "Downloaded files", "downloaded files")
+# NamedTemporaryFile's "tmp..." names: real entries are hex digests.
+METADATA_PART = Part(
+    METADATA, "Metadata", "metadata files", temporary_prefixes=(".", "tmp")
+)
+INTERPRETERS_PART = Part(INTERPRETERS, "Interpreter probes", "interpreter probes")
+
+#: Every part of the cache, in the order `inst cache info` shows them.
+PARTS = (HTTP_PART, FILES_PART, METADATA_PART, INTERPRETERS_PART)
+
+
+# -- walking --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One file in the cache, as it was when the walk saw it."""
+
+    path: Path
+    size: int
+    mtime: float
+
+
+def walk(root: Path) -> Iterator[Entry]:
+    """Every file under ``root`` (none when it does not exist). Files that vanish while
+    walking are skipped; symbolic links count with size 0 and are never followed."""
+    for folder, _, names in os.walk(root):  # unreadable directories are skipped
+        for name in names:
+            path = Path(folder, name)
+            try:
+                info = path.lstat()
+            except OSError:  # removed meanwhile by another process
+                continue
+            size = info.st_size if stat.S_ISREG(info.st_mode) else 0
+            yield Entry(path, size, info.st_mtime)
+
+
+def is_busy(entry: Entry, part: Part, now: float) -> bool:
+    """A temporary file young enough that another process may still be writing it."""
+    return (
+        part.is_temporary(entry.path.name)
+        and now - entry.mtime <= TEMPORARY_GRACE_SECONDS
+    )
+
+
+@dataclass(frozen=True)
+class Usage:
+    """What one part holds."""
+
+    part: Part
+    path: Path
+    files: int
+    size: int
+
+
+def usage(cache_dir: Path) -> list[Usage]:
+    result = []
+    for part in PARTS:
+        root = part.path(cache_dir)
+        entries = list(walk(root))
+        result.append(
+            Usage(part, root, len(entries), sum(entry.size for entry in entries))
+        )
+    return result
+
+
+# -- distribution files -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CachedDist:
+    """A wheel or sdist in ``cache_dir/files``."""
+
+    entry: Entry
+
+    @property
+    def filename(self) -> str:
+        return self.entry.path.name
+
+    @property
+    def project(self) -> str:
+        return project_part(self.filename)
+
+
+def cached_dists(cache_dir: Path) -> list[CachedDist]:
+    """The distribution files in the cache, by filename then path."""
+    dists = [
+        CachedDist(entry)
+        for entry in walk(FILES_PART.path(cache_dir))
+        if not FILES_PART.is_temporary(entry.path.name)
+    ]
+    return sorted(dists, key=lambda dist: (dist.filename, str(dist.entry.path)))
+
+
+def project_part(filename: str) -> str:
+    """The project name as a distribution's filename spells it: ``foo_bar`` of
+    ``foo_bar-1.0-py3-none-any.whl`` and of ``foo_bar-1.0.tar.gz``."""
+    if filename.endswith(WHEEL_SUFFIX):
+        return filename.partition("-")[0]
+    stem = filename
+    for suffix in DIST_SUFFIXES:
+        if filename.lower().endswith(suffix):
+            stem = filename[: -len(suffix)]
+            break
+    name, hyphen, _ = stem.rpartition("-")  # a version never holds a hyphen
+    return name if hyphen else stem
+
+
+_SEPARATORS = re.compile(r"[-_.]+")
+
+
+def _normalize(name: str) -> str:
+    """PEP 503 normalisation; on a glob, too (``*`` and ``?`` survive it)."""
+    return _SEPARATORS.sub("-", name).lower()
+
+
+def matches(filename: str, pattern: str) -> bool:
+    """Whether ``pattern`` selects the file, as ``pip cache list/remove`` would, and more.
+
+    pip's rule: a pattern without a hyphen is a project name (``PATTERN-*``), one with a
+    hyphen reaches into the version (``PATTERN*``). On top of that, any spelling of the
+    name matches (``Foo.Bar`` finds ``foo_bar-1.0-py3-none-any.whl``), case is ignored,
+    and sdists count as well as wheels."""
+    if fnmatch.fnmatchcase(_normalize(project_part(filename)), _normalize(pattern)):
+        return True
+    suffix = "*" if "-" in pattern else "-*"
+    return fnmatch.fnmatchcase(filename.lower(), pattern.lower() + suffix)
+
+
+# -- removing ---------------------------------------------------------------------------
+
+
+@dataclass
+class Removal:
+    """What a removal did."""
+
+    removed: list[Path] = field(default_factory=list)
+    failed: list[tuple[Path, str]] = field(default_factory=list)  # path, why
+    directories: int = 0  # empty directories removed after the files
+
+
+def remove_files(paths: Iterable[Path], stop: Path) -> Removal:
+    """Remove files, then the directories that held them once empty, up to but not
+    including ``stop``. A file already gone is neither counted nor an error."""
+    result = Removal()
+    for path in paths:
+        _remove(path, result)
+    result.directories = prune_empty_dirs(result.removed, stop)
+    return result
+
+
+def purge(cache_dir: Path, now: float | None = None) -> Removal:
+    """Remove every file of every part, and the emptied directories, parts included.
+    Temporary files that may still be being written are left alone, and whatever else
+    lives in ``cache_dir`` is not inst's to remove."""
+    now = time.time() if now is None else now
+    result = Removal()
+    for part in PARTS:
+        root = part.path(cache_dir)
+        for entry in walk(root):
+            if not is_busy(entry, part, now):
+                _remove(entry.path, result)
+        result.directories += prune_tree(root)
+    return result
+
+
+def _remove(path: Path, result: Removal) -> None:
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        return  # another process was quicker
+    except OSError as exc:
+        result.failed.append((path, exc.strerror or str(exc)))
+        return
+    result.removed.append(path)
+
+
+def prune_empty_dirs(paths: Iterable[Path], stop: Path) -> int:
+    """Remove the now-empty directories holding ``paths``, deepest first, up to but not
+    including ``stop``. A directory another process has written to meanwhile stays."""
+    candidates: set[Path] = set()
+    for path in paths:
+        for parent in path.parents:
+            if stop not in parent.parents:
+                break  # reached stop, or path was not under it
+            candidates.add(parent)
+    removed = 0
+    for directory in sorted(candidates, key=lambda p: len(p.parts), reverse=True):
+        try:
+            directory.rmdir()
+        except OSError:  # not empty, or gone
+            continue
+        removed += 1
+    return removed
+
+
+def prune_tree(root: Path) -> int:
+    """Remove every empty directory under ``root``, deepest first, and ``root`` itself
+    when it ends up empty."""
+    removed = 0
+    for folder, _, _ in os.walk(root, topdown=False):
+        try:
+            os.rmdir(folder)
+        except OSError:  # not empty, or gone
+            continue
+        removed += 1
+    return removed

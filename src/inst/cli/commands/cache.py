@@ -1,0 +1,176 @@
+"""``inst cache dir | info | list [PATTERN] | remove PATTERN | purge``, as pip's."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from inst import cache_layout, ui
+from inst.errors import InstError, UsageError
+
+if TYPE_CHECKING:
+    from inst.settings.resolve import Settings
+
+SUMMARY = "Show and clean inst's cache: downloaded files, HTTP responses and metadata."
+
+ACTIONS = {
+    "dir": (0, 0),
+    "info": (0, 0),
+    "list": (0, 1),
+    "remove": (1, 1),
+    "purge": (0, 0),
+}
+
+EPILOG = """\
+actions:
+  dir                  show the cache directory
+  info                 show where each part of the cache is, its size and its files
+  list [PATTERN]       list the cached wheels and sdists (--format abspath: their paths)
+  remove PATTERN       remove the cached wheels and sdists that PATTERN selects
+  purge                remove everything inst keeps in the cache
+
+PATTERN is a glob over project names, as in pip: `requests`, `Django*`; with a hyphen
+it reaches into the version: `requests-2.*`. Any spelling of a name matches
+(`typing.extensions` finds typing_extensions-4.0.0-py3-none-any.whl)."""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.epilog = EPILOG
+    parser.add_argument(
+        "action", nargs="?", choices=list(ACTIONS), metavar="ACTION", help="see below"
+    )
+    parser.add_argument("words", nargs="*", metavar="PATTERN", help="for list, remove")
+    # Not "format": that dest is the option table's `inst list --format`.
+    parser.add_argument(
+        "--format",
+        dest="cache_list_format",
+        choices=("human", "abspath"),
+        default="human",
+        help="how `inst cache list` shows files: names and sizes (human, the default) "
+        "or absolute paths (abspath)",
+    )
+
+
+def run(settings: Settings, args: argparse.Namespace) -> int:
+    action: str | None = args.action
+    if action is None:
+        raise UsageError(
+            f"`inst cache` needs an action: {', '.join(ACTIONS)}",
+            hint="run `inst cache --help` to see what each does",
+        )
+    words: list[str] = args.words
+    least, most = ACTIONS[action]
+    if len(words) > most:
+        if most == 0:
+            raise UsageError(
+                f"`inst cache {action}` takes no arguments, got: {' '.join(words)}"
+            )
+        raise UsageError(
+            f"`inst cache {action}` takes one PATTERN, got {len(words)}: "
+            f"{' '.join(words)}",
+            hint="quote a PATTERN with * or ?, or the shell expands it into file names",
+        )
+    if len(words) < least:
+        raise UsageError(
+            f"`inst cache {action}` needs a PATTERN",
+            hint="name a project (`inst cache remove requests`), or use `inst cache "
+            "purge` to remove everything",
+        )
+    root = _cache_root(settings)
+    if action == "dir":
+        ui.output(str(root))
+        return 0
+    if action == "info":
+        return _info(root)
+    if action == "list":
+        return _list(root, words[0] if words else None, args.cache_list_format)
+    if action == "remove" and words[0] != "*":
+        return _remove(root, words[0])
+    return _purge(root)  # `remove '*'` is purge, as in pip
+
+
+def _cache_root(settings: Settings) -> Path:
+    from inst.cli.resolving import cache_dir
+
+    root = cache_dir(settings)
+    if root is None:
+        origin = settings.setting("no-cache-dir").origin
+        raise InstError(
+            "`inst cache` cannot work with the cache turned off",
+            why=f"the cache is off because of no-cache-dir (from {origin})",
+            hint="drop --no-cache-dir, or unset it where it is set; `inst config debug "
+            "cache` shows where",
+        )
+    return Path(os.path.abspath(root))  # as pip shows it, whatever the spelling
+
+
+def _info(root: Path) -> int:
+    from inst.ui.progress import format_size
+
+    parts = cache_layout.usage(root)
+    ui.output(f"Cache location: {root}")
+    for usage in parts:
+        title = usage.part.title
+        ui.output(f"{title} location: {usage.path}")
+        ui.output(f"{title} size: {format_size(usage.size)}")
+        ui.output(f"Number of {usage.part.counted}: {usage.files}")
+    total, files = sum(u.size for u in parts), sum(u.files for u in parts)
+    ui.output(
+        f"Total size: {format_size(total)} in {files} file{'s' if files != 1 else ''}"
+    )
+    return 0
+
+
+def _list(root: Path, pattern: str | None, format: str) -> int:
+    from inst.ui.progress import format_size
+
+    dists = [
+        dist
+        for dist in cache_layout.cached_dists(root)
+        if pattern is None or cache_layout.matches(dist.filename, pattern)
+    ]
+    if format == "abspath":
+        for dist in dists:
+            ui.output(str(dist.entry.path))
+        return 0
+    if not dists:
+        if pattern is None:
+            ui.info("No distribution files cached.")
+        else:
+            ui.info(f'No cached distribution files for pattern "{pattern}".')
+        return 0
+    ui.info("Cache contents:\n")
+    for dist in dists:
+        ui.output(f" - {dist.filename} ({format_size(dist.entry.size)})")
+    return 0
+
+
+def _remove(root: Path, pattern: str) -> int:
+    files_dir = cache_layout.FILES_PART.path(root)
+    chosen = [
+        dist.entry.path
+        for dist in cache_layout.cached_dists(root)
+        if cache_layout.matches(dist.filename, pattern)
+    ]
+    if not chosen:
+        ui.warning(f'No matching packages for pattern "{pattern}"')
+    return _report(cache_layout.remove_files(chosen, stop=files_dir))
+
+
+def _purge(root: Path) -> int:
+    removal = cache_layout.purge(root)
+    if not removal.removed and not removal.failed:
+        ui.warning("No matching packages")
+    return _report(removal)
+
+
+def _report(removal: cache_layout.Removal) -> int:
+    for path in removal.removed:
+        ui.detail(f"Removed {path}")
+    for path, why in removal.failed:
+        ui.warning(f"cannot remove {path}: {why}")
+    ui.info(f"Files removed: {len(removal.removed)}")
+    return 1 if removal.failed else 0
