@@ -1,0 +1,1 @@
+"""Installing wheels into an environment; ``validate`` checks a wheel before any write."""
