@@ -13,6 +13,9 @@ index, so the test suite itself never reaches the network.
 If every pinned wheel is already present with the right hash, nothing is
 downloaded. Only the standard library is used, so this runs before inst and
 its dependencies are installed.
+
+The implementation is shared: a WheelSet names the pins, the folder and the
+pip target, and tools/fetch_bench_wheels.py runs the same code with its own.
 """
 
 from __future__ import annotations
@@ -27,8 +30,9 @@ import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
+from typing import Callable, NamedTuple
 
 TOOLS_DIR = Path(__file__).resolve().parent
 PINS_FILE = TOOLS_DIR / "backend-wheels.txt"
@@ -65,6 +69,45 @@ _LINE_RE = re.compile(
 _HASH_RE = re.compile(r"--hash=sha256:([0-9a-f]{64})$")
 
 
+def _pure_python_tags(pytags: str, abi: str, plat: str) -> bool:
+    return "py3" in pytags.split(".") and abi == "none" and plat == "any"
+
+
+@dataclass(frozen=True)
+class WheelSet:
+    """One pinned set of wheels: where its pins and wheels live, how to fetch it."""
+
+    label: str  # "backend wheels", in summaries
+    script: str  # the tools/ script that fetches it, without ".py"
+    pins_file: Path
+    dest: Path
+    target_args: tuple[str, ...]  # pip download flags choosing the wheel files
+    description: str  # the script's --help description
+    # Whether a wheel's (python tags, abi, platform) belong in this set, and why not.
+    tags_ok: Callable[[str, str, str], bool] = _pure_python_tags
+    wrong_tags: str = "is not a pure-Python py3-none-any wheel"
+    # Name only the first missing wheel in check()'s summary (for long lists).
+    abbreviate_missing: bool = False
+
+    @property
+    def fetch_hint(self) -> str:
+        return f"run python tools/{self.script}.py"
+
+    @property
+    def pins_name(self) -> str:
+        return f"tools/{self.pins_file.name}"
+
+
+BACKENDS = WheelSet(
+    label="backend wheels",
+    script="fetch_backends",
+    pins_file=PINS_FILE,
+    dest=DEFAULT_DEST,
+    target_args=PIP_TARGET_ARGS,
+    description="Fetch the pinned build-backend wheels for inst's tests.",
+)
+
+
 class Pin(NamedTuple):
     """One line of the pins file."""
 
@@ -88,20 +131,22 @@ def _normalize(name: str) -> str:
     return re.sub(r"[-_.]+", "_", name).lower()
 
 
-def _check_wheel_name(filename: str, name: str, version: str) -> str | None:
-    """Return why filename is not the pure-Python wheel of name==version."""
+def _check_wheel_name(
+    filename: str, name: str, version: str, wheel_set: WheelSet = BACKENDS
+) -> str | None:
+    """Return why filename is not a wheel of name==version fit for wheel_set."""
     parts = filename[: -len(".whl")].split("-")
     if len(parts) not in (5, 6):
         return f"{filename!r} is not a wheel file name"
     dist, ver, pytags, abi, plat = parts[0], parts[1], parts[-3], parts[-2], parts[-1]
     if _normalize(dist) != _normalize(name) or ver != version:
         return f"{filename!r} is not a wheel of {name}=={version}"
-    if "py3" not in pytags.split(".") or abi != "none" or plat != "any":
-        return f"{filename!r} is not a pure-Python py3-none-any wheel"
+    if not wheel_set.tags_ok(pytags, abi, plat):
+        return f"{filename!r} {wheel_set.wrong_tags}"
     return None
 
 
-def parse_pins(path: Path | str) -> list[Pin]:
+def parse_pins(path: Path | str, wheel_set: WheelSet = BACKENDS) -> list[Pin]:
     """Parse the pins file; raise ValueError naming the line if one is bad."""
     path = Path(path)
     pins: list[Pin] = []
@@ -121,7 +166,9 @@ def parse_pins(path: Path | str) -> list[Pin]:
         hash_match = _HASH_RE.match(hashes[0]) if len(hashes) == 1 else None
         if hash_match is None:
             raise ValueError(f"{where}: needs exactly one --hash=sha256:<64 hex>")
-        problem = _check_wheel_name(match["filename"], match["name"], match["version"])
+        problem = _check_wheel_name(
+            match["filename"], match["name"], match["version"], wheel_set
+        )
         if problem:
             raise ValueError(f"{where}: {problem}")
         if match["filename"] in seen:
@@ -141,9 +188,12 @@ def parse_pins(path: Path | str) -> list[Pin]:
     return pins
 
 
-def pinned_wheels(path: Path | str = PINS_FILE) -> dict[str, str]:
+def pinned_wheels(
+    path: Path | str | None = None, wheel_set: WheelSet = BACKENDS
+) -> dict[str, str]:
     """Map each pinned wheel file name to its sha256 (for tests and tools)."""
-    return {pin.filename: pin.sha256 for pin in parse_pins(path)}
+    pins = parse_pins(wheel_set.pins_file if path is None else path, wheel_set)
+    return {pin.filename: pin.sha256 for pin in pins}
 
 
 def sha256_of(path: Path) -> str:
@@ -246,7 +296,9 @@ def _pip_error_line(output: str) -> str:
     return error
 
 
-def _pip_download(pins: list[Pin], workdir: Path, verbose: bool) -> None:
+def _pip_download(
+    pins: list[Pin], workdir: Path, verbose: bool, wheel_set: WheelSet = BACKENDS
+) -> None:
     workdir.mkdir()
     requirements = workdir / "requirements.txt"
     requirements.write_text(
@@ -262,7 +314,7 @@ def _pip_download(pins: list[Pin], workdir: Path, verbose: bool) -> None:
         "--require-hashes",
         "--no-input",
         "--disable-pip-version-check",
-        *PIP_TARGET_ARGS,
+        *wheel_set.target_args,
         "-r",
         str(requirements),
         "-d",
@@ -290,21 +342,29 @@ def _pip_download(pins: list[Pin], workdir: Path, verbose: bool) -> None:
         raise FetchError(
             f"pip download of {names} failed: {_pip_error_line(proc.stderr)}; "
             "check pip's index settings ('python -m pip config list') and network "
-            "access, or fix the pin in tools/backend-wheels.txt, then rerun "
+            f"access, or fix the pin in {wheel_set.pins_name}, then rerun "
             "(-v shows pip's output)"
         )
 
 
-def fetch(dest: Path, pins_file: Path = PINS_FILE, *, verbose: bool = False) -> str:
+def fetch(
+    dest: Path,
+    pins_file: Path | None = None,
+    *,
+    verbose: bool = False,
+    wheel_set: WheelSet = BACKENDS,
+) -> str:
     """Bring dest in line with the pins; return a one-line summary."""
     start = time.monotonic()
-    pins = parse_pins(pins_file)
+    pins = parse_pins(
+        wheel_set.pins_file if pins_file is None else pins_file, wheel_set
+    )
     expected = {pin.filename: pin.sha256 for pin in pins}
     removed = remove_unpinned(dest, expected)
     status = check_dest(dest, expected)
     if not (status.missing or status.mismatched):
         note = f", removed {len(removed)} unpinned" if removed else ""
-        return f"{len(pins)} backend wheels already up to date in {dest}{note}"
+        return f"{len(pins)} {wheel_set.label} already up to date in {dest}{note}"
 
     needed = set(status.missing) | set(status.mismatched)
     todo = [pin for pin in pins if pin.filename in needed]
@@ -315,7 +375,7 @@ def fetch(dest: Path, pins_file: Path = PINS_FILE, *, verbose: bool = False) -> 
         # One pip process per group, run side by side to keep a cold fetch quick.
         with ThreadPoolExecutor(max_workers=len(groups)) as pool:
             futures = [
-                pool.submit(_pip_download, group, tmp / f"group{i}", verbose)
+                pool.submit(_pip_download, group, tmp / f"group{i}", verbose, wheel_set)
                 for i, group in enumerate(groups)
             ]
             for future in futures:
@@ -328,14 +388,14 @@ def fetch(dest: Path, pins_file: Path = PINS_FILE, *, verbose: bool = False) -> 
                     raise FetchError(
                         f"pip did not produce {pin.filename}: the index may serve "
                         "a different file name; check the file name in "
-                        "tools/backend-wheels.txt"
+                        f"{wheel_set.pins_name}"
                     )
                 actual = sha256_of(got)
                 if actual != pin.sha256:
                     raise FetchError(
                         f"{pin.filename} has sha256 {actual}, pinned "
                         f"{pin.sha256}: the index served a different file; "
-                        "check the pin in tools/backend-wheels.txt"
+                        f"check the pin in {wheel_set.pins_name}"
                     )
         for i, group in enumerate(groups):
             for pin in group:
@@ -357,44 +417,51 @@ def fetch(dest: Path, pins_file: Path = PINS_FILE, *, verbose: bool = False) -> 
         print(f"  {verb:8} {name}")
     elapsed = time.monotonic() - start
     return (
-        f"{len(pins)} backend wheels ready in {dest}: fetched {len(status.missing)}, "
+        f"{len(pins)} {wheel_set.label} ready in {dest}: "
+        f"fetched {len(status.missing)}, "
         f"replaced {len(status.mismatched)}, kept {len(status.ok)}, "
         f"removed {len(removed)} unpinned, in {elapsed:.1f}s"
     )
 
 
-def check(dest: Path, pins_file: Path = PINS_FILE) -> tuple[bool, str]:
+def check(
+    dest: Path, pins_file: Path | None = None, wheel_set: WheelSet = BACKENDS
+) -> tuple[bool, str]:
     """Verify dest against the pins without downloading; (ok, summary)."""
-    pins = parse_pins(pins_file)
+    pins = parse_pins(
+        wheel_set.pins_file if pins_file is None else pins_file, wheel_set
+    )
     if not dest.is_dir():
-        return False, f"{dest} does not exist; run python tools/fetch_backends.py"
+        return False, f"{dest} does not exist; {wheel_set.fetch_hint}"
     status = check_dest(dest, {pin.filename: pin.sha256 for pin in pins})
     if status.clean:
-        return True, f"{len(pins)} backend wheels match the pins in {dest}"
+        return True, f"{len(pins)} {wheel_set.label} match the pins in {dest}"
     problems = []
-    if status.missing:
+    if status.missing and wheel_set.abbreviate_missing:
+        problems.append(f"missing {len(status.missing)} ({status.missing[0]}, ...)")
+    elif status.missing:
         problems.append(f"missing {', '.join(status.missing)}")
     if status.mismatched:
         problems.append(f"wrong sha256 {', '.join(status.mismatched)}")
     if status.extra:
         problems.append(f"unpinned {', '.join(status.extra)}")
     return False, (
-        f"{dest} does not match tools/backend-wheels.txt: {'; '.join(problems)}; "
-        "run python tools/fetch_backends.py"
+        f"{dest} does not match {wheel_set.pins_name}: {'; '.join(problems)}; "
+        f"{wheel_set.fetch_hint}"
     )
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        description="Fetch the pinned build-backend wheels for inst's tests."
-    )
+def main(argv: list[str] | None = None, wheel_set: WheelSet = BACKENDS) -> int:
+    parser = argparse.ArgumentParser(description=wheel_set.description)
     parser.add_argument(
         "--dest",
         type=Path,
-        default=DEFAULT_DEST,
-        help="folder for the wheels (default: tests_data/backend-wheels)",
+        default=wheel_set.dest,
+        help=f"folder for the wheels (default: tests_data/{wheel_set.dest.name})",
     )
-    parser.add_argument("--pins", type=Path, default=PINS_FILE, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--pins", type=Path, default=wheel_set.pins_file, help=argparse.SUPPRESS
+    )
     parser.add_argument(
         "--check",
         action="store_true",
@@ -405,29 +472,30 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     dest = args.dest.resolve()
+    error = f"{wheel_set.script}: error:"
     try:
         if args.check:
-            ok, summary = check(dest, args.pins)
+            ok, summary = check(dest, args.pins, wheel_set)
             print(
-                summary if ok else f"fetch_backends: error: {summary}",
+                summary if ok else f"{error} {summary}",
                 file=sys.stdout if ok else sys.stderr,
             )
             return 0 if ok else 1
-        print(fetch(dest, args.pins, verbose=args.verbose))
+        print(fetch(dest, args.pins, verbose=args.verbose, wheel_set=wheel_set))
         return 0
     except FetchError as exc:
-        print(f"fetch_backends: error: {exc}", file=sys.stderr)
+        print(f"{error} {exc}", file=sys.stderr)
         return 1
     except ValueError as exc:
         print(
-            f"fetch_backends: error: bad pins file: {exc}; fix that line "
+            f"{error} bad pins file: {exc}; fix that line "
             "(format in the file's header)",
             file=sys.stderr,
         )
         return 1
     except OSError as exc:
         print(
-            f"fetch_backends: error: {exc}; check that {dest} is writable and rerun",
+            f"{error} {exc}; check that {dest} is writable and rerun",
             file=sys.stderr,
         )
         return 1
