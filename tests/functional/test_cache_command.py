@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any, Callable, Union
@@ -15,6 +13,7 @@ from typing import Any, Callable, Union
 import pytest
 
 from harness import IndexServer, LocalIndex
+from harness.checks import HEAVY, top_level_imports
 from harness.config_home import ConfigHome
 from inst import cache_layout
 from inst.ui.progress import format_size
@@ -28,7 +27,6 @@ WHEELS = [
     "simple-2.0-py3-none-any.whl",
     "withdeps-1.0-py3-none-any.whl",
 ]
-HEAVY = ("requests", "resolvelib", "installer", "pyproject_hooks", "urllib3")
 
 
 # -- helpers ---------------------------------------------------------------------------
@@ -461,20 +459,10 @@ def test_start_up_imports_nothing_heavy(
     cli_home: ConfigHome, cache: Path, action: str
 ) -> None:
     put_dist(cache, WHEELS[0])
-    result = subprocess.run(
-        [sys.executable, "-X", "importtime", "-m", "inst", "cache", action]
-        + ["--cache-dir", str(cache)],
-        env=cli_home.env,
-        capture_output=True,
-        text=True,
-        check=False,
+    code, imported, stderr = top_level_imports(
+        ["cache", action, "--cache-dir", str(cache)], cli_home.env
     )
-    assert result.returncode == 0, result.stderr
-    imported = {
-        line.split("|")[-1].strip().split(".")[0]
-        for line in result.stderr.splitlines()
-        if line.startswith("import time:")
-    }
+    assert code == 0, stderr
     assert "inst" in imported
     assert imported.isdisjoint(HEAVY), imported & set(HEAVY)
 

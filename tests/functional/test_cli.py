@@ -12,9 +12,8 @@ import sys
 import pytest
 
 import inst
+from harness.checks import HEAVY, top_level_imports
 from harness.config_home import ConfigHome
-
-HEAVY = ("requests", "resolvelib", "installer", "pyproject_hooks", "urllib3")
 
 
 def test_version_names_inst_its_location_and_python(run_inst) -> None:
@@ -39,19 +38,8 @@ def test_console_script_is_installed_and_runs() -> None:
     "args", [["--version"], ["--help"], ["help"], ["config", "--help"]]
 )
 def test_start_up_imports_nothing_heavy(cli_home: ConfigHome, args: list[str]) -> None:
-    result = subprocess.run(
-        [sys.executable, "-X", "importtime", "-m", "inst", *args],
-        env=cli_home.env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    imported = {
-        line.split("|")[-1].strip().split(".")[0]
-        for line in result.stderr.splitlines()
-        if line.startswith("import time:")
-    }
+    code, imported, stderr = top_level_imports(args, cli_home.env)
+    assert code == 0, stderr
     assert "inst" in imported  # the check does see inst's own imports
     assert imported.isdisjoint(HEAVY), imported & set(HEAVY)
 

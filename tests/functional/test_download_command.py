@@ -12,6 +12,7 @@ from typing import Any, Callable, Union
 import pytest
 
 from harness import IndexServer, LocalIndex, build_index, make_sdist, make_wheel
+from harness.checks import leftovers, names
 
 Serve = Callable[[Union[LocalIndex, Path]], IndexServer]
 RunInst = Callable[..., Any]  # run_inst: (*args) -> Run(code, out, err)
@@ -20,23 +21,6 @@ PY3 = "py3-none-any"
 
 
 # -- helpers ---------------------------------------------------------------------------
-
-
-def names(directory: Path) -> list[str]:
-    return sorted(os.listdir(directory)) if directory.exists() else []
-
-
-def leftovers(*roots: Path) -> list[str]:
-    """Temporary or partial files anywhere under the roots."""
-    found = []
-    for root in roots:
-        for folder, _, files in os.walk(root):
-            found += [
-                os.path.join(folder, name)
-                for name in files
-                if name.endswith(".part") or name.startswith((".tmp", "tmp"))
-            ]
-    return found
 
 
 def cached_files(cache: Path) -> list[str]:

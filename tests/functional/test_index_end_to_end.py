@@ -7,7 +7,6 @@ stayed behind."""
 from __future__ import annotations
 
 import copy
-import os
 import random
 import socket
 import time
@@ -19,6 +18,7 @@ from typing import Any, Callable, Union
 import pytest
 
 from harness import IndexServer, LocalIndex, build_index, make_wheel
+from harness.checks import leftovers, names
 
 Serve = Callable[[Union[LocalIndex, Path]], IndexServer]
 RunInst = Callable[..., Any]  # run_inst: (*args) -> Run(code, out, err)
@@ -29,23 +29,6 @@ PASSWORD = "hunter2pass"
 
 
 # -- helpers ---------------------------------------------------------------------------
-
-
-def names(directory: Path) -> list[str]:
-    return sorted(os.listdir(directory)) if directory.exists() else []
-
-
-def leftovers(*roots: Path) -> list[str]:
-    """Temporary or partial files anywhere under the roots."""
-    found = []
-    for root in roots:
-        for folder, _, files in os.walk(root):
-            found += [
-                os.path.join(folder, name)
-                for name in files
-                if name.endswith(".part") or name.startswith((".tmp", "tmp"))
-            ]
-    return found
 
 
 def assert_one_error(run: Any) -> str:
