@@ -50,6 +50,20 @@ else:
 """
 
 SCHEME_KEYS = ("purelib", "platlib", "scripts", "data", "include")
+#: Bumped whenever the answer gains or changes keys, so cached answers go stale.
+FORMAT = 2
+#: Stands for the prefix in ``prefix_scheme()``; the caller substitutes a real one.
+PREFIX_PLACEHOLDER = "{inst-prefix}"
+# The sysconfig variables pip sets to the directory given to --prefix (or --home).
+_PREFIX_VARIABLES = (
+    "installed_base",
+    "base",
+    "installed_platbase",
+    "platbase",
+    "prefix",
+    "exec_prefix",
+    "userbase",
+)
 
 
 def load_packaging(package_dir: str) -> None:
@@ -84,13 +98,79 @@ def scheme() -> dict[str, str]:
     return result
 
 
-def _headers_dir(include: str) -> str:
-    # As pip: a venv's headers go inside the venv, not into the base interpreter's
-    # include directory (installers append the distribution's name).
+def _headers_dir(include: str, base: str | None = None) -> str:
+    # As pip: a venv's headers go inside the venv (or the --prefix directory), not into
+    # the base interpreter's include directory (installers append the dist's name).
     if _is_venv():
         version = "python{}.{}".format(*sys.version_info[:2])
-        return os.path.join(sys.prefix, "include", "site", version)
+        return os.path.join(
+            sys.prefix if base is None else base, "include", "site", version
+        )
     return include
+
+
+def user_scheme() -> dict[str, str] | None:
+    """Install paths of ``--user``, or None where the interpreter has no user scheme."""
+    try:
+        name = _user_scheme_name()
+        if name is None or sysconfig.get_config_var("userbase") is None:
+            return None  # e.g. Emscripten/WASI builds, which have no user base
+        paths = sysconfig.get_paths(scheme=name)
+        result = {key: paths[key] for key in SCHEME_KEYS}
+    except (KeyError, ValueError, TypeError, AttributeError):
+        return None
+    # The user scheme's own include directory even in a venv: pip puts a venv's
+    # --user headers into the venv itself, outside the user base that --user owns.
+    result["headers"] = result["include"]
+    return result
+
+
+def _user_scheme_name() -> str | None:
+    preferred = getattr(sysconfig, "get_preferred_scheme", None)  # Python 3.10+
+    if preferred is not None:
+        return str(preferred("user"))
+    names = sysconfig.get_scheme_names()
+    if sys.platform == "darwin" and _is_framework() and not _is_venv():
+        name = "osx_framework_user"
+    else:
+        name = os.name + "_user"
+    if name in names:
+        return name
+    return "posix_user" if "posix_user" in names else None
+
+
+def prefix_scheme() -> dict[str, str]:
+    """Install paths of ``--prefix``, with PREFIX_PLACEHOLDER where the prefix goes.
+
+    The scheme pip picks: the preferred "prefix" scheme (in a venv on 3.11+ that is
+    "venv", laid out as posix_prefix/nt but free of distribution patches), except
+    Apple's osx_framework_library, which is only meant for the system prefix.
+    """
+    name = _prefix_scheme_name()
+    if name == "osx_framework_library":
+        name = "posix_prefix"
+    variables = {key: PREFIX_PLACEHOLDER for key in _PREFIX_VARIABLES}
+    paths = sysconfig.get_paths(scheme=name, vars=variables)
+    result = {key: paths[key] for key in SCHEME_KEYS}
+    result["headers"] = _headers_dir(result["include"], PREFIX_PLACEHOLDER)
+    return result
+
+
+def _prefix_scheme_name() -> str:
+    preferred = getattr(sysconfig, "get_preferred_scheme", None)  # Python 3.10+
+    if preferred is not None:
+        return str(preferred("prefix"))
+    # Before 3.10, as pip infers it: PyPy names its schemes after itself.
+    names = sysconfig.get_scheme_names()
+    implementation = sys.implementation.name
+    for name in (implementation + "_" + os.name, implementation, os.name + "_prefix"):
+        if name in names:
+            return name
+    return os.name if os.name in names else "posix_prefix"
+
+
+def _is_framework() -> bool:
+    return bool(sysconfig.get_config_var("PYTHONFRAMEWORK"))
 
 
 def _is_venv() -> bool:
@@ -122,7 +202,10 @@ def probe(*, tags: bool, drop_script_entry: bool) -> dict[str, Any]:
         "version_info": list(sys.version_info[:3]),
         "implementation": sys.implementation.name,
         "markers": marker_environment(),
+        "format": FORMAT,
         "scheme": scheme(),
+        "user_scheme": user_scheme(),
+        "prefix_scheme": prefix_scheme(),
         "sys_path": sys_path,
         "stdlib": sysconfig.get_path("stdlib"),
         "user_site": user_site,

@@ -10,6 +10,8 @@ cache_dir/
   metadata/sha256/<h[:2]>/<h[2:]>           resolution/metadata.py: the core metadata of
                                              a file with a known sha256
   interpreters/<digest[:32]>.json           environment.py: --python probe results
+  unpacked/<h[:2]>/<h[2:]>/                 install/unpacked.py: a validated wheel with
+      manifest.json, files/<members>         the sha256 h, unpacked (installs link from it)
 ```
 
 Writers never leave a half-written entry: they write a temporary file beside it and
@@ -46,6 +48,8 @@ METADATA = "metadata"
 METADATA_BY_SHA256 = "sha256"
 #: ``cache_dir/interpreters``: --python probe results.
 INTERPRETERS = "interpreters"
+#: ``cache_dir/unpacked``: validated wheels, unpacked, by the wheel's sha256.
+UNPACKED = "unpacked"
 #: The length of the digest prefix that names a probe result.
 INTERPRETER_KEY_LENGTH = 32
 
@@ -81,6 +85,10 @@ def metadata_by_sha256(cache_dir: Path, sha256: str) -> Path:
     return metadata_dir(cache_dir) / METADATA_BY_SHA256 / sha256[:2] / sha256[2:]
 
 
+def unpacked_wheel(cache_dir: Path, sha256: str) -> Path:
+    return cache_dir / UNPACKED / sha256[:2] / sha256[2:]
+
+
 def interpreter_probe(cache_dir: Path, digest: str) -> Path:
     return cache_dir / INTERPRETERS / f"{digest[:INTERPRETER_KEY_LENGTH]}.json"
 
@@ -109,9 +117,10 @@ METADATA_PART = Part(
     METADATA, "Metadata", "metadata files", temporary_prefixes=(".", "tmp")
 )
 INTERPRETERS_PART = Part(INTERPRETERS, "Interpreter probes", "interpreter probes")
+UNPACKED_PART = Part(UNPACKED, "Unpacked wheels", "unpacked files")
 
 #: Every part of the cache, in the order `inst cache info` shows them.
-PARTS = (HTTP_PART, FILES_PART, METADATA_PART, INTERPRETERS_PART)
+PARTS = (HTTP_PART, FILES_PART, METADATA_PART, UNPACKED_PART, INTERPRETERS_PART)
 
 
 # -- walking --------------------------------------------------------------------------

@@ -70,6 +70,7 @@ _IMPLEMENTATIONS = {
     "gp": ("graalpy", "GraalVM"),
 }
 _SHORT_NAMES = {long: short for short, (long, _) in _IMPLEMENTATIONS.items()}
+_SEPARATORS = os.sep + (os.altsep or "")
 
 
 @dataclass(frozen=True)
@@ -206,6 +207,14 @@ class Environment:
     )
     #: A target described by --platform/--python-version/...: nothing is installed there.
     hypothetical: bool = False
+    #: Install paths of ``--user`` (purelib, platlib, scripts, data, include, headers);
+    #: None when the interpreter has no user scheme.
+    user_scheme: Mapping[str, str] | None = None
+    #: The same keys for ``--prefix``, with ``_probe.PREFIX_PLACEHOLDER`` where the
+    #: prefix goes: use ``prefix_scheme_for()``.
+    prefix_scheme: Mapping[str, str] = field(
+        default_factory=lambda: MappingProxyType({})
+    )
 
     def __hash__(self) -> int:
         # Mappings are unhashable; these fields identify an environment well enough.
@@ -268,11 +277,21 @@ class Environment:
 
     def installed(self) -> dict[NormalizedName, InstalledDist]:
         """Distributions on the target's sys.path; the first found per name wins."""
-        found: dict[NormalizedName, InstalledDist] = {}
         if self.hypothetical:
-            return found
+            return {}
+        return self.installed_in(self.sys_path)
+
+    def installed_in(
+        self, directories: Iterable[str]
+    ) -> dict[NormalizedName, InstalledDist]:
+        """Distributions in these directories only; the first found per name wins.
+
+        Unlike ``installed()`` this scans even a hypothetical target's directories:
+        ``--target DIR`` with ``--platform`` still has what is in DIR.
+        """
+        found: dict[NormalizedName, InstalledDist] = {}
         seen: set[str] = set()
-        for entry in self.sys_path:
+        for entry in directories:
             if not entry:
                 continue
             key = os.path.normcase(os.path.abspath(entry))
@@ -280,6 +299,21 @@ class Environment:
                 seen.add(key)
                 _scan_directory(entry, found)
         return found
+
+    def prefix_scheme_for(self, prefix: Path) -> Mapping[str, str]:
+        """The install paths of ``--prefix prefix`` (made absolute) for this target."""
+        if not self.prefix_scheme:
+            raise ValueError("this Environment was built without a prefix scheme")
+        base = os.path.abspath(prefix)
+        placeholder = _probe.PREFIX_PLACEHOLDER
+        result: dict[str, str] = {}
+        for key, value in self.prefix_scheme.items():
+            if value.startswith(placeholder):
+                # Joined, not concatenated: prefix "/" must not give "//lib/...".
+                rest = value[len(placeholder) :].lstrip(_SEPARATORS)
+                value = os.path.join(base, rest) if rest else base
+            result[key] = value
+        return MappingProxyType(result)
 
     def with_target(
         self,
@@ -498,6 +532,7 @@ def _environment(
         executable = Path(reported)
     major, minor, micro = (int(part) for part in data["version_info"])
     user_site = data["user_site"]
+    user_scheme = data["user_scheme"]
     return Environment(
         python=executable,
         prefix=Path(data["prefix"]),
@@ -513,7 +548,13 @@ def _environment(
         user_site_enabled=bool(data["user_site_enabled"]),
         is_current=is_current,
         _tags=tags,
+        user_scheme=None if user_scheme is None else _string_map(user_scheme),
+        prefix_scheme=_string_map(data["prefix_scheme"]),
     )
+
+
+def _string_map(data: Mapping[str, Any]) -> Mapping[str, str]:
+    return MappingProxyType({str(k): str(v) for k, v in data.items()})
 
 
 # --- other interpreters --------------------------------------------------------------
@@ -641,7 +682,8 @@ def _cached_probe(
     variables = {
         name: os.environ[name] for name in _PATH_VARIABLES if name in os.environ
     }
-    key = json.dumps([str(executable), __version__, variables])
+    # The probe's format: an answer cached by an older inst lacks newer keys.
+    key = json.dumps([str(executable), __version__, _probe.FORMAT, variables])
     import hashlib
 
     digest = hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()

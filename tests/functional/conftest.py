@@ -42,6 +42,7 @@ def run_inst(cli_home: ConfigHome):
         timeout: float = 60,
     ) -> Run:
         full_env = {**home.env, **(env or {})}
+        _refuse_to_change_the_test_interpreter(args, full_env)
         completed = subprocess.run(
             [python, "-m", "inst", *args],
             env=full_env,
@@ -54,3 +55,29 @@ def run_inst(cli_home: ConfigHome):
         return Run(completed.returncode, completed.stdout, completed.stderr)
 
     return run
+
+
+# What makes an install or uninstall write somewhere other than the interpreter that
+# runs the tests.
+_ELSEWHERE = ("--python", "--target", "-t", "--prefix", "--root", "--dry-run", "--help")
+_ELSEWHERE_ENV = (
+    "INST_PYTHON",
+    "INST_TARGET",
+    "INST_PREFIX",
+    "INST_ROOT",
+    "INST_DRY_RUN",
+)
+
+
+def _refuse_to_change_the_test_interpreter(
+    args: tuple[str, ...], env: Mapping[str, str]
+) -> None:
+    """A test that installs must say where: never into the Python running pytest."""
+    if not args or args[0] not in ("install", "uninstall"):
+        return
+    named = any(arg.split("=")[0] in _ELSEWHERE for arg in args)
+    if not named and not any(env.get(name) for name in _ELSEWHERE_ENV):
+        raise AssertionError(
+            f"inst {args[0]} without --python/--target/--prefix/--root/--dry-run would "
+            "change the interpreter running the tests"
+        )

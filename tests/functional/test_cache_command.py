@@ -166,6 +166,7 @@ def test_info_after_a_download_shows_each_part(inst_cache, downloaded, cache) ->
         ("HTTP responses", "HTTP responses", "http"),
         ("Downloaded files", "downloaded files", "files"),
         ("Metadata", "metadata files", "metadata"),
+        ("Unpacked wheels", "unpacked files", "unpacked"),
         ("Interpreter probes", "interpreter probes", "interpreters"),
     ]:
         files = files_under(cache / directory)

@@ -306,11 +306,6 @@ def test_unknown_project(run_inst, universe):
     )
 
 
-def test_without_dry_run_is_refused(run_inst, universe):
-    run = run_inst("install", "--index-url", universe.url, "a")
-    assert_error(run, "can resolve but not yet install", "--dry-run")
-
-
 # -- extras ---------------------------------------------------------------------------
 
 

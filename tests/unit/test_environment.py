@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import sys
 import sysconfig
 from pathlib import Path
@@ -364,3 +365,76 @@ def test_installed_finds_an_egg_on_sys_path(tmp_path: Path) -> None:
 def test_environment_is_hashable() -> None:
     env = current_environment()
     assert {env: 1}[env] == 1
+
+
+def test_installed_in_scans_only_the_given_directories(tmp_path: Path) -> None:
+    first, second, other = tmp_path / "first", tmp_path / "second", tmp_path / "other"
+    write_dist(first, "dup-2.0.dist-info", "Name: dup\nVersion: 2.0\n")
+    write_dist(second, "dup-1.0.dist-info", "Name: dup\nVersion: 1.0\n")
+    write_dist(second, "two-1.0.dist-info", "Name: two\nVersion: 1.0\n")
+    write_dist(other, "elsewhere-1.0.dist-info", "Name: elsewhere\nVersion: 1\n")
+    env = fake_env(other)  # on sys.path, but not asked for
+    installed = env.installed_in(
+        [str(first), "", str(tmp_path / "missing"), str(second)]
+    )
+    assert sorted(installed) == ["dup", "two"]
+    assert installed["dup"].location == first  # the first found per name wins
+    assert env.installed_in([str(second), str(first)])["dup"].version == Version("1.0")
+    assert env.installed_in([]) == {}
+    # A hypothetical target has nothing on sys.path, but directories asked for by
+    # name (--target DIR) are still read.
+    hypothetical = env.with_target(python_version="3.8")
+    assert hypothetical.installed() == {}
+    assert list(hypothetical.installed_in([str(other)])) == ["elsewhere"]
+
+
+# --- user and prefix schemes ---------------------------------------------------------
+
+
+def test_schemes_of_the_running_interpreter() -> None:
+    env = current_environment()
+    keys = {"purelib", "platlib", "scripts", "data", "include", "headers"}
+    assert env.user_scheme is not None
+    assert set(env.user_scheme) == keys
+    assert set(env.prefix_scheme) == keys
+    user = sysconfig.get_paths(scheme=f"{os.name}_user")
+    if sys.version_info >= (3, 10):
+        user = sysconfig.get_paths(scheme=sysconfig.get_preferred_scheme("user"))
+    assert env.user_scheme["purelib"] == user["purelib"]
+    assert env.user_scheme["scripts"] == user["scripts"]
+
+
+def test_prefix_scheme_for(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    env = current_environment()
+    scheme = env.prefix_scheme_for(tmp_path / "x")
+    expected = sysconfig.get_paths(
+        scheme="nt" if os.name == "nt" else "posix_prefix",
+        vars={"base": str(tmp_path / "x"), "platbase": str(tmp_path / "x")},
+    )
+    for key in ("purelib", "platlib", "scripts", "data"):
+        assert scheme[key] == expected[key]
+    monkeypatch.chdir(tmp_path)
+    assert env.prefix_scheme_for(Path("x")) == scheme  # relative: made absolute
+    if os.name != "nt":
+        root = env.prefix_scheme_for(Path("/"))
+        assert root["data"] == "/"
+        assert root["scripts"] == "/bin"  # joined, not "//bin"
+    # Paths a scheme does not put below the prefix are kept as they are.
+    odd = dataclasses.replace(
+        env, prefix_scheme={"purelib": "/fixed/site", "data": "{inst-prefix}"}
+    )
+    assert dict(odd.prefix_scheme_for(tmp_path)) == {
+        "purelib": "/fixed/site",
+        "data": str(tmp_path),
+    }
+    with pytest.raises(ValueError, match="without a prefix scheme"):
+        dataclasses.replace(env, prefix_scheme={}).prefix_scheme_for(tmp_path)
+
+
+def test_the_probe_format_is_in_the_answer() -> None:
+    from inst import _probe
+
+    answer = _probe.probe(tags=False, drop_script_entry=True)
+    assert answer["format"] == _probe.FORMAT
+    assert answer["user_scheme"] == dict(current_environment().user_scheme or {})
+    assert answer["prefix_scheme"]["data"] == _probe.PREFIX_PLACEHOLDER

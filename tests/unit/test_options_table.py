@@ -37,6 +37,8 @@ PIP_SHARED = {
     "prefer-binary",
     "constraint",
     "require-hashes",
+    "break-system-packages",
+    "yes",
 }
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import csv
 import dataclasses
+import errno
 import hashlib
 import io
 import stat
@@ -19,6 +20,7 @@ import warnings
 import zipfile
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
+from typing import IO, Any
 
 import pytest
 from packaging.version import Version
@@ -27,7 +29,14 @@ from harness import VirtualEnv, make_venv, make_wheel
 from harness.dists import DistFactory
 from inst.environment import Environment, current_environment, find_environment
 from inst.install import validate
-from inst.install.validate import InvalidWheel, ValidWheel, validate_wheel
+from inst.install.manifest import ManifestEntry, WheelManifest
+from inst.install.validate import (
+    InvalidWheel,
+    ValidWheel,
+    inspect_wheel,
+    place_wheel,
+    validate_wheel,
+)
 
 WHEEL_FILE = (
     "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
@@ -780,3 +789,363 @@ def test_a_real_venv_s_interpreter_and_activate_are_protected(
         assert f"entry point '{script}' would overwrite" in reason
     wheel = craft(tmp_path, entry_points="[console_scripts]\ndemo = demo:main\n")
     assert validate_wheel(wheel, venv_env).name == "demo"
+
+
+# --- inspect_wheel and place_wheel: the two halves -----------------------------------
+
+
+def files_below(directory: Path) -> dict[str, bytes]:
+    """Every file under directory, by "/"-separated relative path, with its bytes."""
+    return {
+        path.relative_to(directory).as_posix(): path.read_bytes()
+        for path in directory.rglob("*")
+        if path.is_file()
+    }
+
+
+def comparable(valid: ValidWheel) -> dict[str, object]:
+    """A ValidWheel's fields as values (a Message compares by identity)."""
+    fields = {
+        field.name: getattr(valid, field.name) for field in dataclasses.fields(valid)
+    }
+    fields["metadata"] = valid.metadata.items()
+    return fields
+
+
+def test_inspect_wheel_extracts_each_member_once_byte_for_byte(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blob = hashlib.sha256(b"seed").digest() * (3 * 1024 * 1024 // 32 + 7)
+    stored = zip_info("demo/stored.bin")
+    stored.compress_type = zipfile.ZIP_STORED
+    bzipped = zip_info("demo/bzipped.txt")
+    bzipped.compress_type = zipfile.ZIP_BZIP2
+    wheel = craft(
+        tmp_path,
+        members=[
+            ("demo/blob.bin", blob),
+            (stored, b"stored"),
+            (bzipped, b"bzip2 " * 100),
+            ("demo/empty.txt", b""),
+            (zip_info("demo-1.0.data/scripts/tool", stat.S_IFREG | 0o755), b"#!sh\n"),
+            (zip_info("demo/run.sh", stat.S_IFREG | 0o744), b"#!/bin/sh\n"),
+            ("demo-1.0.data/data/share/demo/readme.txt", b"hi"),
+            ("demo-1.0.dist-info/RECORD.jws", b"{}"),
+        ],
+        unlisted=["demo-1.0.dist-info/RECORD.jws"],
+        entry_points="[console_scripts]\ndemo = demo:main\n",
+    )
+    consumed: list[str] = []
+    consume = validate._Inspection.consume
+
+    def counting(
+        self: Any, info: zipfile.ZipInfo, start: int, sink: Callable[[bytes], object]
+    ) -> None:
+        consumed.append(info.filename)
+        consume(self, info, start, sink)
+
+    monkeypatch.setattr(validate._Inspection, "consume", counting)
+    out = tmp_path / "out"
+    out.mkdir()
+
+    manifest = inspect_wheel(wheel, extract_to=out)
+
+    with zipfile.ZipFile(wheel) as zf:
+        infos = zf.infolist()
+        archived = {info.filename: zf.read(info) for info in infos}
+    assert sorted(consumed) == sorted(archived)  # every member decompressed once
+    assert files_below(out) == archived
+    for info in infos:
+        executable = bool((info.external_attr >> 16) & 0o111)
+        mode = (out / info.filename).stat().st_mode
+        assert bool(mode & 0o111) == executable, info.filename
+        if executable:
+            assert stat.S_IMODE(mode) == 0o755
+    assert [entry.member for entry in manifest.files] == [i.filename for i in infos]
+
+    by_member = {entry.member: entry for entry in manifest.files}
+    assert by_member["demo-1.0.data/scripts/tool"] == ManifestEntry(
+        "demo-1.0.data/scripts/tool", "scripts", "tool", record_hash(b"#!sh\n"), 5, True
+    )
+    assert by_member["demo/run.sh"].executable
+    assert not by_member["demo/blob.bin"].executable
+    assert by_member["demo/blob.bin"].hash == record_hash(blob)
+    assert by_member["demo/blob.bin"].size == len(blob)
+    assert by_member["demo-1.0.data/data/share/demo/readme.txt"].relative == (
+        "share/demo/readme.txt"
+    )
+    assert by_member["demo-1.0.dist-info/RECORD"].hash is None
+    assert by_member["demo-1.0.dist-info/RECORD.jws"].hash is None
+    assert (manifest.name, manifest.version) == ("demo", Version("1.0"))
+    assert manifest.data_dir == "demo-1.0.data"
+    assert manifest.root_scheme == "purelib"
+    assert {k: dict(v) for k, v in manifest.entry_points.items()} == {
+        "console_scripts": {"demo": "demo:main"}
+    }
+    assert WheelManifest.loads(manifest.dumps()) == manifest
+    # Without extract_to: the same manifest, nothing written.
+    assert inspect_wheel(wheel) == manifest
+
+
+def test_inspect_wheel_refuses_what_no_scheme_directory_can_hold(
+    tmp_path: Path,
+) -> None:
+    # An empty path component: the rest would be joined as an absolute path.
+    wheel = craft(tmp_path, members=[("demo-1.0.data/purelib//etc/evil.py", b"")])
+    with pytest.raises(InvalidWheel) as caught:
+        inspect_wheel(wheel)
+    assert caught.value.why == (
+        "member 'demo-1.0.data/purelib//etc/evil.py' would leave the purelib directory"
+    )
+
+
+@pytest.mark.parametrize(
+    ("options", "reason", "writes"),
+    [
+        (
+            {
+                "members": [("demo/late.py", b"late = 1\n")],
+                "record_hashes": {"demo/late.py": record_hash(b"other")},
+            },
+            "member 'demo/late.py' does not match its RECORD sha256 hash",
+            True,  # found by the pass that writes: earlier members are out already
+        ),
+        (
+            {"members": [("demo/a", b"file"), ("demo/a/b", b"in a directory a")]},
+            (
+                "member 'demo/a/b' cannot be unpacked: its path collides with "
+                "another member's"
+            ),
+            True,
+        ),
+        (
+            {"members": [("demo-1.0.data/purelib/../../../evil.py", b"")]},
+            "has a '..' component, which leaves its directory",
+            False,  # refused before the pass that writes
+        ),
+        (
+            # Absolute once joined: it would land in tmp_path itself.
+            {"members": [("demo-1.0.data/purelib/{tmp}/evil.py", b"")]},
+            "would leave the purelib directory",
+            False,
+        ),
+    ],
+)
+def test_a_refused_wheel_writes_nothing_outside_extract_to(
+    tmp_path: Path, options: dict[str, object], reason: str, writes: bool
+) -> None:
+    members = options.pop("members")
+    assert isinstance(members, list)
+    members = [(m.format(tmp=tmp_path.as_posix()), data) for m, data in members]
+    wheel = craft(tmp_path, members=members, **options)  # type: ignore[arg-type]
+    out = tmp_path / "deep" / "out"
+    out.mkdir(parents=True)
+    before = files_below(tmp_path)
+    with pytest.raises(InvalidWheel) as caught:
+        inspect_wheel(wheel, extract_to=out)
+    assert reason in caught.value.why
+    written = files_below(out)
+    assert bool(written) == writes  # the caller deletes out; inspect_wheel does not
+    assert {
+        path: data
+        for path, data in files_below(tmp_path).items()
+        if not path.startswith("deep/out/")
+    } == before
+
+
+def test_inspect_wheel_wants_an_empty_directory_and_reports_write_errors(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    wheel = craft(tmp_path)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "stale").write_text("")
+    with pytest.raises(ValueError, match="not an empty directory"):
+        inspect_wheel(wheel, extract_to=out)
+
+    # A full disk is not the wheel's fault: the OSError comes through, not a refusal.
+    class FullDisk(io.BytesIO):
+        def write(self, data: Any, /) -> int:
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    real_open = open
+
+    def full_open(file: Any, mode: str = "r", *args: Any, **kwargs: Any) -> IO[Any]:
+        return FullDisk() if mode == "xb" else real_open(file, mode, *args, **kwargs)
+
+    monkeypatch.setattr(validate, "open", full_open, raising=False)
+    (out / "stale").unlink()
+    with pytest.raises(OSError, match="No space left") as caught:
+        inspect_wheel(wheel, extract_to=out)
+    assert not isinstance(caught.value, InvalidWheel)
+
+
+@pytest.fixture
+def target_scheme(tmp_path: Path) -> dict[str, str]:
+    """A --target-like layout: both libs in one directory, scripts in its bin."""
+    target = tmp_path / "target"
+    return {
+        "purelib": str(target),
+        "platlib": str(target),
+        "scripts": str(target / "bin"),
+        "data": str(target),
+        "headers": str(target / "include"),
+    }
+
+
+def test_place_wheel_routes_into_any_scheme_directories(
+    tmp_path: Path, target_scheme: dict[str, str]
+) -> None:
+    wheel = make_wheel(
+        tmp_path,
+        "demo",
+        "1.0",
+        files={
+            "demo/__init__.py": "",
+            "demo-1.0.data/scripts/tool": "#!python\n",
+            "demo-1.0.data/data/share/demo/readme.txt": "hi",
+        },
+        entry_points={"console_scripts": {"demo": "demo:main"}},
+    )
+    manifest = inspect_wheel(wheel)
+    wheel.unlink()  # placing never opens the archive
+    asked: list[str] = []
+
+    def installed() -> dict[str, Any]:
+        asked.append("installed")
+        return {}
+
+    valid = place_wheel(manifest, target_scheme, python=None, installed=installed)
+    assert valid.path == Path(wheel.name)
+    assert valid.manifest is manifest
+    assert valid.scheme_paths["scripts"] == ("demo-1.0.data/scripts/tool",)
+    assert valid.scheme_paths["data"] == ("demo-1.0.data/data/share/demo/readme.txt",)
+    assert "demo/__init__.py" in valid.scheme_paths["purelib"]
+    assert not asked  # nothing there yet: the installed distributions are not listed
+
+    # A file in the layout's bin that no distribution installed is not replaced.
+    (tmp_path / "target" / "bin").mkdir(parents=True)
+    (tmp_path / "target" / "bin" / "tool").write_text("")
+    with pytest.raises(InvalidWheel) as caught:
+        place_wheel(manifest, target_scheme, python=None, installed=installed)
+    assert (
+        "member 'demo-1.0.data/scripts/tool' would overwrite "
+        f"{(tmp_path / 'target' / 'bin').resolve() / 'tool'}, a file of the Python "
+        "environment itself"
+    ) in caught.value.why
+    assert asked
+    assert place_wheel(
+        manifest, target_scheme, python=None, installed=installed, force_reinstall=True
+    ).name == ("demo")
+
+    # A manifest that lets a file escape (say, a tampered JSON file) is refused.
+    escaping = dataclasses.replace(
+        manifest,
+        files=(
+            *manifest.files,
+            ManifestEntry("demo/x.py", "purelib", "../escape.py", None, 0, False),
+        ),
+    )
+    with pytest.raises(InvalidWheel) as caught:
+        place_wheel(escaping, target_scheme, python=None, installed=installed)
+    assert caught.value.why == (
+        f"member 'demo/x.py' would be written to {tmp_path.resolve() / 'escape.py'}, "
+        f"outside the purelib directory {(tmp_path / 'target').resolve()}"
+    )
+    # So is a layout without a directory the wheel needs.
+    lacking = {k: v for k, v in target_scheme.items() if k != "data"}
+    with pytest.raises(InvalidWheel) as caught:
+        place_wheel(manifest, lacking, python=None, installed=installed)
+    assert caught.value.why == (
+        "it has files for the data directory, which the target environment does not "
+        "define"
+    )
+
+
+def test_place_wheel_checks_requires_python_only_when_asked(
+    tmp_path: Path, target_scheme: dict[str, str]
+) -> None:
+    manifest = inspect_wheel(make_wheel(tmp_path, "old", "1.0", requires_python="<3"))
+    assert place_wheel(manifest, target_scheme, python=None, installed=dict).name == (
+        "old"
+    )
+    seen: list[str] = []
+
+    def never(requires_python: str) -> bool:
+        seen.append(requires_python)
+        return False
+
+    with pytest.raises(InvalidWheel) as caught:
+        place_wheel(
+            manifest,
+            target_scheme,
+            python=None,
+            installed=dict,
+            requires_python_ok=never,
+            python_version="3.11.4",
+        )
+    assert seen == ["<3"]
+    assert caught.value.why == (
+        "it requires Python <3, and the target environment has Python 3.11.4"
+    )
+    with pytest.raises(InvalidWheel) as caught:
+        place_wheel(
+            manifest,
+            target_scheme,
+            python=None,
+            installed=dict,
+            requires_python_ok=never,
+        )
+    assert caught.value.why == (
+        "it requires Python <3, which the target environment's Python does not satisfy"
+    )
+
+
+def test_place_wheel_on_a_stored_manifest_equals_validate_wheel(
+    tmp_path: Path, env: Environment
+) -> None:
+    install_fake(env, "demo", "0.9", {"demo/__init__.py": "x = 0\n"})
+    wheel = make_wheel(
+        tmp_path,
+        "demo",
+        "1.0",
+        requires_python=">=3",
+        files={
+            "demo/__init__.py": "",
+            "demo-1.0.data/scripts/tool": "#!python\n",
+            "demo-1.0.data/headers/demo.h": "int x;",
+        },
+        entry_points={"gui_scripts": {"demo-gui": "demo:gui"}},
+    )
+    valid = validate_wheel(wheel, env)
+    assert valid.manifest is not None
+    assert valid.manifest == inspect_wheel(wheel)
+    stored = WheelManifest.loads(valid.manifest.dumps())
+    wheel.unlink()  # placing never opens the archive
+    placed = place_wheel(
+        stored,
+        env.scheme,
+        python=env.python,
+        installed=env.installed,
+        requires_python_ok=env.python_supported,
+        python_version=".".join(map(str, env.version_info)),
+        path=wheel,
+    )
+    assert comparable(placed) == comparable(valid)
+    # The interpreter stays protected when the manifest comes from a file.
+    python_entry = ManifestEntry(
+        "demo-1.0.data/scripts/python", "scripts", "python", None, 0, True
+    )
+    clobbering = dataclasses.replace(stored, files=(*stored.files, python_entry))
+    with pytest.raises(InvalidWheel) as caught:
+        place_wheel(clobbering, env.scheme, python=env.python, installed=env.installed)
+    assert "the environment's Python interpreter" in caught.value.why
+
+
+def test_a_hypothetical_target_skips_the_overwrite_checks(
+    tmp_path: Path, env: Environment
+) -> None:
+    wheel = craft(tmp_path, members=[("demo-1.0.data/scripts/python", b"")])
+    assert "the environment's Python interpreter" in refusal(wheel, env)
+    hypothetical = dataclasses.replace(env, hypothetical=True)
+    assert validate_wheel(wheel, hypothetical).name == "demo"

@@ -1,16 +1,26 @@
 """A wheel checked whole before the first byte of it reaches an environment.
 
-``validate_wheel()`` opens the archive once and refuses, with one ``InvalidWheel``, any
-wheel that the installer could not install faithfully or safely: a name that does not
-match its ``.dist-info``, a ``RECORD`` that does not describe the archive exactly, a
-member that would land outside its scheme directory, a symlink, a damaged or bomb-like
-member, an unsupported Python, or a file that would replace the interpreter or another
+Two halves, so a wheel unpacked once can be placed into many environments:
+
+``inspect_wheel()`` checks everything that depends on the archive alone and returns a
+``WheelManifest``: a name that does not match its ``.dist-info``, a ``RECORD`` that does
+not describe the archive exactly, a member path that leaves its scheme directory
+whatever that directory is, a symlink, a damaged or bomb-like member, a bad entry point.
+It can write every member out in the same single pass that decompresses and hashes it.
+
+``place_wheel()`` checks a manifest against where it would go, without the archive: an
+unsupported Python, a file that would land outside its scheme directory, two files
+written to one path, or a file that would replace the interpreter or another
 distribution's file. What it returns (``ValidWheel``) tells the installer where every
 member goes, so the installer does not work that out a second time.
 
-Order: the cheap checks on names and headers first, then the filesystem (overwrites),
-and last the one pass that decompresses and hashes every member, so a refusal costs as
-little as possible and a good wheel is read exactly once.
+``validate_wheel()`` is both for one environment, and refuses with one ``InvalidWheel``
+any wheel that the installer could not install faithfully or safely.
+
+Order: the cheap checks on names and headers first, then (in ``validate_wheel()``) the
+placement and the filesystem (overwrites), and last the one pass that decompresses and
+hashes every member, so a refusal costs as little as possible and a good wheel is read
+exactly once.
 """
 
 from __future__ import annotations
@@ -24,12 +34,14 @@ import email.parser
 import hashlib
 import io
 import os
+import posixpath
 import re
 import stat
 import struct
 import zipfile
 import zlib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
@@ -45,6 +57,7 @@ from packaging.version import InvalidVersion, Version
 
 from inst.environment import Environment, InstalledDist
 from inst.errors import InstError
+from inst.install.manifest import ManifestEntry, WheelManifest
 
 #: The subdirectories of ``<name>-<version>.data`` the wheel spec defines.
 SCHEMES = ("purelib", "platlib", "headers", "scripts", "data")
@@ -126,6 +139,7 @@ class ValidWheel:
     entry_points: Mapping[str, Mapping[str, str]]  # console_scripts / gui_scripts
     root_scheme: str = "purelib"  # where the archive root goes (Root-Is-Purelib)
     data_dir: str | None = None  # "<name>-<version>.data" as spelled, if there is one
+    manifest: WheelManifest | None = None  # what place_wheel() placed
 
 
 def validate_wheel(
@@ -141,8 +155,118 @@ def validate_wheel(
     installing_over: the installed distributions that stay installed beside this one,
     whose files the wheel may not overwrite (None: everything in the environment). The
     wheel's own project is never counted: upgrading replaces its files.
+
+    The same as inspect_wheel() then place_wheel(), except that placement runs before
+    the hash pass: a wheel refused for where it goes is not decompressed at all.
     """
     path = Path(path)
+    with _inspecting(path, None) as inspection:
+        manifest = inspection.survey()
+        valid = place_wheel(
+            manifest,
+            environment.scheme,
+            python=environment.python,
+            installed=environment.installed,
+            installing_over=installing_over,
+            # A hypothetical target has nothing installed and no interpreter on disk.
+            force_reinstall=force_reinstall or environment.hypothetical,
+            requires_python_ok=(
+                None if ignore_requires_python else environment.python_supported
+            ),
+            python_version=".".join(map(str, environment.version_info)),
+            path=path,
+        )
+        inspection.check_contents()
+    return valid
+
+
+def inspect_wheel(path: Path, *, extract_to: Path | None = None) -> WheelManifest:
+    """Check everything about the wheel at path that needs no environment; raise
+    InvalidWheel. The manifest says what each file is and where in a scheme it goes.
+
+    extract_to: an existing empty directory; each member is written to
+    ``extract_to / member`` (executable members with mode 0o755) by the same pass that
+    hashes it, so the archive is decompressed once. A refusal (or an OSError writing)
+    can come after some files were written: the caller then deletes extract_to, which
+    this function never does.
+    """
+    path = Path(path)
+    if extract_to is not None and any(Path(extract_to).iterdir()):
+        raise ValueError(f"{extract_to} is not an empty directory")
+    with _inspecting(path, extract_to) as inspection:
+        manifest = inspection.survey()
+        inspection.check_contents()
+    return manifest
+
+
+def place_wheel(
+    manifest: WheelManifest,
+    scheme: Mapping[str, str],
+    *,
+    python: Path | None,
+    installed: Callable[[], Mapping[NormalizedName, InstalledDist]],
+    installing_over: Mapping[NormalizedName, InstalledDist] | None = None,
+    force_reinstall: bool = False,
+    requires_python_ok: Callable[[str], bool] | None = None,
+    python_version: str | None = None,
+    path: Path | None = None,
+) -> ValidWheel:
+    """Check that a manifest's files can go into the scheme directories; raise
+    InvalidWheel. The archive is not opened.
+
+    scheme: purelib, platlib, scripts, data, headers -> directory. python: the
+    interpreter, which no file may replace (None: no such check). installed: the
+    distributions there, asked only when a file the wheel writes already exists.
+    installing_over: as for validate_wheel(). force_reinstall: skip the overwrite
+    checks. requires_python_ok: whether the target's Python satisfies a Requires-Python
+    (None: not checked); python_version names that Python in the refusal. path: the
+    wheel's file, for ValidWheel.path (default: the manifest's file name).
+    """
+    placement = _Placement(manifest, scheme)
+    requires_python = manifest.requires_python
+    if (
+        requires_python_ok is not None
+        and requires_python is not None
+        and not requires_python_ok(requires_python)
+    ):
+        placement.refuse(
+            f"it requires Python {requires_python}, "
+            + (
+                "which the target environment's Python does not satisfy"
+                if python_version is None
+                else f"and the target environment has Python {python_version}"
+            ),
+            hint="install a release that supports this Python, or pass "
+            "--ignore-requires-python",
+        )
+
+    targets = placement.route()
+    if not force_reinstall:
+        _Overwrites(placement, targets, python, installed, installing_over).check()
+
+    scheme_paths: dict[str, list[str]] = {}
+    for entry in manifest.files:
+        scheme_paths.setdefault(entry.scheme, []).append(entry.member)
+    return ValidWheel(
+        path=Path(manifest.filename) if path is None else path,
+        name=manifest.name,
+        version=manifest.version,
+        dist_info=manifest.dist_info,
+        metadata=manifest.metadata,
+        members=tuple(entry.member for entry in manifest.files),
+        scheme_paths=MappingProxyType(
+            {scheme: tuple(names) for scheme, names in scheme_paths.items()}
+        ),
+        entry_points=_frozen(manifest.entry_points),
+        root_scheme=manifest.root_scheme,
+        data_dir=manifest.data_dir,
+        manifest=manifest,
+    )
+
+
+@contextmanager
+def _inspecting(path: Path, extract_to: Path | None) -> Iterator[_Inspection]:
+    """The wheel at path, opened for inspection (refused if it cannot be)."""
     wheel = path.name
     try:
         name, version, _, _ = parse_wheel_filename(wheel)
@@ -165,61 +289,66 @@ def validate_wheel(
     except (EOFError, ValueError) as error:  # a central directory with bad offsets
         _refuse(wheel, f"its ZIP directory is damaged ({error})")
     with archive, open(path, "rb") as raw:
-        return _Validation(wheel, path, name, version, archive, raw, environment).run(
-            installing_over=installing_over,
-            force_reinstall=force_reinstall,
-            ignore_requires_python=ignore_requires_python,
-        )
+        yield _Inspection(wheel, name, version, archive, raw, extract_to)
 
 
 def _refuse(wheel: str, why: str, hint: str = _BROKEN_HINT) -> NoReturn:
     raise InvalidWheel(wheel, why, hint) from None
 
 
-@dataclass
-class _Target:
-    """One file the installation would write."""
+def _frozen(
+    entry_points: Mapping[str, Mapping[str, str]],
+) -> Mapping[str, Mapping[str, str]]:
+    return MappingProxyType(
+        {
+            group: MappingProxyType(dict(scripts))
+            for group, scripts in entry_points.items()
+        }
+    )
 
-    path: str  # absolute, normalised
-    parent: str  # its directory
-    source: str  # what writes it: "member 'x'" or "the console_scripts entry point 'x'"
+
+def _discard(data: bytes) -> None:
+    pass
 
 
-class _Validation:
-    """The state of validating one open archive; run() is the whole check."""
+class _WriteFailed(Exception):
+    """An OSError writing an extracted member, kept apart from errors reading it."""
+
+    def __init__(self, error: OSError) -> None:
+        super().__init__(error)
+        self.error = error
+
+
+class _Inspection:
+    """The state of inspecting one open archive: survey() then check_contents()."""
 
     def __init__(
         self,
         wheel: str,
-        path: Path,
         name: NormalizedName,
         version: Version,
         archive: zipfile.ZipFile,
         raw: BinaryIO,
-        environment: Environment,
+        extract_to: Path | None,
     ) -> None:
         self.wheel = wheel
-        self.path = path
         self.name = name
         self.version = version
         self.archive = archive
-        self.environment = environment
+        self.raw = raw  # the wheel, opened once more for reading members directly
+        self.extract_to = extract_to
         # Members already read whole (metadata files): the hash pass reuses the bytes.
         self.contents: dict[str, bytes] = {}
-        self._bases: dict[str, str] = {}
-        self._directories: dict[tuple[str, str], str] = {}
-        self.raw = raw  # the wheel, opened once more for reading members directly
+        # Set by survey() for check_contents().
+        self.files: list[zipfile.ZipInfo] = []
+        self.hashes: Mapping[str, tuple[str, str]] = {}
+        self._made: set[Path] = set()  # directories made under extract_to
 
     def refuse(self, why: str, hint: str = _BROKEN_HINT) -> NoReturn:
         _refuse(self.wheel, why, hint)
 
-    def run(
-        self,
-        *,
-        installing_over: Mapping[NormalizedName, InstalledDist] | None,
-        force_reinstall: bool,
-        ignore_requires_python: bool,
-    ) -> ValidWheel:
+    def survey(self) -> WheelManifest:
+        """Every check but the hash pass; the manifest is sound once that passes."""
         files, dist_info, data_dir = self.scan_members()
         by_name = {info.filename: info for info in files}
         for required in ("METADATA", "WHEEL", "RECORD"):
@@ -227,48 +356,36 @@ class _Validation:
                 self.refuse(f"its {dist_info} directory has no {required} file")
 
         root_scheme = self.check_wheel_file(by_name[f"{dist_info}/WHEEL"])
-        metadata = self.check_metadata(by_name[f"{dist_info}/METADATA"])
-        requires_python = metadata.get("Requires-Python")
-        if (
-            not ignore_requires_python
-            and requires_python is not None
-            and not self.environment.python_supported(str(requires_python))
-        ):
-            running = ".".join(map(str, self.environment.version_info))
-            self.refuse(
-                f"it requires Python {str(requires_python).strip()}, and the target "
-                f"environment has Python {running}",
-                hint="install a release that supports this Python, or pass "
-                "--ignore-requires-python",
-            )
-
+        metadata_text = self.check_metadata(by_name[f"{dist_info}/METADATA"])
         hashes = self.check_record(files, by_name[f"{dist_info}/RECORD"], dist_info)
         entry_info = by_name.get(f"{dist_info}/entry_points.txt")
         entry_points = {} if entry_info is None else self.check_entry_points(entry_info)
 
-        scheme_paths, targets = self.route(files, root_scheme, data_dir, entry_points)
-        if not force_reinstall and not self.environment.hypothetical:
-            _Overwrites(self, targets, installing_over).check()
-
-        self.check_contents(files, hashes)
-        return ValidWheel(
-            path=self.path,
+        entries: list[ManifestEntry] = []
+        for info in files:
+            scheme, relative = self.route(info.filename, root_scheme, data_dir)
+            expected = hashes.get(info.filename)
+            entries.append(
+                ManifestEntry(
+                    member=info.filename,
+                    scheme=scheme,
+                    relative=relative,
+                    hash=None if expected is None else "=".join(expected),
+                    size=info.file_size,
+                    executable=bool((info.external_attr >> 16) & 0o111),
+                )
+            )
+        self.files, self.hashes = files, hashes
+        return WheelManifest(
+            filename=self.wheel,
             name=self.name,
             version=self.version,
             dist_info=dist_info,
-            metadata=metadata,
-            members=tuple(info.filename for info in files),
-            scheme_paths=MappingProxyType(
-                {scheme: tuple(names) for scheme, names in scheme_paths.items()}
-            ),
-            entry_points=MappingProxyType(
-                {
-                    group: MappingProxyType(scripts)
-                    for group, scripts in entry_points.items()
-                }
-            ),
-            root_scheme=root_scheme,
             data_dir=data_dir,
+            root_scheme=root_scheme,
+            metadata_text=metadata_text,
+            files=tuple(entries),
+            entry_points=_frozen(entry_points),
         )
 
     # --- the archive's directory ------------------------------------------------------
@@ -382,7 +499,8 @@ class _Validation:
         root_is_purelib = str(headers.get("Root-Is-Purelib") or "").strip().lower()
         return "purelib" if root_is_purelib == "true" else "platlib"
 
-    def check_metadata(self, info: zipfile.ZipInfo) -> email.message.Message:
+    def check_metadata(self, info: zipfile.ZipInfo) -> str:
+        """METADATA's text, once its Name and Version agree with the file name."""
         text = self.read_text(info, "METADATA")
         metadata = email.parser.HeaderParser().parsestr(text)
         meta_name = str(metadata.get("Name") or "").strip()
@@ -401,7 +519,7 @@ class _Validation:
                 f"its METADATA gives version {meta_version!r}, but the file name "
                 f"says {self.version}"
             )
-        return metadata
+        return text
 
     def check_record(
         self, files: list[zipfile.ZipInfo], record_info: zipfile.ZipInfo, dist_info: str
@@ -490,85 +608,30 @@ class _Validation:
 
     # --- where everything goes --------------------------------------------------------
 
-    def base(self, scheme: str) -> str:
-        """The scheme's directory, absolute with symlinks resolved (computed once)."""
-        if scheme not in self._bases:
-            directory = self.environment.scheme.get(scheme)
-            if not directory:
-                self.refuse(
-                    f"it has files for the {scheme} directory, which the target "
-                    "environment does not define"
-                )
-            self._bases[scheme] = os.path.realpath(directory)
-        return self._bases[scheme]
-
-    def target(self, scheme: str, relative: str, source: str) -> _Target:
-        """Where a file goes; refused if it leaves its scheme directory."""
-        directory, _, filename = relative.rpartition("/")
-        if filename in ("", ".", ".."):
-            self.refuse(f"{source} does not name a file")
-        # Checked once per directory: the file name itself holds no separator.
-        parent = self._directories.get((scheme, directory))
-        if parent is None:
-            base = self.base(scheme)
-            parent = os.path.normpath(os.path.join(base, directory))
-            try:
-                inside = os.path.commonpath([base, parent]) == base
-            except ValueError:  # another drive
-                inside = False
-            if not inside:
-                self.refuse(
-                    f"{source} would be written to {os.path.join(parent, filename)}, "
-                    f"outside the {scheme} directory {base}"
-                )
-            self._directories[scheme, directory] = parent
-        return _Target(os.path.join(parent, filename), parent, source)
-
     def route(
-        self,
-        files: list[zipfile.ZipInfo],
-        root_scheme: str,
-        data_dir: str | None,
-        entry_points: Mapping[str, Mapping[str, str]],
-    ) -> tuple[dict[str, list[str]], dict[str, _Target]]:
-        """Scheme -> members, and every file the installation writes (normcased key)."""
-        scheme_paths: dict[str, list[str]] = {}
-        targets: dict[str, _Target] = {}
-
-        def add(target: _Target) -> None:
-            key = os.path.normcase(target.path)
-            other = targets.get(key)
-            if other is not None:
+        self, member: str, root_scheme: str, data_dir: str | None
+    ) -> tuple[str, str]:
+        """The member's scheme and its path below that scheme's directory."""
+        scheme, relative = root_scheme, member
+        if data_dir is not None and member.startswith(data_dir + "/"):
+            scheme, _, relative = member[len(data_dir) + 1 :].partition("/")
+            if not relative:
                 self.refuse(
-                    f"{other.source} and {target.source} would both be written to "
-                    f"{target.path}"
+                    f"member {member!r} is not inside a scheme directory "
+                    f"({data_dir}/<scheme>/...)"
                 )
-            targets[key] = target
-
-        for info in files:
-            member = info.filename
-            scheme, relative = root_scheme, member
-            if data_dir is not None and member.startswith(data_dir + "/"):
-                scheme, _, relative = member[len(data_dir) + 1 :].partition("/")
-                if not relative:
-                    self.refuse(
-                        f"member {member!r} is not inside a scheme directory "
-                        f"({data_dir}/<scheme>/...)"
-                    )
-                if scheme not in SCHEMES:
-                    self.refuse(
-                        f"member {member!r} is in {data_dir}/{scheme}, and "
-                        f"{scheme!r} is not one of {', '.join(SCHEMES)}"
-                    )
-            add(self.target(scheme, relative, f"member {member!r}"))
-            scheme_paths.setdefault(scheme, []).append(member)
-
-        suffix = ".exe" if os.name == "nt" else ""  # installer's launchers on Windows
-        for group, scripts in entry_points.items():
-            for script in scripts:
-                source = f"the {group} entry point {script!r}"
-                add(self.target("scripts", script + suffix, source))
-        return scheme_paths, targets
+            if scheme not in SCHEMES:
+                self.refuse(
+                    f"member {member!r} is in {data_dir}/{scheme}, and "
+                    f"{scheme!r} is not one of {', '.join(SCHEMES)}"
+                )
+        if relative.rpartition("/")[2] in ("", ".", ".."):
+            self.refuse(f"member {member!r} does not name a file")
+        # scan_members() refuses ".." already; this holds whatever it lets through.
+        normalized = posixpath.normpath(relative)
+        if normalized == ".." or normalized.startswith(("../", "/")):
+            self.refuse(f"member {member!r} would leave the {scheme} directory")
+        return scheme, relative
 
     # --- the contents -----------------------------------------------------------------
 
@@ -577,12 +640,11 @@ class _Validation:
         self.consume(info, self.data_start(info), chunks.append)
         return b"".join(chunks)
 
-    def check_contents(
-        self, files: list[zipfile.ZipInfo], hashes: Mapping[str, tuple[str, str]]
-    ) -> None:
-        """Read every member once, in archive order: CRC, size and RECORD hash."""
+    def check_contents(self) -> None:
+        """Read every member once, in archive order: CRC, size and RECORD hash; and
+        with extract_to, write it out from the same bytes."""
         previous_end, previous = 0, ""
-        for info in sorted(files, key=lambda info: info.header_offset):
+        for info in sorted(self.files, key=lambda info: info.header_offset):
             member = info.filename
             start = self.data_start(info)
             # Entries sharing compressed data make a small archive inflate to
@@ -593,24 +655,73 @@ class _Validation:
                     "(a ZIP bomb?)"
                 )
             previous_end, previous = start + info.compress_size, member
-            expected = hashes.get(member)
+            expected = self.hashes.get(member)  # None: RECORD and its signatures
+            hasher = None if expected is None else _HASHES[expected[0]]()
             known = self.contents.get(member)
-            if expected is None:  # RECORD and its signatures: only the CRC to check
-                if known is None:
-                    self.consume(info, start, lambda data: None)
-                continue
-            algorithm, digest = expected
-            hasher = _HASHES[algorithm]()
-            if known is not None:
-                hasher.update(known)
+            if self.extract_to is None:
+                if hasher is None:
+                    if known is None:  # only the CRC to check
+                        self.consume(info, start, _discard)
+                elif known is not None:
+                    hasher.update(known)
+                else:
+                    self.consume(info, start, hasher.update)
             else:
-                self.consume(info, start, hasher.update)
-            actual = base64.urlsafe_b64encode(hasher.digest()).rstrip(b"=")
-            if actual.decode("ascii") != digest:
-                self.refuse(
-                    f"member {member!r} does not match its RECORD {algorithm} hash "
-                    f"(RECORD has {digest}, the file has {actual.decode('ascii')})"
-                )
+                self.extract(info, start, hasher, known)
+            if expected is not None and hasher is not None:
+                algorithm, digest = expected
+                actual = base64.urlsafe_b64encode(hasher.digest()).rstrip(b"=")
+                if actual.decode("ascii") != digest:
+                    self.refuse(
+                        f"member {member!r} does not match its RECORD {algorithm} "
+                        f"hash (RECORD has {digest}, the file has "
+                        f"{actual.decode('ascii')})"
+                    )
+
+    def extract(
+        self,
+        info: zipfile.ZipInfo,
+        start: int,
+        hasher: _Hasher | None,
+        known: bytes | None,
+    ) -> None:
+        """Write the member below extract_to while hashing it (known: read already)."""
+        assert self.extract_to is not None
+        member = info.filename
+        target = self.extract_to / member
+        try:
+            if target.parent not in self._made:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                self._made.add(target.parent)
+            # "x": extract_to was empty, so a file already there is another member's.
+            output = open(target, "xb")  # noqa: SIM115 - closed below
+        except (FileExistsError, NotADirectoryError, IsADirectoryError):
+            # Only the wheel's own names collide there ("a" and "a/b", or two names
+            # that differ in case on a case-insensitive filesystem).
+            self.refuse(
+                f"member {member!r} cannot be unpacked: its path collides with "
+                "another member's"
+            )
+        update = None if hasher is None else hasher.update
+
+        def sink(data: bytes) -> None:
+            if update is not None:
+                update(data)
+            try:
+                output.write(data)
+            except OSError as error:  # not the archive's fault: consume() must not
+                raise _WriteFailed(error) from error  # turn it into a refusal
+
+        with output:
+            try:
+                if known is not None:
+                    sink(known)
+                else:
+                    self.consume(info, start, sink)
+            except _WriteFailed as failed:
+                raise failed.error from None
+        if (info.external_attr >> 16) & 0o111:
+            target.chmod(0o755)
 
     def data_start(self, info: zipfile.ZipInfo) -> int:
         """Offset of the member's data, after a local header that agrees with the
@@ -720,50 +831,146 @@ class _Validation:
         return size, None
 
 
+@dataclass
+class _Target:
+    """One file the installation would write."""
+
+    path: str  # absolute, normalised
+    parent: str  # its directory
+    source: str  # what writes it: "member 'x'" or "the console_scripts entry point 'x'"
+
+
+class _Placement:
+    """Where the files of one manifest go, given the scheme directories."""
+
+    def __init__(self, manifest: WheelManifest, scheme: Mapping[str, str]) -> None:
+        self.manifest = manifest
+        self.wheel = manifest.filename
+        self.name = manifest.name
+        self.scheme = scheme
+        self._bases: dict[str, str] = {}
+        self._directories: dict[tuple[str, str], str] = {}
+
+    def refuse(self, why: str, hint: str = _BROKEN_HINT) -> NoReturn:
+        _refuse(self.wheel, why, hint)
+
+    def base(self, scheme: str) -> str:
+        """The scheme's directory, absolute with symlinks resolved (computed once)."""
+        if scheme not in self._bases:
+            directory = self.scheme.get(scheme)
+            if not directory:
+                self.refuse(
+                    f"it has files for the {scheme} directory, which the target "
+                    "environment does not define"
+                )
+            self._bases[scheme] = os.path.realpath(directory)
+        return self._bases[scheme]
+
+    def target(self, scheme: str, relative: str, source: str) -> _Target:
+        """Where a file goes; refused if it leaves its scheme directory."""
+        directory, _, filename = relative.rpartition("/")
+        if filename in ("", ".", ".."):
+            self.refuse(f"{source} does not name a file")
+        # Checked once per directory: the file name itself holds no separator.
+        parent = self._directories.get((scheme, directory))
+        if parent is None:
+            base = self.base(scheme)
+            parent = os.path.normpath(os.path.join(base, directory))
+            try:
+                inside = os.path.commonpath([base, parent]) == base
+            except ValueError:  # another drive
+                inside = False
+            if not inside:
+                self.refuse(
+                    f"{source} would be written to {os.path.join(parent, filename)}, "
+                    f"outside the {scheme} directory {base}"
+                )
+            self._directories[scheme, directory] = parent
+        return _Target(os.path.join(parent, filename), parent, source)
+
+    def route(self) -> dict[str, _Target]:
+        """Every file the installation writes, by normcased path."""
+        targets: dict[str, _Target] = {}
+
+        def add(target: _Target) -> None:
+            key = os.path.normcase(target.path)
+            other = targets.get(key)
+            if other is not None:
+                self.refuse(
+                    f"{other.source} and {target.source} would both be written to "
+                    f"{target.path}"
+                )
+            targets[key] = target
+
+        for entry in self.manifest.files:
+            add(self.target(entry.scheme, entry.relative, f"member {entry.member!r}"))
+
+        suffix = ".exe" if os.name == "nt" else ""  # installer's launchers on Windows
+        for group, scripts in self.manifest.entry_points.items():
+            for script in scripts:
+                # Checked again here: the manifest may come from a JSON file.
+                problem = _script_name_problem(script)
+                if problem:
+                    self.refuse(f"its {group} entry point {script!r} {problem}")
+                source = f"the {group} entry point {script!r}"
+                add(self.target("scripts", script + suffix, source))
+        return targets
+
+
 class _Overwrites:
     """Rule 10: no file of the interpreter or of another distribution is replaced."""
 
     def __init__(
         self,
-        validation: _Validation,
+        placement: _Placement,
         targets: Mapping[str, _Target],
+        python: Path | None,
+        installed: Callable[[], Mapping[NormalizedName, InstalledDist]],
         installing_over: Mapping[NormalizedName, InstalledDist] | None,
     ) -> None:
-        self.validation = validation
-        self.environment = validation.environment
+        self.placement = placement
         self.targets = targets
+        self.python = python
+        self._list_installed = installed
         self.installing_over = installing_over
-        self._installed: dict[NormalizedName, InstalledDist] | None = None
+        self._installed: Mapping[NormalizedName, InstalledDist] | None = None
 
     def installed(self) -> Mapping[NormalizedName, InstalledDist]:
         if self._installed is None:  # lists sys.path: only when something exists
-            self._installed = self.environment.installed()
+            self._installed = self._list_installed()
         return self._installed
 
     def check(self) -> None:
-        python = os.path.abspath(self.environment.python)
-        directory = os.path.dirname(python)
-        interpreter = {
-            os.path.normcase(path)
-            for path in (
-                python,
-                os.path.realpath(python),
-                os.path.join(os.path.realpath(directory), os.path.basename(python)),
-            )
-        }
-        for key, target in self.targets.items():
-            if key in interpreter:
-                self.refuse(
-                    target,
-                    f"the environment's Python interpreter {python}",
-                    hint="report the problem to the project's maintainers (or "
-                    "pass --force-reinstall to replace the interpreter anyway)",
+        # The interpreter, and the directory it is in (the venv's bin, where the
+        # environment's own files are).
+        bin_dirs: set[str] = set()
+        if self.python is not None:
+            python = os.path.abspath(self.python)
+            directory = os.path.dirname(python)
+            bin_dirs.add(os.path.normcase(os.path.realpath(directory)))
+            interpreter = {
+                os.path.normcase(path)
+                for path in (
+                    python,
+                    os.path.realpath(python),
+                    os.path.join(os.path.realpath(directory), os.path.basename(python)),
                 )
+            }
+            for key, target in self.targets.items():
+                if key in interpreter:
+                    self.refuse(
+                        target,
+                        f"the environment's Python interpreter {python}",
+                        hint="report the problem to the project's maintainers (or "
+                        "pass --force-reinstall to replace the interpreter anyway)",
+                    )
+        if self.placement.scheme.get("scripts"):
+            bin_dirs.add(os.path.normcase(self.placement.base("scripts")))
 
         existing = self.existing()
         if not existing:
             return  # nothing to overwrite: the usual case, no RECORD is read
-        name = self.validation.name
+        name = self.placement.name
         over = self.installing_over
         same = (
             over[name]
@@ -791,10 +998,6 @@ class _Overwrites:
         # Left: files no remaining distribution owns. In the scripts directory, one
         # that no installed distribution owns at all is the environment's own
         # (python3, activate, ...).
-        bin_dirs = {
-            os.path.normcase(os.path.realpath(directory)),
-            os.path.normcase(self.validation.base("scripts")),
-        }
         in_bin = [key for key in existing if os.path.dirname(key) in bin_dirs]
         if not in_bin:
             return
@@ -826,7 +1029,7 @@ class _Overwrites:
     def refuse(
         self, target: _Target, what: str, hint: str = _OVERWRITE_HINT
     ) -> NoReturn:
-        self.validation.refuse(
+        self.placement.refuse(
             f"{target.source} would overwrite {target.path}, {what}", hint=hint
         )
 

@@ -115,6 +115,7 @@ INDEX = "Package index"
 SELECTION = "Distribution selection"
 TARGET = "Download target"
 INSPECT = "Inspecting an environment"
+INSTALL = "Installing"
 BUILD = "Building"
 CONFIG = "inst config"
 
@@ -318,10 +319,11 @@ OPTIONS: tuple[Option, ...] = (
     Option(
         "requirement",
         Kind.LIST,
-        "Install or fetch what this requirements file lists. Repeatable.",
+        "Install, fetch or (for uninstall) remove what this requirements file lists. "
+        "Repeatable.",
         SELECTION,
         default=(),
-        commands=RESOLVING,
+        commands=(*RESOLVING, "uninstall"),
         short="-r",
         metavar="FILE",
     ),
@@ -510,6 +512,95 @@ OPTIONS: tuple[Option, ...] = (
         default=(),
         commands=("download",),
         metavar="ABI",
+    ),
+    # -- Installing --------------------------------------------------------------------
+    Option(
+        "user",
+        Kind.FLAG,
+        "Install into the user site-packages of the target interpreter (python -m site "
+        "--user-site) and its scripts into the user base's bin directory.",
+        INSTALL,
+        default=False,
+        commands=("install",),
+    ),
+    Option(
+        "target",
+        Kind.PATH,
+        "Install into this directory instead of an environment: packages at its top, "
+        "scripts in DIR/bin. Implies --ignore-installed; what is there already is "
+        "replaced only with --upgrade.",
+        INSTALL,
+        commands=("install",),
+        short="-t",
+        metavar="DIR",
+    ),
+    Option(
+        "prefix",
+        Kind.PATH,
+        "Install into the scheme the target interpreter would use for this prefix "
+        "(DIR/lib/pythonX.Y/site-packages, DIR/bin, ...).",
+        INSTALL,
+        commands=("install",),
+        metavar="DIR",
+    ),
+    Option(
+        "root",
+        Kind.PATH,
+        "Install as usual but below this directory, as if it were the filesystem root "
+        "(for building OS packages and images).",
+        INSTALL,
+        commands=("install",),
+        metavar="DIR",
+    ),
+    Option(
+        "compile",
+        Kind.FLAG,
+        "Write .pyc files for the installed modules (with the target interpreter) "
+        "instead of leaving that to their first import; --no-compile turns it off.",
+        INSTALL,
+        default=False,
+        commands=("install",),
+        negatable=True,
+    ),
+    Option(
+        "link-mode",
+        Kind.CHOICE,
+        "How files get from inst's cache of unpacked wheels into the environment: "
+        "hardlink (falls back to copy across filesystems) or copy.",
+        INSTALL,
+        default="hardlink",
+        commands=("install",),
+        choices=("hardlink", "copy"),
+    ),
+    Option(
+        "break-system-packages",
+        Kind.FLAG,
+        "Install into or uninstall from an environment its distribution marks as "
+        "externally managed (PEP 668) anyway.",
+        INSTALL,
+        default=False,
+        commands=("install", "uninstall"),
+        pip_shared=True,
+    ),
+    Option(
+        "lock-timeout",
+        Kind.FLOAT,
+        "How many seconds to wait for another inst that is changing the same "
+        "environment before giving up.",
+        INSTALL,
+        default=300.0,
+        commands=("install", "uninstall"),
+        metavar="SECONDS",
+    ),
+    Option(
+        "yes",
+        Kind.FLAG,
+        "Uninstall without asking for confirmation.",
+        INSTALL,
+        default=False,
+        commands=("uninstall",),
+        short="-y",
+        pip_shared=True,
     ),
     # -- Inspecting an environment ----------------------------------------------------
     Option(

@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from inst import __version__, ui
 from inst.errors import InstError
 
 if TYPE_CHECKING:
+    from packaging.utils import NormalizedName
+
+    from inst.cli.resolving import Inputs, Session
+    from inst.environment import Environment
+    from inst.install.installation import WheelToInstall
+    from inst.install.manifest import WheelManifest
+    from inst.resolution.candidates import FileCandidate
+    from inst.resolution.provider import ProviderOptions
     from inst.resolution.resolver import Resolution
     from inst.settings.resolve import Settings
 
@@ -27,32 +36,36 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
-    from inst.cli.resolving import (
-        gather_inputs,
-        open_session,
-        resolve_inputs,
-        target_environment,
-    )
-    from inst.resolution.provider import ProviderOptions
+    from inst.cli.resolving import gather_inputs, target_environment
 
-    if not settings.dry_run:
-        raise InstError(
-            f"inst {__version__} can resolve but not yet install",
-            hint="add --dry-run to see what would be installed, and --report FILE for "
-            "pip's JSON report",
-        )
     if settings.report and str(settings.report) == "-":
         ui.info_to_stderr()
     inputs = gather_inputs(settings, args.requirements, "install")
     environment = target_environment(settings)
-    options = ProviderOptions(
+    if settings.dry_run:
+        _resolve_only(settings, inputs, environment)
+        return 0
+    _install(settings, inputs, environment)
+    return 0
+
+
+def _provider_options(settings: Settings, *, ignore_installed: bool) -> ProviderOptions:
+    from inst.resolution.provider import ProviderOptions
+
+    return ProviderOptions(
         no_deps=bool(settings.no_deps),
-        ignore_installed=bool(settings.ignore_installed),
+        ignore_installed=bool(settings.ignore_installed) or ignore_installed,
         force_reinstall=bool(settings.force_reinstall),
         upgrade=bool(settings.upgrade),
         eager=settings.upgrade_strategy == "eager",
         ignore_requires_python=bool(settings.ignore_requires_python),
     )
+
+
+def _resolve_only(settings: Settings, inputs: Inputs, environment: Environment) -> None:
+    from inst.cli.resolving import open_session, resolve_inputs
+
+    options = _provider_options(settings, ignore_installed=bool(settings.target))
     with open_session(settings, inputs, environment) as session:
         resolution = resolve_inputs(session, inputs, options)
     _say_satisfied(resolution)
@@ -64,7 +77,164 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     )
     if names:
         ui.info(f"Would install {names}")
-    return 0
+
+
+def _install(settings: Settings, inputs: Inputs, environment: Environment) -> None:
+    from inst.cli.resolving import cache_dir, open_session, resolve_inputs
+    from inst.install.installation import (
+        InstallOptions,
+        changing,
+        install_wheels,
+        unpack_all,
+    )
+    from inst.install.target import check_externally_managed, install_target
+    from inst.install.unpacked import UnpackedWheels
+
+    target = install_target(
+        environment,
+        user=bool(settings.user),
+        target=_path(settings.target),
+        prefix=_path(settings.prefix),
+        root=_path(settings.root),
+    )
+    if target.kind in ("environment", "user"):  # as pip: not --target/--prefix/--root
+        check_externally_managed(
+            environment, break_system_packages=bool(settings.break_system_packages)
+        )
+    options = InstallOptions(
+        link_mode=str(settings.link_mode),
+        compile=bool(settings.compile),
+        force_reinstall=bool(settings.force_reinstall),
+        ignore_requires_python=bool(settings.ignore_requires_python),
+        upgrade=bool(settings.upgrade),
+    )
+    provider_options = _provider_options(
+        settings, ignore_installed=target.ignore_installed
+    )
+    with changing(target, timeout=float(settings.lock_timeout)) as changes:
+        if not target.ignore_installed and _all_satisfied(
+            settings, inputs, environment
+        ):
+            return
+        with open_session(settings, inputs, environment) as session:
+            resolution = resolve_inputs(session, inputs, provider_options)
+            _say_satisfied(resolution)
+            wheels = _download(session, resolution)
+            unpacked = unpack_all(
+                wheels, UnpackedWheels(cache_dir(settings), session.work_dir)
+            )
+            outcome = install_wheels(
+                list(zip(wheels, unpacked)),
+                target,
+                environment,
+                changes,
+                options,
+                announce=_announce,
+            )
+    if outcome.installed:
+        names = " ".join(
+            f"{_display_name(m.metadata_text, m.name)}-{m.version}"
+            for m in sorted(outcome.installed, key=lambda m: m.name)
+        )
+        ui.info(f"Successfully installed {names}")
+        if target.kind != "target":
+            _warn_broken(environment, {m.name for m in outcome.installed})
+
+
+def _path(value: object) -> Path | None:
+    return None if value in (None, "") else Path(str(value)).expanduser()
+
+
+def _announce(manifests: list[WheelManifest]) -> None:
+    names = ", ".join(_display_name(m.metadata_text, m.name) for m in manifests)
+    ui.info(f"Installing collected packages: {names}")
+
+
+def _display_name(metadata_text: str, fallback: str) -> str:
+    for line in metadata_text.splitlines():
+        if line.lower().startswith("name:"):
+            return line[5:].strip() or fallback
+        if not line.strip():
+            break
+    return fallback
+
+
+def _download(session: Session, resolution: Resolution) -> list[WheelToInstall]:
+    from inst.download import DownloadRequest
+    from inst.install.installation import WheelToInstall
+    from inst.resolution.candidates import FileCandidate
+
+    requests = []
+    for dist in resolution.to_fetch:
+        assert isinstance(dist.candidate, FileCandidate)
+        if not dist.candidate.file.is_wheel:
+            raise InstError(
+                f"{dist.candidate.file.filename} is a source distribution, and inst "
+                f"{__version__} cannot build it yet",
+                hint="install a release with a wheel, or build the wheel elsewhere "
+                "and install that file",
+            )
+        requests.append(DownloadRequest(dist.candidate.file, dist.hashes))
+    downloaded = session.downloader.fetch_all(requests)
+    wheels = []
+    for dist, item in zip(resolution.to_fetch, downloaded):
+        assert isinstance(dist.candidate, FileCandidate)
+        wheels.append(
+            WheelToInstall(
+                path=item.path,
+                sha256=item.sha256,
+                requested=dist.requested,
+                direct_url=_direct_url(dist.candidate, item.sha256),
+            )
+        )
+    return wheels
+
+
+def _direct_url(candidate: FileCandidate, sha256: str) -> dict[str, object] | None:
+    """PEP 610's record of a wheel named by URL or path (never with credentials)."""
+    if not candidate.direct:
+        return None
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(candidate.file.url)
+    netloc = parts.netloc.rpartition("@")[2]
+    url = urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))
+    return {
+        "url": url,
+        "archive_info": {"hash": f"sha256={sha256}", "hashes": {"sha256": sha256}},
+    }
+
+
+def _all_satisfied(
+    settings: Settings, inputs: Inputs, environment: Environment
+) -> bool:
+    """Whether the installed distributions satisfy everything already, as far as can
+    be told without an index; if so, say so and touch nothing (no network at all)."""
+    if settings.upgrade or settings.force_reinstall or settings.ignore_installed:
+        return False
+    from inst.resolution.installed import satisfied_by_installed
+
+    found = satisfied_by_installed(
+        inputs.requirements,
+        inputs.constraints,
+        environment,
+        no_deps=bool(settings.no_deps),
+    )
+    if found is None:
+        return False
+    for dist in found:
+        ui.info(
+            f"Requirement already satisfied: {dist.display_name} in {dist.location} "
+            f"({dist.version})"
+        )
+    return True
+
+
+def _warn_broken(environment: Environment, changed: set[NormalizedName]) -> None:
+    from inst.resolution.installed import broken_requirements
+
+    for line in broken_requirements(environment, changed):
+        ui.warning(line)
 
 
 def _say_satisfied(resolution: Resolution) -> None:

@@ -1,0 +1,72 @@
+"""Compiling installed modules to bytecode, by the target interpreter itself.
+
+A .pyc is specific to one Python version, so it is always written by the interpreter
+the files are installed for, in worker processes running in parallel. The staged
+sources are compiled before commit, with the path they will have once installed
+recorded in the bytecode (tracebacks name the real file), so the .pyc files move into
+place in the same transaction as the modules.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from collections.abc import Sequence
+from pathlib import Path
+
+from inst.errors import InstError
+
+#: Modules per worker at least: a process costs about as much as compiling ten.
+_MIN_BATCH = 50
+
+# Runs in the target interpreter: [[staged, final], ...] on stdin, the compiled
+# [[staged pyc, final pyc], ...] on stdout. A module that does not compile (Python 2
+# test files, templates named .py) is skipped, as pip and compileall do.
+_WORKER = """
+import importlib.util, json, py_compile, sys
+done = []
+for staged, final in json.load(sys.stdin):
+    cfile = importlib.util.cache_from_source(staged)
+    try:
+        py_compile.compile(staged, cfile=cfile, dfile=final, doraise=True)
+    except (py_compile.PyCompileError, SyntaxError, UnicodeDecodeError, OSError, ValueError):
+        continue
+    done.append([cfile, importlib.util.cache_from_source(final)])
+json.dump(done, sys.stdout)
+"""
+
+
+def compile_modules(
+    modules: Sequence[tuple[str, str]], python: Path
+) -> list[tuple[str, str]]:
+    """Compile (staged, final) .py files; return the (staged, final) .pyc files."""
+    if not modules:
+        return []
+    workers = max(1, min(os.cpu_count() or 1, 8, len(modules) // _MIN_BATCH))
+    batches = [list(modules[i::workers]) for i in range(workers)]
+    processes = [
+        subprocess.Popen(
+            [os.fspath(python), "-I", "-c", _WORKER],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        for _ in batches
+    ]
+    compiled: list[tuple[str, str]] = []
+    problems: list[str] = []
+    for process, batch in zip(processes, batches):
+        out, err = process.communicate(json.dumps(batch).encode("utf-8"))
+        if process.returncode != 0:
+            lines = err.decode("utf-8", "replace").strip().splitlines()
+            problems.append(lines[-1] if lines else f"exit status {process.returncode}")
+            continue
+        compiled.extend((str(a), str(b)) for a, b in json.loads(out))
+    if problems:
+        raise InstError(
+            "cannot compile the installed modules to bytecode",
+            why=f"{python} failed: {problems[0]}",
+            hint="install without --compile (Python compiles modules on first import)",
+        )
+    return compiled

@@ -1,0 +1,196 @@
+"""Installing a set of wheels into an install target, as one transaction.
+
+The steps, each finished for every wheel before the next starts, so that a refusal
+comes before the first byte reaches the environment:
+
+1. unpack: every wheel checked whole and unpacked into the cache (in parallel), or
+   found there already;
+2. place: each checked against where it goes (paths inside the scheme, Requires-Python,
+   files of other distributions);
+3. stage: the old versions' files marked for removal, the new files linked or copied
+   into the staging area by the installer library (in parallel), bytecode compiled
+   if asked;
+4. commit: everything moves into place at once (transaction.py).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from packaging.utils import NormalizedName
+
+from inst import ui
+from inst.environment import Environment, InstalledDist
+from inst.install.bytecode import compile_modules
+from inst.install.lock import locked
+from inst.install.manifest import WheelManifest
+from inst.install.staging import stage_wheel
+from inst.install.target import InstallTarget
+from inst.install.transaction import (
+    Transaction,
+    recover,
+    say_recovered,
+    transaction,
+)
+from inst.install.uninstall import plan_removal
+from inst.install.unpacked import UnpackedWheel, UnpackedWheels
+from inst.install.validate import place_wheel
+
+#: Threads unpacking or staging wheels: file system calls and zlib release the GIL.
+_WORKERS = min(8, (os.cpu_count() or 1) + 2)
+
+
+@dataclass(frozen=True)
+class WheelToInstall:
+    """A wheel on disk and what to record about it."""
+
+    path: Path
+    sha256: str | None = None  # known from the download: saves hashing it again
+    requested: bool = False  # REQUESTED: the user named it
+    direct_url: Mapping[str, Any] | None = None  # direct_url.json (PEP 610)
+
+
+@dataclass(frozen=True)
+class InstallOptions:
+    link_mode: str = "hardlink"
+    compile: bool = False
+    force_reinstall: bool = False
+    ignore_requires_python: bool = False
+    upgrade: bool = False  # --target: replace what the directory holds already
+
+
+@dataclass
+class InstallOutcome:
+    installed: list[WheelManifest] = field(default_factory=list)
+    replaced: list[InstalledDist] = field(default_factory=list)
+
+
+@contextlib.contextmanager
+def changing(target: InstallTarget, *, timeout: float) -> Iterator[Transaction]:
+    """The target locked, left over work of a killed inst recovered, and a transaction
+    that is rolled back unless committed."""
+    with locked(target.state_dir, timeout=timeout, label=target.label):
+        say_recovered(recover(target.state_dir), target.label)
+        keep = [*target.scheme.values(), *target.roots]
+        with transaction(target.state_dir, keep_dirs=keep) as changes:
+            yield changes
+
+
+def unpack_all(
+    wheels: Sequence[WheelToInstall], cache: UnpackedWheels
+) -> list[UnpackedWheel]:
+    """Every wheel checked and unpacked; the first refusal is raised."""
+    if len(wheels) == 1:
+        return [cache.get(wheels[0].path, wheels[0].sha256)]
+    with ThreadPoolExecutor(min(_WORKERS, len(wheels))) as pool:
+        futures = [pool.submit(cache.get, wheel.path, wheel.sha256) for wheel in wheels]
+        return [future.result() for future in futures]
+
+
+def install_wheels(
+    wheels: Sequence[tuple[WheelToInstall, UnpackedWheel]],
+    target: InstallTarget,
+    environment: Environment,
+    changes: Transaction,
+    options: InstallOptions,
+    *,
+    announce: Callable[[list[WheelManifest]], None] = lambda manifests: None,
+) -> InstallOutcome:
+    """Install the wheels (dependencies first) and commit; roll back on any error."""
+    installed = target.installed()
+    outcome = InstallOutcome()
+    chosen: list[tuple[WheelToInstall, UnpackedWheel]] = []
+    for wheel, unpacked in wheels:
+        manifest = unpacked.manifest
+        old = installed.get(manifest.name)
+        if old is not None and target.kind == "target" and not options.upgrade:
+            ui.warning(
+                f"{target.label} holds {old.display_name} {old.version} already; "
+                "pass --upgrade to replace it"
+            )
+            continue
+        chosen.append((wheel, unpacked))
+    replacing: dict[NormalizedName, InstalledDist] = {
+        unpacked.manifest.name: installed[unpacked.manifest.name]
+        for _, unpacked in chosen
+        if unpacked.manifest.name in installed
+    }
+    staying = {name: d for name, d in installed.items() if name not in replacing}
+    requires_python_ok = (
+        None if options.ignore_requires_python else environment.python_supported
+    )
+    for wheel, unpacked in chosen:
+        place_wheel(
+            unpacked.manifest,
+            target.scheme,
+            python=environment.python,
+            installed=lambda: installed,
+            installing_over=staying,
+            force_reinstall=options.force_reinstall,
+            requires_python_ok=requires_python_ok,
+            python_version=".".join(map(str, environment.version_info)),
+            path=wheel.path,
+        )
+    if not chosen:
+        return outcome
+    announce([unpacked.manifest for _, unpacked in chosen])
+
+    for dist in replacing.values():
+        for path in plan_removal(dist, target.roots).files:
+            changes.remove(path)
+    link = options.link_mode == "hardlink"
+
+    def stage(index: int) -> None:
+        wheel, unpacked = chosen[index]
+        stage_wheel(
+            unpacked,
+            target.scheme,
+            target.interpreter,
+            changes,
+            slot=f"w{index}",
+            link=link,
+            requested=wheel.requested,
+            direct_url=wheel.direct_url,
+        )
+
+    if len(chosen) == 1:
+        stage(0)
+    else:
+        with ThreadPoolExecutor(min(_WORKERS, len(chosen))) as pool:
+            for future in [pool.submit(stage, i) for i in range(len(chosen))]:
+                future.result()
+    if options.compile:
+        _compile(changes, target, environment)
+    changes.commit()
+    outcome.installed = [unpacked.manifest for _, unpacked in chosen]
+    outcome.replaced = list(replacing.values())
+    return outcome
+
+
+def _compile(
+    changes: Transaction, target: InstallTarget, environment: Environment
+) -> None:
+    lib_dirs = {
+        os.path.normcase(os.path.abspath(target.scheme[key]))
+        for key in ("purelib", "platlib")
+    }
+
+    def in_lib(final: str) -> bool:
+        key = os.path.normcase(final)
+        return any(
+            os.path.commonpath([key, directory]) == directory for directory in lib_dirs
+        )
+
+    modules = [
+        (staged, final)
+        for staged, final in changes.placements()
+        if final.endswith(".py") and in_lib(final)
+    ]
+    for staged_pyc, final_pyc in compile_modules(modules, environment.python):
+        changes.place(staged_pyc, final_pyc)

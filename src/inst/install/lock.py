@@ -1,0 +1,92 @@
+"""One inst at a time per environment: an exclusive lock on a file in its state dir.
+
+The operating system releases the lock when the process dies, however it dies, so a
+killed inst never leaves a stale lock behind (its journal is what the next run
+recovers, see transaction.py).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO
+
+from inst import ui
+from inst.errors import InstError
+
+LOCK_FILE = "lock"
+#: How often a waiting inst tries the lock again.
+_POLL_SECONDS = 0.1
+
+
+@contextmanager
+def locked(state_dir: Path, *, timeout: float, label: str) -> Iterator[None]:
+    """Hold the environment's lock for the body; wait up to timeout seconds for it."""
+    state_dir.mkdir(parents=True, exist_ok=True)
+    path = state_dir / LOCK_FILE
+    try:
+        stream = open(path, "a+b")  # noqa: SIM115 - closed in finally
+    except OSError as error:
+        raise InstError(
+            f"cannot lock {label}",
+            why=f"{path}: {error.strerror or error}",
+            hint="check that you may write there (or install into a virtual "
+            "environment you own)",
+        ) from None
+    try:
+        _acquire(stream, path, timeout=timeout, label=label)
+        try:
+            yield
+        finally:
+            _release(stream)
+    finally:
+        stream.close()
+
+
+def _acquire(stream: IO[bytes], path: Path, *, timeout: float, label: str) -> None:
+    deadline = time.monotonic() + max(timeout, 0.0)
+    said = False
+    while not _try_lock(stream):
+        if time.monotonic() >= deadline:
+            raise InstError(
+                f"another inst is still changing {label}",
+                why=f"its lock ({path}) was not released within {timeout:g} seconds",
+                hint="wait for the other inst to finish, or give it longer with "
+                "--lock-timeout SECONDS",
+            )
+        if not said:
+            ui.info(f"Waiting for another inst to finish with {label} ...")
+            said = True
+        time.sleep(_POLL_SECONDS)
+
+
+if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
+    import msvcrt
+
+    def _try_lock(stream: IO[bytes]) -> bool:
+        stream.seek(0)
+        try:
+            msvcrt.locking(stream.fileno(), msvcrt.LK_NBLCK, 1)
+        except OSError:
+            return False
+        return True
+
+    def _release(stream: IO[bytes]) -> None:
+        stream.seek(0)
+        msvcrt.locking(stream.fileno(), msvcrt.LK_UNLCK, 1)
+
+else:
+    import fcntl
+
+    def _try_lock(stream: IO[bytes]) -> bool:
+        try:
+            fcntl.flock(stream.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        return True
+
+    def _release(stream: IO[bytes]) -> None:
+        fcntl.flock(stream.fileno(), fcntl.LOCK_UN)

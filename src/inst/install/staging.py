@@ -1,0 +1,251 @@
+"""One wheel into a transaction's staging area, through the ``installer`` library.
+
+``installer.install()`` decides what goes where (the ``.data`` schemes, RECORD, the
+``#!python`` shebangs, console and GUI script launchers, INSTALLER/REQUESTED/
+direct_url.json). It meets two pieces of ours:
+
+- ``UnpackedSource`` reads the wheel from the cache of unpacked wheels instead of the
+  archive, handing out file streams that are not even opened unless read;
+- ``StagingDestination`` writes every file into the transaction's staging directory and
+  registers its final place with the transaction. A file that comes unchanged from the
+  cache is hard-linked (one system call, no data copied, its hash already known from
+  the validated RECORD); everything else is written and hashed as installer would.
+"""
+
+from __future__ import annotations
+
+import errno
+import io
+import json
+import os
+import posixpath
+import shutil
+import threading
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any, BinaryIO, cast
+
+from installer import install
+from installer.destinations import SchemeDictionaryDestination
+from installer.records import Hash, RecordEntry
+from installer.scripts import Script
+from installer.sources import WheelContentElement, WheelSource
+from installer.utils import Scheme, copyfileobj_with_hashing, make_file_executable
+
+from inst.install.manifest import ManifestEntry
+from inst.install.transaction import Transaction
+from inst.install.unpacked import UnpackedWheel
+
+INSTALLER_NAME = b"inst\n"
+# Errors that mean "no hard links from there to here": copy instead.
+_NO_LINK = {errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOTSUP, errno.EACCES}
+
+
+class _CachedFile(io.RawIOBase):
+    """A file of the unpacked wheel, opened only if someone reads it."""
+
+    def __init__(self, path: str, entry: ManifestEntry) -> None:
+        super().__init__()
+        self.path = path
+        self.entry = entry
+        self._file: io.BufferedReader | None = None
+
+    def _open(self) -> io.BufferedReader:
+        if self._file is None:
+            self._file = open(self.path, "rb")  # noqa: SIM115 - closed in close()
+        return self._file
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        return self._open().readinto(buffer)
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        return self._open().seek(offset, whence)
+
+    def tell(self) -> int:
+        return 0 if self._file is None else self._file.tell()
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+        super().close()
+
+
+class UnpackedSource(WheelSource):
+    """installer's view of a wheel in the unpacked cache."""
+
+    def __init__(self, unpacked: UnpackedWheel, generated: Mapping[str, bytes]) -> None:
+        manifest = unpacked.manifest
+        super().__init__(manifest.name, str(manifest.version))
+        self.unpacked = unpacked
+        # Files inst writes itself (INSTALLER, ...) replace the wheel's own, if any.
+        self._skip = {f"{manifest.dist_info}/{name}" for name in generated}
+        self.skipped_pycache: list[str] = []
+
+    @property
+    def dist_info_dir(self) -> str:
+        return self.unpacked.manifest.dist_info
+
+    @property
+    def data_dir(self) -> str:
+        # The spelling the archive uses, which need not be the normalised one.
+        data_dir = self.unpacked.manifest.data_dir
+        return data_dir if data_dir is not None else self.dist_info_dir[:-10] + ".data"
+
+    @property
+    def dist_info_filenames(self) -> list[str]:
+        prefix = self.dist_info_dir + "/"
+        return [
+            entry.member[len(prefix) :]
+            for entry in self.unpacked.manifest.files
+            if entry.member.startswith(prefix)
+        ]
+
+    def read_dist_info(self, filename: str) -> str:
+        path = self.unpacked.member_path(posixpath.join(self.dist_info_dir, filename))
+        with open(path, encoding="utf-8") as stream:
+            return stream.read()
+
+    def validate_record(self) -> None:
+        """Done already: the cache holds only wheels inspect_wheel() accepted."""
+
+    def get_contents(self) -> Iterator[WheelContentElement]:
+        for entry in self.unpacked.manifest.files:
+            if entry.member in self._skip:
+                continue
+            if "__pycache__" in entry.member.split("/")[:-1]:
+                # Bytecode from the build machine is never installed (nor is it by
+                # installer, which warns); the environment compiles its own.
+                self.skipped_pycache.append(entry.member)
+                continue
+            stream = _CachedFile(self.unpacked.member_path(entry.member), entry)
+            record = (entry.member, entry.hash or "", str(entry.size))
+            yield record, cast(BinaryIO, stream), entry.executable
+
+
+class StagingDestination(SchemeDictionaryDestination):
+    """Files go to the transaction's staging area; commit() moves them into place."""
+
+    def __init__(
+        self,
+        scheme: Mapping[str, str],
+        interpreter: str,
+        transaction: Transaction,
+        *,
+        slot: str,
+        link: bool,
+    ) -> None:
+        super().__init__(
+            scheme_dict=dict(scheme),
+            interpreter=interpreter,
+            script_kind="posix" if os.name != "nt" else _windows_launcher(),
+        )
+        self.transaction = transaction
+        self.slot = slot  # this wheel's own subdirectory of each staging root
+        self.link = link
+        self._roots: dict[str, Path] = {}
+        self._made: set[str] = set()
+        self._made_lock = threading.Lock()
+
+    def staged_path(self, scheme: str, final: str) -> str:
+        root = self._roots.get(scheme)
+        if root is None:  # one stat per scheme, not per file
+            root = self._roots[scheme] = self.transaction.stage_root(
+                self.scheme_dict[scheme]
+            )
+        drive, rest = os.path.splitdrive(final)
+        return os.path.join(root, self.slot, drive.replace(":", ""), rest.lstrip("\\/"))
+
+    def write_to_fs(
+        self, scheme: Scheme, path: str, stream: BinaryIO, is_executable: bool
+    ) -> RecordEntry:
+        final = os.path.normpath(os.path.join(self.scheme_dict[scheme], path))
+        staged = self.staged_path(scheme, final)
+        self._make_parent(staged)
+        cached = stream if isinstance(stream, _CachedFile) else None
+        if cached is not None and cached.entry.hash:
+            self._link_or_copy(cached.path, staged, is_executable)
+            record = RecordEntry(path, Hash.parse(cached.entry.hash), cached.entry.size)
+        else:
+            with open(staged, "wb") as target:
+                digest, size = copyfileobj_with_hashing(
+                    stream, target, self.hash_algorithm
+                )
+            if is_executable:
+                make_file_executable(Path(staged))
+            record = RecordEntry(path, Hash(self.hash_algorithm, digest), size)
+        self.transaction.place(staged, final)
+        return record
+
+    def write_script(
+        self, name: str, module: str, attr: str, section: Any
+    ) -> RecordEntry:
+        script_name, data = Script(name, module, attr, section).generate(
+            self.interpreter, self.script_kind
+        )
+        with io.BytesIO(data) as stream:
+            return self.write_to_fs(
+                Scheme("scripts"), script_name, stream, is_executable=True
+            )
+
+    def _make_parent(self, staged: str) -> None:
+        parent = os.path.dirname(staged)
+        if parent in self._made:
+            return
+        os.makedirs(parent, exist_ok=True)
+        with self._made_lock:
+            self._made.add(parent)
+
+    def _link_or_copy(self, source: str, staged: str, is_executable: bool) -> None:
+        if self.link:
+            try:
+                os.link(source, staged)
+                return
+            except OSError as error:
+                if error.errno not in _NO_LINK:
+                    raise
+                self.link = False  # another filesystem: copy from now on
+        shutil.copyfile(source, staged)
+        if is_executable:
+            make_file_executable(Path(staged))
+
+
+def stage_wheel(
+    unpacked: UnpackedWheel,
+    scheme: Mapping[str, str],
+    interpreter: str,
+    transaction: Transaction,
+    *,
+    slot: str,
+    link: bool,
+    requested: bool,
+    direct_url: Mapping[str, Any] | None,
+) -> UnpackedSource:
+    """Stage every file the wheel installs (with its generated metadata)."""
+    generated: dict[str, bytes] = {"INSTALLER": INSTALLER_NAME}
+    if requested:
+        generated["REQUESTED"] = b""
+    if direct_url is not None:
+        generated["direct_url.json"] = json.dumps(
+            direct_url, sort_keys=True, separators=(",", ":")
+        ).encode("utf-8")
+    source = UnpackedSource(unpacked, generated)
+    destination = StagingDestination(
+        scheme, interpreter, transaction, slot=slot, link=link
+    )
+    install(source, destination, generated)
+    return source
+
+
+def _windows_launcher() -> Any:  # pragma: no cover - Windows only
+    import platform
+
+    machine = platform.machine().lower()
+    if machine in ("arm64", "aarch64"):
+        return "win-arm64"
+    return "win-amd64" if machine in ("amd64", "x86_64") else "win-ia32"

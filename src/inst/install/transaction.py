@@ -1,0 +1,430 @@
+"""All-or-nothing changes to the files of one environment.
+
+A ``Transaction`` collects two kinds of change: files to ``place`` (written beforehand
+into a staging directory on the same filesystem as their destination) and files to
+``remove``. Nothing in the environment changes until ``commit()``:
+
+1. the journal (``<state_dir>/journal-<id>.json``) is written, naming every move;
+2. each file to remove is moved into a stash; each file to place is moved over its
+   destination, the file it replaces hard-linked into the stash first (so the
+   destination never goes missing, even for a moment);
+3. the journal is marked committed, and the staging and stash directories deleted.
+
+Every step is a rename within one filesystem. ``rollback()`` (an error, Ctrl-C,
+SIGTERM) and ``recover()`` (the next inst after a SIGKILL or power loss) work out from
+the journal and what exists on disk which moves happened and undo exactly those, so the
+environment is always either as before or as after.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import json
+import os
+import secrets
+import shutil
+import signal
+import threading
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from inst import ui
+
+JOURNAL_PREFIX = "journal-"
+_FORMAT = 1
+
+
+class Interrupted(BaseException):
+    """SIGTERM arrived during a transaction: unwind it like KeyboardInterrupt."""
+
+
+class Transaction:
+    """Changes to an environment's files, applied together by commit()."""
+
+    def __init__(self, state_dir: Path, *, keep_dirs: Iterable[str] = ()) -> None:
+        self.state_dir = state_dir
+        self.id = f"{os.getpid()}-{secrets.token_hex(4)}"
+        self.journal = state_dir / f"{JOURNAL_PREFIX}{self.id}.json"
+        # Directories that stay even when emptied (the scheme directories).
+        self.keep_dirs = {_key(directory) for directory in keep_dirs}
+        self._roots: dict[int, Path] = {}  # staging root per filesystem (st_dev)
+        self._places: dict[str, str] = {}  # final path -> staged path; the last wins
+        self._removes: dict[str, None] = {}
+        self._lock = threading.Lock()
+        self._plan: _Plan | None = None
+        self._done = False
+        self.replaced_twice: list[str] = []  # finals two packages both placed
+
+    # -- collecting ---------------------------------------------------------------------
+
+    def stage_root(self, near: str | Path) -> Path:
+        """A private directory on the same filesystem as ``near`` to stage files in."""
+        device = _device(Path(near))
+        with self._lock:
+            root = self._roots.get(device)
+            if root is None:
+                if device == _device(self.state_dir):
+                    root = self.state_dir / f"tx-{self.id}"
+                else:  # another mount: stage beside the destination instead
+                    beside = _existing_ancestor(Path(near))
+                    if not beside.is_dir():  # near is a file: stage in its directory
+                        beside = beside.parent
+                    root = beside / f".inst-tx-{self.id}"
+                self._roots[device] = root
+                # Named in the journal before it exists: a kill now leaves nothing
+                # that recover() does not know of.
+                self._write_journal({"state": "staging", "roots": self._root_list()})
+                root.mkdir(parents=True, exist_ok=True)
+            return root
+
+    def place(self, staged: str | Path, final: str | Path) -> None:
+        """At commit, move the staged file to final (replacing what is there)."""
+        key = os.path.abspath(final)
+        with self._lock:
+            if key in self._places:
+                self.replaced_twice.append(key)
+            self._places[key] = os.fspath(staged)
+
+    def remove(self, path: str | Path) -> None:
+        """At commit, take the file away (kept in the stash until the end)."""
+        with self._lock:
+            self._removes[os.path.abspath(path)] = None
+
+    def placements(self) -> list[tuple[str, str]]:
+        """(staged, final) of every file to place, so far."""
+        with self._lock:
+            return [(staged, final) for final, staged in self._places.items()]
+
+    # -- applying -----------------------------------------------------------------------
+
+    def commit(self) -> None:
+        plan = self._make_plan()
+        self._plan = plan
+        self._write_journal({"state": "committing", **plan.to_json()})
+        plan.apply()
+        # keep_dirs: so that recover() can prune emptied directories as commit() does
+        keep = sorted(self.keep_dirs)
+        self._write_journal({"state": "committed", "keep_dirs": keep, **plan.to_json()})
+        self._done = True
+        plan.clean_up(self.keep_dirs)
+        _unlink(self.journal)
+
+    def rollback(self) -> None:
+        if self._done:
+            return
+        self._done = True
+        with _signals_held():
+            if self._plan is not None:
+                self._plan.undo()
+            for root in self._roots.values():
+                shutil.rmtree(root, ignore_errors=True)
+            _unlink(self.journal)
+
+    def _make_plan(self) -> _Plan:
+        stashes: dict[int, Path] = {}
+        counter = 0
+
+        def stash_for(path: str) -> str:
+            nonlocal counter
+            parent = Path(path).parent
+            device = _device(parent)
+            directory = stashes.get(device)
+            if directory is None:
+                # the directory, not the file: a symlink's target may be elsewhere
+                directory = stashes[device] = self.stage_root(parent) / "stash"
+                directory.mkdir(exist_ok=True)
+            counter += 1
+            return os.fspath(directory / str(counter))
+
+        places = [
+            (staged, final, stash_for(final) if os.path.lexists(final) else None)
+            for final, staged in self._places.items()
+        ]
+        removes = [
+            (path, stash_for(path))
+            for path in self._removes
+            if path not in self._places and os.path.lexists(path)
+        ]
+        created: dict[str, None] = {}
+        for _, final, _ in places:
+            for directory in _missing_parents(os.path.dirname(final)):
+                created[directory] = None
+        return _Plan(self._root_list(), list(created), places, removes)
+
+    def _root_list(self) -> list[str]:
+        return [os.fspath(root) for root in self._roots.values()]
+
+    def _write_journal(self, data: dict[str, Any]) -> None:
+        _write_durably(self.journal, {"format": _FORMAT, **data})
+
+
+class _Plan:
+    """The moves of one commit, and how to do, undo or finish them."""
+
+    def __init__(
+        self,
+        roots: list[str],
+        created_dirs: list[str],
+        places: list[tuple[str, str, str | None]],  # staged, final, stash
+        removes: list[tuple[str, str]],  # path, stash
+    ) -> None:
+        self.roots = roots
+        self.created_dirs = created_dirs
+        self.places = places
+        self.removes = removes
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "roots": self.roots,
+            "created_dirs": self.created_dirs,
+            "places": self.places,
+            "removes": self.removes,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> _Plan:
+        return cls(
+            [str(root) for root in data.get("roots", [])],
+            [str(directory) for directory in data.get("created_dirs", [])],
+            [
+                (str(a), str(b), None if c is None else str(c))
+                for a, b, c in data.get("places", [])
+            ],
+            [(str(a), str(b)) for a, b in data.get("removes", [])],
+        )
+
+    def apply(self) -> None:
+        for directory in self.created_dirs:
+            with contextlib.suppress(FileExistsError):
+                os.mkdir(directory)
+        for path, removed in self.removes:
+            os.replace(path, removed)
+        for staged, final, stash in self.places:
+            if stash is not None:
+                try:  # the old file stays at final until the new one replaces it
+                    os.link(final, stash, follow_symlinks=False)
+                except OSError:  # no hard links here: a moment without the file
+                    if _is_dir(final) and not _only_directories(final):
+                        # a directory (links to one always fail): moving it aside
+                        # would delete the files it holds at the end
+                        raise IsADirectoryError(
+                            errno.EISDIR, os.strerror(errno.EISDIR), final
+                        ) from None
+                    os.replace(final, stash)
+            os.replace(staged, final)
+
+    def undo(self) -> None:
+        """Put back what apply() had done, judging each move by what is on disk."""
+        for staged, final, stash in reversed(self.places):
+            if stash is not None:
+                if os.path.lexists(stash):
+                    if _is_dir(stash) and os.path.lexists(final) and not _is_dir(final):
+                        _unlink(Path(final))  # the file that took a directory's place
+                    os.replace(stash, final)
+            elif not os.path.lexists(staged) and os.path.lexists(final):
+                _unlink(Path(final))
+        for path, stash in reversed(self.removes):
+            if os.path.lexists(stash):
+                os.replace(stash, path)
+        for directory in reversed(self.created_dirs):
+            with contextlib.suppress(OSError):  # not empty: something else is there
+                os.rmdir(directory)
+        self.clean_up(set())
+
+    def clean_up(self, keep_dirs: set[str]) -> None:
+        for root in self.roots:
+            shutil.rmtree(root, ignore_errors=True)
+        if keep_dirs:
+            _prune_empty_parents((path for path, _ in self.removes), keep_dirs)
+
+
+@contextlib.contextmanager
+def transaction(
+    state_dir: Path, *, keep_dirs: Iterable[str] = ()
+) -> Iterator[Transaction]:
+    """A Transaction that is rolled back unless the body commits it; SIGTERM during
+    the body unwinds it like Ctrl-C."""
+    changes = Transaction(state_dir, keep_dirs=keep_dirs)
+    try:
+        with sigterm_unwinds():
+            yield changes
+    finally:
+        changes.rollback()  # a no-op after commit()
+
+
+def recover(state_dir: Path) -> list[str]:
+    """Finish or undo what an inst that was killed left; call with the lock held.
+
+    Returns one line per journal handled, for the user."""
+    said: list[str] = []
+    try:
+        names = sorted(os.listdir(state_dir))
+    except OSError:
+        return said
+    for name in names:
+        path = state_dir / name
+        if name.startswith(".") and name.endswith(".tmp"):
+            _unlink(path)  # a journal being written when inst died
+            continue
+        if not (name.startswith(JOURNAL_PREFIX) and name.endswith(".json")):
+            continue
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            state = data["state"]
+            plan = _Plan.from_json(data)
+        except (OSError, ValueError, KeyError, TypeError):
+            said.append(f"ignored an unreadable journal {path}")
+            continue
+        if state == "committing":
+            plan.undo()
+            said.append("undid an install or uninstall that was interrupted midway")
+        elif state == "committed":
+            # Without the scheme directories (an older journal), prune nothing rather
+            # than risk removing an empty directory that belongs there.
+            plan.clean_up({str(directory) for directory in data.get("keep_dirs", [])})
+            said.append("finished cleaning up after an interrupted install")
+        else:
+            plan.clean_up(set())
+        _unlink(path)
+    for name in names:  # staging dirs that no journal names (killed before writing it)
+        if name.startswith("tx-") and not (state_dir / name).is_symlink():
+            shutil.rmtree(state_dir / name, ignore_errors=True)
+    return said
+
+
+@contextlib.contextmanager
+def sigterm_unwinds() -> Iterator[None]:
+    """While in the body, SIGTERM raises Interrupted (so transactions roll back)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        raise Interrupted
+
+    try:
+        previous = signal.signal(signal.SIGTERM, handler)
+    except (ValueError, OSError):  # pragma: no cover - not settable here
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Undoing is not itself interrupted by SIGTERM or Ctrl-C."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held = (signal.SIGTERM, signal.SIGINT)
+    previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in held}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+# -- helpers ------------------------------------------------------------------------------
+
+
+def _key(path: str | Path) -> str:
+    return os.path.normcase(os.path.abspath(path))
+
+
+def _device(path: Path) -> int:
+    return _existing_ancestor(path).stat().st_dev
+
+
+def _existing_ancestor(path: Path) -> Path:
+    path = Path(os.path.abspath(path))
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return path
+
+
+def _missing_parents(directory: str) -> list[str]:
+    """The directories to create for ``directory`` to exist, outermost first."""
+    missing: list[str] = []
+    while directory and not os.path.isdir(directory):
+        missing.append(directory)
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            break
+        directory = parent
+    return list(reversed(missing))
+
+
+def _is_dir(path: str) -> bool:
+    return os.path.isdir(path) and not os.path.islink(path)
+
+
+def _only_directories(path: str) -> bool:
+    """Whether the directory tree at path holds nothing but (empty) directories."""
+    for top, directories, files in os.walk(path):
+        if files or any(os.path.islink(os.path.join(top, d)) for d in directories):
+            return False
+    return True
+
+
+def _prune_empty_parents(paths: Iterable[str], keep_dirs: set[str]) -> None:
+    """Remove directories emptied by removals, deepest first, never a kept one."""
+    candidates: set[str] = set()
+    for path in paths:
+        directory = os.path.dirname(path)
+        while directory and _key(directory) not in keep_dirs:
+            if directory in candidates:
+                break
+            candidates.add(directory)
+            parent = os.path.dirname(directory)
+            if parent == directory:
+                break
+            directory = parent
+    # Only directories below a kept one: never climb out of the environment.
+    inside = [
+        directory
+        for directory in candidates
+        if any(_is_below(_key(directory), kept) for kept in keep_dirs)
+    ]
+    for directory in sorted(inside, key=len, reverse=True):
+        with contextlib.suppress(OSError):
+            os.rmdir(directory)
+
+
+def _is_below(path: str, directory: str) -> bool:
+    try:
+        return path != directory and os.path.commonpath([path, directory]) == directory
+    except ValueError:  # another drive
+        return False
+
+
+def _write_durably(path: Path, data: dict[str, Any]) -> None:
+    """Replace path's content atomically and make it survive a power cut."""
+    temporary = path.with_name(f".{path.name}.tmp")
+    with open(temporary, "w", encoding="utf-8") as stream:
+        json.dump(data, stream, separators=(",", ":"))
+        stream.flush()
+        os.fsync(stream.fileno())
+    os.replace(temporary, path)
+    if os.name != "nt":
+        descriptor = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
+
+
+def _unlink(path: Path) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)
+
+
+def say_recovered(lines: list[str], label: str) -> None:
+    for line in lines:
+        ui.warning(f"{label}: {line}")

@@ -1,0 +1,111 @@
+"""Questions answered from the installed distributions alone, without an index.
+
+``satisfied_by_installed`` lets ``inst install`` finish at once, with no network at
+all, when what is asked for is installed already (the common case of re-running an
+install in CI). ``broken_requirements`` finds, after an install, the installed
+distributions whose requirements the change broke.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
+from packaging.utils import NormalizedName, canonicalize_name
+
+from inst.environment import Environment, InstalledDist
+from inst.requirements.specs import RequirementSpec, SourceKind
+
+
+def satisfied_by_installed(
+    requirements: Sequence[RequirementSpec],
+    constraints: Sequence[RequirementSpec],
+    environment: Environment,
+    *,
+    no_deps: bool = False,
+) -> list[InstalledDist] | None:
+    """The installed distributions that satisfy every requirement and, unless no_deps,
+    all their dependencies, in the order met; None when anything is missing, of the
+    wrong version, or not a plain named requirement (a URL, a path, an editable)."""
+    if any(spec.kind is not SourceKind.NAMED or spec.editable for spec in requirements):
+        return None
+    limits: dict[NormalizedName, SpecifierSet] = {}
+    for spec in constraints:
+        if spec.kind is not SourceKind.NAMED or spec.name is None:
+            return None
+        if environment.evaluate(spec.marker):
+            limits[spec.name] = limits.get(spec.name, SpecifierSet()) & spec.specifier
+    installed = environment.installed()
+    found: dict[NormalizedName, InstalledDist] = {}
+    seen: set[tuple[NormalizedName, frozenset[str]]] = set()
+    pending: list[tuple[NormalizedName, SpecifierSet, frozenset[str]]] = [
+        (spec.name, spec.specifier, spec.extras)
+        for spec in requirements
+        if spec.name is not None and environment.evaluate(spec.marker)
+    ]
+    while pending:
+        name, specifier, extras = pending.pop(0)
+        dist = installed.get(name)
+        if dist is None:
+            return None
+        allowed = specifier & limits.get(name, SpecifierSet())
+        if not allowed.contains(dist.version, prereleases=True):
+            return None
+        found.setdefault(name, dist)
+        if no_deps or (name, extras) in seen:
+            continue
+        seen.add((name, extras))
+        if extras and not extras <= _provided_extras(dist):
+            return None  # let the resolver explain the unknown extra
+        for requirement in dist.requires:
+            if environment.evaluate(requirement.marker, extras):
+                pending.append(
+                    (
+                        canonicalize_name(requirement.name),
+                        requirement.specifier,
+                        frozenset(canonicalize_name(e) for e in requirement.extras),
+                    )
+                )
+    return list(found.values())
+
+
+def broken_requirements(
+    environment: Environment, changed: Iterable[NormalizedName]
+) -> list[str]:
+    """One line per requirement of an installed distribution that is not met, among
+    the distributions that changed and those that depend on them."""
+    changed = set(changed)
+    installed = environment.installed()
+    problems: list[str] = []
+    for dist in sorted(installed.values(), key=lambda d: d.name):
+        for requirement in dist.requires:
+            name = canonicalize_name(requirement.name)
+            if dist.name not in changed and name not in changed:
+                continue
+            if not environment.evaluate(requirement.marker):
+                continue
+            have = installed.get(name)
+            wanted = _describe(requirement)
+            if have is None:
+                problems.append(
+                    f"{dist.display_name} {dist.version} requires {wanted}, which is "
+                    "not installed"
+                )
+            elif not requirement.specifier.contains(have.version, prereleases=True):
+                problems.append(
+                    f"{dist.display_name} {dist.version} requires {wanted}, but "
+                    f"{have.display_name} {have.version} is installed"
+                )
+    return problems
+
+
+def _describe(requirement: Requirement) -> str:
+    return f"{requirement.name}{requirement.specifier}"
+
+
+def _provided_extras(dist: InstalledDist) -> set[str]:
+    return {
+        canonicalize_name(str(extra))
+        for extra in dist.metadata().get_all("Provides-Extra") or []
+    }
