@@ -41,3 +41,7 @@ def _sentence(text: str) -> str:
     if text and text[-1] not in ".!?":
         text += "."
     return text
+
+
+class Interrupted(BaseException):
+    """SIGTERM arrived while inst was changing an environment: unwind like Ctrl-C."""

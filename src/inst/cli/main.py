@@ -12,7 +12,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from inst import ui
-from inst.errors import InstError, SettingsError, UsageError
+from inst.errors import InstError, Interrupted, SettingsError, UsageError
 from inst.settings.values import TRUE_WORDS
 
 if TYPE_CHECKING:
@@ -31,6 +31,8 @@ def main(argv: list[str] | None = None) -> int:
         ui.error(exc.paragraph())
     except KeyboardInterrupt:
         ui.error("interrupted by the user (Ctrl-C); nothing more was done.")
+    except Interrupted:
+        ui.error("terminated (SIGTERM); the environment was left as it was before.")
     except BrokenPipeError:
         # Output piped into `head` and the like: not an error worth a message.
         sys.stderr.close()

@@ -103,6 +103,21 @@ def target_environment(settings: Settings) -> Environment:
     return _environments[key]
 
 
+def settled_environment(settings: Settings) -> Environment:
+    """The target environment, once no inst is changing it and nothing a killed inst
+    left half done remains (for the commands that read it)."""
+    from inst.install.state import STATE_DIR_NAME, has_journal
+
+    environment = target_environment(settings)
+    if not environment.hypothetical and environment.scheme.get("purelib"):
+        state_dir = Path(environment.scheme["purelib"]) / STATE_DIR_NAME
+        if has_journal(state_dir):
+            from inst.install.transaction import settle
+
+            settle(state_dir, label=f"the environment of {environment.python}")
+    return environment
+
+
 def default_index_url() -> str:
     """pip's own default index, read from pip at run time (no address lives in inst)."""
     try:

@@ -27,6 +27,7 @@ from packaging.utils import NormalizedName
 
 from inst import ui
 from inst.environment import Environment, InstalledDist
+from inst.errors import InstError
 from inst.install.bytecode import compile_modules
 from inst.install.lock import locked
 from inst.install.manifest import WheelManifest
@@ -141,6 +142,29 @@ def install_wheels(
         return outcome
     announce([unpacked.manifest for _, unpacked in chosen])
 
+    try:
+        _stage_and_commit(chosen, replacing, target, environment, changes, options)
+    except OSError as error:  # the transaction rolls back as this leaves its body
+        where = f"{error.filename}: " if error.filename else ""
+        raise InstError(
+            f"cannot install into {target.label}",
+            why=f"{where}{error.strerror or error}",
+            hint="nothing was changed; fix the cause (permissions, disk space, a "
+            "directory where a file should go) and run inst again",
+        ) from error
+    outcome.installed = [unpacked.manifest for _, unpacked in chosen]
+    outcome.replaced = list(replacing.values())
+    return outcome
+
+
+def _stage_and_commit(
+    chosen: list[tuple[WheelToInstall, UnpackedWheel]],
+    replacing: Mapping[NormalizedName, InstalledDist],
+    target: InstallTarget,
+    environment: Environment,
+    changes: Transaction,
+    options: InstallOptions,
+) -> None:
     for dist in replacing.values():
         for path in plan_removal(dist, target.roots).files:
             changes.remove(path)
@@ -168,9 +192,6 @@ def install_wheels(
     if options.compile:
         _compile(changes, target, environment)
     changes.commit()
-    outcome.installed = [unpacked.manifest for _, unpacked in chosen]
-    outcome.replaced = list(replacing.values())
-    return outcome
 
 
 def _compile(

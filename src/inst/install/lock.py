@@ -16,8 +16,8 @@ from typing import IO
 
 from inst import ui
 from inst.errors import InstError
+from inst.install.state import LOCK_FILE
 
-LOCK_FILE = "lock"
 #: How often a waiting inst tries the lock again.
 _POLL_SECONDS = 0.1
 

@@ -30,14 +30,13 @@ from packaging.utils import NormalizedName
 
 from inst.environment import Environment, InstalledDist
 from inst.errors import InstError
+from inst.install.state import STATE_DIR_NAME
 
 TargetKind = Literal["environment", "user", "target", "prefix", "root"]
 
 #: The scheme keys a wheel installs into (the subdirectories of ``.data`` and more).
 SCHEME_KEYS = ("purelib", "platlib", "scripts", "data", "headers")
 
-#: The name of inst's lock, journal and staging directory inside purelib.
-STATE_DIR_NAME = ".inst"
 
 _SEPARATORS = os.sep + (os.altsep or "")
 

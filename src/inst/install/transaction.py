@@ -32,13 +32,10 @@ from types import FrameType
 from typing import Any
 
 from inst import ui
+from inst.errors import InstError, Interrupted
+from inst.install.state import JOURNAL_PREFIX, has_journal
 
-JOURNAL_PREFIX = "journal-"
 _FORMAT = 1
-
-
-class Interrupted(BaseException):
-    """SIGTERM arrived during a transaction: unwind it like KeyboardInterrupt."""
 
 
 class Transaction:
@@ -293,6 +290,22 @@ def recover(state_dir: Path) -> list[str]:
         if name.startswith("tx-") and not (state_dir / name).is_symlink():
             shutil.rmtree(state_dir / name, ignore_errors=True)
     return said
+
+
+def settle(state_dir: Path, *, label: str, timeout: float = 60.0) -> None:
+    """Before reading an environment: wait for an inst changing it, and recover what a
+    killed one left, so what is read is a state before or after, never between."""
+    if not has_journal(state_dir):
+        return
+    from inst.install.lock import locked
+
+    try:
+        with locked(state_dir, timeout=timeout, label=label):
+            say_recovered(recover(state_dir), label)
+    except (InstError, OSError) as error:  # read-only here: show what is there
+        ui.warning(
+            f"{label} has an unfinished change that inst could not settle: {error}"
+        )
 
 
 @contextlib.contextmanager

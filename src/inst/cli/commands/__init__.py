@@ -25,6 +25,7 @@ COMMANDS: dict[str, Command] = {
     command.name: command
     for command in (
         Command("install", "inst.cli.commands.install"),
+        Command("uninstall", "inst.cli.commands.uninstall"),
         Command("download", "inst.cli.commands.download"),
         Command("list", "inst.cli.commands.list"),
         Command("freeze", "inst.cli.commands.freeze"),

@@ -18,10 +18,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
-    from inst.cli.resolving import target_environment
+    from inst.cli.resolving import settled_environment
     from inst.inspect import freeze_lines, freeze_skipped
 
-    environment = target_environment(settings)
+    environment = settled_environment(settings)
     skipped = freeze_skipped(environment)
     dists = [
         dist for name, dist in environment.installed().items() if name not in skipped

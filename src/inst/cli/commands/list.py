@@ -32,7 +32,7 @@ class Row:
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
-    from inst.cli.resolving import target_environment
+    from inst.cli.resolving import settled_environment
     from inst.inspect import editable_location, listed
 
     list_format = str(settings.format)
@@ -42,7 +42,7 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
             why="freeze lines have no room for the newer version",
             hint="use --format columns or --format json",
         )
-    environment = target_environment(settings)
+    environment = settled_environment(settings)
     dists = listed(environment)
     rows = [Row(dist, editable_location(dist, environment)) for dist in dists]
     if settings.outdated:

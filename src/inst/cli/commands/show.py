@@ -28,14 +28,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(settings: Settings, args: argparse.Namespace) -> int:
     from packaging.utils import canonicalize_name
 
-    from inst.cli.resolving import target_environment
+    from inst.cli.resolving import settled_environment
 
     if not args.names:
         raise UsageError(
             "`inst show` needs at least one package name",
             hint="name installed distributions, as in: inst show requests",
         )
-    environment = target_environment(settings)
+    environment = settled_environment(settings)
     installed = environment.installed()
     wanted = [canonicalize_name(name) for name in args.names]
     missing = sorted(
