@@ -363,3 +363,18 @@ def test_broken_pip_file_is_an_error_naming_it(config_home: ConfigHome) -> None:
     config_home.write(config_home.pip_user_file, "timeout = 3\n")  # no section header
     with pytest.raises(SettingsError, match="pip's configuration file"):
         settings()
+
+
+def test_no_settings_attribute_hides_an_option(config_home: ConfigHome) -> None:
+    # An instance or class attribute named like an option would win over __getattr__
+    # and silently ignore the option (it happened with --prefix).
+    from inst.settings.options import OPTIONS
+
+    s = settings()
+    hidden = [
+        option.name
+        for option in OPTIONS
+        if option.dest in vars(s) or hasattr(type(s), option.dest)
+    ]
+    assert hidden == []
+    assert settings(cli={"prefix": "/somewhere"}).prefix == "/somewhere"

@@ -21,7 +21,7 @@ from inst.errors import InstError
 _MIN_BATCH = 50
 
 # Runs in the target interpreter: [[staged, final], ...] on stdin, the compiled
-# [[staged pyc, final pyc], ...] on stdout. A module that does not compile (Python 2
+# [[staged, staged pyc, final pyc], ...] on stdout. A module that does not compile (Python 2
 # test files, templates named .py) is skipped, as pip and compileall do.
 _WORKER = """
 import importlib.util, json, py_compile, sys
@@ -32,15 +32,16 @@ for staged, final in json.load(sys.stdin):
         py_compile.compile(staged, cfile=cfile, dfile=final, doraise=True)
     except (py_compile.PyCompileError, SyntaxError, UnicodeDecodeError, OSError, ValueError):
         continue
-    done.append([cfile, importlib.util.cache_from_source(final)])
+    done.append([staged, cfile, importlib.util.cache_from_source(final)])
 json.dump(done, sys.stdout)
 """
 
 
 def compile_modules(
     modules: Sequence[tuple[str, str]], python: Path
-) -> list[tuple[str, str]]:
-    """Compile (staged, final) .py files; return the (staged, final) .pyc files."""
+) -> list[tuple[str, str, str]]:
+    """Compile (staged, final) .py files; return (staged .py, staged .pyc, final .pyc)
+    for each that compiled."""
     if not modules:
         return []
     workers = max(1, min(os.cpu_count() or 1, 8, len(modules) // _MIN_BATCH))
@@ -54,7 +55,7 @@ def compile_modules(
         )
         for _ in batches
     ]
-    compiled: list[tuple[str, str]] = []
+    compiled: list[tuple[str, str, str]] = []
     problems: list[str] = []
     for process, batch in zip(processes, batches):
         out, err = process.communicate(json.dumps(batch).encode("utf-8"))
@@ -62,7 +63,7 @@ def compile_modules(
             lines = err.decode("utf-8", "replace").strip().splitlines()
             problems.append(lines[-1] if lines else f"exit status {process.returncode}")
             continue
-        compiled.extend((str(a), str(b)) for a, b in json.loads(out))
+        compiled.extend((str(a), str(b), str(c)) for a, b, c in json.loads(out))
     if problems:
         raise InstError(
             "cannot compile the installed modules to bytecode",

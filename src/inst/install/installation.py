@@ -31,7 +31,7 @@ from inst.errors import InstError
 from inst.install.bytecode import compile_modules
 from inst.install.lock import locked
 from inst.install.manifest import WheelManifest
-from inst.install.staging import stage_wheel
+from inst.install.staging import StagedWheel, stage_wheel
 from inst.install.target import InstallTarget
 from inst.install.transaction import (
     Transaction,
@@ -129,7 +129,7 @@ def install_wheels(
     for wheel, unpacked in chosen:
         place_wheel(
             unpacked.manifest,
-            target.scheme,
+            scheme_for(target, unpacked.manifest),
             python=environment.python,
             installed=lambda: installed,
             installing_over=staying,
@@ -170,11 +170,13 @@ def _stage_and_commit(
             changes.remove(path)
     link = options.link_mode == "hardlink"
 
+    staged: list[StagedWheel | None] = [None] * len(chosen)
+
     def stage(index: int) -> None:
         wheel, unpacked = chosen[index]
-        stage_wheel(
+        staged[index] = stage_wheel(
             unpacked,
-            target.scheme,
+            scheme_for(target, unpacked.manifest),
             target.interpreter,
             changes,
             slot=f"w{index}",
@@ -190,28 +192,34 @@ def _stage_and_commit(
             for future in [pool.submit(stage, i) for i in range(len(chosen))]:
                 future.result()
     if options.compile:
-        _compile(changes, target, environment)
+        _compile([wheel for wheel in staged if wheel is not None], environment, changes)
     changes.commit()
 
 
+def scheme_for(target: InstallTarget, manifest: WheelManifest) -> dict[str, str]:
+    """The target's scheme for one distribution: as pip, headers go into a directory
+    named after it, so two projects' foo.h do not collide."""
+    scheme = dict(target.scheme)
+    if "headers" in scheme:
+        scheme["headers"] = os.path.join(scheme["headers"], manifest.display_name)
+    return scheme
+
+
 def _compile(
-    changes: Transaction, target: InstallTarget, environment: Environment
+    staged: list[StagedWheel], environment: Environment, changes: Transaction
 ) -> None:
-    lib_dirs = {
-        os.path.normcase(os.path.abspath(target.scheme[key]))
-        for key in ("purelib", "platlib")
-    }
-
-    def in_lib(final: str) -> bool:
-        key = os.path.normcase(final)
-        return any(
-            os.path.commonpath([key, directory]) == directory for directory in lib_dirs
-        )
-
-    modules = [
-        (staged, final)
-        for staged, final in changes.placements()
-        if final.endswith(".py") and in_lib(final)
-    ]
-    for staged_pyc, final_pyc in compile_modules(modules, environment.python):
+    """Bytecode for the modules in purelib/platlib, listed in their RECORDs."""
+    owner: dict[str, StagedWheel] = {}
+    modules = []
+    for wheel in staged:
+        for scheme, staged_path, final in wheel.written:
+            if scheme in ("purelib", "platlib") and final.endswith(".py"):
+                owner[staged_path] = wheel
+                modules.append((staged_path, final))
+    compiled: dict[int, tuple[StagedWheel, list[str]]] = {}
+    for source, staged_pyc, final_pyc in compile_modules(modules, environment.python):
+        wheel = owner[source]
+        compiled.setdefault(id(wheel), (wheel, []))[1].append(final_pyc)
         changes.place(staged_pyc, final_pyc)
+    for wheel, finals in compiled.values():
+        wheel.add_to_record(finals)

@@ -25,9 +25,9 @@ _POLL_SECONDS = 0.1
 @contextmanager
 def locked(state_dir: Path, *, timeout: float, label: str) -> Iterator[None]:
     """Hold the environment's lock for the body; wait up to timeout seconds for it."""
-    state_dir.mkdir(parents=True, exist_ok=True)
     path = state_dir / LOCK_FILE
-    try:
+    try:  # a state dir that cannot be made is as unlockable as the file itself
+        state_dir.mkdir(parents=True, exist_ok=True)
         stream = open(path, "a+b")  # noqa: SIM115 - closed in finally
     except OSError as error:
         raise InstError(

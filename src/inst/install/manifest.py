@@ -59,6 +59,16 @@ class WheelManifest:
         )
 
     @property
+    def display_name(self) -> str:
+        """The project's name as its METADATA spells it (the normalised one if none)."""
+        for line in self.metadata_text.splitlines():
+            if not line.strip():
+                break  # the headers end here
+            if line[:5].lower() == "name:":
+                return line[5:].strip() or self.name
+        return self.name
+
+    @property
     def requires_python(self) -> str | None:
         value = self.metadata.get("Requires-Python")
         return None if value is None else str(value).strip()

@@ -14,6 +14,7 @@ direct_url.json). It meets two pieces of ours:
 
 from __future__ import annotations
 
+import csv
 import errno
 import io
 import json
@@ -22,6 +23,7 @@ import posixpath
 import shutil
 import threading
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, cast
 
@@ -148,6 +150,7 @@ class StagingDestination(SchemeDictionaryDestination):
         self.transaction = transaction
         self.slot = slot  # this wheel's own subdirectory of each staging root
         self.link = link
+        self.written: list[tuple[str, str, str]] = []  # scheme, staged, final
         self._roots: dict[str, Path] = {}
         self._made: set[str] = set()
         self._made_lock = threading.Lock()
@@ -180,6 +183,7 @@ class StagingDestination(SchemeDictionaryDestination):
                 make_file_executable(Path(staged))
             record = RecordEntry(path, Hash(self.hash_algorithm, digest), size)
         self.transaction.place(staged, final)
+        self.written.append((scheme, staged, final))
         return record
 
     def write_script(
@@ -225,7 +229,7 @@ def stage_wheel(
     link: bool,
     requested: bool,
     direct_url: Mapping[str, Any] | None,
-) -> UnpackedSource:
+) -> StagedWheel:
     """Stage every file the wheel installs (with its generated metadata)."""
     generated: dict[str, bytes] = {"INSTALLER": INSTALLER_NAME}
     if requested:
@@ -239,7 +243,33 @@ def stage_wheel(
         scheme, interpreter, transaction, slot=slot, link=link
     )
     install(source, destination, generated)
-    return source
+    record = f"{unpacked.manifest.dist_info}/RECORD"
+    staged_record = next(
+        staged
+        for scheme_name, staged, final in destination.written
+        if scheme_name == unpacked.manifest.root_scheme
+        and final == os.path.normpath(os.path.join(scheme[scheme_name], record))
+    )
+    return StagedWheel(
+        destination.written, staged_record, scheme[unpacked.manifest.root_scheme]
+    )
+
+
+@dataclass(frozen=True)
+class StagedWheel:
+    """What staging one wheel wrote."""
+
+    written: list[tuple[str, str, str]]  # scheme, staged path, final path
+    record: str  # the staged RECORD
+    record_base: str  # the directory RECORD's paths are relative to
+
+    def add_to_record(self, finals: list[str]) -> None:
+        """List more files (compiled bytecode) in RECORD, without hashes (as pip)."""
+        with open(self.record, "a", encoding="utf-8", newline="") as stream:
+            writer = csv.writer(stream, lineterminator="\n")
+            for final in finals:
+                relative = os.path.relpath(final, self.record_base)
+                writer.writerow([relative.replace(os.sep, "/"), "", ""])
 
 
 def _windows_launcher() -> Any:  # pragma: no cover - Windows only

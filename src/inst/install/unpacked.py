@@ -13,7 +13,9 @@ wheels are unpacked into the run's work directory instead.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import json
 import os
 import shutil
 import tempfile
@@ -25,6 +27,8 @@ from inst.install.manifest import WheelManifest
 from inst.install.validate import inspect_wheel
 
 MANIFEST = "manifest.json"
+#: Size and mtime of every unpacked file: an entry whose files changed is not reused.
+STAMPS = "stamps.json"
 FILES = "files"
 _CHUNK = 1024 * 1024
 
@@ -58,7 +62,7 @@ class UnpackedWheels:
         digest = sha256 or file_sha256(wheel)
         place = cache_layout.unpacked_wheel(self.cache_dir, digest)
         cached = self.cached(place)
-        if cached is not None:
+        if cached is not None and _unchanged(cached):
             return cached
         return self._unpack(wheel, place.parent, place)
 
@@ -81,6 +85,10 @@ class UnpackedWheels:
             files = temporary / FILES
             files.mkdir()
             manifest = inspect_wheel(wheel, extract_to=files)
+            unpacked = UnpackedWheel(temporary, manifest)
+            (temporary / STAMPS).write_text(
+                json.dumps(_stamps(unpacked)), encoding="utf-8"
+            )
             # Written last: an entry with a manifest is complete.
             (temporary / MANIFEST).write_text(manifest.dumps(), encoding="utf-8")
             if place is None:
@@ -97,7 +105,28 @@ class UnpackedWheels:
             return UnpackedWheel(place, manifest)
         except BaseException:
             shutil.rmtree(temporary, ignore_errors=True)
+            with contextlib.suppress(OSError):  # the <h[:2]> directory, if now empty
+                parent.rmdir()
             raise
+
+
+def _stamps(unpacked: UnpackedWheel) -> dict[str, list[int]]:
+    result = {}
+    for entry in unpacked.manifest.files:
+        info = os.stat(unpacked.member_path(entry.member))
+        result[entry.member] = [info.st_size, info.st_mtime_ns]
+    return result
+
+
+def _unchanged(unpacked: UnpackedWheel) -> bool:
+    """Whether every file is as unpacked. Installed files are hard links to these: a
+    file edited in place in an environment is edited here too, and must not spread
+    to the next environment (one stat per file, no reading)."""
+    try:
+        recorded = json.loads((unpacked.directory / STAMPS).read_text(encoding="utf-8"))
+        return bool(recorded == _stamps(unpacked))
+    except (OSError, ValueError):
+        return False
 
 
 def file_sha256(path: Path) -> str:

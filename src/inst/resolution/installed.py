@@ -27,9 +27,22 @@ def satisfied_by_installed(
 ) -> list[InstalledDist] | None:
     """The installed distributions that satisfy every requirement and, unless no_deps,
     all their dependencies, in the order met; None when anything is missing, of the
-    wrong version, or not a plain named requirement (a URL, a path, an editable)."""
-    if any(spec.kind is not SourceKind.NAMED or spec.editable for spec in requirements):
-        return None
+    wrong version, or not a named requirement or a local wheel (a URL, an sdist, a
+    directory, an editable)."""
+    pending: list[tuple[NormalizedName, SpecifierSet, frozenset[str]]] = []
+    for spec in requirements:
+        if spec.editable or spec.name is None or not environment.evaluate(spec.marker):
+            if spec.editable or spec.name is None:
+                return None
+            continue
+        if spec.kind is SourceKind.NAMED:
+            pending.append((spec.name, spec.specifier, spec.extras))
+        elif spec.kind is SourceKind.WHEEL_FILE and spec.pinned_version() is not None:
+            # As pip: a local wheel of the installed version is installed already.
+            pinned = SpecifierSet(f"=={spec.pinned_version()}")
+            pending.append((spec.name, pinned, spec.extras))
+        else:
+            return None  # a URL, an sdist, a directory: the resolver decides
     limits: dict[NormalizedName, SpecifierSet] = {}
     for spec in constraints:
         if spec.kind is not SourceKind.NAMED or spec.name is None:
@@ -39,11 +52,6 @@ def satisfied_by_installed(
     installed = environment.installed()
     found: dict[NormalizedName, InstalledDist] = {}
     seen: set[tuple[NormalizedName, frozenset[str]]] = set()
-    pending: list[tuple[NormalizedName, SpecifierSet, frozenset[str]]] = [
-        (spec.name, spec.specifier, spec.extras)
-        for spec in requirements
-        if spec.name is not None and environment.evaluate(spec.marker)
-    ]
     while pending:
         name, specifier, extras = pending.pop(0)
         dist = installed.get(name)

@@ -62,7 +62,9 @@ class Settings:
         decided: Mapping[str, Setting] | None = None,
     ) -> None:
         self.command = command
-        self.prefix = prefix  # the target environment's prefix, home of the site file
+        # The target environment's prefix, home of the site file (not the --prefix
+        # option, which __getattr__ answers like every other option).
+        self.site_prefix = prefix
         self.inst_files = list(inst_files)
         self.pip_files = list(pip_files)
         self.warnings = list(warnings)
@@ -93,7 +95,7 @@ class Settings:
             self._layers,
             inst_files=self.inst_files,
             pip_files=self.pip_files,
-            prefix=self.prefix,
+            prefix=self.site_prefix,
             decided=self._decided,
         )
 

@@ -149,14 +149,14 @@ def _file_to_edit(settings: Settings) -> Path:
         if named.value is not None and not config_files.is_null_device(named.value):
             return Path(named.value)
         level = "user"
-    return config_files.inst_config_paths(settings.prefix)[level]
+    return config_files.inst_config_paths(settings.site_prefix)[level]
 
 
 def _files_to_read(settings: Settings) -> list[ConfigFile]:
     level = _chosen_level(settings)
     if level is None:
         return [f for f in settings.inst_files if f.exists]
-    path = config_files.inst_config_paths(settings.prefix)[level]
+    path = config_files.inst_config_paths(settings.site_prefix)[level]
     return [f for f in (config_files.read_inst_file(level, path),) if f.exists]
 
 
@@ -243,7 +243,7 @@ def _debug(settings: Settings, words: list[str]) -> int:
 
     read = {config.path: config for config in settings.inst_files}
     inst_files: list[tuple[str, Path, str]] = []
-    for level, path in config_files.inst_config_paths(settings.prefix).items():
+    for level, path in config_files.inst_config_paths(settings.site_prefix).items():
         if not settings.inst_files:
             state = "ignored: the config file is the null device"
         elif path not in read:

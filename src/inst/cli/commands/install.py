@@ -133,7 +133,7 @@ def _install(settings: Settings, inputs: Inputs, environment: Environment) -> No
             )
     if outcome.installed:
         names = " ".join(
-            f"{_display_name(m.metadata_text, m.name)}-{m.version}"
+            f"{m.display_name}-{m.version}"
             for m in sorted(outcome.installed, key=lambda m: m.name)
         )
         ui.info(f"Successfully installed {names}")
@@ -146,17 +146,8 @@ def _path(value: object) -> Path | None:
 
 
 def _announce(manifests: list[WheelManifest]) -> None:
-    names = ", ".join(_display_name(m.metadata_text, m.name) for m in manifests)
+    names = ", ".join(m.display_name for m in manifests)
     ui.info(f"Installing collected packages: {names}")
-
-
-def _display_name(metadata_text: str, fallback: str) -> str:
-    for line in metadata_text.splitlines():
-        if line.lower().startswith("name:"):
-            return line[5:].strip() or fallback
-        if not line.strip():
-            break
-    return fallback
 
 
 def _download(session: Session, resolution: Resolution) -> list[WheelToInstall]:
