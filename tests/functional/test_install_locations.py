@@ -34,7 +34,6 @@ PY_VERSION = base.PY_VERSION
 POSIX_ONLY = pytest.mark.skipif(os.name == "nt", reason="POSIX layout and shebangs")
 
 
-
 def assert_everything_recorded(root: Path, site: Path, *names: str) -> None:
     """The files below root are exactly those the distributions' RECORDs list."""
     recorded: set[Path] = set()
