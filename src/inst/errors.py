@@ -44,4 +44,10 @@ def _sentence(text: str) -> str:
 
 
 class Interrupted(BaseException):
-    """SIGTERM arrived while inst was changing an environment: unwind like Ctrl-C."""
+    """SIGTERM arrived while inst was changing an environment: unwind like Ctrl-C.
+
+    completed: it arrived once the change was already made (and was then honoured)."""
+
+    def __init__(self, *, completed: bool = False) -> None:
+        super().__init__("terminated")
+        self.completed = completed

@@ -8,6 +8,7 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
@@ -118,3 +119,127 @@ def test_resolution_environment_keeps_machine_config_out(
     assert env["PIP_DISABLE_PIP_VERSION_CHECK"] == "1"
     for key in ("HOME", "XDG_CONFIG_HOME", "XDG_CONFIG_DIRS", "XDG_CACHE_HOME"):
         assert Path(env[key]).is_relative_to(tmp_path), key
+
+
+@pytest.fixture
+def bench_modules(
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[dict[str, ModuleType]]:
+    """The bench's modules imported as `python tools/bench` does (its folder on
+    sys.path), and forgotten again afterwards."""
+    import importlib
+
+    monkeypatch.syspath_prepend(str(BENCH))
+    names = ("resolution", "installing", "workloads", "bench_main")
+    for name in names:
+        monkeypatch.delitem(sys.modules, name, raising=False)
+    modules = {name: importlib.import_module(name) for name in names[:-1]}
+    # Registered before it runs: its dataclasses look their module up there.
+    spec = importlib.util.spec_from_file_location("bench_main", BENCH / "__main__.py")
+    assert spec is not None and spec.loader is not None
+    main = importlib.util.module_from_spec(spec)
+    sys.modules["bench_main"] = main
+    spec.loader.exec_module(main)
+    modules["main"] = main
+    yield modules
+    for name in names:
+        sys.modules.pop(name, None)
+
+
+def test_install_workloads_are_listed() -> None:
+    listing = subprocess.run(
+        [sys.executable, str(BENCH), "--list"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    names = [line.split()[0] for line in listing.stdout.splitlines()]
+    for name in ("install-warm", "install-cold", "install-compile-warm"):
+        assert name in names
+
+
+def test_report_has_a_peak_memory_column() -> None:
+    run = subprocess.run(
+        [sys.executable, str(BENCH), "--runs", "1", "version"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    header, line = run.stdout.splitlines()[-2:]
+    assert "peak MB inst / pip" in header
+    if hasattr(os, "wait4"):
+        inst_peak, pip_peak = re.findall(r"([0-9.]+) / ([0-9.]+)$", line)[0]
+        assert float(inst_peak) > 1 and float(pip_peak) > 1
+
+
+@pytest.mark.skipif(not hasattr(os, "wait4"), reason="no os.wait4 here")
+def test_peak_memory_covers_a_child_process(
+    bench_modules: dict[str, ModuleType],
+) -> None:
+    # The command itself stays small; the child it waits for holds 200 MB.
+    child = "b = bytearray(200 * 1024 * 1024); b[::4096] = b'x' * len(b[::4096])"
+    parent = (
+        f"import subprocess, sys; subprocess.run([sys.executable, '-c', {child!r}])"
+    )
+    _, peak = bench_modules["main"].run_once([sys.executable, "-c", parent], None)
+    assert peak is not None and peak > 200 * 1024  # KiB
+
+
+def test_a_failing_command_or_check_fails_the_workload(
+    bench_modules: dict[str, ModuleType],
+) -> None:
+    main, workloads = bench_modules["main"], bench_modules["workloads"]
+    ok = [sys.executable, "-c", "pass"]
+    failing = workloads.Workload(
+        "failing", "", ok, [sys.executable, "-c", "raise SystemExit(3)"]
+    )
+    with pytest.raises(main.WorkloadFailed, match=r"failed \(3\)"):
+        main.measure(failing, 1)
+    set_up: list[str] = []
+    checked = workloads.Workload(
+        "checked",
+        "",
+        ok,
+        ok,
+        before_each=set_up.append,
+        check=lambda: "pip installed less",
+    )
+    with pytest.raises(main.WorkloadFailed, match="pip installed less"):
+        main.measure(checked, 1)
+    assert set_up == ["inst", "pip"]
+
+
+def _fake_venv(installing: ModuleType, venv: Path, dists: dict[str, str]) -> None:
+    site = installing.site_packages(venv)
+    for name, version in dists.items():
+        dist_info = site / f"{name}-{version}.dist-info"
+        dist_info.mkdir(parents=True)
+        (dist_info / "METADATA").write_text(
+            f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n",
+            encoding="utf-8",
+        )
+        (site / name.lower()).mkdir()
+        (site / name.lower() / "__init__.py").write_text("", encoding="utf-8")
+
+
+def test_install_check_compares_what_both_tools_installed(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    bench_modules: dict[str, ModuleType],
+) -> None:
+    installing = bench_modules["installing"]
+    monkeypatch.setattr(installing, "work_dir", lambda workload: tmp_path)
+    everything = {name: "1.0" for name in RESOLVED}
+    _fake_venv(installing, tmp_path / "inst-venv", everything)
+    _fake_venv(installing, tmp_path / "pip-venv", {**everything, "pip": "23.2.1"})
+    # inst's state dir and pip itself are the installers' own, not a difference.
+    (installing.site_packages(tmp_path / "inst-venv") / ".inst").mkdir()
+    (installing.site_packages(tmp_path / "inst-venv") / ".inst" / "lock").touch()
+    check = installing.check("install-test", bytecode=False)
+    assert check() is None
+
+    _fake_venv(installing, tmp_path / "pip-venv", {"idna": "3.7"})
+    problem = check()
+    assert problem is not None
+    assert "only pip has 1: idna==3.7" in problem
+    assert "idna/__init__.py" in problem

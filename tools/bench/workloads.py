@@ -7,6 +7,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import Callable
 
+import installing
 import resolution
 
 
@@ -30,6 +31,12 @@ class Workload:
     prepare: Callable[[], str | None] | None = None
     # Run each command once untimed first, so caches are warm from the first round.
     warmup: bool = False
+    # Run untimed before every run of a command (warmup ones too), with the tool's
+    # name, "inst" or "pip": e.g. a fresh venv to install into.
+    before_each: Callable[[str], None] | None = None
+    # Run after the warmup and after every round (both commands); returns what is
+    # wrong with their results, which fails the workload, or None when all is well.
+    check: Callable[[], str | None] | None = None
 
 
 def _inst(*args: str) -> list[str]:
@@ -79,6 +86,33 @@ def _prepare_resolve(name: str) -> Callable[[], str | None]:
     return prepare
 
 
+def _install(
+    name: str,
+    description: str,
+    *,
+    cold: bool = False,
+    inst_args: tuple[str, ...] = (),
+    pip_args: tuple[str, ...] = (),
+    same_bytecode: bool = False,
+) -> Workload:
+    """inst and pip installing the resolution requirements into a fresh venv each run
+    (see installing.py); same_bytecode when both were told the same about compiling,
+    so their .pyc files must match too."""
+    return Workload(
+        name,
+        description,
+        installing.command(name, "inst", *inst_args),
+        installing.command(name, "pip", *pip_args),
+        env=resolution.environment,
+        prepare=lambda: installing.prepare(name),
+        # Cold ones too: their caches are emptied before each run all the same, and
+        # the first timed round then starts with the files in the page cache as well.
+        warmup=True,
+        before_each=installing.before_each(name, cold=cold),
+        check=installing.check(name, bytecode=same_bytecode),
+    )
+
+
 WORKLOADS: dict[str, Workload] = {
     workload.name: workload
     for workload in (
@@ -125,6 +159,29 @@ WORKLOADS: dict[str, Workload] = {
             _resolve("pip", "resolve-http-cold", cache_dir=False, http=True),
             env=resolution.http_environment,
             prepare=_prepare_resolve("resolve-http-cold"),
+        ),
+        # Each tool's defaults: pip compiles to bytecode, inst does not.
+        _install(
+            "install-warm",
+            "install 9 projects (27 dists) into a fresh venv, warm caches",
+        ),
+        _install(
+            "install-cold",
+            "the same, each run with an empty cache dir",
+            cold=True,
+        ),
+        # Both compile, and neither: the honest pairs for what the defaults differ in.
+        _install(
+            "install-compile-warm",
+            "install-warm, inst with --compile (pip compiles by default)",
+            inst_args=("--compile",),
+            same_bytecode=True,
+        ),
+        _install(
+            "install-nocompile-warm",
+            "install-warm, pip with --no-compile (as inst by default)",
+            pip_args=("--no-compile",),
+            same_bytecode=True,
         ),
     )
 }

@@ -31,8 +31,13 @@ def main(argv: list[str] | None = None) -> int:
         ui.error(exc.paragraph())
     except KeyboardInterrupt:
         ui.error("interrupted by the user (Ctrl-C); nothing more was done.")
-    except Interrupted:
-        ui.error("terminated (SIGTERM); the environment was left as it was before.")
+    except Interrupted as stop:
+        if stop.completed:
+            ui.error(
+                "terminated (SIGTERM) just after the change was made; it is complete."
+            )
+        else:
+            ui.error("terminated (SIGTERM); the environment was left as it was before.")
     except BrokenPipeError:
         # Output piped into `head` and the like: not an error worth a message.
         sys.stderr.close()

@@ -13,6 +13,7 @@ import json
 import os
 import subprocess
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from inst.errors import InstError
@@ -55,10 +56,17 @@ def compile_modules(
         )
         for _ in batches
     ]
+    # One thread per worker feeds it and reads its answer, so they all run at once.
+    with ThreadPoolExecutor(len(processes)) as pool:
+        answers = list(
+            pool.map(
+                lambda pair: pair[0].communicate(json.dumps(pair[1]).encode("utf-8")),
+                zip(processes, batches),
+            )
+        )
     compiled: list[tuple[str, str, str]] = []
     problems: list[str] = []
-    for process, batch in zip(processes, batches):
-        out, err = process.communicate(json.dumps(batch).encode("utf-8"))
+    for process, (out, err) in zip(processes, answers):
         if process.returncode != 0:
             lines = err.decode("utf-8", "replace").strip().splitlines()
             problems.append(lines[-1] if lines else f"exit status {process.returncode}")

@@ -23,4 +23,5 @@ def has_journal(state_dir: Path) -> bool:
         names = os.listdir(state_dir)
     except OSError:
         return False
-    return any(name.startswith(JOURNAL_PREFIX) for name in names)
+    # ".journal-*.tmp": a journal whose writing was cut short by a kill.
+    return any(name.lstrip(".").startswith(JOURNAL_PREFIX) for name in names)

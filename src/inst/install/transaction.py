@@ -105,9 +105,10 @@ class Transaction:
         # keep_dirs: so that recover() can prune emptied directories as commit() does
         keep = sorted(self.keep_dirs)
         self._write_journal({"state": "committed", "keep_dirs": keep, **plan.to_json()})
-        self._done = True
-        plan.clean_up(self.keep_dirs)
-        _unlink(self.journal)
+        with _signals_deferred():  # the change is made: tidy up, then stop if asked
+            self._done = True
+            plan.clean_up(self.keep_dirs)
+            _unlink(self.journal)
 
     def rollback(self) -> None:
         if self._done:
@@ -119,6 +120,7 @@ class Transaction:
             for root in self._roots.values():
                 shutil.rmtree(root, ignore_errors=True)
             _unlink(self.journal)
+            _unlink(_temporary(self.journal))  # a journal cut short while written
 
     def _make_plan(self) -> _Plan:
         stashes: dict[int, Path] = {}
@@ -330,6 +332,31 @@ def sigterm_unwinds() -> Iterator[None]:
 
 
 @contextlib.contextmanager
+def _signals_deferred() -> Iterator[None]:
+    """SIGTERM and Ctrl-C wait until the body is done, then take effect: after the
+    commit point, stopping halfway through tidying up would only leave work behind."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    arrived: list[int] = []
+
+    def remember(signum: int, frame: FrameType | None) -> None:
+        arrived.append(signum)
+
+    held = (signal.SIGTERM, signal.SIGINT)
+    previous = {sig: signal.signal(sig, remember) for sig in held}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    if signal.SIGINT in arrived:
+        raise KeyboardInterrupt
+    if arrived:
+        raise Interrupted(completed=True)
+
+
+@contextlib.contextmanager
 def _signals_held() -> Iterator[None]:
     """Undoing is not itself interrupted by SIGTERM or Ctrl-C."""
     if threading.current_thread() is not threading.main_thread():
@@ -419,7 +446,7 @@ def _is_below(path: str, directory: str) -> bool:
 
 def _write_durably(path: Path, data: dict[str, Any]) -> None:
     """Replace path's content atomically and make it survive a power cut."""
-    temporary = path.with_name(f".{path.name}.tmp")
+    temporary = _temporary(path)
     with open(temporary, "w", encoding="utf-8") as stream:
         json.dump(data, stream, separators=(",", ":"))
         stream.flush()
@@ -431,6 +458,10 @@ def _write_durably(path: Path, data: dict[str, Any]) -> None:
             os.fsync(descriptor)
         finally:
             os.close(descriptor)
+
+
+def _temporary(journal: Path) -> Path:
+    return journal.with_name(f".{journal.name}.tmp")
 
 
 def _unlink(path: Path) -> None:
