@@ -112,13 +112,15 @@ def _install(settings: Settings, inputs: Inputs, environment: Environment) -> No
         settings, ignore_installed=target.ignore_installed
     )
     with changing(target, timeout=float(settings.lock_timeout)) as changes:
-        if not target.ignore_installed and _all_satisfied(
+        if not (target.ignore_installed or settings.report) and _all_satisfied(
             settings, inputs, environment
         ):
             return
         with open_session(settings, inputs, environment) as session:
             resolution = resolve_inputs(session, inputs, provider_options)
             _say_satisfied(resolution)
+            if settings.report:  # as pip: the report describes a real install too
+                _write_report(resolution, str(settings.report))
             wheels = _download(session, resolution)
             unpacked = unpack_all(
                 wheels, UnpackedWheels(cache_dir(settings), session.work_dir)
