@@ -15,9 +15,8 @@ comes before the first byte reaches the environment:
 
 from __future__ import annotations
 
-import contextlib
 import os
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,16 +28,10 @@ from inst import ui
 from inst.environment import Environment, InstalledDist
 from inst.errors import InstError
 from inst.install.bytecode import compile_modules
-from inst.install.lock import locked
 from inst.install.manifest import WheelManifest
 from inst.install.staging import StagedWheel, stage_wheel
 from inst.install.target import InstallTarget
-from inst.install.transaction import (
-    Transaction,
-    recover,
-    say_recovered,
-    transaction,
-)
+from inst.install.transaction import Transaction
 from inst.install.uninstall import plan_removal
 from inst.install.unpacked import UnpackedWheel, UnpackedWheels
 from inst.install.validate import place_wheel
@@ -70,17 +63,6 @@ class InstallOptions:
 class InstallOutcome:
     installed: list[WheelManifest] = field(default_factory=list)
     replaced: list[InstalledDist] = field(default_factory=list)
-
-
-@contextlib.contextmanager
-def changing(target: InstallTarget, *, timeout: float) -> Iterator[Transaction]:
-    """The target locked, left over work of a killed inst recovered, and a transaction
-    that is rolled back unless committed."""
-    with locked(target.state_dir, timeout=timeout, label=target.label):
-        say_recovered(recover(target.state_dir), target.label)
-        keep = [*target.scheme.values(), *target.roots]
-        with transaction(target.state_dir, keep_dirs=keep) as changes:
-            yield changes
 
 
 def unpack_all(

@@ -30,6 +30,7 @@ from packaging.utils import NormalizedName
 
 from inst.environment import Environment, InstalledDist
 from inst.errors import InstError
+from inst.install.paths import is_below
 from inst.install.state import STATE_DIR_NAME
 
 TargetKind = Literal["environment", "user", "target", "prefix", "root"]
@@ -72,6 +73,22 @@ class InstallTarget:
             directories.setdefault(_resolved(self.scheme[key]), self.scheme[key])
         return self.environment.installed_in(directories.values())
 
+    @property
+    def keep_dirs(self) -> list[str]:
+        """Directories that stay even when emptied (the scheme's, the roots), in both
+        the spelling given and the resolved one."""
+        directories = [*self.scheme.values(), *self.roots, *self.lib_dirs]
+        return list(
+            dict.fromkeys(
+                spelling
+                for directory in directories
+                for spelling in (
+                    os.path.abspath(directory),
+                    os.path.realpath(directory),
+                )
+            )
+        )
+
     def owns(self, dist: InstalledDist) -> bool:
         """Whether dist lives in this target's lib dirs; one found elsewhere on the
         target's sys.path (the base Python of a venv, the user site) is not ours to
@@ -88,11 +105,7 @@ class InstallTarget:
         if not name:
             return False  # a filesystem root
         candidate = os.path.normcase(os.path.join(os.path.realpath(parent), name))
-        for root in self.roots:
-            prefix = os.path.normcase(root).rstrip(_SEPARATORS) + os.sep
-            if candidate.startswith(prefix):
-                return True
-        return False
+        return any(is_below(candidate, os.path.normcase(root)) for root in self.roots)
 
 
 def install_target(
@@ -260,12 +273,8 @@ def _unique_resolved(paths: list[str], *, drop_nested: bool = True) -> tuple[str
     return tuple(
         real
         for key, real in result.items()
-        if not any(other != key and _inside(key, other) for other in keys)
+        if not any(other != key and is_below(key, other) for other in keys)
     )
-
-
-def _inside(path: str, directory: str) -> bool:
-    return path.startswith(directory.rstrip(_SEPARATORS) + os.sep)
 
 
 def _resolved(path: str | os.PathLike[str]) -> str:

@@ -33,6 +33,7 @@ from typing import Any
 
 from inst import ui
 from inst.errors import InstError, Interrupted
+from inst.install.paths import is_below
 from inst.install.state import JOURNAL_PREFIX, has_journal
 
 _FORMAT = 1
@@ -254,6 +255,20 @@ def transaction(
         changes.rollback()  # a no-op after commit()
 
 
+@contextlib.contextmanager
+def changing(
+    state_dir: Path, *, label: str, keep_dirs: Iterable[str], timeout: float
+) -> Iterator[Transaction]:
+    """The target locked, what a killed inst left there recovered, and a transaction
+    that is rolled back unless the body commits it."""
+    from inst.install.lock import locked
+
+    with locked(state_dir, timeout=timeout, label=label):
+        say_recovered(recover(state_dir), label)
+        with transaction(state_dir, keep_dirs=keep_dirs) as changes:
+            yield changes
+
+
 def recover(state_dir: Path) -> list[str]:
     """Finish or undo what an inst that was killed left; call with the lock held.
 
@@ -430,18 +445,11 @@ def _prune_empty_parents(paths: Iterable[str], keep_dirs: set[str]) -> None:
     inside = [
         directory
         for directory in candidates
-        if any(_is_below(_key(directory), kept) for kept in keep_dirs)
+        if any(is_below(_key(directory), kept) for kept in keep_dirs)
     ]
     for directory in sorted(inside, key=len, reverse=True):
         with contextlib.suppress(OSError):
             os.rmdir(directory)
-
-
-def _is_below(path: str, directory: str) -> bool:
-    try:
-        return path != directory and os.path.commonpath([path, directory]) == directory
-    except ValueError:  # another drive
-        return False
 
 
 def _write_durably(path: Path, data: dict[str, Any]) -> None:

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from inst.environment import InstalledDist
 from inst.errors import InstError
+from inst.install.paths import is_below
 
 __all__ = ["RemovalPlan", "compress_listing", "develop_link", "plan_removal"]
 
@@ -124,7 +125,7 @@ def compress_listing(files: Iterable[Path], keep_dirs: Iterable[str]) -> list[st
         while (
             directory_key not in kept
             and directory_key not in parents
-            and any(_is_below(directory_key, k) for k in kept)
+            and any(is_below(directory_key, k) for k in kept)
         ):
             parents[directory_key] = directory
             directory, directory_key = (
@@ -240,19 +241,11 @@ class _Fence:
         if resolved is None:
             resolved = self._resolved[parent] = _physical(parent)
         real = os.path.join(resolved, os.path.normcase(name))
-        return any(_is_below(real, root) for root in self.roots)
+        return any(is_below(real, root) for root in self.roots)
 
 
 def _physical(path: str) -> str:
     return os.path.normcase(os.path.realpath(path))
-
-
-def _is_below(path: str, directory: str) -> bool:
-    """path lies strictly inside directory (both absolute and normcased)."""
-    try:
-        return path != directory and os.path.commonpath([path, directory]) == directory
-    except ValueError:  # another drive
-        return False
 
 
 def _is_real_directory(path: str) -> bool:

@@ -31,9 +31,9 @@ def satisfied_by_installed(
     directory, an editable)."""
     pending: list[tuple[NormalizedName, SpecifierSet, frozenset[str]]] = []
     for spec in requirements:
-        if spec.editable or spec.name is None or not environment.evaluate(spec.marker):
-            if spec.editable or spec.name is None:
-                return None
+        if spec.editable or spec.name is None:
+            return None
+        if not environment.evaluate(spec.marker):
             continue
         if spec.kind is SourceKind.NAMED:
             pending.append((spec.name, spec.specifier, spec.extras))

@@ -81,13 +81,9 @@ def _resolve_only(settings: Settings, inputs: Inputs, environment: Environment) 
 
 def _install(settings: Settings, inputs: Inputs, environment: Environment) -> None:
     from inst.cli.resolving import cache_dir, open_session, resolve_inputs
-    from inst.install.installation import (
-        InstallOptions,
-        changing,
-        install_wheels,
-        unpack_all,
-    )
+    from inst.install.installation import InstallOptions, install_wheels, unpack_all
     from inst.install.target import check_externally_managed, install_target
+    from inst.install.transaction import changing
     from inst.install.unpacked import UnpackedWheels
 
     target = install_target(
@@ -111,7 +107,12 @@ def _install(settings: Settings, inputs: Inputs, environment: Environment) -> No
     provider_options = _provider_options(
         settings, ignore_installed=target.ignore_installed
     )
-    with changing(target, timeout=float(settings.lock_timeout)) as changes:
+    with changing(
+        target.state_dir,
+        label=target.label,
+        keep_dirs=target.keep_dirs,
+        timeout=float(settings.lock_timeout),
+    ) as changes:
         if not (target.ignore_installed or settings.report) and _all_satisfied(
             settings, inputs, environment
         ):

@@ -138,24 +138,31 @@ def _uninstall(
     *,
     yes: bool,
 ) -> None:
-    from inst.install.lock import locked
-    from inst.install.transaction import recover, say_recovered
+    from inst.install.transaction import changing
 
-    state_dir = target.state_dir
-    with locked(state_dir, timeout=float(settings.lock_timeout), label=target.label):
-        say_recovered(recover(state_dir), target.label)
-        # Again under the lock: another inst may have changed the environment since.
-        wanted = {dist.name: names[dist.name] for dist in candidates}
-        dists = _select(wanted, environment, target)
-        plans: list[RemovalPlan] = []
-        for dist in dists:
-            plan = _plan(dist, target)
-            ui.info(f"Found existing installation: {dist.display_name} {dist.version}")
-            _warn_outside(plan, target)
-            if yes or _confirm(plan, target):
-                plans.append(plan)
-        if plans:
-            _remove(plans, target)
+    plans: list[RemovalPlan] = []
+    try:
+        with changing(
+            target.state_dir,
+            label=target.label,
+            keep_dirs=target.keep_dirs,
+            timeout=float(settings.lock_timeout),
+        ) as changes:
+            # Again under the lock: another inst may have changed the environment.
+            wanted = {dist.name: names[dist.name] for dist in candidates}
+            for dist in _select(wanted, environment, target):
+                plan = _plan(dist, target)
+                ui.info(
+                    f"Found existing installation: {dist.display_name} {dist.version}"
+                )
+                _warn_outside(plan, target)
+                if yes or _confirm(plan, target):
+                    plans.append(plan)
+            for path in (path for plan in plans for path in plan.files):
+                changes.remove(path)
+            changes.commit()
+    except OSError as error:  # rolled back as it left the transaction
+        raise _failure(plans, error) from None
     for plan in plans:
         label = f"{plan.dist.display_name}-{plan.dist.version}"
         ui.info(f"Uninstalling {label}:")
@@ -167,6 +174,7 @@ def _plan(dist: InstalledDist, target: InstallTarget) -> RemovalPlan:
     the target's interpreter (a RECORD naming it would leave the environment dead)."""
     import dataclasses
 
+    from inst.install.paths import is_below
     from inst.install.uninstall import plan_removal
 
     plan = plan_removal(dist, target.roots)
@@ -174,7 +182,7 @@ def _plan(dist: InstalledDist, target: InstallTarget) -> RemovalPlan:
     state_real = os.path.normcase(os.path.realpath(target.state_dir))
     files: list[Path] = []
     for path in plan.files:
-        if _below(os.path.normcase(os.path.abspath(path)), state) or _below(
+        if is_below(os.path.normcase(os.path.abspath(path)), state) or is_below(
             os.path.normcase(os.path.realpath(path.parent)), state_real
         ):
             continue
@@ -200,13 +208,6 @@ def _is_interpreter(path: Path, interpreter: str) -> bool:
         return False
 
 
-def _below(path: str, directory: str) -> bool:
-    try:
-        return os.path.commonpath([path, directory]) == directory
-    except ValueError:
-        return False
-
-
 def _warn_outside(plan: RemovalPlan, target: InstallTarget) -> None:
     for path in plan.outside[:_OUTSIDE_SHOWN]:
         ui.warning(f"not removing {path}: it is outside {target.label}")
@@ -215,18 +216,6 @@ def _warn_outside(plan: RemovalPlan, target: InstallTarget) -> None:
         ui.warning(
             f"and {more} more paths of {plan.dist.display_name} outside {target.label}"
         )
-
-
-def _keep_dirs(target: InstallTarget) -> list[str]:
-    """The directories that stay even when emptied, in every spelling."""
-    directories = [*target.scheme.values(), *target.roots, *target.lib_dirs]
-    return list(
-        dict.fromkeys(
-            spelling
-            for directory in directories
-            for spelling in (os.path.abspath(directory), os.path.realpath(directory))
-        )
-    )
 
 
 def _can_ask() -> bool:
@@ -239,7 +228,7 @@ def _confirm(plan: RemovalPlan, target: InstallTarget) -> bool:
 
     label = f"{plan.dist.display_name}-{plan.dist.version}"
     ui.output("Would remove:")
-    for line in compress_listing(plan.files, _keep_dirs(target)):
+    for line in compress_listing(plan.files, target.keep_dirs):
         ui.output(f"  {line}")
     sys.stdout.write("Proceed (Y/n)? ")
     sys.stdout.flush()
@@ -252,19 +241,6 @@ def _confirm(plan: RemovalPlan, target: InstallTarget) -> bool:
         return True
     ui.info(f"Not uninstalling {label}.")
     return False
-
-
-def _remove(plans: Sequence[RemovalPlan], target: InstallTarget) -> None:
-    from inst.install.transaction import transaction
-
-    try:
-        with transaction(target.state_dir, keep_dirs=_keep_dirs(target)) as changes:
-            for plan in plans:
-                for path in plan.files:
-                    changes.remove(path)
-            changes.commit()
-    except OSError as error:
-        raise _failure(plans, error) from None
 
 
 def _failure(plans: Sequence[RemovalPlan], error: OSError) -> InstError:
