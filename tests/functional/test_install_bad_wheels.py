@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from harness import VirtualEnv, build_index, make_venv, make_wheel
+from harness import VirtualEnv, build_index, make_venv, make_wheel, trees
 
 WHEEL_FILE = (
     "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
@@ -332,24 +332,6 @@ PLACEMENT_RULES = {"replaces-python"}
 # --- the environment -----------------------------------------------------------------
 
 
-def snapshot(root: Path) -> dict[str, tuple[object, ...]]:
-    """Every directory, symlink and file (sha256, mode) below root, by relative path."""
-    found: dict[str, tuple[object, ...]] = {}
-    for directory, dirnames, filenames in os.walk(root):
-        for name in dirnames + filenames:
-            path = Path(directory, name)
-            key = path.relative_to(root).as_posix()
-            info = path.lstat()
-            if stat.S_ISLNK(info.st_mode):
-                found[key] = ("link", os.readlink(path))
-            elif stat.S_ISDIR(info.st_mode):
-                found[key] = ("dir",)
-            else:
-                digest = hashlib.sha256(path.read_bytes()).hexdigest()
-                found[key] = ("file", digest, stat.S_IMODE(info.st_mode))
-    return found
-
-
 def without_state(tree: Mapping[str, tuple[object, ...]], venv: VirtualEnv) -> dict:
     """The tree without inst's lock file (and its directory), which may appear."""
     state = venv.site_packages.joinpath(STATE_DIR).relative_to(venv.root).as_posix()
@@ -391,7 +373,7 @@ def refuse(run_inst, tmp_path: Path):
         cached: bool = False,
     ) -> str:
         cache = cache or tmp_path / "cache"
-        before = snapshot(venv.root)
+        before = trees.snapshot(venv.root)
         result = run_inst(
             "install",
             "--python",
@@ -411,7 +393,9 @@ def refuse(run_inst, tmp_path: Path):
         assert reason.lower() in error.lower(), output
         for raw in RAW_ERRORS:
             assert raw not in output, output
-        assert without_state(snapshot(venv.root), venv) == without_state(before, venv)
+        assert without_state(trees.snapshot(venv.root), venv) == without_state(
+            before, venv
+        )
         state = venv.site_packages / STATE_DIR
         assert (sorted(os.listdir(state)) if state.exists() else []) in ([], ["lock"])
         entries = unpacked_entries(cache)

@@ -17,11 +17,9 @@ import json
 import os
 import shutil
 import signal
-import stat
 import subprocess
 import sys
 import time
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +27,7 @@ import pytest
 
 from harness import VirtualEnv, make_venv, make_wheel
 from harness.config_home import ConfigHome, make_config_home
+from harness.trees import differences, snapshot
 from inst.install.lock import locked
 
 STATE_DIR = ".inst"
@@ -45,35 +44,8 @@ Tree = dict[str, tuple[object, ...]]
 
 
 def tree(root: Path) -> Tree:
-    """Every directory, symlink and file (sha256, mode) below root, by relative POSIX
-    path; inst's state directory (lock, journals, staging) is left out: see
-    state_leftovers()."""
-    found: Tree = {}
-    for directory, dirnames, filenames in os.walk(root):
-        dirnames[:] = [d for d in dirnames if d != STATE_DIR]
-        for name in dirnames + filenames:
-            path = Path(directory, name)
-            key = path.relative_to(root).as_posix()
-            info = path.lstat()
-            if stat.S_ISLNK(info.st_mode):
-                found[key] = ("link", os.readlink(path))
-            elif stat.S_ISDIR(info.st_mode):
-                found[key] = ("dir", stat.S_IMODE(info.st_mode))
-            else:
-                digest = hashlib.sha256(path.read_bytes()).hexdigest()
-                found[key] = ("file", digest, stat.S_IMODE(info.st_mode))
-    return found
-
-
-def differences(before: Mapping[str, object], after: Mapping[str, object]) -> str:
-    lines = [f"+ {key}" for key in sorted(after.keys() - before.keys())]
-    lines += [f"- {key}" for key in sorted(before.keys() - after.keys())]
-    lines += [
-        f"~ {key}"
-        for key in sorted(before.keys() & after.keys())
-        if before[key] != after[key]
-    ]
-    return "\n".join(lines[:40]) + ("\n..." if len(lines) > 40 else "")
+    """The venv's snapshot without inst's state directory (see state_leftovers())."""
+    return dict(snapshot(root, skip=(STATE_DIR,)))
 
 
 def state_leftovers(venv: VirtualEnv) -> list[str]:

@@ -32,7 +32,7 @@ from installer.destinations import SchemeDictionaryDestination
 from installer.records import Hash, RecordEntry
 from installer.scripts import Script
 from installer.sources import WheelContentElement, WheelSource
-from installer.utils import Scheme, copyfileobj_with_hashing, make_file_executable
+from installer.utils import Scheme, copyfileobj_with_hashing
 
 from inst.install.manifest import ManifestEntry
 from inst.install.transaction import Transaction
@@ -41,6 +41,22 @@ from inst.install.unpacked import UnpackedWheel
 INSTALLER_NAME = b"inst\n"
 # Errors that mean "no hard links from there to here": copy instead.
 _NO_LINK = {errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOTSUP, errno.EACCES}
+
+
+def _read_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+# Read once, at import, in the main thread: installer's make_file_executable reads it
+# by setting it to 0 for a moment, and a file another staging thread creates in that
+# moment would come out world-writable.
+_UMASK = _read_umask()
+
+
+def _make_executable(path: str) -> None:
+    os.chmod(path, (0o777 & ~_UMASK) | 0o111)
 
 
 class _CachedFile(io.RawIOBase):
@@ -180,7 +196,7 @@ class StagingDestination(SchemeDictionaryDestination):
                     stream, target, self.hash_algorithm
                 )
             if is_executable:
-                make_file_executable(Path(staged))
+                _make_executable(staged)
             record = RecordEntry(path, Hash(self.hash_algorithm, digest), size)
         self.transaction.place(staged, final)
         self.written.append((scheme, staged, final))
@@ -216,7 +232,7 @@ class StagingDestination(SchemeDictionaryDestination):
                 self.link = False  # another filesystem: copy from now on
         shutil.copyfile(source, staged)
         if is_executable:
-            make_file_executable(Path(staged))
+            _make_executable(staged)
 
 
 def stage_wheel(
