@@ -11,6 +11,8 @@ class InstError(Exception):
         self.what = what
         self.why = why
         self.hint = hint
+        #: Lines shown before the paragraph (the tail of a failed build's output).
+        self.details: list[str] = []
 
     def paragraph(self) -> str:
         # `what` may open with a name (a key, a file): it is never capitalised.

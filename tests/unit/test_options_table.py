@@ -39,6 +39,10 @@ PIP_SHARED = {
     "require-hashes",
     "break-system-packages",
     "yes",
+    "config-settings",
+    "global-option",
+    "build-option",
+    "no-clean",
 }
 
 

@@ -237,6 +237,93 @@ def test_bad_hash_values(value: str, message: str) -> None:
     assert message in exc.what
 
 
+# ---- per-requirement build options --------------------------------------------------
+
+
+def test_build_options_on_a_requirement_line_in_every_spelling() -> None:
+    result = read(
+        "pkg==1.0 --config-settings=a=1 --config-settings b=2 -C a=3 -Cc=x=y \\\n"
+        "    --global-option=--verbose --global-option --quiet \\\n"
+        "    --build-option=--plat-name=x --build-option '--py-limited-api cp38'"
+        f" --hash=sha256:{SHA_A}\n"
+        "other\n"
+    )
+    spec, other = result.requirements
+    assert spec.config_settings == (("a", "1"), ("b", "2"), ("a", "3"), ("c", "x=y"))
+    assert spec.global_options == ("--verbose", "--quiet")
+    assert spec.build_options == ("--plat-name=x", "--py-limited-api cp38")
+    assert spec.hashes == {"sha256": frozenset({SHA_A})}
+    # They belong to their line's requirement only.
+    assert other.config_settings == ()
+    assert other.global_options == () and other.build_options == ()
+
+
+def test_build_options_on_an_editable_line(in_tmp: Path, projects_dir: Path) -> None:
+    shutil.copytree(projects_dir / "simple", in_tmp / "simple")
+    result = read(
+        "-e ./simple -C editable_mode=compat --global-option=--verbose\n"
+        "--editable=./simple --build-option=--quiet\n"
+    )
+    first, second = result.requirements
+    assert first.editable and second.editable
+    assert first.config_settings == (("editable_mode", "compat"),)
+    assert first.global_options == ("--verbose",)
+    assert second.build_options == ("--quiet",)
+
+
+def test_build_options_in_a_constraints_file_stay_on_the_spec() -> None:
+    # Kept, as pip keeps them; a constraint is never built from, so they are unused.
+    spec = read("pkg==1.0 -C a=1\n", "c.txt", constraint=True).constraints[0]
+    assert spec.config_settings == (("a", "1"),)
+
+
+@pytest.mark.parametrize(
+    ("value", "why"), [("novalue", "no '='"), ("=value", "key is empty")]
+)
+def test_config_setting_without_a_key_and_value(value: str, why: str) -> None:
+    exc = failure(f"requests\npkg==1.0 --config-settings {value}\n")
+    assert exc.what == (
+        f"requirements.txt line 2: invalid --config-settings value {value!r}"
+    )
+    assert why in exc.why
+    assert "KEY=VALUE" in exc.hint
+
+
+@pytest.mark.parametrize(
+    "line", ["-C a=1", "--global-option=--verbose", "--build-option=-q"]
+)
+def test_build_option_without_a_requirement(line: str) -> None:
+    exc = failure(f"requests\n{line}\n")
+    spelling = line.split("=")[0].split()[0]
+    assert exc.what == f"requirements.txt line 2: {spelling} without a requirement"
+    assert "command line" in exc.hint
+
+
+def test_build_option_needs_a_value() -> None:
+    assert failure("pkg --build-option\n").what == (
+        "requirements.txt line 1: --build-option needs a value"
+    )
+
+
+def test_unknown_options_on_a_requirement_line_are_still_refused() -> None:
+    exc = failure("pkg -C a=1 --install-option=--prefix=/x\n")
+    assert exc.what == "requirements.txt line 1: unknown option --install-option"
+    assert "--config-settings" in exc.hint
+
+
+def test_file_option_after_a_requirement_names_the_per_line_options() -> None:
+    exc = failure("pkg -C a=1 --pre\n")
+    assert exc.what == "requirements.txt line 1: --pre cannot follow a requirement"
+    assert "--config-settings" in exc.why and "--hash" in exc.why
+
+
+def test_editable_line_refuses_file_options(in_tmp: Path, projects_dir: Path) -> None:
+    shutil.copytree(projects_dir / "simple", in_tmp / "simple")
+    exc = failure("-e ./simple -C a=1 --no-index\n")
+    assert "--no-index cannot follow a requirement" in exc.what
+    assert "an -e line takes only" in exc.why
+
+
 # ---- file-wide options --------------------------------------------------------------
 
 

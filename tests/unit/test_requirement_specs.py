@@ -18,7 +18,7 @@ from inst.requirements import (
     SourceKind,
     parse_requirement,
 )
-from inst.requirements.specs import parse_hash_option
+from inst.requirements.specs import parse_config_settings, parse_hash_option
 
 SHA256 = "a" * 64
 OTHER_SHA256 = "b" * 64
@@ -463,6 +463,81 @@ def test_parse_hash_option() -> None:
     assert parse_hash_option(f"sha256:{SHA256.upper()}") == ("sha256", SHA256)
     with pytest.raises(RequirementError, match="invalid --hash"):
         parse_hash_option(SHA256)
+
+
+# ---- per-requirement build options --------------------------------------------------
+
+
+def test_no_build_options_by_default() -> None:
+    spec = parse_requirement("foo")
+    assert spec.config_settings == ()
+    assert spec.global_options == () and spec.build_options == ()
+
+
+def test_build_options_are_kept_in_order() -> None:
+    spec = parse_requirement(
+        "foo==1.0",
+        config_settings=["b=2", "a=1", "b=3"],
+        global_options=["--verbose", "--quiet"],
+        build_options=["--plat-name=x"],
+    )
+    assert spec.config_settings == (("b", "2"), ("a", "1"), ("b", "3"))
+    assert spec.global_options == ("--verbose", "--quiet")
+    assert spec.build_options == ("--plat-name=x",)
+    hash(spec)  # still usable in sets and as a dict key
+
+
+def test_config_setting_splits_at_the_first_equals_and_may_be_empty() -> None:
+    spec = parse_requirement(
+        "foo", config_settings=["--build-option=--plat-name=x", "flag="]
+    )
+    assert spec.config_settings == (("--build-option", "--plat-name=x"), ("flag", ""))
+
+
+def test_build_options_on_an_editable(projects_dir: Path) -> None:
+    spec = parse_requirement(
+        "./simple",
+        base_dir=projects_dir,
+        editable=True,
+        config_settings=["editable_mode=compat"],
+    )
+    assert spec.editable
+    assert spec.config_settings == (("editable_mode", "compat"),)
+
+
+def test_build_options_take_part_in_equality() -> None:
+    assert parse_requirement("foo") != parse_requirement("foo", build_options=["-x"])
+
+
+@pytest.mark.parametrize(
+    ("item", "why"), [("novalue", "no '='"), ("=value", "key is empty")]
+)
+def test_bad_config_setting_on_a_requirement(item: str, why: str) -> None:
+    exc = error("foo", config_settings=[item])
+    assert exc.what == f"invalid --config-settings value {item!r}"
+    assert why in exc.why
+    assert "KEY=VALUE" in exc.hint
+
+
+def test_parse_config_settings_repeated_keys_become_lists() -> None:
+    settings = parse_config_settings(
+        ["a=1", "b=x=y", "a=2", "c=", "a=3"], "command line"
+    )
+    assert settings == {"a": ["1", "2", "3"], "b": "x=y", "c": ""}
+    assert list(settings) == ["a", "b", "c"]
+
+
+def test_parse_config_settings_of_nothing() -> None:
+    assert parse_config_settings([], "command line") == {}
+
+
+def test_parse_config_settings_names_the_item_and_its_origin() -> None:
+    with pytest.raises(RequirementError) as info:
+        parse_config_settings(["ok=1", "oops"], "INST_CONFIG_SETTINGS")
+    exc = info.value
+    assert exc.what == "invalid --config-settings value 'oops' (INST_CONFIG_SETTINGS)"
+    assert exc.why == "it has no '='"
+    assert "KEY=VALUE" in exc.hint
 
 
 # ---- editable and constraint forms --------------------------------------------------

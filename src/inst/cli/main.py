@@ -28,6 +28,8 @@ def main(argv: list[str] | None = None) -> int:
         return _run(argv)
     except InstError as exc:
         _show_traceback()
+        for line in exc.details:
+            print(f"  | {line}", file=sys.stderr)
         ui.error(exc.paragraph())
     except KeyboardInterrupt:
         ui.error("interrupted by the user (Ctrl-C); nothing more was done.")

@@ -8,6 +8,7 @@ from inst.requirements.specs import (
     RequirementError,
     RequirementSpec,
     SourceKind,
+    parse_config_settings,
     parse_requirement,
 )
 
@@ -17,6 +18,7 @@ __all__ = [
     "RequirementSpec",
     "RequirementsFile",
     "SourceKind",
+    "parse_config_settings",
     "parse_requirement",
     "read_requirements",
 ]

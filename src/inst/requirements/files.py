@@ -20,11 +20,15 @@ its parser):
 - ``--find-links`` with a relative path is taken relative to the file's directory
   when that exists there, else left as written (pip's rule).
 - Options for the whole run (``-i``, ``--pre``, …) stand on their own lines; a
-  requirement line takes only ``--hash``.
+  requirement line takes only ``--hash`` and the build options ``-C``/
+  ``--config-settings``, ``--global-option`` and ``--build-option``, which apply to
+  that requirement's build alone. An ``-e`` line takes the build options, not
+  ``--hash`` (a source tree has no hash to check).
 
 Where inst is stricter than pip (pip warns or silently ignores): an unknown option, a
 file-wide option after a requirement, a ``--hash`` with no requirement on its line, a
-cycle of ``-r`` files, and ``http(s)`` locations are errors.
+cycle of ``-r`` files, a per-requirement option on a line of its own, a
+``--config-settings`` value without ``=``, and ``http(s)`` locations are errors.
 """
 
 from __future__ import annotations
@@ -135,12 +139,21 @@ _OPTIONS: dict[str, _Option] = {
     "--require-hashes": _Option("require_hashes", False),
     "--trusted-host": _Option("trusted_host", True),
     "--hash": _Option("hash", True),
+    "-C": _Option("config_settings", True),
+    "--config-settings": _Option("config_settings", True),
+    "--global-option": _Option("global_option", True),
+    "--build-option": _Option("build_option", True),
 }
+
+# Options that belong to the requirement on their line, not to the whole file.
+_BUILD_OPTIONS = frozenset({"config_settings", "global_option", "build_option"})
+_PER_REQUIREMENT = _BUILD_OPTIONS | {"hash"}
 
 _SUPPORTED = (
     "-r, -c, -e, -i/--index-url, --extra-index-url, --no-index, -f/--find-links, "
     "--pre, --only-binary, --no-binary, --prefer-binary, --require-hashes, "
-    "--trusted-host, and --hash after a requirement"
+    "--trusted-host, and after a requirement --hash, -C/--config-settings, "
+    "--global-option and --build-option"
 )
 
 
@@ -256,14 +269,17 @@ class _Reader:
                 raise RequirementError(
                     "more than one -e on a line", hint="give each its own line"
                 )
-            allowed = {"editable"} if editables else {"hash"}
+            # A source tree has no hash to check, so -e takes only the build options.
+            allowed = _BUILD_OPTIONS | {"editable"} if editables else _PER_REQUIREMENT
             for dest, spelling, _ in options:
                 if dest not in allowed:
                     raise RequirementError(
                         f"{spelling} cannot follow a requirement",
-                        why="only --hash applies to a single requirement"
+                        why="only --hash, -C/--config-settings, --global-option and "
+                        "--build-option apply to a single requirement"
                         if not editables
-                        else "-e takes no other options on its line",
+                        else "an -e line takes only -C/--config-settings, "
+                        "--global-option and --build-option",
                         hint="put options for the whole file on their own lines",
                     )
             spec = parse_requirement(
@@ -273,6 +289,9 @@ class _Reader:
                 hashes=hashes,
                 constraint=constraint,
                 editable=bool(editables),
+                config_settings=_values(options, "config_settings"),
+                global_options=_values(options, "global_option"),
+                build_options=_values(options, "build_option"),
             )
             spec = replace(spec, line=line)
             target = self.result.constraints if constraint else self.result.requirements
@@ -285,6 +304,16 @@ class _Reader:
                     f"{spelling} without a requirement",
                     why="a hash belongs to the requirement on its line",
                     hint="end the line before with a backslash to continue it",
+                )
+            if dest in _BUILD_OPTIONS:
+                # pip ignores these silently here; a build setting that does nothing
+                # would be hard to notice.
+                raise RequirementError(
+                    f"{spelling} without a requirement",
+                    why="in a requirements file it applies to the requirement on its "
+                    "line only",
+                    hint="end the line before with a backslash to continue it, or give "
+                    f"{spelling} on the command line to apply it to every build",
                 )
             if dest in ("requirement", "constraint"):
                 self._include(display, location, value, dest, chain)
@@ -341,6 +370,10 @@ class _Reader:
             options.require_hashes = True
         elif dest == "trusted_host":
             options.trusted_hosts.append(value)
+
+
+def _values(options: list[tuple[str, str, str]], dest: str) -> list[str]:
+    return [value for found, _, value in options if found == dest]
 
 
 def _logical_lines(

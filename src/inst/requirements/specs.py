@@ -48,6 +48,7 @@ __all__ = [
     "RequirementError",
     "RequirementSpec",
     "SourceKind",
+    "parse_config_settings",
     "parse_hash_option",
     "parse_requirement",
 ]
@@ -122,6 +123,12 @@ class RequirementSpec:
     constraint: bool = False
     editable: bool = False
     line: str = ""  # the original text, for messages
+    # Per-requirement build options (a requirements-file line's -C, --global-option,
+    # --build-option), in the order given; the build layer adds them to the
+    # command line's. Tuples, so the spec stays hashable.
+    config_settings: tuple[tuple[str, str], ...] = ()
+    global_options: tuple[str, ...] = ()
+    build_options: tuple[str, ...] = ()
 
     @property
     def is_local(self) -> bool:
@@ -167,12 +174,17 @@ def parse_requirement(
     hashes: Mapping[str, Iterable[str]] | None = None,
     constraint: bool = False,
     editable: bool = False,
+    config_settings: Iterable[str] = (),
+    global_options: Iterable[str] = (),
+    build_options: Iterable[str] = (),
 ) -> RequirementSpec:
     """Parse one requirement: a PEP 508 string, a URL, or a local path.
 
     Relative paths resolve against ``base_dir`` (default: the current directory).
     ``hashes`` (algorithm → hex digests, e.g. from ``--hash``) merge with any hash in a
-    URL fragment. Raises RequirementError when the text is unusable.
+    URL fragment. ``config_settings`` are ``KEY=VALUE`` strings, split at the first
+    ``=``; ``global_options`` and ``build_options`` are kept as given. Raises
+    RequirementError when the text (or a config setting) is unusable.
     """
     text = text.strip()
     if not text:
@@ -194,6 +206,9 @@ def parse_requirement(
         constraint=constraint,
         editable=editable,
         line=text,
+        config_settings=tuple(_split_config_setting(item) for item in config_settings),
+        global_options=tuple(global_options),
+        build_options=tuple(build_options),
     )
     if editable:
         _check_editable(spec)
@@ -213,6 +228,43 @@ def parse_hash_option(value: str) -> tuple[str, str]:
             hint="write it as --hash=sha256:<64 hexadecimal digits>",
         )
     return algorithm, _check_digest(algorithm, digest.strip())
+
+
+def parse_config_settings(
+    items: Iterable[str], origin: str
+) -> dict[str, str | list[str]]:
+    """``-C`` values (``KEY=VALUE``) → the config_settings dict for PEP 517 hooks.
+
+    pip's rule: a key given once maps to its value, a key given again to the list of
+    all its values, in order. ``origin`` (e.g. "command line") goes into the error
+    for an item without ``=``.
+    """
+    settings: dict[str, str | list[str]] = {}
+    for item in items:
+        key, value = _split_config_setting(item, origin)
+        current = settings.get(key)
+        if current is None:
+            settings[key] = value
+        elif isinstance(current, list):
+            current.append(value)
+        else:
+            settings[key] = [current, value]
+    return settings
+
+
+def _split_config_setting(item: str, origin: str = "") -> tuple[str, str]:
+    """``KEY=VALUE`` → (KEY, VALUE), split at the first ``=`` as pip does, so a value
+    may itself hold ``=`` (``-C--build-option=--plat-name=x``)."""
+    key, sep, value = item.partition("=")
+    if not sep or not key:
+        where = f" ({origin})" if origin else ""
+        raise RequirementError(
+            f"invalid --config-settings value {item!r}{where}",
+            why="it has no '='" if not sep else "its key is empty",
+            hint="write each setting as KEY=VALUE, e.g. -C editable_mode=compat "
+            "(KEY= passes an empty value)",
+        )
+    return key, value
 
 
 # ---- parsing ------------------------------------------------------------------------

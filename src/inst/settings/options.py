@@ -650,6 +650,87 @@ OPTIONS: tuple[Option, ...] = (
         default=False,
         commands=BUILDING,
     ),
+    Option(
+        "config-settings",
+        Kind.LIST,
+        "Pass KEY=VALUE to every PEP 517 hook of every build. Repeatable; a key given "
+        "more than once reaches the backend as a list of its values, as in pip. Also "
+        "makes a project with only a setup.py build through the pyproject.toml "
+        "interface.",
+        BUILD,
+        default=(),
+        commands=BUILDING,
+        short="-C",
+        metavar="KEY=VALUE",
+        pip_shared=True,
+    ),
+    Option(
+        "global-option",
+        Kind.LIST,
+        "Pass this option to setup.py before its command (legacy setup.py builds "
+        "only). Repeatable. Write it with = (--global-option=--verbose) when it starts "
+        "with a dash.",
+        BUILD,
+        default=(),
+        commands=("install", "wheel", "build-info"),
+        metavar="OPTION",
+        pip_shared=True,
+    ),
+    Option(
+        "build-option",
+        Kind.LIST,
+        "Pass this option to setup.py bdist_wheel after the command (legacy setup.py "
+        "builds only). Repeatable. Write it with = (--build-option=--plat-name=x) when "
+        "it starts with a dash.",
+        BUILD,
+        default=(),
+        commands=("install", "wheel"),
+        metavar="OPTION",
+        pip_shared=True,
+    ),
+    Option(
+        "build-constraint",
+        Kind.LIST,
+        "Constrain the versions of build requirements (those installed into isolated "
+        "build environments) with this constraints file. Repeatable. --constraint "
+        "never applies to builds.",
+        BUILD,
+        default=(),
+        commands=BUILDING,
+        metavar="FILE",
+    ),
+    Option(
+        "no-clean",
+        Kind.FLAG,
+        "Keep the build directories (unpacked sources, build environments) instead of "
+        "removing them, and print where they are.",
+        BUILD,
+        default=False,
+        commands=BUILDING,
+        pip_shared=True,
+    ),
+    Option(
+        "editable",
+        Kind.LIST,
+        "Install the local project in this directory in editable mode (PEP 660), so "
+        "changes to its source take effect without reinstalling. Repeatable.",
+        BUILD,
+        default=(),
+        commands=("install",),
+        short="-e",
+        metavar="PATH",
+        sources=CLI_ONLY,
+    ),
+    Option(
+        "wheel-dir",
+        Kind.PATH,
+        "Save the wheels inst wheel builds or downloads in this directory.",
+        BUILD,
+        commands=("wheel",),
+        short="-w",
+        metavar="DIR",
+        default_doc="the current directory",
+    ),
     # -- inst config -------------------------------------------------------------------
     Option(
         "config-user",

@@ -1,0 +1,361 @@
+"""Sdists and source trees → metadata and wheels: unpack, choose the interface, get an
+environment, run the steps, check and cache the result. One ``SourceBuilder`` serves a
+whole run (the resolver's metadata, the install, and build requirements of builds)."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import tempfile
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from packaging.utils import canonicalize_name, parse_wheel_filename
+
+from inst import ui
+from inst.build.environments import EnvironmentStore
+from inst.build.interfaces import (
+    BuildEnv,
+    BuildInterface,
+    BuildOptions,
+    Purpose,
+    Selection,
+    SelectionFlags,
+    missing_requirements,
+    select_interface,
+)
+from inst.build.runner import BuildFailed
+from inst.build.sources import unpack_sdist
+from inst.build.wheel_cache import WheelCache
+from inst.errors import InstError
+from inst.resolution.metadata import Metadata, read_wheel_metadata
+
+
+@dataclass(frozen=True)
+class BuilderConfig:
+    options: BuildOptions  # from the command line / env / config: every build
+    use_pep517: bool
+    isolated: bool
+    no_clean: bool
+    work_dir: Path
+    markers: Mapping[str, str]
+
+
+@dataclass
+class _Source:
+    """One sdist or tree on its way to a wheel."""
+
+    label: str
+    tree: Path | None = None
+    selection: Selection | None = None
+    env: BuildEnv | None = None
+    build_dir: Path | None = None
+    metadata_dir: Path | None = None
+    metadata: Metadata | None = None
+    wheel: Path | None = None  # built, or found in the wheel cache
+    sha256: str | None = None
+    options: BuildOptions = field(default_factory=BuildOptions)
+    purpose: Purpose = "wheel"
+
+
+class SourceBuilder:
+    def __init__(
+        self,
+        config: BuilderConfig,
+        *,
+        environments: EnvironmentStore | None,
+        target_env: BuildEnv | None,
+        wheel_cache: WheelCache | None,
+    ) -> None:
+        self._config = config
+        self._environments = environments
+        self._target_env = target_env
+        self._wheel_cache = wheel_cache
+        self._by_path: dict[Path, BuildOptions] = {}
+        self._by_name: dict[str, BuildOptions] = {}
+        self._editable: set[Path] = set()
+        self._sources: dict[Path, _Source] = {}
+        # Builds run one at a time: output stays readable, and environments are made
+        # once. Reentrant: a build requirement may itself need building.
+        self._lock = threading.RLock()
+        self._active: list[str] = []
+
+    # -- what callers tell before building ---------------------------------------------
+
+    def configure(
+        self,
+        source: Path,
+        *,
+        options: BuildOptions | None = None,
+        editable: bool = False,
+    ) -> None:
+        """Options for one path (per-requirement -C, --global-option...), or -e."""
+        key = source.resolve()
+        if options is not None:
+            self._by_path[key] = options
+        if editable:
+            self._editable.add(key)
+
+    def configure_name(self, name: str, options: BuildOptions) -> None:
+        self._by_name[canonicalize_name(name)] = options
+
+    def options_for(self, source: Path, name: str | None) -> BuildOptions:
+        found = self._by_path.get(source.resolve())
+        if found is None and name is not None:
+            found = self._by_name.get(canonicalize_name(name))
+        return found if found is not None else self._config.options
+
+    # -- SourceMetadataBuilder ------------------------------------------------------------
+
+    def prepare_metadata(self, source: Path, name: str | None) -> Metadata:
+        with self._lock:
+            state = self._source(source, name)
+            if state.metadata is None:
+                self._prepare_metadata(state, name)
+            assert state.metadata is not None
+            return state.metadata
+
+    def build_wheel(self, source: Path, name: str | None) -> Path:
+        """The wheel (or editable wheel, if configured) of source, built or cached."""
+        with self._lock:
+            state = self._source(source, name)
+            if state.wheel is None:
+                self._build(state, name)
+            assert state.wheel is not None
+            return state.wheel
+
+    def selection(self, tree: Path, options: BuildOptions | None = None) -> Selection:
+        options = options or self.options_for(tree, None)
+        return select_interface(tree, self._flags(tree, options))
+
+    def environment(
+        self, selection: Selection, label: str, purpose: Purpose, options: BuildOptions
+    ) -> tuple[BuildEnv, list[str]]:
+        """The environment the interface needs, and the dynamic requirements found."""
+        return self._environment(selection.interface, label, purpose, options)
+
+    # -- steps ---------------------------------------------------------------------------
+
+    def _flags(self, source: Path, options: BuildOptions) -> SelectionFlags:
+        return SelectionFlags(
+            use_pep517=self._config.use_pep517,
+            config_settings=bool(options.config_settings),
+            editable=source.resolve() in self._editable,
+        )
+
+    def _source(self, source: Path, name: str | None) -> _Source:
+        key = source.resolve()
+        state = self._sources.get(key)
+        if state is not None:
+            return state
+        label = name or source.name
+        state = _Source(label=label, options=self.options_for(source, name))
+        if key in self._editable:
+            state.purpose = "editable"
+        if source.is_file():
+            state.sha256 = _sha256(source)
+            cached = self._cached_wheel(state)
+            if cached is not None:
+                ui.detail(f"Using the wheel built before for {source.name}: {cached}")
+                state.wheel = cached
+                state.metadata = read_wheel_metadata(cached, cached.name)
+        self._sources[key] = state
+        if state.wheel is None:
+            state.build_dir = self._build_dir(label)
+            if source.is_file():
+                state.tree = unpack_sdist(source, state.build_dir / "source")
+            else:
+                state.tree = key
+            state.selection = select_interface(
+                state.tree, self._flags(source, state.options)
+            )
+        return state
+
+    def _build_dir(self, label: str) -> Path:
+        if self._config.no_clean:
+            path = Path(tempfile.mkdtemp(prefix=f"inst-build-{label}-"))
+            ui.info(f"Build directory of {label} (kept, --no-clean): {path}")
+            return path
+        root = self._config.work_dir / "build"
+        root.mkdir(parents=True, exist_ok=True)
+        return Path(tempfile.mkdtemp(prefix=f"{label}-", dir=root))
+
+    def _cache_options(self, state: _Source) -> dict[str, Any]:
+        options = state.options
+        return {
+            "config_settings": dict(options.config_settings),
+            "global_options": list(options.global_options),
+            "build_options": list(options.build_options),
+            "use_pep517": self._config.use_pep517,
+        }
+
+    def _cached_wheel(self, state: _Source) -> Path | None:
+        if (
+            self._wheel_cache is None
+            or state.sha256 is None
+            or state.purpose != "wheel"
+        ):
+            return None
+        return self._wheel_cache.get(state.sha256, self._cache_options(state))
+
+    def _ready(self, state: _Source) -> tuple[BuildInterface, BuildEnv]:
+        assert state.selection is not None and state.tree is not None
+        interface = state.selection.interface
+        if state.env is None:
+            if state.label in self._active:
+                chain = " → ".join([*self._active, state.label])
+                raise InstError(
+                    f"building {state.label} needs {state.label} built first ({chain})",
+                    hint="a build requirement depends on itself through sdists; provide "
+                    "a wheel of one of them with --find-links",
+                )
+            self._active.append(state.label)
+            try:
+                state.env, _ = self._environment(
+                    interface, state.label, state.purpose, state.options
+                )
+            finally:
+                self._active.pop()
+        return interface, state.env
+
+    def _environment(
+        self,
+        interface: BuildInterface,
+        label: str,
+        purpose: Purpose,
+        options: BuildOptions,
+    ) -> tuple[BuildEnv, list[str]]:
+        static = list(interface.static_requirements())
+        if self._environments is not None:
+            env = self._environments.get(static, label)
+            dynamic = interface.dynamic_requirements(env, purpose, options)
+            if missing_requirements(dynamic, env, self._config.markers):
+                env = self._environments.get([*static, *dynamic], label)
+            return env, dynamic
+        assert self._target_env is not None
+        env = self._target_env
+        missing = missing_requirements(static, env, self._config.markers)
+        if missing:
+            raise _missing_error(label, interface, missing)
+        dynamic = interface.dynamic_requirements(env, purpose, options)
+        missing = missing_requirements(dynamic, env, self._config.markers)
+        if missing:
+            raise _missing_error(label, interface, missing)
+        return env, dynamic
+
+    def _prepare_metadata(self, state: _Source, name: str | None) -> None:
+        interface, env = self._ready(state)
+        assert state.build_dir is not None
+        out = state.build_dir / "metadata"
+        out.mkdir(exist_ok=True)
+        step = f"Preparing {'editable ' if state.purpose == 'editable' else ''}metadata ({interface.name})"
+        with _announced(step):
+            state.metadata_dir = interface.prepare_metadata(
+                env, out, state.purpose, state.options
+            )
+        metadata_file = state.metadata_dir / "METADATA"
+        try:
+            data = metadata_file.read_bytes()
+        except OSError as exc:
+            raise BuildFailed(
+                f"the build backend {interface.backend} made no metadata for {state.label}",
+                why=str(exc),
+            ) from None
+        metadata = Metadata.parse(data, f"{state.label} (built)")
+        if name is not None and metadata.name != canonicalize_name(name):
+            raise InstError(
+                f"the source distribution of {name} builds {metadata.display_name}",
+                why="its metadata names another project",
+                hint="the sdist is mislabelled; report it to whoever publishes it",
+            )
+        state.metadata = metadata
+        state.label = metadata.display_name
+
+    def _build(self, state: _Source, name: str | None) -> None:
+        interface, env = self._ready(state)
+        assert state.build_dir is not None
+        if state.metadata is None and interface.name == "setup.py":
+            pass  # setup.py bdist_wheel needs no metadata step first
+        out = state.build_dir / "wheel"
+        out.mkdir(exist_ok=True)
+        kind = "editable" if state.purpose == "editable" else "wheel"
+        with _announced(f"Building {kind} for {state.label} ({interface.name})"):
+            wheel = interface.build(
+                env, out, state.metadata_dir, state.purpose, state.options
+            )
+        self._check(state, wheel, name)
+        ui.detail(f"Created {kind} for {state.label}: {wheel.name}")
+        if self._wheel_cache is not None and state.sha256 and state.purpose == "wheel":
+            wheel = self._wheel_cache.put(
+                state.sha256, self._cache_options(state), wheel
+            )
+        state.wheel = wheel
+
+    def _check(self, state: _Source, wheel: Path, name: str | None) -> None:
+        """A built wheel must be of the project and version asked for."""
+        try:
+            wheel_name, version, _, _ = parse_wheel_filename(wheel.name)
+        except ValueError as exc:
+            raise BuildFailed(
+                f"the build of {state.label} made {wheel.name}, not a valid wheel name",
+                why=str(exc),
+            ) from None
+        expected_name = state.metadata.name if state.metadata else name
+        expected_version = state.metadata.version if state.metadata else None
+        if (expected_name and wheel_name != canonicalize_name(expected_name)) or (
+            expected_version is not None and version != expected_version
+        ):
+            raise BuildFailed(
+                f"the build of {state.label} made {wheel.name}",
+                why=f"expected a wheel of {expected_name} {expected_version or ''}".rstrip(),
+                hint="the project's build produces another distribution; report it",
+            )
+        if state.metadata is None:
+            state.metadata = read_wheel_metadata(wheel, wheel.name)
+
+    def cleanup(self) -> None:
+        """Build directories go with the run's work dir; nothing else to remove."""
+        if not self._config.no_clean:
+            shutil.rmtree(self._config.work_dir / "build", ignore_errors=True)
+
+
+class _announced:
+    """Prints "step ... done" (pip's shape), or "step ... error" when it fails."""
+
+    def __init__(self, step: str) -> None:
+        self._step = step
+
+    def __enter__(self) -> None:
+        if ui.verbosity() >= 1:
+            ui.info(f"{self._step} ...")
+
+    def __exit__(self, kind: object, value: object, tb: object) -> None:
+        ui.info(f"{self._step} ... {'done' if kind is None else 'error'}")
+
+
+def _missing_error(
+    label: str, interface: BuildInterface, missing: list[str]
+) -> InstError:
+    return InstError(
+        f"the build of {label} needs {', '.join(missing)}, missing from the target "
+        "environment",
+        why=f"--no-build-isolation is on, so the {interface.name} build runs in the "
+        "target environment with what it has",
+        hint=f"install them first (inst install {' '.join(repr(m) for m in missing)}), or "
+        "drop --no-build-isolation",
+    )
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def with_options(base: BuildOptions, **changes: Any) -> BuildOptions:
+    return replace(base, **changes)

@@ -1,0 +1,228 @@
+"""Environments builds run in.
+
+Isolated (the default): a venv without pip per exact set of resolved build requirements,
+kept in the cache and reused by every build needing the same set. Its content is
+installed by a ``Provisioner`` the caller supplies (inst's own resolver and installer),
+so this module never imports the install pipeline. Each environment records a stamp of
+its files; one found changed is made again, so a build cannot taint later ones.
+
+Not isolated (--no-build-isolation): the target environment itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from packaging.utils import NormalizedName
+from packaging.version import Version
+
+from inst import ui
+from inst.build.interfaces import BuildEnv
+from inst.errors import InstError
+
+STAMP_FILE = "inst-build-env.json"
+#: Bumped when the layout of an environment or its stamp changes.
+FORMAT = 1
+#: Not part of the stamp: Python's own bytecode cache, and inst's lock/staging dir.
+_UNSTAMPED = {"__pycache__", ".inst"}
+#: Removed from a build's environment: they would let the outer world leak in.
+_LEAKY_VARIABLES = ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "PYTHONUSERBASE")
+
+
+@dataclass(frozen=True)
+class BuildPin:
+    """One resolved build requirement: exactly this file of this version."""
+
+    name: NormalizedName
+    version: Version
+    sha256: str
+
+    def __str__(self) -> str:
+        return f"{self.name}-{self.version}"
+
+
+class Provisioner(Protocol):
+    """What the caller provides: resolution and installation of build requirements,
+    with the main run's indexes, cache and hash policy and the build constraints."""
+
+    def resolve(self, requirements: Sequence[str], purpose: str) -> Sequence[BuildPin]:
+        """The pins satisfying requirements (purpose: "demo 1.0", for messages)."""
+        ...
+
+    def install(self, pins: Sequence[BuildPin], prefix: Path, python: Path) -> None:
+        """Install exactly the pins into the venv at prefix (whose interpreter is
+        python)."""
+        ...
+
+
+def build_environ(extra_path: str | None, *, isolated: bool) -> dict[str, str]:
+    environ = dict(os.environ)
+    if isolated:
+        for name in _LEAKY_VARIABLES:
+            environ.pop(name, None)
+        environ["PYTHONNOUSERSITE"] = "1"
+    if extra_path:
+        environ["PATH"] = extra_path + os.pathsep + environ.get("PATH", "")
+    # setuptools must never fetch on its own: were it to try despite inst's shims and
+    # checks, a pip it runs finds no index.
+    environ["PIP_NO_INDEX"] = "1"
+    environ.pop("PIP_FIND_LINKS", None)
+    environ.pop("PIP_INDEX_URL", None)
+    environ.pop("PIP_EXTRA_INDEX_URL", None)
+    return environ
+
+
+class EnvironmentStore:
+    """Cached isolated build environments for one target interpreter."""
+
+    def __init__(
+        self,
+        root: Path,
+        python: Path,
+        version_info: Sequence[int],
+        provisioner: Provisioner,
+        *,
+        lock_timeout: float = 300.0,
+    ) -> None:
+        self._root = root
+        self._python = python
+        self._version = ".".join(map(str, version_info[:3]))
+        self._provisioner = provisioner
+        self._lock_timeout = lock_timeout
+        self._checked: dict[Path, BuildEnv] = {}
+
+    def get(self, requirements: Sequence[str], purpose: str) -> BuildEnv:
+        """An environment holding exactly what requirements resolve to."""
+        pins = sorted(
+            self._provisioner.resolve(requirements, purpose), key=lambda p: p.name
+        )
+        key = self._key(pins)
+        path = self._root / key[:2] / key[2:34]
+        env = self._checked.get(path)
+        if env is not None:
+            return env
+        from inst.install.lock import locked
+
+        listing = ", ".join(map(str, pins)) or "nothing"
+        with locked(
+            path.parent / f".{path.name}.lock",
+            timeout=self._lock_timeout,
+            label=f"the build environment {path}",
+        ):
+            if _intact(path, pins):
+                ui.info(f"Using cached build environment: {listing}")
+            else:
+                ui.info(f"Installing build dependencies: {listing}")
+                self._make(path, pins)
+        env = BuildEnv(
+            python=str(_venv_python(path)),
+            environ=build_environ(str(_venv_python(path).parent), isolated=True),
+            isolated=True,
+            installed={pin.name: pin.version for pin in pins},
+        )
+        self._checked[path] = env
+        return env
+
+    def _key(self, pins: Sequence[BuildPin]) -> str:
+        facts = {
+            "format": FORMAT,
+            "python": os.path.realpath(self._python),
+            "version": self._version,
+            "pins": [[p.name, str(p.version), p.sha256] for p in pins],
+        }
+        return hashlib.sha256(json.dumps(facts, sort_keys=True).encode()).hexdigest()
+
+    def _make(self, path: Path, pins: Sequence[BuildPin]) -> None:
+        if path.exists() or path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            _create_venv(self._python, path)
+            self._provisioner.install(pins, path, _venv_python(path))
+            stamp = {
+                "format": FORMAT,
+                "pins": [str(p) for p in pins],
+                "files": _files(path),
+            }
+            temporary = path / (STAMP_FILE + ".tmp")
+            temporary.write_text(json.dumps(stamp), encoding="utf-8")
+            os.replace(temporary, path / STAMP_FILE)  # last: marks the env complete
+        except BaseException:
+            shutil.rmtree(path, ignore_errors=True)
+            raise
+
+
+def _venv_python(path: Path) -> Path:
+    if sys.platform == "win32":
+        return path / "Scripts" / "python.exe"
+    return path / "bin" / "python"
+
+
+def _create_venv(python: Path, path: Path) -> None:
+    """A venv without pip, made by the target interpreter itself (so its layout and
+    base interpreter are that interpreter's)."""
+    command = [str(python), "-m", "venv", "--without-pip", str(path)]
+    if sys.platform != "win32":
+        command.insert(4, "--symlinks")
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        last = (result.stderr or result.stdout).strip().splitlines()[-1:] or [
+            "no output"
+        ]
+        raise InstError(
+            f"cannot create a build environment at {path}",
+            why=f"{python} -m venv failed: {last[0]}",
+            hint="check that the interpreter has the venv module (Debian: the "
+            "pythonX.Y-venv package), or use --no-build-isolation",
+        )
+
+
+def _files(path: Path) -> dict[str, list[int]]:
+    """size and mtime of every file: what a later use checks is still so."""
+    found: dict[str, list[int]] = {}
+    for directory, dirs, files in os.walk(path):
+        dirs[:] = [d for d in dirs if d not in _UNSTAMPED]
+        for name in files:
+            if name.startswith(STAMP_FILE):
+                continue
+            full = os.path.join(directory, name)
+            try:
+                info = os.lstat(full)
+            except OSError:
+                continue
+            found[os.path.relpath(full, path)] = [info.st_size, info.st_mtime_ns]
+    return found
+
+
+def _intact(path: Path, pins: Sequence[BuildPin]) -> bool:
+    try:
+        stamp = json.loads((path / STAMP_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    if stamp.get("format") != FORMAT or stamp.get("pins") != [str(p) for p in pins]:
+        return False
+    if stamp.get("files") != _files(path):
+        ui.warning(f"the cached build environment {path} was changed; making it again")
+        return False
+    return True
+
+
+def target_build_env(
+    python: Path, installed: Mapping[NormalizedName, Version]
+) -> BuildEnv:
+    """--no-build-isolation: build with the target interpreter and what it has."""
+    return BuildEnv(
+        python=str(python),
+        environ=build_environ(None, isolated=False),
+        isolated=False,
+        installed=dict(installed),
+    )

@@ -1,0 +1,411 @@
+"""How a source tree is built: the ``BuildInterface`` protocol, its two implementations
+(pyproject.toml per PEP 517/518, legacy setup.py) and the policy choosing between them.
+
+An interface knows its steps; it does not know where its environment comes from (see
+``environments``) or what becomes of the wheel (see ``builder``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, Protocol
+
+from packaging.utils import NormalizedName
+from packaging.version import Version
+
+from inst.build.legacy import egg_info_metadata, shim_command
+from inst.build.project import (
+    BuildSystem,
+    ProjectError,
+    read_build_system,
+    setup_cfg_requires,
+)
+from inst.build.runner import BuildFailed, StepOutput, StepRunner, failure
+from inst.errors import InstError
+
+if TYPE_CHECKING:
+    from pyproject_hooks import BuildBackendHookCaller
+
+Purpose = Literal["wheel", "editable"]
+
+#: setuptools gained its own bdist_wheel in 70.1; older ones need the wheel package.
+_OWN_BDIST_WHEEL = Version("70.1")
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    """What the user passes to builds: -C, --global-option, --build-option, -v."""
+
+    config_settings: Mapping[str, str | list[str]] = field(default_factory=dict)
+    global_options: tuple[str, ...] = ()
+    build_options: tuple[str, ...] = ()
+    verbose: bool = False
+
+
+@dataclass(frozen=True)
+class BuildEnv:
+    """Where a step runs: the interpreter, its environment variables, what it has."""
+
+    python: str
+    environ: Mapping[str, str]
+    isolated: bool
+    #: Distributions importable there (name → version), for requirement checks.
+    installed: Mapping[NormalizedName, Version]
+
+
+class BuildInterface(Protocol):
+    """One way of building a tree. ``name`` is how messages call it."""
+
+    name: str
+    tree: Path
+
+    @property
+    def backend(self) -> str: ...
+
+    def static_requirements(self) -> tuple[str, ...]:
+        """Requirements known without running anything."""
+        ...
+
+    def dynamic_requirements(
+        self, env: BuildEnv, purpose: Purpose, options: BuildOptions
+    ) -> list[str]:
+        """More requirements, asked of the project inside an environment having the
+        static ones (get_requires_for_build_*, setup_requires)."""
+        ...
+
+    def prepare_metadata(
+        self, env: BuildEnv, out_dir: Path, purpose: Purpose, options: BuildOptions
+    ) -> Path:
+        """A .dist-info (or .egg-info) directory in out_dir describing the project."""
+        ...
+
+    def build(
+        self,
+        env: BuildEnv,
+        out_dir: Path,
+        metadata_dir: Path | None,
+        purpose: Purpose,
+        options: BuildOptions,
+    ) -> Path:
+        """The wheel file built into out_dir."""
+        ...
+
+
+class PyprojectInterface:
+    """PEP 517/518: the backend named by [build-system], called through pyproject-hooks
+    in a subprocess of the build environment's interpreter."""
+
+    name = "pyproject.toml"
+
+    def __init__(self, tree: Path, system: BuildSystem) -> None:
+        self.tree = tree
+        self.system = system
+
+    @property
+    def backend(self) -> str:
+        return self.system.backend
+
+    def static_requirements(self) -> tuple[str, ...]:
+        return self.system.requires
+
+    def dynamic_requirements(
+        self, env: BuildEnv, purpose: Purpose, options: BuildOptions
+    ) -> list[str]:
+        hook = "get_requires_for_build_" + purpose
+        result = self._call(env, options, hook, "asking the backend for requirements")
+        return [str(r) for r in result]
+
+    def prepare_metadata(
+        self, env: BuildEnv, out_dir: Path, purpose: Purpose, options: BuildOptions
+    ) -> Path:
+        hook = "prepare_metadata_for_build_" + purpose
+        # Without the hook, pyproject-hooks builds the wheel and takes its metadata,
+        # and build_wheel later reuses that wheel.
+        name = self._call(
+            env, options, hook, "preparing metadata", str(out_dir), _allow_fallback=True
+        )
+        return out_dir / str(name)
+
+    def build(
+        self,
+        env: BuildEnv,
+        out_dir: Path,
+        metadata_dir: Path | None,
+        purpose: Purpose,
+        options: BuildOptions,
+    ) -> Path:
+        name = self._call(
+            env,
+            options,
+            "build_" + purpose,
+            "building a wheel" if purpose == "wheel" else "building an editable wheel",
+            str(out_dir),
+            metadata_directory=str(metadata_dir) if metadata_dir else None,
+        )
+        return out_dir / str(name)
+
+    def _caller(self, env: BuildEnv, steps: StepRunner) -> tuple[Any, Any]:
+        from pyproject_hooks import BuildBackendHookCaller
+
+        runner = steps.hook_runner()
+        caller: BuildBackendHookCaller = BuildBackendHookCaller(
+            str(self.tree),
+            self.system.backend,
+            backend_path=list(self.system.backend_path) or None,
+            runner=runner,
+            python_executable=env.python,
+        )
+        return caller, runner
+
+    def _call(
+        self,
+        env: BuildEnv,
+        options: BuildOptions,
+        hook: str,
+        what: str,
+        *args: Any,
+        **kw: Any,
+    ) -> Any:
+        from pyproject_hooks import BackendUnavailable, HookMissing
+
+        caller, runner = self._caller(env, StepRunner(env.environ, options.verbose))
+        try:
+            return getattr(caller, hook)(
+                *args, config_settings=dict(options.config_settings) or None, **kw
+            )
+        except BackendUnavailable as exc:
+            module = self.system.backend.split(":")[0]
+            error = BuildFailed(
+                f"the build backend {self.system.backend} cannot be imported",
+                why=f"{module} is not importable in the build environment"
+                + (f": {exc.message}" if getattr(exc, "message", None) else ""),  # type: ignore[attr-defined]
+                hint="check build-backend in pyproject.toml and that [build-system] "
+                "requires lists the package providing it",
+            )
+            error.details = [
+                line for line in (exc.traceback or "").splitlines() if line
+            ][-8:]
+            raise error from None
+        except HookMissing:
+            raise BuildFailed(
+                f"the build backend {self.system.backend} has no {hook} hook",
+                why="editable installs need a PEP 660 backend"
+                if "editable" in hook
+                else "the backend does not implement this step",
+                hint="install it without -e, or upgrade the backend (setuptools>=64 "
+                "supports editable installs)",
+            ) from None
+        except subprocess.CalledProcessError as exc:
+            output = exc.output if isinstance(exc.output, StepOutput) else runner.last
+            raise failure(
+                what, self.name, self.system.backend, output, isolated=env.isolated
+            ) from None
+
+
+class LegacySetupPyInterface:
+    """``setup.py egg_info`` / ``setup.py bdist_wheel``, run through inst's shim in the
+    build environment; setup_requires are found and installed by inst."""
+
+    name = "setup.py"
+    backend = "setuptools (setup.py)"
+
+    def __init__(self, tree: Path) -> None:
+        self.tree = tree
+
+    def static_requirements(self) -> tuple[str, ...]:
+        return ("setuptools>=40.8.0",)
+
+    def dynamic_requirements(
+        self, env: BuildEnv, purpose: Purpose, options: BuildOptions
+    ) -> list[str]:
+        found = list(self.setup_requires(env, options))
+        setuptools = env.installed.get(NormalizedName("setuptools"))
+        if setuptools is not None and setuptools < _OWN_BDIST_WHEEL:
+            found.append("wheel")
+        return found
+
+    def setup_requires(self, env: BuildEnv, options: BuildOptions) -> list[str]:
+        """setup.cfg's, read directly; setup.py's, captured by running it under the shim
+        (only when its text mentions setup_requires: each run costs a subprocess)."""
+        requires = setup_cfg_requires(self.tree)
+        try:
+            text = (self.tree / "setup.py").read_text(
+                encoding="utf-8", errors="replace"
+            )
+        except OSError as exc:
+            raise ProjectError(
+                f"cannot read {self.tree / 'setup.py'}", why=str(exc)
+            ) from None
+        if "setup_requires" not in text:
+            return requires
+        with tempfile.TemporaryDirectory(prefix="inst-setup-requires-") as scratch:
+            out = os.path.join(scratch, "requires.json")
+            self._run(env, options, "finding setup_requires", "requires", out, "--name")
+            if os.path.exists(out):
+                with open(out, encoding="utf-8") as stream:
+                    captured = [str(r) for r in json.load(stream)]
+                requires = list(dict.fromkeys([*requires, *captured]))
+        return requires
+
+    def prepare_metadata(
+        self, env: BuildEnv, out_dir: Path, purpose: Purpose, options: BuildOptions
+    ) -> Path:
+        base = out_dir / "egg-info"
+        base.mkdir(parents=True, exist_ok=True)
+        self._run(
+            env,
+            options,
+            "preparing metadata",
+            "run",
+            "-",
+            *options.global_options,
+            "egg_info",
+            "--egg-base",
+            str(base),
+        )
+        found = sorted(base.glob("*.egg-info"))
+        if len(found) != 1:
+            raise BuildFailed(
+                f"setup.py egg_info of {self.tree} made {len(found)} .egg-info "
+                "directories, not one",
+                hint="check the project's setup.py",
+            )
+        dist_info = out_dir / (found[0].stem + ".dist-info")
+        dist_info.mkdir(exist_ok=True)
+        (dist_info / "METADATA").write_bytes(egg_info_metadata(found[0]))
+        return dist_info
+
+    def build(
+        self,
+        env: BuildEnv,
+        out_dir: Path,
+        metadata_dir: Path | None,
+        purpose: Purpose,
+        options: BuildOptions,
+    ) -> Path:
+        if purpose != "wheel":
+            raise InstError("the setup.py interface cannot build editable wheels")
+        out_dir.mkdir(parents=True, exist_ok=True)
+        self._run(
+            env,
+            options,
+            "building a wheel",
+            "run",
+            "-",
+            *options.global_options,
+            "bdist_wheel",
+            "-d",
+            str(out_dir),
+            *options.build_options,
+        )
+        wheels = sorted(out_dir.glob("*.whl"))
+        if len(wheels) != 1:
+            raise BuildFailed(
+                f"setup.py bdist_wheel of {self.tree} made {len(wheels)} wheels, not one",
+                hint="check the project's setup.py",
+            )
+        return wheels[0]
+
+    def _run(self, env: BuildEnv, options: BuildOptions, what: str, *args: str) -> None:
+        steps = StepRunner(env.environ, options.verbose)
+        try:
+            steps.run(shim_command(env.python, *args), str(self.tree))
+        except subprocess.CalledProcessError as exc:
+            raise failure(
+                what, self.name, self.backend, exc.output, isolated=env.isolated
+            ) from None
+
+
+@dataclass(frozen=True)
+class SelectionFlags:
+    """What besides the tree decides the interface."""
+
+    use_pep517: bool = False
+    config_settings: bool = False  # -C given for this project
+    editable: bool = False
+
+
+@dataclass(frozen=True)
+class Selection:
+    interface: BuildInterface
+    #: The files and flags that decided it, for build-info and -v.
+    reasons: tuple[str, ...]
+
+
+def select_interface(tree: Path, flags: SelectionFlags) -> Selection:
+    """The policy: pyproject.toml when the tree has one; else setup.py, unless something
+    asks for PEP 517 (--use-pep517, -C, -e); neither file is an error."""
+    has_pyproject = (tree / "pyproject.toml").is_file()
+    has_setup_py = (tree / "setup.py").is_file()
+    if has_pyproject:
+        system = read_build_system(tree)
+        return Selection(
+            PyprojectInterface(tree, system),
+            ("the tree has pyproject.toml", system.origin),
+        )
+    if not has_setup_py:
+        raise ProjectError(
+            f"{tree} does not appear to be a Python project",
+            why="it has neither pyproject.toml nor setup.py",
+            hint="point inst at the directory holding the project's pyproject.toml or "
+            "setup.py",
+        )
+    forced = [
+        reason
+        for on, reason in (
+            (flags.use_pep517, "--use-pep517 (or INST_USE_PEP517) is on"),
+            (flags.config_settings, "-C/--config-settings was given for it"),
+            (flags.editable, "editable installs go through PEP 660"),
+        )
+        if on
+    ]
+    if forced:
+        system = BuildSystem.legacy_default(
+            "setup.py only: setuptools' legacy backend (PEP 517)"
+        )
+        return Selection(
+            PyprojectInterface(tree, system),
+            ("the tree has setup.py and no pyproject.toml", *forced, system.origin),
+        )
+    return Selection(
+        LegacySetupPyInterface(tree),
+        ("the tree has setup.py and no pyproject.toml",),
+    )
+
+
+def describe(selection: Selection) -> dict[str, Any]:
+    interface = selection.interface
+    return {
+        "interface": interface.name,
+        "backend": interface.backend,
+        "reasons": list(selection.reasons),
+        "static_requirements": list(interface.static_requirements()),
+    }
+
+
+def missing_requirements(
+    requirements: Sequence[str], env: BuildEnv, markers: Mapping[str, str]
+) -> list[str]:
+    """Those of requirements the environment lacks (or has at a wrong version)."""
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    missing = []
+    for text in requirements:
+        requirement = Requirement(text)
+        if requirement.marker is not None and not requirement.marker.evaluate(
+            dict(markers)
+        ):
+            continue
+        version = env.installed.get(canonicalize_name(requirement.name))
+        if version is None or not requirement.specifier.contains(
+            version, prereleases=True
+        ):
+            missing.append(text)
+    return missing

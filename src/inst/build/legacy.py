@@ -1,0 +1,90 @@
+"""The legacy setup.py interface's helpers: the shim that runs setup.py, and egg-info
+metadata turned into core metadata."""
+
+from __future__ import annotations
+
+import email.parser
+from pathlib import Path
+
+#: Runs ``setup.py`` as setuptools expects (setuptools imported first, so distutils-only
+#: scripts get its commands), with fetching taken away from setuptools: in "requires"
+#: mode the setup_requires it would fetch are written to a file instead; in "run" mode a
+#: fetch attempt is an error, as inst installs setup_requires itself beforehand.
+SHIM = r"""
+import json, os, sys
+setup_py, mode, out = sys.argv[1:4]
+sys.argv = [setup_py, *sys.argv[4:]]
+sys.path.insert(0, os.path.dirname(os.path.abspath(setup_py)))
+import setuptools, setuptools.dist
+
+class _Captured(Exception):
+    pass
+
+if mode == "requires":
+    def fetch_build_eggs(self, requires):
+        with open(out, "w", encoding="utf-8") as stream:
+            json.dump([str(r) for r in requires], stream)
+        raise _Captured
+    setuptools.dist.Distribution.fetch_build_eggs = fetch_build_eggs
+else:
+    def fetch_build_egg(self, req):
+        raise SystemExit(
+            "inst: setuptools tried to fetch %s itself; inst installs setup_requires "
+            "before building, and does not let setuptools download anything" % (req,)
+        )
+    setuptools.dist.Distribution.fetch_build_egg = fetch_build_egg
+
+with open(setup_py, "rb") as stream:
+    code = compile(stream.read(), setup_py, "exec")
+try:
+    exec(code, {"__name__": "__main__", "__file__": setup_py})
+except _Captured:
+    pass
+"""
+
+
+def shim_command(python: str, mode: str, out: str, *args: str) -> list[str]:
+    return [python, "-c", SHIM, "setup.py", mode, out, *args]
+
+
+def egg_info_metadata(egg_info: Path) -> bytes:
+    """Core metadata from an .egg-info directory: PKG-INFO, plus Requires-Dist and
+    Provides-Extra from requires.txt when PKG-INFO lacks them (older setuptools)."""
+    text = (egg_info / "PKG-INFO").read_text(encoding="utf-8", errors="replace")
+    headers, _, body = text.partition("\n\n")
+    message = email.parser.Parser().parsestr(headers + "\n\n")
+    requires_file = egg_info / "requires.txt"
+    if message.get_all("Requires-Dist") or not requires_file.is_file():
+        return text.encode("utf-8")
+    extras: list[str] = []
+    lines: list[str] = []
+    for requirement, extra in requires_txt(requires_file.read_text(encoding="utf-8")):
+        if extra and extra not in extras:
+            extras.append(extra)
+        lines.append(f"Requires-Dist: {requirement}")
+    added = "".join(f"Provides-Extra: {e}\n" for e in extras) + "".join(
+        f"{line}\n" for line in lines
+    )
+    return (headers.rstrip("\n") + "\n" + added + "\n" + body).encode("utf-8")
+
+
+def requires_txt(text: str) -> list[tuple[str, str]]:
+    """(requirement with marker, extra or "") for each line of requires.txt, whose
+    ``[extra:marker]`` sections pkg_resources defined."""
+    result: list[tuple[str, str]] = []
+    extra, marker = "", ""
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("[") and line.endswith("]"):
+            extra, _, marker = line[1:-1].partition(":")
+            extra, marker = extra.strip(), marker.strip()
+            continue
+        conditions = [f"({marker})"] if marker else []
+        if extra:
+            conditions.append(f'extra == "{extra}"')
+        result.append(
+            (f"{line}; {' and '.join(conditions)}" if conditions else line, extra)
+        )
+    return result

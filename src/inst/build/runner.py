@@ -1,0 +1,132 @@
+"""Running a build step in a subprocess: output kept (its tail shown on failure),
+streamed with -v, and a failure turned into one clear error."""
+
+from __future__ import annotations
+
+import collections
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from inst.errors import InstError
+
+TAIL_LINES = 25
+
+_MISSING_MODULE = re.compile(r"No module named '([\w.]+)'")
+_INVALID_COMMAND = re.compile(r"invalid command '([\w-]+)'")
+
+
+class BuildFailed(InstError):
+    """A build step exited with an error; ``details`` holds the last lines it printed."""
+
+
+@dataclass
+class StepOutput:
+    """What one build step printed (all of it, and the tail for errors)."""
+
+    lines: list[str] = field(default_factory=list)
+
+    def tail(self, count: int = TAIL_LINES) -> list[str]:
+        return [line for line in self.lines if line.strip()][-count:]
+
+
+@dataclass(frozen=True)
+class StepRunner:
+    """Runs commands for one build: environment variables, and -v streaming."""
+
+    environ: Mapping[str, str]
+    verbose: bool = False
+
+    def run(self, command: Sequence[str], cwd: str) -> StepOutput:
+        """Run command; raise subprocess.CalledProcessError (carrying the output as
+        ``.output``) when it fails."""
+        output = StepOutput()
+        try:
+            process = subprocess.Popen(
+                list(command),
+                cwd=cwd,
+                env=dict(self.environ),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+            )
+        except OSError as exc:
+            raise InstError(
+                f"cannot run {command[0]}", why=exc.strerror or str(exc)
+            ) from None
+        assert process.stdout is not None
+        recent: collections.deque[str] = collections.deque(maxlen=2000)
+        with process.stdout:
+            for raw in process.stdout:
+                line = raw.decode("utf-8", "replace").rstrip("\r\n")
+                recent.append(line)
+                if self.verbose:
+                    print(f"  {line}", file=sys.stderr, flush=True)
+        output.lines = list(recent)
+        if process.wait() != 0:
+            error = subprocess.CalledProcessError(process.returncode, list(command))
+            error.output = output
+            raise error
+        return output
+
+    def hook_runner(self) -> HookRunner:
+        return HookRunner(self)
+
+
+class HookRunner:
+    """pyproject-hooks' runner protocol, remembering the output of the last call."""
+
+    def __init__(self, steps: StepRunner) -> None:
+        self._steps = steps
+        self.last = StepOutput()
+
+    def __call__(
+        self,
+        cmd: Sequence[str],
+        cwd: str | None = None,
+        extra_environ: Mapping[str, str] | None = None,
+    ) -> None:
+        runner = StepRunner(
+            {**self._steps.environ, **(extra_environ or {})}, self._steps.verbose
+        )
+        try:
+            self.last = runner.run(cmd, cwd or os.getcwd())
+        except subprocess.CalledProcessError as error:
+            self.last = error.output
+            raise
+
+
+def failure(
+    what: str, interface: str, backend: str, output: StepOutput, *, isolated: bool
+) -> BuildFailed:
+    """The error for a failed step: interface, backend, the tail, one thing to try."""
+    tail = output.tail()
+    text = "\n".join(output.lines)
+    missing = _MISSING_MODULE.findall(text)
+    invalid = _INVALID_COMMAND.findall(text)
+    if missing:
+        module = missing[-1].split(".")[0]
+        why = f"the build imports {module}, which its build environment does not have"
+        hint = (
+            f"if {module} is a build requirement, add it to [build-system] requires in "
+            "pyproject.toml (or setup_requires); to build against one you installed "
+            "yourself, install it in the target environment and use --no-build-isolation"
+            if isolated
+            else f"install {module} in the target environment, or drop "
+            "--no-build-isolation so inst installs the build requirements"
+        )
+    elif "bdist_wheel" in invalid:
+        why = "setuptools in the build environment has no bdist_wheel command"
+        hint = "add wheel to the build requirements, or require setuptools>=70.1"
+    else:
+        last = tail[-1].strip() if tail else "it printed nothing"
+        why = f"the last line it printed: {last}"
+        hint = "run inst with -v to see the whole build output"
+    error = BuildFailed(
+        f"{what} failed ({interface} interface, backend {backend})", why=why, hint=hint
+    )
+    error.details = tail
+    return error

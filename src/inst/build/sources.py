@@ -1,0 +1,94 @@
+"""Source distributions unpacked into a build directory, refusing any member that
+would land outside it (absolute paths, "..", links pointing out, devices)."""
+
+from __future__ import annotations
+
+import os
+import tarfile
+import zipfile
+from pathlib import Path
+
+from inst.errors import InstError
+
+_TAR_SUFFIXES = (".tar.gz", ".tgz", ".tar", ".tar.bz2", ".tbz", ".tar.xz", ".txz")
+
+
+class SourceArchiveError(InstError):
+    """An sdist that cannot be unpacked safely."""
+
+
+def unpack_sdist(archive: Path, destination: Path) -> Path:
+    """Unpack archive into destination; the project's root directory inside it."""
+    name = archive.name
+    destination.mkdir(parents=True, exist_ok=True)
+    try:
+        if name.endswith(".zip"):
+            _unzip(archive, destination)
+        elif name.endswith(_TAR_SUFFIXES):
+            _untar(archive, destination)
+        else:
+            raise SourceArchiveError(
+                f"{name} is not a source distribution inst can unpack",
+                hint="sdists are .tar.gz or .zip files",
+            )
+    except (tarfile.TarError, zipfile.BadZipFile, EOFError, OSError) as exc:
+        raise SourceArchiveError(
+            f"{name} is not a valid source distribution",
+            why=f"the archive is broken: {exc}",
+            hint="download it again, or report it to whoever publishes it",
+        ) from None
+    entries = [p for p in destination.iterdir() if not p.name.startswith(".")]
+    if len(entries) == 1 and entries[0].is_dir():
+        return entries[0]  # the usual name-version/ directory
+    return destination
+
+
+def _inside(root: str, member: str, archive: str) -> str:
+    target = os.path.realpath(os.path.join(root, member))
+    if os.path.isabs(member) or os.path.commonpath([root, target]) != root:
+        raise SourceArchiveError(
+            f"{archive} tries to write outside its directory ({member})",
+            why="a member path is absolute or climbs out with ..",
+            hint="the archive is malformed or malicious; do not use it",
+        )
+    return target
+
+
+def _unzip(archive: Path, destination: Path) -> None:
+    root = os.path.realpath(destination)
+    with zipfile.ZipFile(archive) as zipped:
+        for info in zipped.infolist():
+            _inside(root, info.filename, archive.name)
+        for info in zipped.infolist():
+            path = zipped.extract(info, root)
+            mode = (info.external_attr >> 16) & 0o777
+            if mode and not info.is_dir():
+                os.chmod(path, (mode | 0o600) & 0o755 if mode & 0o111 else 0o644)
+
+
+def _untar(archive: Path, destination: Path) -> None:
+    root = os.path.realpath(destination)
+    with tarfile.open(archive) as tarred:
+        members = tarred.getmembers()
+        for member in members:
+            _inside(root, member.name, archive.name)
+            if member.islnk() or member.issym():
+                base = (
+                    root
+                    if member.islnk()
+                    else os.path.dirname(os.path.join(root, member.name))
+                )
+                _inside(
+                    root,
+                    os.path.relpath(os.path.join(base, member.linkname), root),
+                    archive.name,
+                )
+            elif not (member.isfile() or member.isdir()):
+                raise SourceArchiveError(
+                    f"{archive.name} holds a special file ({member.name})",
+                    hint="sdists hold only files, directories and links",
+                )
+        if hasattr(tarfile, "data_filter"):
+            tarred.extractall(root, members=members, filter="data")
+        else:  # pragma: no cover - Pythons without extraction filters
+            tarred.extractall(root, members=members)
