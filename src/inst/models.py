@@ -42,6 +42,9 @@ class DistFile:
     metadata_hashes: Mapping[str, str] | None = None
     size: int | None = None
     source: str = ""  # the index or find-links location it came from (redacted)
+    #: A local source tree (url: file:// of the directory; filename: "name-version",
+    #: known once the build layer prepared its metadata).
+    tree: bool = False
 
     @property
     def is_wheel(self) -> bool:
@@ -56,6 +59,9 @@ class DistFile:
         if self.is_wheel:
             name, version, _build, tags = parse_wheel_filename(self.filename)
             return name, version, tags
+        if self.tree:
+            tree_name, _, tree_version = self.filename.rpartition("-")
+            return canonicalize_name(tree_name), Version(tree_version), frozenset()
         name, version = parse_sdist_filename(self.filename)
         return name, version, frozenset()
 

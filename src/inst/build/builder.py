@@ -202,6 +202,12 @@ class SourceBuilder:
         return self._wheel_cache.get(state.sha256, self._cache_options(state))
 
     def _ready(self, state: _Source) -> tuple[BuildInterface, BuildEnv]:
+        try:
+            return self._get_ready(state)
+        except BuildFailed as error:
+            raise _naming(error, state.label) from None
+
+    def _get_ready(self, state: _Source) -> tuple[BuildInterface, BuildEnv]:
         assert state.selection is not None and state.tree is not None
         interface = state.selection.interface
         if state.env is None:
@@ -253,9 +259,12 @@ class SourceBuilder:
         out.mkdir(exist_ok=True)
         step = f"Preparing {'editable ' if state.purpose == 'editable' else ''}metadata ({interface.name})"
         with _announced(step):
-            state.metadata_dir = interface.prepare_metadata(
-                env, out, state.purpose, state.options
-            )
+            try:
+                state.metadata_dir = interface.prepare_metadata(
+                    env, out, state.purpose, state.options
+                )
+            except BuildFailed as error:
+                raise _naming(error, state.label) from None
         metadata_file = state.metadata_dir / "METADATA"
         try:
             data = metadata_file.read_bytes()
@@ -283,9 +292,12 @@ class SourceBuilder:
         out.mkdir(exist_ok=True)
         kind = "editable" if state.purpose == "editable" else "wheel"
         with _announced(f"Building {kind} for {state.label} ({interface.name})"):
-            wheel = interface.build(
-                env, out, state.metadata_dir, state.purpose, state.options
-            )
+            try:
+                wheel = interface.build(
+                    env, out, state.metadata_dir, state.purpose, state.options
+                )
+            except BuildFailed as error:
+                raise _naming(error, state.label) from None
         self._check(state, wheel, name)
         ui.detail(f"Created {kind} for {state.label}: {wheel.name}")
         if self._wheel_cache is not None and state.sha256 and state.purpose == "wheel":
@@ -334,6 +346,13 @@ class _announced:
 
     def __exit__(self, kind: object, value: object, tb: object) -> None:
         ui.info(f"{self._step} ... {'done' if kind is None else 'error'}")
+
+
+def _naming(error: BuildFailed, label: str) -> BuildFailed:
+    """The error with the project named: "building a wheel of demo failed (...)"."""
+    if " failed (" in error.what and f" of {label} " not in error.what:
+        error.what = error.what.replace(" failed (", f" of {label} failed (", 1)
+    return error
 
 
 def _missing_error(

@@ -119,9 +119,10 @@ class EnvironmentStore:
             label=f"the build environment {path}",
         ):
             if _intact(path, pins):
-                ui.info(f"Using cached build environment: {listing}")
+                ui.detail(f"Using cached build environment: {listing}")
             else:
-                ui.info(f"Installing build dependencies: {listing}")
+                if pins:
+                    ui.info(f"Installing build dependencies: {listing}")
                 self._make(path, pins)
         env = BuildEnv(
             python=str(_venv_python(path)),

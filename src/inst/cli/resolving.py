@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from inst.errors import InstError, UsageError
 
 if TYPE_CHECKING:
+    from inst.build.builder import SourceBuilder
     from inst.download import Downloader
     from inst.environment import Environment
     from inst.index.finder import Finder
@@ -56,6 +57,12 @@ def gather_inputs(settings: Settings, texts: Sequence[str], command: str) -> Inp
     inputs.requirements += [
         parse_requirement(text, origin="the command line", base_dir=base_dir)
         for text in texts
+    ]
+    inputs.requirements += [
+        parse_requirement(
+            text, origin="the command line (-e)", base_dir=base_dir, editable=True
+        )
+        for text in getattr(settings, "editable", ())
     ]
     if not inputs.requirements:
         raise UsageError(
@@ -144,6 +151,7 @@ class Session:
     metadata: MetadataSource
     work_dir: Path
     require_hashes: bool
+    builder: SourceBuilder | None = None
 
 
 _LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1", "[::1]")
@@ -228,7 +236,7 @@ def open_session(
     )
     metadata = MetadataSource(client, downloader, cache_dir=cache)
     try:
-        yield Session(
+        session = Session(
             environment,
             client,
             finder,
@@ -237,6 +245,12 @@ def open_session(
             work_dir,
             require_hashes=bool(settings.require_hashes or file_options.require_hashes),
         )
+        from inst.cli.building import configure_builder, make_builder
+
+        session.builder = make_builder(settings, session)
+        metadata.builder = session.builder
+        configure_builder(session.builder, inputs)
+        yield session
     finally:
         finder.close()
         client.close()

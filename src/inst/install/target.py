@@ -140,6 +140,18 @@ def install_target(
     return _make(environment, kind, scheme, base, label)
 
 
+def venv_target(environment: Environment, prefix: Path) -> InstallTarget:
+    """A fresh venv of environment's interpreter at prefix (a build environment)."""
+    scheme = _installer_keys(environment.prefix_scheme_for(prefix))
+    return _make(
+        environment,
+        "environment",
+        scheme,
+        str(prefix),
+        f"the build environment {prefix}",
+    )
+
+
 def _check_combination(
     *, user: bool, target: Path | None, prefix: Path | None, root: Path | None
 ) -> None:

@@ -140,6 +140,8 @@ class SourceMetadataBuilder(Protocol):
 
     def prepare_metadata(self, source: Path, name: str | None) -> Metadata: ...
 
+    def build_wheel(self, source: Path, name: str | None) -> Path: ...
+
 
 def cannot_build(what: str, source: str, *, local: bool = False) -> InstError:
     """The error while the build layer has not landed: sources are refused."""
@@ -172,6 +174,31 @@ class MetadataSource:
         self._builder = builder
         # Metadata of a file with a known sha256 never changes: kept without expiry.
         self._cache_dir = cache_dir / "metadata" if cache_dir else None
+        self._trees: dict[str, Metadata] = {}
+
+    @property
+    def builder(self) -> SourceMetadataBuilder | None:
+        return self._builder
+
+    @builder.setter
+    def builder(self, builder: SourceMetadataBuilder | None) -> None:
+        self._builder = builder
+
+    def for_tree(self, tree: Path) -> DistFile:
+        """A local source tree as a DistFile, its metadata prepared by the builder."""
+        from inst.models import DistFile
+
+        if self._builder is None:
+            raise cannot_build(str(tree), str(tree), local=True)
+        metadata = self._builder.prepare_metadata(tree, None)
+        file = DistFile(
+            f"{metadata.name}-{metadata.version}",
+            tree.resolve().as_uri(),
+            source=str(tree),
+            tree=True,
+        )
+        self._trees[file.url] = metadata
+        return file
 
     def for_file(self, file: DistFile) -> Metadata:
         metadata = self._read(file)
@@ -184,6 +211,8 @@ class MetadataSource:
         return metadata
 
     def _read(self, file: DistFile) -> Metadata:
+        if file.tree:
+            return self._trees[file.url]
         if not file.is_wheel:
             if self._builder is None:
                 raise cannot_build(f"{file.project} {file.version}", file.filename)

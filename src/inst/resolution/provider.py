@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from packaging.requirements import Requirement as Pep508Requirement
@@ -257,6 +258,11 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]
                 )
                 self._file_candidates[file.url] = candidate
             return candidate
+
+    def tree_file(self, tree: Path, spec: Any = None) -> DistFile:
+        """The DistFile of a local source tree, its metadata prepared by the build
+        layer (which also tells its name and version)."""
+        return self._metadata.for_tree(tree)
 
     def is_satisfied_by(self, requirement: Requirement, candidate: Candidate) -> bool:
         return requirement.is_satisfied_by(candidate)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Union
 
 from packaging.utils import NormalizedName, canonicalize_name
@@ -22,7 +23,6 @@ from inst.resolution.candidates import (
     SpecifierRequirement,
 )
 from inst.resolution.direct import spec_file
-from inst.resolution.metadata import cannot_build
 from inst.resolution.provider import (
     Constraint,
     Provider,
@@ -84,6 +84,7 @@ class ResolveRequest:
     require_hashes: bool = False
     options: ProviderOptions = field(default_factory=ProviderOptions)
     max_rounds: int = MAX_ROUNDS
+    quiet: bool = False  # no "Collecting" lines (build requirements)
 
 
 def resolve(
@@ -102,7 +103,7 @@ def resolve(
         constraints=_constraints(request.constraints, environment),
         user_names=[s.name for s in request.requirements if s.name],
         options=request.options,
-        on_collect=_announce,
+        on_collect=None if request.quiet else _announce,
     )
     try:
         roots = _root_requirements(request.requirements, provider, environment)
@@ -157,12 +158,6 @@ def _root_requirements(
                 "the target environment"
             )
             continue
-        if spec.editable:
-            raise InstError(
-                f"{spec} is an editable requirement ({spec.origin})",
-                hint="editable installs come with the build layer; install it "
-                "without -e for now",
-            )
         text = str(spec)
         if spec.kind is SourceKind.NAMED:
             assert spec.name is not None
@@ -177,8 +172,22 @@ def _root_requirements(
                 )
             )
             continue
-        if spec.kind in (SourceKind.DIRECTORY,) or spec.name is None:
-            raise cannot_build(str(spec), str(spec.path or spec.url), local=True)
+        tree = _tree_path(spec)
+        if tree is not None:
+            file = provider.tree_file(tree, spec)
+            candidate = provider.file_candidate(file, direct=True, spec=spec)
+            roots.append(
+                ExplicitRequirement(
+                    candidate, spec.extras, text=text, origin=spec.origin
+                )
+            )
+            continue
+        if spec.editable:
+            raise InstError(
+                f"{spec} is an editable requirement ({spec.origin}), and only a local "
+                "project directory can be installed in editable mode",
+                hint="give the path of the project's directory after -e",
+            )
         file = spec_file(spec)
         if file.is_wheel and environment.tag_rank(file.tags) is None:
             raise InstError(
@@ -192,6 +201,22 @@ def _root_requirements(
             ExplicitRequirement(candidate, spec.extras, text=text, origin=spec.origin)
         )
     return roots
+
+
+def _tree_path(spec: RequirementSpec) -> Path | None:
+    """The source tree a requirement names: a directory path, or a file: URL of one."""
+    from inst.requirements.specs import SourceKind
+
+    if spec.kind is SourceKind.DIRECTORY and spec.path is not None:
+        return spec.path
+    if spec.url is not None and spec.url.startswith("file:"):
+        from urllib.parse import urlsplit
+        from urllib.request import url2pathname
+
+        path = Path(url2pathname(urlsplit(spec.url).path))
+        if path.is_dir():
+            return path
+    return None
 
 
 def _check_hash_mode(specs: Sequence[RequirementSpec]) -> None:

@@ -7,19 +7,20 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from inst import __version__, ui
+from inst import ui
 from inst.errors import InstError
 
 if TYPE_CHECKING:
     from packaging.utils import NormalizedName
 
+    from inst.build.builder import SourceBuilder
     from inst.cli.resolving import Inputs, Session
     from inst.environment import Environment
     from inst.install.installation import WheelToInstall
     from inst.install.manifest import WheelManifest
     from inst.resolution.candidates import FileCandidate
     from inst.resolution.provider import ProviderOptions
-    from inst.resolution.resolver import Resolution
+    from inst.resolution.resolver import Resolution, ResolvedDist
     from inst.settings.resolve import Settings
 
 SUMMARY = "Install packages: resolve requirements, download and install them."
@@ -154,38 +155,79 @@ def _announce(manifests: list[WheelManifest]) -> None:
 
 
 def _download(session: Session, resolution: Resolution) -> list[WheelToInstall]:
+    """Wheels for everything to install: fetched, or built from sdists and trees."""
     from inst.download import DownloadRequest
     from inst.install.installation import WheelToInstall
     from inst.resolution.candidates import FileCandidate
 
-    requests = []
-    for dist in resolution.to_fetch:
-        assert isinstance(dist.candidate, FileCandidate)
-        if not dist.candidate.file.is_wheel:
-            raise InstError(
-                f"{dist.candidate.file.filename} is a source distribution, and inst "
-                f"{__version__} cannot build it yet",
-                hint="install a release with a wheel, or build the wheel elsewhere "
-                "and install that file",
-            )
-        requests.append(DownloadRequest(dist.candidate.file, dist.hashes))
-    downloaded = session.downloader.fetch_all(requests)
+    fetch = [d for d in resolution.to_fetch if not _candidate(d).file.tree]
+    downloaded = dict(
+        zip(
+            [d.name for d in fetch],
+            session.downloader.fetch_all(
+                [DownloadRequest(_candidate(d).file, d.hashes) for d in fetch]
+            ),
+        )
+    )
     wheels = []
-    for dist, item in zip(resolution.to_fetch, downloaded):
-        assert isinstance(dist.candidate, FileCandidate)
+    for dist in resolution.to_fetch:
+        candidate = _candidate(dist)
+        assert isinstance(candidate, FileCandidate)
+        file = candidate.file
+        if file.tree:
+            tree = _local_path(file.url)
+            wheels.append(
+                WheelToInstall(
+                    path=_builder(session).build_wheel(tree, None),
+                    requested=dist.requested,
+                    direct_url=_tree_direct_url(file.url, candidate),
+                )
+            )
+            continue
+        item = downloaded[dist.name]
+        path: Path = item.path
+        sha256: str | None = item.sha256
+        if not file.is_wheel:
+            path, sha256 = _builder(session).build_wheel(item.path, dist.name), None
         wheels.append(
             WheelToInstall(
-                path=item.path,
-                sha256=item.sha256,
+                path=path,
+                sha256=sha256,
                 requested=dist.requested,
-                direct_url=_direct_url(dist.candidate, item.sha256),
+                direct_url=_direct_url(candidate, item.sha256),
             )
         )
     return wheels
 
 
+def _candidate(dist: ResolvedDist) -> FileCandidate:
+    from inst.resolution.candidates import FileCandidate
+
+    assert isinstance(dist.candidate, FileCandidate)
+    return dist.candidate
+
+
+def _builder(session: Session) -> SourceBuilder:
+    assert session.builder is not None
+    return session.builder
+
+
+def _local_path(url: str) -> Path:
+    from urllib.parse import urlsplit
+    from urllib.request import url2pathname
+
+    return Path(url2pathname(urlsplit(url).path))
+
+
+def _tree_direct_url(url: str, candidate: FileCandidate) -> dict[str, object]:
+    """PEP 610 for a local project directory (editable or not)."""
+    editable = bool(candidate.spec is not None and candidate.spec.editable)
+    return {"url": url, "dir_info": {"editable": True} if editable else {}}
+
+
 def _direct_url(candidate: FileCandidate, sha256: str) -> dict[str, object] | None:
-    """PEP 610's record of a wheel named by URL or path (never with credentials)."""
+    """PEP 610's record of a wheel or sdist named by URL or path (never with
+    credentials)."""
     if not candidate.direct:
         return None
     from urllib.parse import urlsplit, urlunsplit

@@ -1,0 +1,247 @@
+"""The build layer wired to a run: its settings, the session's indexes and cache, and
+the provisioning of build environments by inst's own resolver and installer (given to
+the build layer as a callable, so ``inst.build`` never imports the install pipeline)."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from inst.errors import InstError
+
+if TYPE_CHECKING:
+    from inst.build.builder import SourceBuilder
+    from inst.build.environments import BuildPin
+    from inst.build.interfaces import BuildOptions
+    from inst.cli.resolving import Inputs, Session
+    from inst.install.installation import WheelToInstall
+    from inst.requirements.specs import RequirementSpec
+    from inst.settings.resolve import Settings
+
+
+def build_options(settings: Settings) -> BuildOptions:
+    from inst import ui
+    from inst.build.interfaces import BuildOptions
+    from inst.requirements.specs import parse_config_settings
+
+    return BuildOptions(
+        config_settings=parse_config_settings(
+            getattr(settings, "config_settings", ()), "the command line"
+        ),
+        global_options=tuple(getattr(settings, "global_option", ())),
+        build_options=tuple(getattr(settings, "build_option", ())),
+        verbose=ui.verbosity() >= 1,
+    )
+
+
+def spec_options(base: BuildOptions, spec: RequirementSpec) -> BuildOptions | None:
+    """A requirement's own -C/--global-option/--build-option, added to the run's."""
+    if not (spec.config_settings or spec.global_options or spec.build_options):
+        return None
+    from inst.requirements.specs import parse_config_settings
+
+    settings = dict(base.config_settings)
+    settings.update(
+        parse_config_settings(
+            (f"{k}={v}" for k, v in spec.config_settings), spec.origin
+        )
+    )
+    return dataclasses.replace(
+        base,
+        config_settings=settings,
+        global_options=base.global_options + spec.global_options,
+        build_options=base.build_options + spec.build_options,
+    )
+
+
+class SessionProvisioner:
+    """Resolves build requirements against the run's indexes (with --build-constraint,
+    never -c) and installs them with inst's installer into a build environment."""
+
+    def __init__(self, settings: Settings, session: Session) -> None:
+        self._settings = settings
+        self._session = session
+        self._wheels: dict[str, WheelToInstall] = {}
+        self.builder: SourceBuilder | None = None
+        self._constraints = _build_constraints(settings)
+
+    def resolve(self, requirements: Sequence[str], purpose: str) -> list[BuildPin]:
+        from inst.build.environments import BuildPin
+        from inst.download import DownloadRequest
+        from inst.install.installation import WheelToInstall
+        from inst.requirements.specs import parse_requirement
+        from inst.resolution.candidates import FileCandidate
+        from inst.resolution.provider import ProviderOptions
+        from inst.resolution.resolver import ResolveRequest, resolve
+
+        origin = f"the build requirements of {purpose}"
+        specs = [parse_requirement(text, origin=origin) for text in requirements]
+        request = ResolveRequest(
+            specs,
+            self._constraints,
+            options=ProviderOptions(ignore_installed=True),
+            quiet=True,
+        )
+        session = self._session
+        resolution = resolve(
+            request, session.finder, session.metadata, session.environment
+        )
+        hashes = _constraint_hashes(self._constraints)
+        downloads = []
+        for dist in resolution.to_fetch:
+            assert isinstance(dist.candidate, FileCandidate)
+            allowed = hashes.get(dist.name, {})
+            if session.require_hashes and not allowed:
+                raise InstError(
+                    f"in hash-checking mode, the build requirement {dist.name} "
+                    f"{dist.candidate.version} of {purpose} needs a hash",
+                    why="--require-hashes covers what builds install too",
+                    hint=f"add '{dist.name}=={dist.candidate.version} "
+                    "--hash=sha256:...' to a file given with --build-constraint",
+                )
+            downloads.append(DownloadRequest(dist.candidate.file, allowed))
+        fetched = session.downloader.fetch_all(downloads)
+        pins = []
+        for dist, item in zip(resolution.to_fetch, fetched):
+            assert isinstance(dist.candidate, FileCandidate)
+            path = item.path
+            if not dist.candidate.file.is_wheel:
+                assert self.builder is not None
+                path = self.builder.build_wheel(path, dist.name)
+            pin = BuildPin(dist.name, dist.candidate.version, item.sha256)
+            self._wheels[str(pin)] = WheelToInstall(path=path)
+            pins.append(pin)
+        return pins
+
+    def install(self, pins: Sequence[BuildPin], prefix: Path, python: Path) -> None:
+        from inst.cli.resolving import cache_dir
+        from inst.install.installation import InstallOptions, install_wheels, unpack_all
+        from inst.install.target import venv_target
+        from inst.install.transaction import changing
+        from inst.install.unpacked import UnpackedWheels
+
+        if not pins:
+            return
+        base = self._session.environment
+        scheme = base.prefix_scheme_for(prefix)
+        environment = dataclasses.replace(
+            base,
+            python=python,
+            prefix=prefix,
+            is_venv=True,
+            scheme=scheme,
+            sys_path=(scheme["purelib"], scheme["platlib"]),
+            user_site=None,
+            user_site_enabled=False,
+            is_current=False,
+        )
+        target = venv_target(environment, prefix)
+        wheels = [self._wheels[str(pin)] for pin in pins]
+        unpacked = unpack_all(
+            wheels, UnpackedWheels(cache_dir(self._settings), self._session.work_dir)
+        )
+        with changing(
+            target.state_dir,
+            label=target.label,
+            keep_dirs=target.keep_dirs,
+            timeout=float(self._settings.lock_timeout),
+        ) as changes:
+            install_wheels(
+                list(zip(wheels, unpacked)),
+                target,
+                environment,
+                changes,
+                # Bytecode now, once: every build then imports the backend fast, and
+                # no build writes .pyc files into the shared environment.
+                InstallOptions(link_mode=str(self._settings.link_mode), compile=True),
+            )
+
+
+def _build_constraints(settings: Settings) -> list[RequirementSpec]:
+    from inst.requirements.files import read_requirements
+
+    found: list[RequirementSpec] = []
+    for path in getattr(settings, "build_constraint", ()):
+        parsed = read_requirements(str(path), constraint=True)
+        found += parsed.constraints
+    return found
+
+
+def _constraint_hashes(
+    specs: Sequence[RequirementSpec],
+) -> dict[str, Mapping[str, frozenset[str]]]:
+    return {spec.name: spec.hashes for spec in specs if spec.name and spec.hashes}
+
+
+def make_builder(settings: Settings, session: Session) -> SourceBuilder:
+    """The run's builder: isolated cached environments unless --no-build-isolation."""
+    from inst.build.builder import BuilderConfig, SourceBuilder
+    from inst.build.environments import EnvironmentStore, target_build_env
+    from inst.build.wheel_cache import WheelCache
+    from inst.cli.resolving import cache_dir
+
+    environment = session.environment
+    cache = cache_dir(settings)
+    isolated = not getattr(settings, "no_build_isolation", False)
+    provisioner = SessionProvisioner(settings, session)
+    environments = None
+    target = None
+    if isolated:
+        root = (cache or session.work_dir) / "build-envs"
+        environments = EnvironmentStore(
+            root,
+            environment.python,
+            environment.version_info,
+            provisioner,
+            lock_timeout=float(settings.lock_timeout),
+        )
+    else:
+        installed = {
+            name: dist.version for name, dist in environment.installed().items()
+        }
+        target = target_build_env(environment.python, installed)
+    wheel_cache = None
+    if cache is not None:
+        wheel_cache = WheelCache(
+            cache / "wheels",
+            {
+                "python": str(environment.python.resolve()),
+                **{
+                    key: environment.markers.get(key, "")
+                    for key in (
+                        "implementation_name",
+                        "python_full_version",
+                        "platform_machine",
+                        "sys_platform",
+                    )
+                },
+            },
+        )
+    builder = SourceBuilder(
+        BuilderConfig(
+            options=build_options(settings),
+            use_pep517=bool(getattr(settings, "use_pep517", False)),
+            isolated=isolated,
+            no_clean=bool(getattr(settings, "no_clean", False)),
+            work_dir=session.work_dir,
+            markers=environment.markers,
+        ),
+        environments=environments,
+        target_env=target,
+        wheel_cache=wheel_cache,
+    )
+    provisioner.builder = builder
+    return builder
+
+
+def configure_builder(builder: SourceBuilder, inputs: Inputs) -> None:
+    """Per-requirement build options and -e, told to the builder before resolving."""
+    base = builder.options_for(Path("."), None)
+    for spec in inputs.requirements:
+        options = spec_options(base, spec)
+        if spec.path is not None:
+            builder.configure(spec.path, options=options, editable=spec.editable)
+        elif options is not None and spec.name is not None:
+            builder.configure_name(spec.name, options)
