@@ -56,10 +56,19 @@ COMMAND_NAMES = (
 #: Marks an option that applies to every command.
 ALL_COMMANDS: tuple[str, ...] = ("*",)
 
-RESOLVING = ("install", "download", "wheel")
-ENVIRONMENT = ("install", "download", "uninstall", "list", "freeze", "show")
+RESOLVING = ("install", "download", "wheel", "build-info")
+ENVIRONMENT = (
+    "install",
+    "download",
+    "wheel",
+    "build-info",
+    "uninstall",
+    "list",
+    "freeze",
+    "show",
+)
 BUILDING = ("install", "download", "wheel", "build-info")
-NETWORK = ("install", "download", "wheel", "list")
+NETWORK = ("install", "download", "wheel", "list", "build-info")
 
 
 @dataclass(frozen=True)

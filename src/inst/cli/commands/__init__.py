@@ -27,6 +27,8 @@ COMMANDS: dict[str, Command] = {
         Command("install", "inst.cli.commands.install"),
         Command("uninstall", "inst.cli.commands.uninstall"),
         Command("download", "inst.cli.commands.download"),
+        Command("wheel", "inst.cli.commands.wheel"),
+        Command("build-info", "inst.cli.commands.build_info"),
         Command("list", "inst.cli.commands.list"),
         Command("freeze", "inst.cli.commands.freeze"),
         Command("show", "inst.cli.commands.show"),

@@ -1,0 +1,117 @@
+"""``inst wheel [REQUIREMENT...] [-r FILE] [-w DIR] [--no-deps]``: wheels for the
+requirements and (unless --no-deps) their whole dependency tree; sdists and trees are
+built, wheels from indexes copied."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from inst import ui
+
+if TYPE_CHECKING:
+    from inst.cli.resolving import Session
+    from inst.resolution.resolver import ResolvedDist
+    from inst.settings.resolve import Settings
+
+SUMMARY = "Build wheels for projects and their dependencies (existing wheels copied)."
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "requirements",
+        nargs="*",
+        metavar="REQUIREMENT",
+        help="a project directory (.), an sdist or wheel path, name @ URL, or a PEP 508 "
+        "requirement",
+    )
+
+
+def run(settings: Settings, args: argparse.Namespace) -> int:
+    from inst.cli.resolving import (
+        gather_inputs,
+        open_session,
+        resolve_inputs,
+        target_environment,
+    )
+    from inst.resolution.provider import ProviderOptions
+
+    inputs = gather_inputs(settings, args.requirements, "wheel")
+    environment = target_environment(settings)
+    dest = Path(settings.wheel_dir or os.getcwd()).expanduser()
+    options = ProviderOptions(
+        no_deps=bool(settings.no_deps),
+        ignore_installed=True,  # as pip wheel: what is installed does not count
+        ignore_requires_python=bool(settings.ignore_requires_python),
+    )
+    with open_session(settings, inputs, environment) as session:
+        resolution = resolve_inputs(session, inputs, options)
+        wheels = _wheels(session, list(resolution.to_fetch))
+        saved = _save(wheels, dest)
+    for path in saved:
+        ui.info(f"Saved {path}")
+    built = [name for name, _, was_built in wheels if was_built]
+    if built:
+        ui.info(f"Successfully built {' '.join(built)}")
+    return 0
+
+
+def _wheels(
+    session: Session, dists: list[ResolvedDist]
+) -> list[tuple[str, Path, bool]]:
+    """(name, wheel path, built here) for each distribution, checked like any wheel."""
+    from urllib.parse import urlsplit
+    from urllib.request import url2pathname
+
+    from inst.download import DownloadRequest
+    from inst.install.validate import inspect_wheel
+    from inst.resolution.candidates import FileCandidate
+
+    assert session.builder is not None
+    files = []
+    for dist in dists:
+        assert isinstance(dist.candidate, FileCandidate)
+        files.append(dist.candidate.file)
+    fetched = iter(
+        session.downloader.fetch_all(
+            [
+                DownloadRequest(file, dist.hashes)
+                for file, dist in zip(files, dists)
+                if not file.tree
+            ]
+        )
+    )
+    result = []
+    for file, dist in zip(files, dists):
+        if file.tree:
+            tree = Path(url2pathname(urlsplit(file.url).path))
+            path, built = session.builder.build_wheel(tree, None), True
+        else:
+            item = next(fetched)
+            path, built = item.path, not file.is_wheel
+            if built:
+                path = session.builder.build_wheel(item.path, dist.name)
+        if built:
+            inspect_wheel(path)  # a built wheel is checked as one from an index is
+        result.append((str(dist.name), path, built))
+    return result
+
+
+def _save(wheels: list[tuple[str, Path, bool]], dest: Path) -> list[Path]:
+    """Copy every wheel into dest, only once all exist (a failed build leaves dest
+    as it was); each file appears whole or not at all."""
+    dest.mkdir(parents=True, exist_ok=True)
+    saved = []
+    for _, path, _ in wheels:
+        final = dest / path.name
+        if final.exists() and os.path.samefile(final, path):
+            saved.append(final)
+            continue
+        temporary = dest / f".{path.name}.inst-tmp"
+        shutil.copyfile(path, temporary)
+        os.replace(temporary, final)
+        saved.append(final)
+    return saved
