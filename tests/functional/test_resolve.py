@@ -623,22 +623,26 @@ def test_direct_url_and_path(run_inst, universe):
     assert e["download_info"]["url"] == wheel.resolve().as_uri()
 
 
-def test_local_directory_cannot_be_built_yet(run_inst, universe, tmp_path):
+def test_local_directory_is_built_with_requirements_from_the_index(
+    run_inst, universe, tmp_path
+):
+    """The build layer takes over: its build requirements come from the same index,
+    which here has no setuptools, so the error names them (nothing is fetched else)."""
     project = tmp_path / "proj"
     project.mkdir()
     (project / "pyproject.toml").write_text(
         '[project]\nname = "proj"\nversion = "1.0"\n', encoding="utf-8"
     )
     run = dry(run_inst, universe.url, str(project))
-    assert_error(run, "would have to be built from source", "cannot build yet")
+    assert_error(run, "cannot provide the build requirements of proj", "setuptools")
 
 
-def test_sdist_cannot_be_built_yet(run_inst, universe, tmp_path):
+def test_sdist_is_built_with_requirements_from_the_index(run_inst, universe, tmp_path):
     sdist = make_sdist(tmp_path, "proj", "1.0")
     run = dry(run_inst, universe.url, str(sdist))
-    assert_error(run, "would have to be built from source", "cannot build yet")
+    assert_error(run, "cannot provide the build requirements of proj", "setuptools")
     run = dry(run_inst, universe.url, "bin")  # 2.0 on the index is an sdist
-    assert_error(run, "bin 2.0 would have to be built", "--only-binary :all:")
+    assert_error(run, "cannot provide the build requirements of bin", "setuptools")
 
 
 def test_unsupported_wheel(run_inst, universe, tmp_path):

@@ -85,9 +85,15 @@ class SessionProvisioner:
             quiet=True,
         )
         session = self._session
-        resolution = resolve(
-            request, session.finder, session.metadata, session.environment
-        )
+        try:
+            resolution = resolve(
+                request, session.finder, session.metadata, session.environment
+            )
+        except InstError as error:
+            error.what = (
+                f"cannot provide the build requirements of {purpose}: {error.what}"
+            )
+            raise
         hashes = _constraint_hashes(self._constraints)
         downloads = []
         for dist in resolution.to_fetch:

@@ -1,0 +1,5 @@
+from bp_cext import _speed
+
+
+def hello():
+    return _speed.hello()

@@ -1,0 +1,5 @@
+"""inst build-layer test tree built with flit_core."""
+
+
+def hello():
+    return "flit-project"
