@@ -9,6 +9,7 @@ from inst import __version__
 from inst.resolution.candidates import FileCandidate
 
 if TYPE_CHECKING:
+    from inst.models import DistFile
     from inst.resolution.resolver import Resolution, ResolvedDist
 
 REPORT_VERSION = "1"
@@ -28,14 +29,16 @@ def _item(dist: ResolvedDist) -> dict[str, Any]:
     candidate = dist.candidate
     assert isinstance(candidate, FileCandidate)
     file = candidate.file
-    archive_info: dict[str, Any] = {}
-    hashes = dict(file.hashes) or _local_hashes(file.url)
-    if hashes:
-        algorithm = "sha256" if "sha256" in hashes else min(hashes)
-        archive_info["hash"] = f"{algorithm}={hashes[algorithm]}"
-        archive_info["hashes"] = hashes
+    if file.tree:  # PEP 610: a local directory has dir_info, not archive_info
+        editable = bool(candidate.spec is not None and candidate.spec.editable)
+        download_info: dict[str, Any] = {
+            "url": file.url,
+            "dir_info": {"editable": True} if editable else {},
+        }
+    else:
+        download_info = {"url": file.url, "archive_info": _archive_info(file)}
     item: dict[str, Any] = {
-        "download_info": {"url": file.url, "archive_info": archive_info},
+        "download_info": download_info,
         "is_direct": candidate.direct,
         "is_yanked": file.yanked is not None,
         "requested": dist.requested,
@@ -44,6 +47,16 @@ def _item(dist: ResolvedDist) -> dict[str, Any]:
     if dist.requested_extras:
         item["requested_extras"] = sorted(dist.requested_extras)
     return item
+
+
+def _archive_info(file: DistFile) -> dict[str, Any]:
+    archive_info: dict[str, Any] = {}
+    hashes = dict(file.hashes) or _local_hashes(file.url)
+    if hashes:
+        algorithm = "sha256" if "sha256" in hashes else min(hashes)
+        archive_info["hash"] = f"{algorithm}={hashes[algorithm]}"
+        archive_info["hashes"] = hashes
+    return archive_info
 
 
 def _local_hashes(url: str) -> dict[str, str]:

@@ -122,6 +122,12 @@ def resolve(
 def _announce(requirement: Requirement) -> None:
     if isinstance(requirement, PythonRequirement):
         return
+    if (
+        isinstance(requirement, ExplicitRequirement)
+        and isinstance(requirement.candidate, FileCandidate)
+        and requirement.candidate.file.tree
+    ):
+        return  # "Processing <path>" said it
     parent = getattr(requirement, "parent", None)
     suffix = f" (from {parent.name}=={parent.version})" if parent is not None else ""
     ui.info(f"Collecting {requirement}{suffix}")
@@ -174,6 +180,7 @@ def _root_requirements(
             continue
         tree = _tree_path(spec)
         if tree is not None:
+            ui.info(f"Processing {tree}")  # pip's word: metadata comes from a build
             file = provider.tree_file(tree, spec)
             candidate = provider.file_candidate(file, direct=True, spec=spec)
             roots.append(

@@ -52,6 +52,8 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
         requests = []
         for dist in resolution.to_fetch:
             assert isinstance(dist.candidate, FileCandidate)
+            if dist.candidate.file.tree:
+                continue  # a local project: nothing to download (as pip)
             # Only the --hash values: the downloader checks the index's own hashes
             # anyway, and their intersection would hide which of them failed.
             requests.append(
@@ -66,7 +68,11 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     for item in downloaded:
         if item.path.name not in before:  # else "File was already downloaded" said it
             ui.info(f"Saved {item.path}")
-    names = " ".join(str(dist.candidate.name) for dist in resolution.to_fetch)
+    names = " ".join(
+        str(dist.candidate.name)
+        for dist in resolution.to_fetch
+        if not (isinstance(dist.candidate, FileCandidate) and dist.candidate.file.tree)
+    )
     if names:
         ui.info(f"Successfully downloaded {names}")
     return 0
