@@ -172,6 +172,13 @@ class SourceBuilder:
             state.selection = select_interface(
                 state.tree, self._flags(source, state.options)
             )
+            legacy_options = state.options.global_options + state.options.build_options
+            if legacy_options and state.selection.interface.name != "setup.py":
+                ui.warning(
+                    f"--global-option/--build-option are ignored for {label}: they "
+                    f"apply to the setup.py interface, and it builds through "
+                    f"{state.selection.interface.name} (use -C for backend settings)"
+                )
         return state
 
     def _build_dir(self, label: str) -> Path:
