@@ -10,7 +10,9 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 import tempfile
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -176,9 +178,18 @@ class PyprojectInterface:
 
         caller, runner = self._caller(env, StepRunner(env.environ, options.verbose))
         try:
-            return getattr(caller, hook)(
-                *args, config_settings=dict(options.config_settings) or None, **kw
-            )
+            # pyproject-hooks re-raises the backend's warnings in this process: they
+            # are build output, shown with -v like the rest of it.
+            with warnings.catch_warnings(record=True) as raised:
+                warnings.simplefilter("always")
+                result = getattr(caller, hook)(
+                    *args, config_settings=dict(options.config_settings) or None, **kw
+                )
+            if options.verbose:
+                for warning in raised:
+                    for line in str(warning.message).splitlines():
+                        print(f"  {line}", file=sys.stderr)
+            return result
         except BackendUnavailable as exc:
             module = self.system.backend.split(":")[0]
             error = BuildFailed(

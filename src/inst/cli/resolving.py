@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from collections.abc import Iterator, Sequence
@@ -90,7 +91,8 @@ def cache_dir(settings: Settings) -> Path | None:
     if settings.no_cache_dir:
         return None
     if settings.cache_dir:
-        return Path(settings.cache_dir).expanduser()
+        # Absolute: builds run their environment's interpreter from the project dir.
+        return Path(os.path.abspath(Path(settings.cache_dir).expanduser()))
     import platformdirs
 
     return Path(platformdirs.user_cache_dir("inst", appauthor=False))
