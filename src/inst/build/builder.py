@@ -9,7 +9,7 @@ import shutil
 import tempfile
 import threading
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -293,8 +293,6 @@ class SourceBuilder:
     def _build(self, state: _Source, name: str | None) -> None:
         interface, env = self._ready(state)
         assert state.build_dir is not None
-        if state.metadata is None and interface.name == "setup.py":
-            pass  # setup.py bdist_wheel needs no metadata step first
         out = state.build_dir / "wheel"
         out.mkdir(exist_ok=True)
         kind = "editable" if state.purpose == "editable" else "wheel"
@@ -381,7 +379,3 @@ def _sha256(path: Path) -> str:
         for block in iter(lambda: stream.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
-
-
-def with_options(base: BuildOptions, **changes: Any) -> BuildOptions:
-    return replace(base, **changes)

@@ -40,6 +40,8 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     from inst.cli.resolving import Inputs, open_session, target_environment
     from inst.requirements.files import FileOptions
 
+    if args.json:
+        ui.info_to_stderr()  # stdout holds the JSON alone
     tree = Path(args.path).expanduser().resolve()
     if not tree.is_dir():
         raise UsageError(
