@@ -12,6 +12,10 @@ cache_dir/
   interpreters/<digest[:32]>.json           environment.py: --python probe results
   unpacked/<h[:2]>/<h[2:]>/                 install/unpacked.py: a validated wheel with
       manifest.json, files/<members>         the sha256 h, unpacked (installs link from it)
+  build-envs/<k[:2]>/<k[2:34]>/             build/environments.py: a venv per exact set of
+                                             build requirements and interpreter
+  wheels/<k[:2]>/<k[2:]>/<wheel>            build/wheel_cache.py: a wheel built from an
+                                             index sdist (key: sdist hash, interpreter, options)
 ```
 
 Writers never leave a half-written entry: they write a temporary file beside it and
@@ -50,6 +54,10 @@ METADATA_BY_SHA256 = "sha256"
 INTERPRETERS = "interpreters"
 #: ``cache_dir/unpacked``: validated wheels, unpacked, by the wheel's sha256.
 UNPACKED = "unpacked"
+#: ``cache_dir/build-envs``: isolated build environments (build/environments.py).
+BUILD_ENVS = "build-envs"
+#: ``cache_dir/wheels``: wheels built from index sdists (build/wheel_cache.py).
+BUILT_WHEELS = "wheels"
 #: The length of the digest prefix that names a probe result.
 INTERPRETER_KEY_LENGTH = 32
 
@@ -120,7 +128,17 @@ INTERPRETERS_PART = Part(INTERPRETERS, "Interpreter probes", "interpreter probes
 UNPACKED_PART = Part(UNPACKED, "Unpacked wheels", "unpacked files")
 
 #: Every part of the cache, in the order `inst cache info` shows them.
-PARTS = (HTTP_PART, FILES_PART, METADATA_PART, UNPACKED_PART, INTERPRETERS_PART)
+BUILD_ENVS_PART = Part(BUILD_ENVS, "Build environments", "build environment files")
+BUILT_WHEELS_PART = Part(BUILT_WHEELS, "Built wheels", "built wheels")
+PARTS = (
+    HTTP_PART,
+    FILES_PART,
+    METADATA_PART,
+    UNPACKED_PART,
+    BUILT_WHEELS_PART,
+    BUILD_ENVS_PART,
+    INTERPRETERS_PART,
+)
 
 
 # -- walking --------------------------------------------------------------------------
@@ -138,8 +156,10 @@ class Entry:
 def walk(root: Path) -> Iterator[Entry]:
     """Every file under ``root`` (none when it does not exist). Files that vanish while
     walking are skipped; symbolic links count with size 0 and are never followed."""
-    for folder, _, names in os.walk(root):  # unreadable directories are skipped
-        for name in names:
+    for folder, dirs, names in os.walk(root):  # unreadable directories are skipped
+        # A link to a directory (a venv's lib64) is an entry too, removed by unlink.
+        links = [d for d in dirs if os.path.islink(os.path.join(folder, d))]
+        for name in [*names, *links]:
             path = Path(folder, name)
             try:
                 info = path.lstat()

@@ -167,6 +167,8 @@ def test_info_after_a_download_shows_each_part(inst_cache, downloaded, cache) ->
         ("Downloaded files", "downloaded files", "files"),
         ("Metadata", "metadata files", "metadata"),
         ("Unpacked wheels", "unpacked files", "unpacked"),
+        ("Built wheels", "built wheels", "wheels"),
+        ("Build environments", "build environment files", "build-envs"),
         ("Interpreter probes", "interpreter probes", "interpreters"),
     ]:
         files = files_under(cache / directory)
@@ -394,7 +396,7 @@ def test_purge_leaves_what_is_not_inst_s_and_files_being_written(
     inst_cache, cache: Path
 ) -> None:
     theirs = put(cache / "notes.txt")
-    also_theirs = put(cache / "wheels" / "x" / "y-1.0-py3-none-any.whl")
+    also_theirs = put(cache / "builds" / "x" / "y-1.0-py3-none-any.whl")
     final = put_dist(cache, "simple-2.0-py3-none-any.whl")
     writing = put(final.with_name(".simple-2.0-py3-none-any.whl.abcdef.part"))
     http_writing = put(cache / "http" / "aa" / "bb" / ".tmp-x1y2")

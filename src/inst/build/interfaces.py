@@ -203,9 +203,10 @@ class PyprojectInterface:
                 line for line in (exc.traceback or "").splitlines() if line
             ][-8:]
             raise error from None
-        except HookMissing:
+        except HookMissing as exc:
+            missing = getattr(exc, "hook_name", None) or hook
             raise BuildFailed(
-                f"the build backend {self.system.backend} has no {hook} hook",
+                f"the build backend {self.system.backend} has no {missing} hook",
                 why="editable installs need a PEP 660 backend"
                 if "editable" in hook
                 else "the backend does not implement this step",

@@ -27,12 +27,32 @@ if mode == "requires":
         raise _Captured
     setuptools.dist.Distribution.fetch_build_eggs = fetch_build_eggs
 else:
-    def fetch_build_egg(self, req):
+    import re
+    from importlib.metadata import PackageNotFoundError, distribution
+
+    def _refuse(requirements):
         raise SystemExit(
-            "inst: setuptools tried to fetch %s itself; inst installs setup_requires "
-            "before building, and does not let setuptools download anything" % (req,)
+            "inst: setuptools would fetch %s itself; inst installs setup_requires "
+            "before building and lets setuptools download nothing"
+            % ", ".join(map(str, requirements))
         )
-    setuptools.dist.Distribution.fetch_build_egg = fetch_build_egg
+
+    def fetch_build_eggs(self, requires):
+        if isinstance(requires, str):
+            requires = [requires]
+        missing = []
+        for requirement in requires:
+            name = re.split(r"[\s;<>=!~\[(@]", str(requirement).strip(), 1)[0]
+            try:
+                distribution(name)
+            except PackageNotFoundError:
+                missing.append(requirement)
+        if missing:
+            _refuse(missing)
+        return []
+
+    setuptools.dist.Distribution.fetch_build_eggs = fetch_build_eggs
+    setuptools.dist.Distribution.fetch_build_egg = lambda self, req: _refuse([req])
 
 with open(setup_py, "rb") as stream:
     code = compile(stream.read(), setup_py, "exec")
