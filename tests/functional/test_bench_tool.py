@@ -130,7 +130,7 @@ def bench_modules(
     import importlib
 
     monkeypatch.syspath_prepend(str(BENCH))
-    names = ("resolution", "installing", "workloads", "bench_main")
+    names = ("resolution", "installing", "building", "workloads", "bench_main")
     for name in names:
         monkeypatch.delitem(sys.modules, name, raising=False)
     modules = {name: importlib.import_module(name) for name in names[:-1]}
@@ -243,3 +243,86 @@ def test_install_check_compares_what_both_tools_installed(
     assert problem is not None
     assert "only pip has 1: idna==3.7" in problem
     assert "idna/__init__.py" in problem
+
+
+def test_build_workloads_are_listed() -> None:
+    listing = subprocess.run(
+        [sys.executable, str(BENCH), "--list"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    names = [line.split()[0] for line in listing.stdout.splitlines()]
+    for name in ("wheel-first", "wheel-cached-env", "install-sdist"):
+        assert name in names
+
+
+def test_build_workload_skips_without_backend_wheels(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    bench_modules: dict[str, ModuleType],
+) -> None:
+    building = bench_modules["building"]
+    monkeypatch.setattr(building, "BACKEND_WHEELS_DIR", tmp_path / "no-wheels")
+    monkeypatch.setattr(building, "work_dir", lambda workload: tmp_path / "work")
+    reason = building.prepare("wheel-test")
+    assert reason is not None
+    assert "run python tools/fetch_backends.py first" in reason
+    assert not (tmp_path / "work").exists()
+
+
+def test_bench_sdist_is_the_same_each_time(
+    tmp_path: Path, bench_modules: dict[str, ModuleType]
+) -> None:
+    import tarfile
+
+    building = bench_modules["building"]
+    first = building.make_sdist(tmp_path / "a")
+    second = building.make_sdist(tmp_path / "b")
+    assert first.name == "bp_setuptools_pyproject-1.0.tar.gz"
+    assert first.read_bytes() == second.read_bytes()
+    with tarfile.open(first) as archive:
+        names = archive.getnames()
+    assert {name.split("/")[0] for name in names} == {"bp_setuptools_pyproject-1.0"}
+    for member in ("PKG-INFO", "pyproject.toml", "bp_setuptools_pyproject/__init__.py"):
+        assert f"bp_setuptools_pyproject-1.0/{member}" in names
+
+
+def test_wheel_check_compares_what_both_tools_built(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    bench_modules: dict[str, ModuleType],
+) -> None:
+    import zipfile
+
+    building = bench_modules["building"]
+    monkeypatch.setattr(building, "work_dir", lambda workload: tmp_path)
+    name = "demo-1.0-py3-none-any.whl"
+
+    def save(tool: str, members: dict[str, str], wheel: str = name) -> None:
+        out = building.out_dir("wheel-test", tool)
+        out.mkdir(exist_ok=True)
+        for old in out.glob("*.whl"):
+            old.unlink()
+        with zipfile.ZipFile(out / wheel, "w") as archive:
+            for member, text in members.items():
+                archive.writestr(member, text)
+
+    members = {"demo/__init__.py": "", "demo-1.0.dist-info/METADATA": "Name: demo"}
+    check = building.wheel_check("wheel-test", "demo")
+    save("inst", members)
+    save("pip", members)
+    assert check() is None
+
+    save("pip", {**members, "demo/extra.py": ""})
+    problem = check()
+    assert problem is not None and "only pip has 1: demo/extra.py" in problem
+
+    save("pip", {**members, "demo/__init__.py": "x = 1"})
+    problem = check()
+    assert problem is not None and "differ in demo/__init__.py" in problem
+
+    save("pip", members, "demo-1.0-py3-none-any.whl")
+    save("inst", members, "other-1.0-py3-none-any.whl")
+    problem = check()
+    assert problem is not None and "not a wheel of demo" in problem

@@ -6,14 +6,17 @@
 
 Each round runs inst and pip once each, in alternating order, so drift on the machine
 (caches, load) hits both alike. Both run as `python -m ...` under the same interpreter
-(the install-* workloads run pip from inside its venv, see installing.py).
-Workloads live in workloads.py: add one there to measure a new feature. A workload
-may prepare fixtures first (the resolve-* and install-* ones build a local index from
-the wheels of `python tools/fetch_bench_wheels.py`, see resolution.py) and is skipped,
-with the reason, when it can't; one with warmup runs each command once untimed first;
-one may set up each run untimed (before_each: a fresh venv to install into) and check
-the results after each round. A workload whose command fails or whose check finds a
-problem is reported FAILED (details on stderr) and the exit status is 1.
+(the install-*, install-sdist* and wheel-* workloads run pip from inside its own venv,
+see installing.py and building.py). Workloads live in workloads.py: add one there to
+measure a new feature. A workload may prepare fixtures first (the resolve-* and
+install-* ones build a local index from the wheels of `python
+tools/fetch_bench_wheels.py`, see resolution.py; the wheel-* and install-sdist* ones
+build from the backend wheels of `python tools/fetch_backends.py`, see building.py)
+and is skipped, with the reason, when it can't; one with warmup runs each command once
+untimed first; one may set up each run untimed (before_each: a fresh venv to install
+into, a fresh copy of a tree to build) and check the results after each round. A
+workload whose command fails or whose check finds a problem is reported FAILED
+(details on stderr) and the exit status is 1.
 
 Next to the times: the peak memory of each command, the largest over its timed runs
 (see run_once for what it covers).

@@ -33,6 +33,7 @@ import shutil
 import subprocess
 import sys
 import sysconfig
+from collections.abc import Sequence
 from email.parser import HeaderParser
 from pathlib import Path
 from typing import Callable
@@ -212,10 +213,15 @@ def _differences(label: str, inst: set[str], pip: set[str], shown: int = 8) -> s
     return "\n".join(lines)
 
 
-def check(workload: str, *, bytecode: bool) -> Callable[[], str | None]:
+def check(
+    workload: str,
+    *,
+    bytecode: bool,
+    requirements: Sequence[str] = resolution.REQUIREMENTS,
+) -> Callable[[], str | None]:
     """After a round: both venvs hold the same name/version pairs (every requested
-    project among them) and the same files; bytecode: the same .pyc files too (only
-    when both tools were told the same about compiling)."""
+    project among them: requirements) and the same files; bytecode: the same .pyc files
+    too (only when both tools were told the same about compiling)."""
 
     def compare() -> str | None:
         inst_venv, pip_venv = venv_dir(workload, "inst"), venv_dir(workload, "pip")
@@ -231,7 +237,7 @@ def check(workload: str, *, bytecode: bool) -> Callable[[], str | None]:
         if pairs:
             problems.append(pairs)
         for tool, dists in (("inst", inst_dists), ("pip", pip_dists)):
-            missing = [r for r in resolution.REQUIREMENTS if _canonical(r) not in dists]
+            missing = [r for r in requirements if _canonical(r) not in dists]
             if missing:
                 problems.append(f"  {tool} did not install {', '.join(missing)}")
         file_sets = _differences(

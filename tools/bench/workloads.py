@@ -7,6 +7,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import Callable
 
+import building
 import installing
 import resolution
 
@@ -113,6 +114,48 @@ def _install(
     )
 
 
+def _wheel(
+    name: str,
+    description: str,
+    tree: str,
+    project: str,
+    *,
+    cold: bool,
+    after: str | None = None,
+) -> Workload:
+    """inst wheel and pip wheel of a fresh copy of tree, isolated, from the backend
+    wheels (see building.py); after: a tree built first, untimed, with the same cache."""
+    return Workload(
+        name,
+        description,
+        building.wheel_command(name, "inst", tree),
+        building.wheel_command(name, "pip", tree),
+        env=resolution.environment,
+        prepare=lambda: building.prepare(name, pip_venv=True),
+        # Cold ones too: the first timed round then starts with the backend wheels
+        # and the interpreter's files in the page cache, as every later one does.
+        warmup=True,
+        before_each=building.wheel_before_each(name, tree, cold=cold, after=after),
+        check=building.wheel_check(name, project),
+    )
+
+
+def _install_sdist(name: str, description: str, *, cold: bool) -> Workload:
+    """inst and pip installing the project of an sdist, built with isolation, into a
+    fresh venv each run (see building.py and installing.py)."""
+    return Workload(
+        name,
+        description,
+        building.install_command(name, "inst"),
+        building.install_command(name, "pip"),
+        env=resolution.environment,
+        prepare=lambda: building.prepare(name, sdist=True),
+        warmup=True,
+        before_each=installing.before_each(name, cold=cold),
+        check=building.install_check(name),
+    )
+
+
 WORKLOADS: dict[str, Workload] = {
     workload.name: workload
     for workload in (
@@ -182,6 +225,32 @@ WORKLOADS: dict[str, Workload] = {
             "install-warm, pip with --no-compile (as inst by default)",
             pip_args=("--no-compile",),
             same_bytecode=True,
+        ),
+        # Building: setuptools trees from the pinned backend wheels, isolated.
+        _wheel(
+            "wheel-first",
+            "wheel --no-deps of a setuptools tree, empty caches: a first build",
+            building.FIRST_TREE,
+            "bp-setuptools-pyproject",
+            cold=True,
+        ),
+        _wheel(
+            "wheel-cached-env",
+            "wheel of another tree with the same build requirements, after a first",
+            building.SECOND_TREE,
+            "bp-second-setuptools-project",
+            cold=False,
+            after=building.FIRST_TREE,
+        ),
+        _install_sdist(
+            "install-sdist",
+            "install a setuptools sdist into a fresh venv, empty caches",
+            cold=True,
+        ),
+        _install_sdist(
+            "install-sdist-warm",
+            "the same with warm caches (the wheel built from the sdist cached)",
+            cold=False,
         ),
     )
 }
