@@ -497,7 +497,11 @@ def test_sigterm_leaves_the_venv_as_before_or_as_after(
     caught = [o for o in outcomes if o[1] in ("staging", "committing") and o[2]]
     assert caught, outcomes
     for _, _, _, code, outcome, *_ in caught:
-        assert code == 1, outcomes
+        # The journal is read, then the signal sent: on a busy machine inst may have
+        # finished the whole transaction in between, and then SIGTERM's default
+        # action ends a process whose install is complete.
+        assert code == 1 or (code == -signal.SIGTERM and outcome == "after"), outcomes
+    assert any(code == 1 for _, _, _, code, *_ in caught), outcomes
 
 
 # The even ones are recovered by inst list and checked, then installed again; the odd
