@@ -23,7 +23,12 @@ from pathlib import Path
 import pytest
 
 from harness import VirtualEnv, make_wheel, sdist_from_tree
-from harness.build_projects import build_find_links, copy_project
+from harness.build_projects import (
+    assert_ok,
+    assert_one_error,
+    build_find_links,
+    copy_project,
+)
 from harness.trees import differences, snapshot
 
 pytestmark = pytest.mark.skipif(
@@ -158,28 +163,6 @@ def env_used(run) -> str:
     """What the (one) build environment of a run held: "setuptools-84.2.1"."""
     (line,) = env_lines(run)
     return line.split(": ", 1)[1]
-
-
-def inst_traceback(run) -> bool:
-    """Whether inst itself showed a traceback (a build's own output, shown with
-    "  | " in front of each line, may hold one)."""
-    return any(
-        line.startswith("Traceback") for line in (run.out + run.err).splitlines()
-    )
-
-
-def assert_ok(run) -> None:
-    assert run.code == 0, (run.out, run.err)
-    assert not inst_traceback(run), run.err
-
-
-def assert_one_error(run, *fragments: str) -> None:
-    assert run.code == 1, (run.out, run.err)
-    errors = [line for line in run.err.splitlines() if line.startswith("error:")]
-    assert len(errors) == 1, run.err
-    assert not inst_traceback(run), run.err
-    for fragment in fragments:
-        assert fragment in run.err, run.err
 
 
 def sha256_of(path: Path) -> str:

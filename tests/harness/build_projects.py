@@ -253,3 +253,28 @@ def copy_project(name: str, tmp_path: Path, *, dest_name: str | None = None) -> 
         ignore=shutil.ignore_patterns(*LITTER_DIRS, *LITTER_GLOBS),
     )
     return dest
+
+
+# -- checks of a build run (shared by the build-layer functional tests) ---------------
+
+
+def inst_traceback(run) -> bool:
+    """Whether inst itself showed a traceback (a build's own output, shown with
+    "  | " in front of each line, may hold one)."""
+    return any(
+        line.startswith("Traceback") for line in (run.out + run.err).splitlines()
+    )
+
+
+def assert_ok(run) -> None:
+    assert run.code == 0, (run.out, run.err)
+    assert not inst_traceback(run), run.err
+
+
+def assert_one_error(run, *fragments: str) -> None:
+    assert run.code == 1, (run.out, run.err)
+    errors = [line for line in run.err.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1, run.err
+    assert not inst_traceback(run), run.err
+    for fragment in fragments:
+        assert fragment in run.err, run.err
