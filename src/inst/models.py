@@ -11,6 +11,7 @@ from functools import cached_property
 
 from packaging.tags import Tag
 from packaging.utils import (
+    BuildTag,
     InvalidSdistFilename,
     InvalidWheelFilename,
     NormalizedName,
@@ -55,15 +56,15 @@ class DistFile:
         return None if self.metadata_hashes is None else self.url + ".metadata"
 
     @cached_property
-    def _parsed(self) -> tuple[NormalizedName, Version, frozenset[Tag]]:
+    def _parsed(self) -> tuple[NormalizedName, Version, frozenset[Tag], BuildTag]:
         if self.is_wheel:
-            name, version, _build, tags = parse_wheel_filename(self.filename)
-            return name, version, tags
+            name, version, build, tags = parse_wheel_filename(self.filename)
+            return name, version, tags, build
         if self.tree:
             tree_name, _, tree_version = self.filename.rpartition("-")
-            return canonicalize_name(tree_name), Version(tree_version), frozenset()
+            return canonicalize_name(tree_name), Version(tree_version), frozenset(), ()
         name, version = parse_sdist_filename(self.filename)
-        return name, version, frozenset()
+        return name, version, frozenset(), ()
 
     @property
     def project(self) -> NormalizedName:
@@ -77,6 +78,11 @@ class DistFile:
     def tags(self) -> frozenset[Tag]:
         """The wheel's tags; empty for an sdist."""
         return self._parsed[2]
+
+    @property
+    def build_tag(self) -> BuildTag:
+        """The wheel's build tag, ``()`` when it has none (or for an sdist)."""
+        return self._parsed[3]
 
 
 def parse_dist_file(file: DistFile) -> DistFile | None:

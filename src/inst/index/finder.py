@@ -202,8 +202,7 @@ class Finder:
             else:
                 usable.setdefault(file.version, []).append((rank, file))
         releases = [
-            Release(version, tuple(file for _, file in sorted(ranked)))
-            for version, ranked in usable.items()
+            Release(version, _best_first(ranked)) for version, ranked in usable.items()
         ]
         releases.sort(key=self._release_key, reverse=True)
         sources = tuple(dict.fromkeys(file.source for file in files if file.source))
@@ -271,6 +270,18 @@ class Finder:
             if release.files:
                 kept.append(release)
         return kept
+
+
+def _best_first(ranked: list[tuple[tuple[int, int], DistFile]]) -> tuple[DistFile, ...]:
+    """The files of one version, best first, in an order that is total and does not
+    depend on the order the sources listed them: best rank (wheel tag, then sdist),
+    then the higher wheel build tag (as pip), then the filename (so a ``.tar.gz`` sdist
+    comes before a ``.zip`` of the same version), then the URL."""
+    # Stable sorts, least significant key first: the build tag sorts descending.
+    ranked = sorted(ranked, key=lambda item: (item[1].filename, item[1].url))
+    ranked.sort(key=lambda item: item[1].build_tag, reverse=True)
+    ranked.sort(key=lambda item: item[0])
+    return tuple(file for _, file in ranked)
 
 
 def _pinned(specifier: SpecifierSet) -> Version | None:
