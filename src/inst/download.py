@@ -249,7 +249,7 @@ class Downloader:
                 raise
 
         executor = ThreadPoolExecutor(
-            max_workers=min(self._max_workers, len(requests)),
+            max_workers=max(1, min(self._max_workers, len(requests))),
             thread_name_prefix="inst-download",
         )
         futures: list[Future[Downloaded]] = []

@@ -318,8 +318,8 @@ RULES: list[tuple[str, Callable[[Path], Path], str]] = [
         "replaces-python",
         replaces_python,
         (
-            "member 'demo-1.0.data/scripts/python' would overwrite {python}, the "
-            "environment's Python interpreter"
+            "member 'demo-1.0.data/scripts/python' would write python into the "
+            "scripts directory, a name reserved for the environment's own Python"
         ),
     ),
 ]

@@ -333,7 +333,7 @@ def test_a_big_wheel_is_hashed_in_chunks(tmp_path: Path, env: Environment) -> No
         ),
         (
             {"wheel": WHEEL_FILE.replace("1.0", "2.0", 1)},
-            "its Wheel-Version is 2.0; inst installs version 1 wheels only",
+            "its Wheel-Version is 2.0; inst installs wheels of version 1.x and older",
         ),
         ({"wheel": "Root-Is-Purelib: true\n"}, "its WHEEL file has no Wheel-Version"),
         (
@@ -742,14 +742,18 @@ def test_an_upgrade_replaces_its_own_files(tmp_path: Path, env: Environment) -> 
     [
         (
             {"members": [("demo-1.0.data/scripts/python", b"")]},
+            # Refused by name, wherever it goes (as uv does).
             (
-                "member 'demo-1.0.data/scripts/python' would overwrite {bin}/python, "
-                "the environment's Python interpreter"
+                "member 'demo-1.0.data/scripts/python' would write python into the "
+                "scripts directory, a name reserved for the environment's own Python and activation scripts"
             ),
         ),
         (
             {"entry_points": "[console_scripts]\npython = demo:main\n"},
-            "the console_scripts entry point 'python' would overwrite {bin}/python",
+            (
+                "the console_scripts entry point 'python' would write python into the "
+                "scripts directory, a name reserved for the environment's own Python and activation scripts"
+            ),
         ),
         (
             {"members": [("demo-1.0.data/data/bin/python", b"")]},
@@ -758,8 +762,8 @@ def test_an_upgrade_replaces_its_own_files(tmp_path: Path, env: Environment) -> 
         (
             {"members": [("demo-1.0.data/scripts/activate", b"")]},
             (
-                "would overwrite {bin}/activate, a file of the Python environment "
-                "itself, which no distribution installed"
+                "member 'demo-1.0.data/scripts/activate' would write activate into the "
+                "scripts directory, a name reserved for the environment's own Python and activation scripts"
             ),
         ),
     ],
@@ -786,7 +790,7 @@ def test_a_real_venv_s_interpreter_and_activate_are_protected(
             tmp_path, entry_points=f"[console_scripts]\n{script} = demo:main\n"
         )
         reason = refusal(wheel, venv_env)
-        assert f"entry point '{script}' would overwrite" in reason
+        assert f"entry point '{script}' would write {script} into the scripts" in reason
     wheel = craft(tmp_path, entry_points="[console_scripts]\ndemo = demo:main\n")
     assert validate_wheel(wheel, venv_env).name == "demo"
 
@@ -1139,13 +1143,16 @@ def test_place_wheel_on_a_stored_manifest_equals_validate_wheel(
     clobbering = dataclasses.replace(stored, files=(*stored.files, python_entry))
     with pytest.raises(InvalidWheel) as caught:
         place_wheel(clobbering, env.scheme, python=env.python, installed=env.installed)
-    assert "the environment's Python interpreter" in caught.value.why
+    assert (
+        "a name reserved for the environment's own Python and activation scripts"
+        in caught.value.why
+    )
 
 
 def test_a_hypothetical_target_skips_the_overwrite_checks(
     tmp_path: Path, env: Environment
 ) -> None:
-    wheel = craft(tmp_path, members=[("demo-1.0.data/scripts/python", b"")])
+    wheel = craft(tmp_path, members=[("demo-1.0.data/data/bin/python", b"")])
     assert "the environment's Python interpreter" in refusal(wheel, env)
     hypothetical = dataclasses.replace(env, hypothetical=True)
     assert validate_wheel(wheel, hypothetical).name == "demo"

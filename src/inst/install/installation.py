@@ -71,7 +71,7 @@ def unpack_all(
     """Every wheel checked and unpacked; the first refusal is raised."""
     if len(wheels) == 1:
         return [cache.get(wheels[0].path, wheels[0].sha256)]
-    with ThreadPoolExecutor(min(_WORKERS, len(wheels))) as pool:
+    with ThreadPoolExecutor(max(1, min(_WORKERS, len(wheels)))) as pool:
         futures = [pool.submit(cache.get, wheel.path, wheel.sha256) for wheel in wheels]
         return [future.result() for future in futures]
 
@@ -167,8 +167,9 @@ def _stage_and_commit(
             direct_url=wheel.direct_url,
         )
 
-    if len(chosen) == 1:
-        stage(0)
+    if len(chosen) <= 1:
+        for index in range(len(chosen)):
+            stage(index)
     else:
         with ThreadPoolExecutor(min(_WORKERS, len(chosen))) as pool:
             for future in [pool.submit(stage, i) for i in range(len(chosen))]:

@@ -20,6 +20,7 @@ import io
 import json
 import os
 import posixpath
+import re
 import shutil
 import threading
 from collections.abc import Iterator, Mapping
@@ -94,6 +95,9 @@ class _CachedFile(io.RawIOBase):
         super().close()
 
 
+_WHEEL_VERSION_LINE = re.compile(r"^Wheel-Version:[^\n]*", re.MULTILINE | re.IGNORECASE)
+
+
 class UnpackedSource(WheelSource):
     """installer's view of a wheel in the unpacked cache."""
 
@@ -127,7 +131,14 @@ class UnpackedSource(WheelSource):
     def read_dist_info(self, filename: str) -> str:
         path = self.unpacked.member_path(posixpath.join(self.dist_info_dir, filename))
         with open(path, encoding="utf-8") as stream:
-            return stream.read()
+            text = stream.read()
+        if filename == "WHEEL":
+            # installer refuses anything but 1.x, while the wheel spec (and pip)
+            # accept older versions (0.1 wheels exist). inspect_wheel() has judged the
+            # version already; installer reads WHEEL only for that gate and the root
+            # scheme, and the WHEEL file installed is the wheel's own.
+            text = _WHEEL_VERSION_LINE.sub("Wheel-Version: 1.0", text, count=1)
+        return text
 
     def validate_record(self) -> None:
         """Done already: the cache holds only wheels inspect_wheel() accepted."""

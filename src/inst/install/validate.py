@@ -55,11 +55,15 @@ from packaging.utils import (
 )
 from packaging.version import InvalidVersion, Version
 
+from inst import ui
 from inst.environment import Environment, InstalledDist
 from inst.errors import InstError
 from inst.install.manifest import ManifestEntry, WheelManifest
 
 #: The subdirectories of ``<name>-<version>.data`` the wheel spec defines.
+#: The newest Wheel-Version (major, minor) inst knows.
+SUPPORTED_WHEEL_VERSION = (1, 0)
+
 SCHEMES = ("purelib", "platlib", "headers", "scripts", "data")
 
 #: A member declaring more than this uncompressed is refused (no real wheel has one).
@@ -490,11 +494,23 @@ class _Inspection:
         wheel_version = str(headers.get("Wheel-Version") or "").strip()
         if not wheel_version:
             self.refuse("its WHEEL file has no Wheel-Version")
-        major = wheel_version.split(".", 1)[0]
-        if not major.isdigit() or int(major) != 1:
+        # The wheel spec: refuse a greater major version, warn on a greater minor one;
+        # older versions (0.1 wheels exist) are installed, as pip does.
+        parts = wheel_version.split(".")
+        if not all(part.isdigit() for part in parts) or len(parts) > 3:
+            self.refuse(f"its Wheel-Version {wheel_version!r} is not a version number")
+        major, minor = int(parts[0]), int(parts[1]) if len(parts) > 1 else 0
+        if major > SUPPORTED_WHEEL_VERSION[0]:
             self.refuse(
-                f"its Wheel-Version is {wheel_version}; inst installs version 1 "
-                "wheels only"
+                f"its Wheel-Version is {wheel_version}; inst installs wheels of "
+                f"version {SUPPORTED_WHEEL_VERSION[0]}.x and older",
+                hint="look for an older release of it, or a newer inst",
+            )
+        if major == SUPPORTED_WHEEL_VERSION[0] and minor > SUPPORTED_WHEEL_VERSION[1]:
+            ui.warning(
+                f"{self.wheel} has Wheel-Version {wheel_version}, newer than the "
+                f"{'.'.join(map(str, SUPPORTED_WHEEL_VERSION))} inst knows; "
+                "installing it anyway, as the wheel spec allows"
             )
         root_is_purelib = str(headers.get("Root-Is-Purelib") or "").strip().lower()
         return "purelib" if root_is_purelib == "true" else "platlib"
@@ -903,7 +919,10 @@ class _Placement:
             targets[key] = target
 
         for entry in self.manifest.files:
-            add(self.target(entry.scheme, entry.relative, f"member {entry.member!r}"))
+            source = f"member {entry.member!r}"
+            if entry.scheme == "scripts":
+                self.refuse_reserved(entry.relative, source)
+            add(self.target(entry.scheme, entry.relative, source))
 
         suffix = ".exe" if os.name == "nt" else ""  # installer's launchers on Windows
         for group, scripts in self.manifest.entry_points.items():
@@ -913,8 +932,20 @@ class _Placement:
                 if problem:
                     self.refuse(f"its {group} entry point {script!r} {problem}")
                 source = f"the {group} entry point {script!r}"
+                self.refuse_reserved(script + suffix, source)
                 add(self.target("scripts", script + suffix, source))
         return targets
+
+    def refuse_reserved(self, relative: str, source: str) -> None:
+        """A script named like the interpreter or a venv's activation scripts would
+        replace the environment's own (in a venv, its Python): refused everywhere."""
+        if "/" not in relative and _RESERVED_SCRIPT.match(relative):
+            self.refuse(
+                f"{source} would write {relative} into the scripts directory, a name "
+                "reserved for the environment's own Python and activation scripts",
+                hint="report the problem to the project's maintainers; nothing was "
+                "installed",
+            )
 
 
 class _Overwrites:
@@ -1078,6 +1109,13 @@ def _path_problem(member: str) -> str | None:
     if "\x00" in member:
         return "contains a NUL character"
     return None
+
+
+#: Scripts a venv or a Python installation owns: python, python3, python3.13t,
+#: pythonw, activate, activate.fish, Activate.ps1, deactivate.bat, ...
+_RESERVED_SCRIPT = re.compile(
+    r"(?i)^(python(w)?(\d+(\.\d+)?t?)?(\.exe)?|activate(\..*|_this\.py)?|deactivate(\..*)?)$"
+)
 
 
 def _script_name_problem(script: str) -> str | None:

@@ -178,4 +178,27 @@ class PythonRequirement:
         return f"Python{self.specifier}"
 
 
-Requirement = Union[SpecifierRequirement, ExplicitRequirement, PythonRequirement]
+@dataclass(frozen=True)
+class UnusableRelease:
+    """What ``parent`` (a release found on an index) gets as its only dependency when
+    its metadata is invalid: a requirement on its own project that nothing satisfies,
+    so the resolver discards that release and goes on with the others (as pip)."""
+
+    name: NormalizedName
+    parent: Candidate
+    reason: str  # why the metadata is unusable, for the final error
+
+    @property
+    def identifier(self) -> str:
+        return self.name
+
+    def is_satisfied_by(self, candidate: Candidate) -> bool:
+        return False
+
+    def __str__(self) -> str:
+        return f"{self.parent} (invalid metadata)"
+
+
+Requirement = Union[
+    SpecifierRequirement, ExplicitRequirement, PythonRequirement, UnusableRelease
+]

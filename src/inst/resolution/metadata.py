@@ -61,6 +61,11 @@ class MetadataError(InstError):
     """Metadata that cannot be had or does not describe the distribution it came with."""
 
 
+class InvalidMetadata(MetadataError):
+    """Metadata that was had but is invalid (a bad requirement or version, a Name or
+    Version missing or not the file's): the resolver skips such a release, as pip."""
+
+
 @dataclass(frozen=True)
 class Metadata:
     """The parts of core metadata that resolution needs, plus the raw text for reports."""
@@ -79,14 +84,14 @@ class Metadata:
         name = message.get("Name")
         version = message.get("Version")
         if not name or not version:
-            raise MetadataError(
+            raise InvalidMetadata(
                 f"the metadata of {where} has no Name or Version",
                 hint="the distribution is broken; report it to its maintainers",
             )
         try:
             parsed_version = Version(version)
         except InvalidVersion:
-            raise MetadataError(
+            raise InvalidMetadata(
                 f"the metadata of {where} has an invalid version {version!r}"
             ) from None
         requires: list[Requirement] = []
@@ -94,7 +99,7 @@ class Metadata:
             try:
                 requires.append(Requirement(line))
             except InvalidRequirement as exc:
-                raise MetadataError(
+                raise InvalidMetadata(
                     f"the metadata of {where} has an invalid requirement {line!r}",
                     why=str(exc),
                     hint="the distribution is broken; report it to its maintainers",
@@ -203,7 +208,7 @@ class MetadataSource:
     def for_file(self, file: DistFile) -> Metadata:
         metadata = self._read(file)
         if metadata.name != file.project or metadata.version != file.version:
-            raise MetadataError(
+            raise InvalidMetadata(
                 f"{file.filename} holds metadata for {metadata.display_name} "
                 f"{metadata.version}, not {file.project} {file.version}",
                 hint="the file is mislabelled; report it to whoever publishes it",

@@ -28,7 +28,9 @@ from inst.resolution.candidates import (
     PythonRequirement,
     Requirement,
     SpecifierRequirement,
+    UnusableRelease,
 )
+from inst.resolution.metadata import InvalidMetadata
 
 if TYPE_CHECKING:
     from inst.environment import Environment, InstalledDist
@@ -86,6 +88,7 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]
         user_names: Iterable[str],
         options: ProviderOptions,
         on_collect: Callable[[Requirement], None] | None = None,
+        on_discard: Callable[[str], None] | None = None,
         workers: int = 8,
     ) -> None:
         self._finder = finder
@@ -95,6 +98,8 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]
         self._user_names = {canonicalize_name(name) for name in user_names}
         self._options = options
         self._on_collect = on_collect
+        self._on_discard = on_discard
+        self._discarded: set[str] = set()  # URLs of releases with invalid metadata
         self._installed: dict[NormalizedName, InstalledDist] = (
             {} if options.ignore_installed else environment.installed()
         )
@@ -285,7 +290,13 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]
     def _requirements_of(
         self, base: BaseCandidate, extras: frozenset[str], parent: Candidate
     ) -> list[Requirement]:
-        requires, requires_python = self._dependency_facts(base)
+        try:
+            requires, requires_python = self._dependency_facts(base)
+        except InvalidMetadata as exc:
+            if not isinstance(base, FileCandidate) or base.direct:
+                raise  # a file the user named: nothing else to choose
+            self._discard(base, exc)
+            return [UnusableRelease(base.name, parent, exc.paragraph())]
         result: list[Requirement] = []
         if requires_python and not self._options.ignore_requires_python:
             result.append(PythonRequirement(SpecifierSet(requires_python), parent))
@@ -303,6 +314,18 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]
             result.append(self._dependency(requirement, parent))
         self._prefetch(result)
         return result
+
+    def _discard(self, candidate: FileCandidate, error: InvalidMetadata) -> None:
+        with self._lock:
+            if candidate.file.url in self._discarded:
+                return
+            self._discarded.add(candidate.file.url)
+        if self._on_discard is not None:
+            self._on_discard(
+                f"discarding {candidate.name} {candidate.version} "
+                f"({candidate.file.filename}): {error.paragraph()} Trying other "
+                "versions."
+            )
 
     def _dependency(
         self, requirement: Pep508Requirement, parent: Candidate

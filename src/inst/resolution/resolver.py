@@ -21,6 +21,7 @@ from inst.resolution.candidates import (
     PythonRequirement,
     Requirement,
     SpecifierRequirement,
+    UnusableRelease,
 )
 from inst.resolution.direct import spec_file
 from inst.resolution.provider import (
@@ -104,6 +105,7 @@ def resolve(
         user_names=[s.name for s in request.requirements if s.name],
         options=request.options,
         on_collect=None if request.quiet else _announce,
+        on_discard=ui.warning,
     )
     try:
         roots = _root_requirements(request.requirements, provider, environment)
@@ -120,7 +122,7 @@ def resolve(
 
 
 def _announce(requirement: Requirement) -> None:
-    if isinstance(requirement, PythonRequirement):
+    if isinstance(requirement, (PythonRequirement, UnusableRelease)):
         return
     if (
         isinstance(requirement, ExplicitRequirement)
@@ -320,6 +322,23 @@ def _explain(causes: Collection[Any], finder: Finder, provider: Provider) -> Ins
             "this Python",
             hint="ask for an older version of it, or use a newer Python",
         )
+    unusable = [c for c in causes if isinstance(c.requirement, UnusableRelease)]
+    if unusable:
+        name = unusable[0].requirement.name
+        asked = [
+            f"{c.requirement} ({_who(c)})"
+            for c in _unique(list(causes))
+            if c.requirement.name == name
+            and not isinstance(c.requirement, UnusableRelease)
+        ]
+        return ResolutionError(
+            f"no usable version of {name} fits "
+            + ("; ".join(asked) if asked else "the requirements"),
+            why=f"the metadata of every version that fits is invalid; the last one: "
+            f"{unusable[-1].requirement.reason}",
+            hint="allow other versions of it, or report the broken releases to its "
+            "maintainers",
+        )
     by_name: dict[str, list[Any]] = {}
     for cause in causes:
         by_name.setdefault(cause.requirement.name, []).append(cause)
@@ -390,9 +409,7 @@ def _no_match(
         )
     reasons = []
     if versions:
-        reasons.append(
-            "the versions available are " + ", ".join(str(v) for v in versions)
-        )
+        reasons.append(_available(versions))
     if any("requires Python" in s.reason for s in found.skipped):
         python = finder.environment.markers["python_full_version"]
         reasons.append(f"the target is Python {python}")
@@ -415,6 +432,22 @@ def _no_match(
         why="; ".join(reasons),
         hint="change the version range, or the options that left files out "
         "(--pre, --only-binary, --no-binary, --python)",
+    )
+
+
+#: How many versions "the versions available are ..." names before it summarises.
+_LISTED_VERSIONS = 8
+
+
+def _available(versions: Sequence[Any]) -> str:
+    """All the versions when they are few; else how many, their range and the newest
+    (botocore has over a thousand)."""
+    if len(versions) <= _LISTED_VERSIONS:
+        return "the versions available are " + ", ".join(str(v) for v in versions)
+    newest = ", ".join(str(v) for v in reversed(versions[-5:]))
+    return (
+        f"{len(versions)} versions are available, from {versions[0]} to "
+        f"{versions[-1]}; the newest are {newest}"
     )
 
 

@@ -123,6 +123,8 @@ def _install(settings: Settings, inputs: Inputs, environment: Environment) -> No
             _say_satisfied(resolution)
             if settings.report:  # as pip: the report describes a real install too
                 _write_report(resolution, str(settings.report))
+            if not resolution.to_fetch:
+                return  # everything asked for is installed already (-U included)
             wheels = _download(session, resolution)
             unpacked = unpack_all(
                 wheels, UnpackedWheels(cache_dir(settings), session.work_dir)

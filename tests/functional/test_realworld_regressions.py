@@ -1,0 +1,233 @@
+"""Regressions found on the public index (issue 11), reproduced with local wheels.
+
+Each test names the defect it guards: what real projects do that our own wheels did
+not, and what inst must do instead (as pip does, or a stated policy).
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import hashlib
+import io
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from harness import VirtualEnv, build_index, make_venv, make_wheel
+from harness.trees import snapshot
+
+
+def rewrite_member(wheel: Path, member_suffix: str, text: str) -> None:
+    """Replace the member ending in member_suffix and fix RECORD, as a real (odd)
+    wheel would have it: the archive stays valid, only the content is unusual."""
+    with zipfile.ZipFile(wheel) as archive:
+        contents = {info.filename: archive.read(info) for info in archive.infolist()}
+    (member,) = [name for name in contents if name.endswith(member_suffix)]
+    contents[member] = text.encode("utf-8")
+    (record,) = [name for name in contents if name.endswith(".dist-info/RECORD")]
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    for name, data in contents.items():
+        if name == record:
+            continue
+        digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=")
+        writer.writerow([name, f"sha256={digest.decode()}", len(data)])
+    writer.writerow([record, "", ""])
+    contents[record] = out.getvalue().encode("utf-8")
+    with zipfile.ZipFile(wheel, "w") as archive:
+        for name, data in contents.items():
+            archive.writestr(name, data)
+
+
+def assert_one_error(run, *fragments: str) -> str:
+    assert run.code == 1, (run.out, run.err)
+    assert "Traceback" not in run.err and "internal error" not in run.err, run.err
+    errors = [line for line in run.err.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1, run.err
+    for fragment in fragments:
+        assert fragment in errors[0], (fragment, errors[0])
+    return errors[0]
+
+
+def assert_ok(run) -> None:
+    assert run.code == 0, (run.out, run.err)
+    assert "Traceback" not in run.err and "error:" not in run.err, run.err
+
+
+@pytest.fixture
+def venv(tmp_path: Path) -> VirtualEnv:
+    return make_venv(tmp_path / "venv")
+
+
+def install(run_inst, venv: VirtualEnv, index_url: str, *args: str, **kw):
+    return run_inst(
+        "install", "--python", str(venv.python), "--index-url", index_url, *args, **kw
+    )
+
+
+# -- item 2: nothing to install -------------------------------------------------------
+
+
+def test_upgrade_of_the_newest_version_is_satisfied(
+    run_inst, venv: VirtualEnv, tmp_path: Path
+) -> None:
+    index = build_index(tmp_path / "index", [make_wheel(tmp_path, "six", "1.17.0")])
+    assert_ok(install(run_inst, venv, index.file_url, "six"))
+    before = snapshot(venv.root, skip={".inst"})
+    for extra in ([], ["--report", str(tmp_path / "report.json")]):
+        run = install(run_inst, venv, index.file_url, "-U", "six", *extra)
+        assert_ok(run)
+        assert "Requirement already satisfied: six" in run.out
+        assert snapshot(venv.root, skip={".inst"}) == before
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["install"] == []
+
+
+# -- item 5: Wheel-Version ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("wheel_version", "outcome"),
+    [("0.1", "installed"), ("1.9", "warned"), ("2.0", "refused")],
+)
+def test_wheel_version_as_the_wheel_spec_says(
+    run_inst, venv: VirtualEnv, tmp_path: Path, wheel_version: str, outcome: str
+) -> None:
+    wheel = make_wheel(tmp_path / "dists", "oldwheel", "1.0")
+    rewrite_member(
+        wheel,
+        ".dist-info/WHEEL",
+        f"Wheel-Version: {wheel_version}\nGenerator: old\nRoot-Is-Purelib: true\n"
+        "Tag: py3-none-any\n",
+    )
+    run = run_inst("install", "--python", str(venv.python), str(wheel))
+    installed = list(venv.site_packages.glob("oldwheel-1.0.dist-info"))
+    if outcome == "refused":
+        assert_one_error(run, "Wheel-Version is 2.0")
+        assert not installed
+        return
+    assert_ok(run)
+    assert installed
+    # The WHEEL installed is the wheel's own, version and all.
+    assert f"Wheel-Version: {wheel_version}" in (installed[0] / "WHEEL").read_text()
+    assert ("newer than the 1.0 inst knows" in run.err) == (outcome == "warned")
+
+
+# -- item 6: a release with invalid metadata is skipped ---------------------------------
+
+
+def test_a_release_with_an_invalid_requirement_is_skipped_with_a_warning(
+    run_inst, tmp_path: Path
+) -> None:
+    good = make_wheel(tmp_path / "dists", "pytz-like", "1.0")
+    bad = make_wheel(tmp_path / "dists", "pytz-like", "2.0")
+    rewrite_member(
+        bad,
+        ".dist-info/METADATA",
+        "Metadata-Version: 2.1\nName: pytz-like\nVersion: 2.0\n"
+        "Requires-Dist: foo ==2010i\n\n",
+    )
+    index = build_index(tmp_path / "index", [good, bad], metadata_files=False)
+    run = run_inst("install", "--dry-run", "--index-url", index.file_url, "pytz-like")
+    assert_ok(run)
+    assert "Would install pytz-like-1.0" in run.out
+    assert "discarding pytz-like 2.0" in run.err
+    assert "foo ==2010i" in run.err
+
+    # Only the bad release fits: one clear error, not a crash.
+    run = run_inst(
+        "install", "--dry-run", "--index-url", index.file_url, "pytz-like>=2"
+    )
+    assert_one_error(run, "no usable version of pytz-like", "invalid")
+
+
+def test_an_invalid_release_named_directly_is_an_error(
+    run_inst, tmp_path: Path
+) -> None:
+    bad = make_wheel(tmp_path / "dists", "named", "2.0")
+    rewrite_member(
+        bad,
+        ".dist-info/METADATA",
+        "Metadata-Version: 2.1\nName: named\nVersion: 2.0\nRequires-Dist: x ==2010i\n\n",
+    )
+    run = run_inst("install", "--dry-run", str(bad))
+    assert_one_error(run, "invalid requirement")
+
+
+# -- item 14: a long list of versions is summarised ---------------------------------------
+
+
+def test_the_versions_available_are_summarised(run_inst, tmp_path: Path) -> None:
+    dists = tmp_path / "dists"
+    wheels = [make_wheel(dists, "many", f"1.{minor}") for minor in range(30)]
+    index = build_index(tmp_path / "index", wheels)
+    run = run_inst("install", "--dry-run", "--index-url", index.file_url, "many>=2")
+    error = assert_one_error(run, "no matching distribution found for many>=2")
+    assert "30 versions are available, from 1.0 to 1.29" in error
+    assert "the newest are 1.29, 1.28, 1.27, 1.26, 1.25" in error
+    assert "1.3," not in error
+    few = build_index(tmp_path / "few", wheels[:3])
+    run = run_inst("install", "--dry-run", "--index-url", few.file_url, "many>=2")
+    assert_one_error(run, "versions available are 1.0, 1.1, 1.2")
+
+
+# -- item 15: scripts that would replace the environment's own -----------------------------
+
+
+@pytest.mark.parametrize(
+    "files_or_entry_points",
+    [
+        {"entry_points": {"console_scripts": {"python": "evil:main"}}},
+        {"entry_points": {"gui_scripts": {"python3.11": "evil:main"}}},
+        {
+            "files": {
+                "evil/__init__.py": "",
+                "evil-1.0.data/scripts/python3": "#!python\n",
+            }
+        },
+        {"files": {"evil/__init__.py": "", "evil-1.0.data/scripts/activate": "echo\n"}},
+        {"files": {"evil/__init__.py": "", "evil-1.0.data/scripts/Activate.ps1": ""}},
+    ],
+    ids=["console-python", "gui-python3.11", "data-python3", "data-activate", "ps1"],
+)
+@pytest.mark.parametrize("location", ["venv", "target"])
+def test_scripts_with_reserved_names_are_refused(
+    run_inst,
+    venv: VirtualEnv,
+    tmp_path: Path,
+    files_or_entry_points: dict,
+    location: str,
+) -> None:
+    kwargs = dict(files_or_entry_points)
+    if "files" not in kwargs:
+        kwargs["files"] = {"evil/__init__.py": "def main():\n    pass\n"}
+    wheel = make_wheel(tmp_path / "dists", "evil", "1.0", **kwargs)
+    where = (
+        ["--python", str(venv.python)]
+        if location == "venv"
+        else ["--target", str(tmp_path / "target")]
+    )
+    before = snapshot(venv.root, skip={".inst"})
+    run = run_inst("install", *where, str(wheel))
+    assert_one_error(run, "a name reserved for the environment's own Python")
+    assert snapshot(venv.root, skip={".inst"}) == before
+    assert not list((tmp_path / "target").glob("evil*"))
+
+
+def test_ordinary_script_names_that_start_like_python_install(
+    run_inst, venv: VirtualEnv, tmp_path: Path
+) -> None:
+    wheel = make_wheel(
+        tmp_path / "dists",
+        "fine",
+        "1.0",
+        files={"fine/__init__.py": "def main():\n    pass\n"},
+        entry_points={
+            "console_scripts": {"python-fine": "fine:main", "pythonic": "fine:main"}
+        },
+    )
+    assert_ok(run_inst("install", "--python", str(venv.python), str(wheel)))
+    assert (venv.root / "bin" / "python-fine").exists()
