@@ -231,3 +231,43 @@ def test_ordinary_script_names_that_start_like_python_install(
     )
     assert_ok(run_inst("install", "--python", str(venv.python), str(wheel)))
     assert (venv.root / "bin" / "python-fine").exists()
+
+
+# -- item 16: --report holds the metadata of distributions that must be built --------------
+
+
+def test_report_has_the_metadata_of_an_sdist_only_project(
+    run_inst, tmp_path: Path
+) -> None:
+    from harness.build_projects import build_find_links
+    from harness.dists import make_sdist
+
+    links = build_find_links(tmp_path / "links")
+    make_sdist(
+        links,
+        "sdist-only",
+        "3.5",
+        requires=["py4j==0.10.9"],
+        extras={"sql": ["pandas"]},
+    )
+    report_path = tmp_path / "report.json"
+    run = run_inst(
+        "install",
+        "--dry-run",
+        "--no-deps",
+        "--no-index",
+        "-f",
+        str(links),
+        "--report",
+        str(report_path),
+        "--cache-dir",
+        str(tmp_path / "cache"),
+        "sdist-only",
+    )
+    assert_ok(run)
+    (item,) = json.loads(report_path.read_text())["install"]
+    metadata = item["metadata"]
+    assert metadata["name"] == "sdist-only"
+    assert metadata["version"] == "3.5"
+    assert "py4j==0.10.9" in metadata["requires_dist"]
+    assert metadata["provides_extra"] == ["sql"]

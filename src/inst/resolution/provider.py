@@ -75,6 +75,9 @@ class ProviderOptions:
     upgrade: bool = False
     eager: bool = False  # --upgrade-strategy eager
     ignore_requires_python: bool = False
+    #: Metadata of every resolved distribution, sdists' too under --no-deps (where
+    #: nothing else needs it built): what --report shows, as pip's report does.
+    full_metadata: bool = False
 
 
 class Provider(AbstractProvider):  # type: ignore[type-arg]
@@ -115,6 +118,10 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]
     @property
     def no_deps(self) -> bool:
         return self._options.no_deps
+
+    @property
+    def full_metadata(self) -> bool:
+        return self._options.full_metadata
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)

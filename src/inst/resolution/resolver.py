@@ -484,8 +484,13 @@ def _resolution(
             continue
         metadata = None
         if isinstance(candidate, FileCandidate):
-            # With --no-deps an sdist's metadata would need a build nothing else needs.
-            if candidate.file.is_wheel or not provider.no_deps:
+            # With --no-deps an sdist's metadata would need a build nothing else needs
+            # (but a report shows it).
+            if (
+                candidate.file.is_wheel
+                or not provider.no_deps
+                or provider.full_metadata
+            ):
                 metadata = provider.metadata_of(candidate.file)
             if candidate.file.yanked is not None:
                 reason = candidate.file.yanked or "no reason given"

@@ -60,6 +60,7 @@ def _provider_options(settings: Settings, *, ignore_installed: bool) -> Provider
         upgrade=bool(settings.upgrade),
         eager=settings.upgrade_strategy == "eager",
         ignore_requires_python=bool(settings.ignore_requires_python),
+        full_metadata=bool(settings.report),
     )
 
 
