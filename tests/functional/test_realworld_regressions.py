@@ -119,8 +119,9 @@ def test_wheel_version_as_the_wheel_spec_says(
 # -- item 6: a release with invalid metadata is skipped ---------------------------------
 
 
+@pytest.mark.parametrize("deps", [[], ["--no-deps"]], ids=["deps", "no-deps"])
 def test_a_release_with_an_invalid_requirement_is_skipped_with_a_warning(
-    run_inst, tmp_path: Path
+    run_inst, tmp_path: Path, deps: list[str]
 ) -> None:
     good = make_wheel(tmp_path / "dists", "pytz-like", "1.0")
     bad = make_wheel(tmp_path / "dists", "pytz-like", "2.0")
@@ -131,7 +132,9 @@ def test_a_release_with_an_invalid_requirement_is_skipped_with_a_warning(
         "Requires-Dist: foo ==2010i\n\n",
     )
     index = build_index(tmp_path / "index", [good, bad], metadata_files=False)
-    run = run_inst("install", "--dry-run", "--index-url", index.file_url, "pytz-like")
+    run = run_inst(
+        "install", "--dry-run", *deps, "--index-url", index.file_url, "pytz-like"
+    )
     assert_ok(run)
     assert "Would install pytz-like-1.0" in run.out
     assert "discarding pytz-like 2.0" in run.err
@@ -139,7 +142,7 @@ def test_a_release_with_an_invalid_requirement_is_skipped_with_a_warning(
 
     # Only the bad release fits: one clear error, not a crash.
     run = run_inst(
-        "install", "--dry-run", "--index-url", index.file_url, "pytz-like>=2"
+        "install", "--dry-run", *deps, "--index-url", index.file_url, "pytz-like>=2"
     )
     assert_one_error(run, "no usable version of pytz-like", "invalid")
 

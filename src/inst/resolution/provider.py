@@ -291,8 +291,23 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]
                 deps += self._requirements_of(base, candidate.extras, parent=candidate)
             return deps
         if self._options.no_deps:
-            return []
+            return self._checked_only(candidate)
         return self._requirements_of(candidate, frozenset(), parent=candidate)
+
+    def _checked_only(self, candidate: BaseCandidate) -> list[Requirement]:
+        """--no-deps: no dependencies, but a release from an index whose metadata is
+        invalid is still discarded (as pip), where reading it costs no build."""
+        if (
+            isinstance(candidate, FileCandidate)
+            and not candidate.direct
+            and (candidate.file.is_wheel or self._options.full_metadata)
+        ):
+            try:
+                self.metadata_of(candidate.file)
+            except InvalidMetadata as exc:
+                self._discard(candidate, exc)
+                return [UnusableRelease(candidate.name, candidate, exc.paragraph())]
+        return []
 
     def _requirements_of(
         self, base: BaseCandidate, extras: frozenset[str], parent: Candidate
