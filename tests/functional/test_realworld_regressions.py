@@ -274,3 +274,27 @@ def test_report_has_the_metadata_of_an_sdist_only_project(
     assert metadata["version"] == "3.5"
     assert "py4j==0.10.9" in metadata["requires_dist"]
     assert metadata["provides_extra"] == ["sql"]
+
+
+def test_an_entry_point_replaces_a_data_script_of_the_same_name(
+    run_inst, venv: VirtualEnv, tmp_path: Path
+) -> None:
+    """Old wheels (the wheel project's own 0.x releases) ship both; pip installs the
+    entry point's script, and so does inst."""
+    wheel = make_wheel(
+        tmp_path / "dists",
+        "oldtool",
+        "1.0",
+        files={
+            "oldtool/__init__.py": "def main():\n    print('entry point')\n",
+            "oldtool-1.0.data/scripts/oldtool": "#!python\nprint('data script')\n",
+            "oldtool-1.0.data/scripts/other": "#!python\nprint('other')\n",
+        },
+        entry_points={"console_scripts": {"oldtool": "oldtool:main"}},
+    )
+    assert_ok(run_inst("install", "--python", str(venv.python), str(wheel)))
+    script = (venv.root / "bin" / "oldtool").read_text()
+    assert "from oldtool import main" in script and "data script" not in script
+    assert (venv.root / "bin" / "other").exists()
+    record = next(venv.site_packages.glob("oldtool-1.0.dist-info")) / "RECORD"
+    assert record.read_text().count("bin/oldtool,") == 1

@@ -73,6 +73,22 @@ class WheelManifest:
         value = self.metadata.get("Requires-Python")
         return None if value is None else str(value).strip()
 
+    def shadowed_scripts(self, suffix: str = "") -> frozenset[str]:
+        """Members of ``.data/scripts/`` that an entry point of the same name replaces.
+        Old wheels (bdist_wheel of 2013, the wheel project's own 0.x releases) ship
+        both; pip writes the entry point's script last, so it wins, and so it does
+        here: the member is simply not installed."""
+        names = {
+            script + suffix
+            for scripts in self.entry_points.values()
+            for script in scripts
+        }
+        return frozenset(
+            entry.member
+            for entry in self.files
+            if entry.scheme == "scripts" and entry.relative in names
+        )
+
     def to_json(self) -> dict[str, Any]:
         return {
             "format": FORMAT,

@@ -107,6 +107,7 @@ class UnpackedSource(WheelSource):
         self.unpacked = unpacked
         # Files inst writes itself (INSTALLER, ...) replace the wheel's own, if any.
         self._skip = {f"{manifest.dist_info}/{name}" for name in generated}
+        self._skip |= manifest.shadowed_scripts(".exe" if os.name == "nt" else "")
         self.skipped_pycache: list[str] = []
 
     @property

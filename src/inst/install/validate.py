@@ -918,13 +918,16 @@ class _Placement:
                 )
             targets[key] = target
 
+        suffix = ".exe" if os.name == "nt" else ""  # installer's launchers on Windows
+        shadowed = self.manifest.shadowed_scripts(suffix)
         for entry in self.manifest.files:
+            if entry.member in shadowed:
+                continue  # its entry point writes that script instead
             source = f"member {entry.member!r}"
             if entry.scheme == "scripts":
                 self.refuse_reserved(entry.relative, source)
             add(self.target(entry.scheme, entry.relative, source))
 
-        suffix = ".exe" if os.name == "nt" else ""  # installer's launchers on Windows
         for group, scripts in self.manifest.entry_points.items():
             for script in scripts:
                 # Checked again here: the manifest may come from a JSON file.
