@@ -173,7 +173,7 @@ def test_metadata_fields_that_differ_are_notes_only() -> None:
     pip = ok("pip", item("idna", "3.10"))
     verdict = compare.judge(inst, pip)
     assert verdict.verdict == compare.SAME
-    assert verdict.notes == ["metadata field 'import_name' only in inst's report"]
+    assert verdict.notes == ["idna: metadata field 'import_name' only in inst's report"]
 
 
 TRACEBACK = """\
@@ -317,3 +317,14 @@ def test_the_committed_list_holds_800_distinct_names() -> None:
     ranked = projects.read_projects(TOOL / "top-projects.txt")
     assert len(ranked) == 800
     assert len({p.name for p in ranked}) == 800
+
+
+def test_a_comprehension_frame_is_named_with_its_function() -> None:
+    output = TRACEBACK.replace(
+        '  File "/usr/lib/python3.11/functools.py", line 91, in _lt\n',
+        '  File "/work/main/src/inst/finding/finder.py", line 205, in <listcomp>\n',
+    )
+    assert compare.traceback_site(output) == (
+        "src/inst/finding/finder.py:205 in <listcomp>"
+        " (from src/inst/finding/finder.py:212 in best_file)"
+    )

@@ -246,10 +246,24 @@ def summary_lines(
                 f"  #{project.rank_text} {project.name}: {outcome.verdict.verdict}"
             )
             lines += [f"      {reason}" for reason in outcome.verdict.reasons]
-    notes = Counter(note for o in outcomes for note in set(o.verdict.notes))
-    if notes:
-        lines += ["", "Notes (not counted as differences), projects affected:"]
-        lines += [f"  {count:>4}  {note}" for note, count in notes.most_common()]
+    lines += note_lines(outcomes)
+    return lines
+
+
+def note_lines(outcomes: list[Outcome]) -> list[str]:
+    """The notes ("dist: what"), by what, with how many distributions and a few names."""
+    by_what: dict[str, set[str]] = {}
+    for outcome in outcomes:
+        for note in outcome.verdict.notes:
+            dist, _, what = note.partition(": ")
+            by_what.setdefault(what, set()).add(dist)
+    if not by_what:
+        return []
+    lines = ["", "Notes (not counted as differences), distributions affected:"]
+    for what, dists in sorted(by_what.items(), key=lambda item: -len(item[1])):
+        names = sorted(dists)
+        shown = ", ".join(names[:4]) + (", ..." if len(names) > 4 else "")
+        lines.append(f"  {len(names):>4}  {what} ({shown})")
     return lines
 
 

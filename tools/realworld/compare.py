@@ -230,15 +230,20 @@ def traceback_site(output: str) -> str | None:
     starts = [i for i, line in enumerate(lines) if _TRACEBACK in line]
     if not starts:
         return None
-    site = None
     frame = re.compile(r'^\s*File "(?P<path>[^"]+)", line (?P<line>\d+), in (?P<f>\S+)')
+    sites = []
     for line in lines[starts[-1] :]:
         match = frame.match(line)
         if match and "/inst/" in match["path"].replace("\\", "/"):
             path = match["path"].replace("\\", "/")
             short = "src/inst/" + path.split("/inst/", 1)[1]
-            site = f"{short}:{match['line']} in {match['f']}"
-    return site
+            sites.append(f"{short}:{match['line']} in {match['f']}")
+    if not sites:
+        return None
+    # A comprehension or lambda says little alone: name the function around it too.
+    if sites[-1].endswith(">") and len(sites) > 1:
+        return f"{sites[-1]} (from {sites[-2]})"
+    return sites[-1]
 
 
 def _one_line(text: str, limit: int = 240) -> str:
@@ -367,11 +372,11 @@ def metadata_notes(name: str, inst: dict[str, Any], pip: dict[str, Any]) -> list
     notes = []
     for key in sorted(set(ours) | set(theirs)):
         if key not in theirs:
-            notes.append(f"metadata field {key!r} only in inst's report")
+            notes.append(f"{name}: metadata field {key!r} only in inst's report")
         elif key not in ours:
-            notes.append(f"metadata field {key!r} only in pip's report")
+            notes.append(f"{name}: metadata field {key!r} only in pip's report")
         elif ours[key] != theirs[key]:
-            notes.append(f"metadata field {key!r} differs")
+            notes.append(f"{name}: metadata field {key!r} differs")
     return notes
 
 
