@@ -80,9 +80,14 @@ class Setup:
 
 
 def _run(command: list[str], env: dict[str, str]) -> str:
-    result = subprocess.run(
-        command, env=env, capture_output=True, text=True, check=False
-    )
+    try:
+        result = subprocess.run(
+            command, env=env, capture_output=True, text=True, check=False
+        )
+    except OSError as exc:
+        raise SystemExit(
+            f"realworld: cannot run `{' '.join(command)}`: {exc}"
+        ) from None
     if result.returncode != 0:
         raise SystemExit(
             f"realworld: `{' '.join(command)}` failed:\n{result.stderr or result.stdout}"
