@@ -265,10 +265,14 @@ def test_a_short_error_head_takes_the_next_line() -> None:
     )
 
 
-def test_a_timeout_is_a_failure() -> None:
+def test_a_timeout_is_a_failure_never_an_answer_like_pips() -> None:
     verdict = compare.judge(failed("inst", "", None), ok("pip", item("six", "1.17.0")))
     assert verdict.verdict == compare.FAILED
     assert verdict.reasons[0] == "inst timed out after 300 s"
+    both = compare.judge(failed("inst", "", None), failed("pip", "", None))
+    assert both.verdict == compare.FAILED
+    assert both.reasons[1] == "pip also failed: timed out"
+    assert not both.as_pip
 
 
 def test_pip_failing_where_inst_resolves_is_a_difference() -> None:

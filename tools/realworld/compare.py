@@ -86,14 +86,16 @@ class Verdict:
     version_pairs: dict[str, tuple[str | None, str | None]] = field(
         default_factory=dict
     )
-    pip_failed_too: bool = False  # for FAILED: pip failed as well
+    # For FAILED: pip failed as well, and neither ran out of time (a time-out says
+    # nothing of the answer).
+    failed_alike: bool = False
 
     @property
     def as_pip(self) -> bool:
         """inst answered as pip did: the same resolution, or both failed."""
         if self.verdict == SAME:
             return True
-        return self.verdict == FAILED and self.pip_failed_too
+        return self.verdict == FAILED and self.failed_alike
 
 
 def read_report(path: Path) -> tuple[dict[str, Any] | None, str | None]:
@@ -267,7 +269,9 @@ def judge(inst: Run, pip: Run) -> Verdict:
         if pip.ok:
             return Verdict(FAILED, [why, "pip resolved it"])
         return Verdict(
-            FAILED, [why, f"pip also failed: {first_error(pip)}"], pip_failed_too=True
+            FAILED,
+            [why, f"pip also failed: {first_error(pip)}"],
+            failed_alike=not inst.timed_out and not pip.timed_out,
         )
     assert inst.report is not None
     if not pip.ok:
