@@ -20,7 +20,8 @@ with every log and report to the output dir (runs.py). After an internal error i
 run again with -v, and the innermost frame of inst's traceback is shown; after a version
 difference the index is asked what it says of the two versions (explain.py).
 
-Exit status: 0 when every project is the same or failed alike, 1 otherwise.
+Exit status: 0 when every project is the same or failed alike, 1 otherwise (130 when
+interrupted; the projects done by then are summarised).
 """
 
 from __future__ import annotations
@@ -286,6 +287,7 @@ def main(argv: list[str] | None = None) -> int:
         flush=True,
     )
     outcomes: list[Outcome] = []
+    interrupted = False
     pool = ThreadPoolExecutor(max_workers=args.jobs)
     try:
         futures = [pool.submit(check_project, project, context) for project in chosen]
@@ -302,6 +304,7 @@ def main(argv: list[str] | None = None) -> int:
                 flush=True,
             )
     except KeyboardInterrupt:
+        interrupted = True
         pool.shutdown(wait=False, cancel_futures=True)
         runs.stop_all()
         print("realworld: interrupted; partial results follow", file=sys.stderr)
@@ -335,6 +338,8 @@ def main(argv: list[str] | None = None) -> int:
         + "\n",
         encoding="utf-8",
     )
+    if interrupted:
+        return 130
     return 0 if all(o.verdict.as_pip for o in outcomes) else 1
 
 
