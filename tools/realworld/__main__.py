@@ -268,27 +268,11 @@ def note_lines(outcomes: list[Outcome]) -> list[str]:
     return lines
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = parse_args(sys.argv[1:] if argv is None else argv)
-    ranked = read_projects(args.projects)
-    chosen, span = select(ranked, args.top, args.first, args.last, args.only)
-    out = args.out or default_out(args.deps)
-    out.mkdir(parents=True, exist_ok=True)
-    inst = shlex.split(args.inst) if args.inst else envs.default_inst_command()
-    setup = envs.prepare(args.root, args.python, inst)
-    versions = envs.describe(setup)
-    context = Context(
-        setup, args, out, versions["index"], envs.target_tags(setup), versions["python"]
-    )
-    print(
-        f"realworld: {len(chosen)} projects ({span}), {'with' if args.deps else 'no'}"
-        f" deps, {args.jobs} jobs; logs in {out}",
-        file=sys.stderr,
-        flush=True,
-    )
+def check_all(chosen: list[Project], context: Context) -> tuple[list[Outcome], bool]:
+    """Check the projects, a few at once; the outcomes, and whether Ctrl-C cut it short."""
     outcomes: list[Outcome] = []
     interrupted = False
-    pool = ThreadPoolExecutor(max_workers=args.jobs)
+    pool = ThreadPoolExecutor(max_workers=context.args.jobs)
     try:
         futures = [pool.submit(check_project, project, context) for project in chosen]
         for done, future in enumerate(as_completed(futures), 1):
@@ -311,33 +295,70 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
     outcomes.sort(key=lambda o: (o.project.rank or 10**9, o.project.name))
+    return outcomes, interrupted
+
+
+def write_results(
+    out: Path,
+    lines: list[str],
+    versions: dict[str, str],
+    args: argparse.Namespace,
+    span: str,
+    outcomes: list[Outcome],
+) -> None:
+    (out / "summary.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    results = {
+        "versions": versions,
+        "deps": args.deps,
+        "span": span,
+        "projects": [
+            {
+                "rank": o.project.rank,
+                "name": o.project.name,
+                "verdict": o.verdict.verdict,
+                "reasons": o.verdict.reasons,
+                "notes": o.verdict.notes,
+                "inst_seconds": round(o.inst_seconds, 2),
+                "pip_seconds": round(o.pip_seconds, 2),
+            }
+            for o in outcomes
+        ],
+    }
+    (out / "results.json").write_text(
+        json.dumps(results, indent=2) + "\n", encoding="utf-8"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    ranked = read_projects(args.projects)
+    chosen, span = select(ranked, args.top, args.first, args.last, args.only)
+    out = args.out or default_out(args.deps)
+    out.mkdir(parents=True, exist_ok=True)
+    inst = shlex.split(args.inst) if args.inst else envs.default_inst_command()
+    setup = envs.prepare(args.root, args.python, inst)
+    try:
+        versions = envs.describe(setup)
+        context = Context(
+            setup,
+            args,
+            out,
+            versions["index"],
+            envs.target_tags(setup),
+            versions["python"],
+        )
+        print(
+            f"realworld: {len(chosen)} projects ({span}),"
+            f" {'with' if args.deps else 'no'} deps, {args.jobs} jobs; logs in {out}",
+            file=sys.stderr,
+            flush=True,
+        )
+        outcomes, interrupted = check_all(chosen, context)
+    finally:
+        envs.remove_target(setup)
     lines = summary_lines(outcomes, versions, args.deps, span)
     print("\n".join(lines))
-    (out / "summary.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    (out / "results.json").write_text(
-        json.dumps(
-            {
-                "versions": versions,
-                "deps": args.deps,
-                "span": span,
-                "projects": [
-                    {
-                        "rank": o.project.rank,
-                        "name": o.project.name,
-                        "verdict": o.verdict.verdict,
-                        "reasons": o.verdict.reasons,
-                        "notes": o.verdict.notes,
-                        "inst_seconds": round(o.inst_seconds, 2),
-                        "pip_seconds": round(o.pip_seconds, 2),
-                    }
-                    for o in outcomes
-                ],
-            },
-            indent=2,
-        )
-        + "\n",
-        encoding="utf-8",
-    )
+    write_results(out, lines, versions, args, span, outcomes)
     if interrupted:
         return 130
     return 0 if all(o.verdict.as_pip for o in outcomes) else 1

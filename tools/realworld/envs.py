@@ -2,8 +2,10 @@
 
 Everything lives under one root (default ~/.cache/inst-realworld, or $INST_REALWORLD_HOME):
 
-    target-<python>/   the interpreter both tools resolve for: a venv made with
-                       --without-pip, so nothing is installed in it
+    target-<python>-XXXX/
+                       the interpreter both tools resolve for: a venv made for this
+                       run alone with --without-pip, so nothing is installed in it;
+                       removed at the end (runs at the same time do not share one)
     pip-<python>/      a venv holding the newest pip from the default index, upgraded
                        at each start; pip runs from it with `--python target`
     pip-cache/  inst-cache/
@@ -24,6 +26,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -116,8 +119,8 @@ def prepare(
     env = clean_environment(root)
     base = shutil.which(python) or python
     label = Path(python).name
-    target_venv = root / f"target-{label}"
-    shutil.rmtree(target_venv, ignore_errors=True)
+    root.mkdir(parents=True, exist_ok=True)
+    target_venv = Path(tempfile.mkdtemp(prefix=f"target-{label}-", dir=root))
     _run([base, "-m", "venv", "--without-pip", str(target_venv)], env)
     pip_venv = root / f"pip-{label}"
     if not venv_python(pip_venv).exists():
@@ -134,6 +137,13 @@ def prepare(
         pip_cache=root / "pip-cache",
         inst_cache=root / "inst-cache",
     )
+
+
+def remove_target(setup: Setup) -> None:
+    """Remove this run's target venv (the folder two levels above its python)."""
+    venv = setup.target.parent.parent
+    if venv.parent == setup.root and venv.name.startswith("target-"):
+        shutil.rmtree(venv, ignore_errors=True)
 
 
 def describe(setup: Setup) -> dict[str, str]:
