@@ -332,3 +332,21 @@ def test_a_comprehension_frame_is_named_with_its_function() -> None:
         "src/inst/finding/finder.py:205 in <listcomp>"
         " (from src/inst/finding/finder.py:212 in best_file)"
     )
+
+
+def test_a_backends_traceback_before_a_clear_error_is_a_failure() -> None:
+    output = (
+        "  | Traceback (most recent call last):\n"
+        '  |   File "_in_process.py", line 381, in main\n'
+        "  | RuntimeError: failed to download the real wheel\n"
+        "error: preparing metadata of dbt-core-experimental-parser failed (pyproject.toml"
+        " interface, backend _dbt_sa_build).\n"
+        "Collecting dbt-core\n"
+    )
+    pip = failed("pip", "error: metadata-generation-failed\n\n× Encountered error\n")
+    verdict = compare.judge(failed("inst", output), pip)
+    assert verdict.verdict == compare.FAILED
+    assert verdict.reasons[0].startswith(
+        "inst: preparing metadata of dbt-core-experimental-parser failed"
+    )
+    assert verdict.as_pip

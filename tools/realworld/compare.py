@@ -173,17 +173,24 @@ _TRACEBACK = "Traceback (most recent call last)"
 
 
 def internal_error(run: Run) -> str | None:
-    """Why inst's run counts as an internal error, or None."""
+    """Why inst's run counts as an internal error, or None.
+
+    Only inst's own words count: its "internal error" paragraph, or a traceback at the
+    start of a line. A build backend's traceback, which inst shows as `  | ` lines
+    before a clear `error:` (a build that failed), is not inst's.
+    """
     if run.timed_out:
         return None
     match = re.search(
-        r"internal error \((.*?)\)\. This is a bug", run.output, re.DOTALL
+        r"^error: inst hit an internal error \((.*?)\)\. This is a bug",
+        run.output,
+        re.DOTALL | re.MULTILINE,
     )
     if match:
         return f"internal error: {_one_line(match.group(1))}"
-    if "internal error" in run.output:
-        return f"internal error: {first_error(run) or 'see the log'}"
-    if _TRACEBACK in run.output:
+    if re.search(r"^error:.*internal error", run.output, re.MULTILINE):
+        return f"internal error: {first_error(run)}"
+    if re.search(rf"^{re.escape(_TRACEBACK)}", run.output, re.MULTILINE):
         return f"traceback: {last_exception_line(run.output) or 'see the log'}"
     if run.returncode is not None and run.returncode < 0:
         return f"killed by signal {-run.returncode}"
