@@ -13,6 +13,7 @@ import hashlib
 import io
 import os
 import tempfile
+import textwrap
 import zipfile
 from dataclasses import dataclass
 from email.message import Message
@@ -39,22 +40,39 @@ if TYPE_CHECKING:
 TAIL_BYTES = 64 * 1024
 MIN_RANGE = 16 * 1024
 
-_MULTIPLE_USE = {
-    "dynamic",
-    "platform",
-    "supported-platform",
-    "classifier",
-    "requires-dist",
-    "requires-external",
-    "project-url",
-    "provides-extra",
-    "provides-dist",
-    "obsoletes-dist",
-    "license-file",
-    "requires",
-    "provides",
-    "obsoletes",
-}
+#: The core metadata fields of an installation report, in the order pip writes them,
+#: each with whether it may appear more than once (a list in JSON). Fields outside
+#: this list (Import-Name, the deprecated Provides/Obsoletes, ...) are left out, as
+#: pip leaves them out: tools that read pip's report see the same keys.
+_REPORT_FIELDS: tuple[tuple[str, bool], ...] = (
+    ("Metadata-Version", False),
+    ("Name", False),
+    ("Version", False),
+    ("Dynamic", True),
+    ("Platform", True),
+    ("Supported-Platform", True),
+    ("Summary", False),
+    ("Description", False),
+    ("Description-Content-Type", False),
+    ("Keywords", False),
+    ("Home-page", False),
+    ("Download-URL", False),
+    ("Author", False),
+    ("Author-email", False),
+    ("Maintainer", False),
+    ("Maintainer-email", False),
+    ("License", False),
+    ("License-Expression", False),
+    ("License-File", True),
+    ("Classifier", True),
+    ("Requires-Dist", True),
+    ("Requires-Python", False),
+    ("Requires-External", True),
+    ("Project-URL", True),
+    ("Provides-Extra", True),
+    ("Provides-Dist", True),
+    ("Obsoletes-Dist", True),
+)
 
 
 class MetadataError(InstError):
@@ -118,21 +136,38 @@ class Metadata:
         )
 
     def as_json(self) -> dict[str, Any]:
-        """The PEP 566 JSON form (what pip's installation report holds)."""
+        """The PEP 566 JSON form, as pip's installation report holds it."""
         message = _message(self.raw)
         result: dict[str, Any] = {}
-        for key, value in message.items():
-            json_key = key.lower().replace("-", "_")
-            if key.lower() in _MULTIPLE_USE:
-                result.setdefault(json_key, []).append(value)
-            elif key.lower() == "keywords":
-                result[json_key] = [word.strip() for word in value.split(",") if word]
+        for field, multiple in _REPORT_FIELDS:
+            values = [_unfolded(str(v)) for v in message.get_all(field) or ()]
+            if not values:
+                continue
+            key = field.lower().replace("-", "_")
+            if multiple:
+                result[key] = values
+            elif key == "keywords":
+                # Comma-separated, or (in old metadata) separated by spaces.
+                value = values[0]
+                result[key] = (
+                    [word.strip() for word in value.split(",")]
+                    if "," in value
+                    else value.split()
+                )
             else:
-                result[json_key] = value
+                result[key] = values[0]
         body = message.get_payload()
-        if isinstance(body, str) and body.strip():
+        if isinstance(body, str) and body:
             result["description"] = body
         return result
+
+
+def _unfolded(value: str) -> str:
+    """A multi-line header value (a License text) without the indentation its
+    continuation lines carry in the file: what importlib.metadata, and so pip, gives."""
+    if "\n" not in value:
+        return value
+    return textwrap.dedent(" " * 8 + value)
 
 
 def _message(data: bytes) -> Message:
