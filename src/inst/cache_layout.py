@@ -33,6 +33,7 @@ import fnmatch
 import os
 import re
 import stat
+import threading
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -139,6 +140,67 @@ PARTS = (
     BUILD_ENVS_PART,
     INTERPRETERS_PART,
 )
+
+
+# -- a cache that cannot be written -----------------------------------------------
+
+_unwritable: set[str] = set()
+_unwritable_lock = threading.Lock()
+
+
+def warn_unwritable(cache_dir: Path, error: OSError) -> None:
+    """Say once per run that the cache cannot be written and the run goes on without
+    storing anything in it (as pip: a cache is never a reason to fail)."""
+    from inst import ui
+
+    key = str(cache_dir)
+    with _unwritable_lock:
+        if key in _unwritable:
+            return
+        _unwritable.add(key)
+    if isinstance(error, FileExistsError):
+        reason = "it is a file, not a directory"
+    elif isinstance(error, NotADirectoryError):
+        reason = "a part of its path is a file, not a directory"
+    else:
+        reason = error.strerror or str(error)
+    ui.warning(
+        f"the cache directory {cache_dir} cannot be written ({reason}); inst goes on "
+        "without caching. Fix its permissions or free some space, or choose another "
+        "with --cache-dir (or --no-cache-dir)"
+    )
+
+
+_checked: dict[str, bool] = {}
+
+
+def usable(cache_dir: Path) -> bool:
+    """Whether the cache can be written: made if missing, and a file created and
+    removed in it (once per run). When not, warn_unwritable() has said so."""
+    key = str(cache_dir)
+    with _unwritable_lock:
+        known = _checked.get(key)
+    if known is not None:
+        return known
+    import tempfile
+
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        descriptor, probe = tempfile.mkstemp(dir=cache_dir, prefix=".probe-")
+        os.close(descriptor)
+        os.unlink(probe)
+        result = True
+    except OSError as error:
+        warn_unwritable(cache_dir, error)
+        result = False
+    with _unwritable_lock:
+        _checked[key] = result
+    return result
+
+
+def is_unwritable(cache_dir: Path) -> bool:
+    """Whether this run already found the cache unwritable (and said so)."""
+    return str(cache_dir) in _unwritable
 
 
 # -- walking --------------------------------------------------------------------------

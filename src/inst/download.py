@@ -1,18 +1,26 @@
 """Downloads of distribution files: parallel, hash-checked, cached, never half-written.
 
-Every file is streamed into a temporary ``.part`` file next to where it will live,
-hashed on the way, checked, and only then moved into place with ``os.replace``; on any
+Every file is streamed into a temporary file next to where it will live (through
+``inst.fileio``), hashed on the way, checked, and only then moved into place; on any
 failure (Ctrl-C included) the temporary file is deleted, so neither the cache nor a
 ``-d`` directory ever holds a partial or unverified file.
+
+A transfer that breaks (a reset, a body shorter than its Content-Length, a read that
+stalls past the timeout) is tried again, up to ``retries`` times, then reported. A file
+that no hash vouches for must at least be a whole archive (its zip directory, or its
+compressed stream to the end) before it is kept anywhere.
 
 Which hashes are checked: the index's own (``DistFile.hashes``) always, and on top of
 them the allowed digests of ``DownloadRequest.hashes`` (the ``--hash`` values). For each
 algorithm in either, the file's digest must match.
 
 The cache (``cache_dir/files``) is content-addressed by sha256 when the sha256 is known
-before downloading, else keyed by URL. A cache hit is re-hashed before use: one local
-read is cheap next to a download, and it catches a cache file damaged on disk or edited
-through a hard link in a ``-d`` directory.
+before downloading, else keyed by URL. A cache hit is re-hashed before use (or, with no
+hash to compare, checked as an archive): one local read is cheap next to a download,
+and it catches a cache file damaged on disk or edited through a hard link in a ``-d``
+directory; a damaged entry is dropped, with a warning, and fetched again. A cache that
+cannot be written (permissions, a full disk) is warned about once and the run goes on
+without it.
 
 HTTP goes through a ``Fetcher`` (``inst.index.http.HttpClient`` in inst); ``file://``
 URLs are read directly.
@@ -20,11 +28,12 @@ URLs are read directly.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import io
 import os
-import secrets
-import shutil
 import threading
+import time
 import urllib.parse
 import urllib.request
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -33,7 +42,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from inst import ui
+from inst import cache_layout, fileio, ui
 from inst.errors import InstError
 from inst.models import HASH_ALGORITHMS, DistFile
 from inst.ui.progress import Bar, Progress, format_size
@@ -98,6 +107,14 @@ class HashMismatch(InstError):
 
 class DownloadError(InstError):
     """A file could not be fetched: an HTTP error status, a broken transfer, no file."""
+
+
+class BrokenTransfer(DownloadError):
+    """The body did not arrive whole (reset, cut short, stalled): worth another try."""
+
+
+#: Waits between tries of a broken transfer: the first retry at once, then these.
+RETRY_DELAYS = (0.0, 0.5, 1.0, 2.0, 4.0)
 
 
 @dataclass(frozen=True)
@@ -207,9 +224,15 @@ class Downloader:
         work_dir: Path,
         max_workers: int = 10,
         progress: bool = True,
+        retries: int = 2,
     ) -> None:
         self._fetcher = fetcher
         self._cache_dir = cache_dir
+        self._retries = max(0, retries)
+        # False once a write into the cache failed: the rest of the run skips it.
+        self._cache_writable = cache_dir is not None and not (
+            cache_layout.is_unwritable(cache_dir)
+        )
         self._work_dir = work_dir
         self._max_workers = max(1, max_workers)
         self._progress = Progress(progress)
@@ -275,27 +298,52 @@ class Downloader:
             source = _file_url_path(file.url)
             if not source.is_file():
                 return None
-            return (
-                source if checks.failure(self._hash(source, checks)) is None else None
-            )
+            digests = self._hash_or_none(source, checks)
+            ok = digests is not None and checks.failure(digests) is None
+            return source if ok else None
         hit = self._lookup(file, checks)
         return hit[0] if hit is not None else None
 
     def store(self, file: DistFile, path: Path) -> Path:
         """Keep a copy of ``path`` (``file`` fetched elsewhere) where fetch() finds it.
 
-        Verified against the index's hashes first (HashMismatch if wrong). Returns the
-        copy's path: in the cache, or in the work dir when there is no cache.
-        """
+        Verified against the index's hashes first (HashMismatch if wrong), or as an
+        archive when the index gives none. Returns the copy's path: in the cache, or
+        in the work dir when there is no cache (or it cannot be written)."""
         _check_filename(file)
         checks = _Checks.of(file, {})
         failure = checks.failure(self._hash(path, checks))
         if failure is not None:
             raise failure
-        target = self._cache_target(file, checks) or self._work_target(file)
-        self._place(path, target)
+        if checks.empty:
+            problem = archive_problem(path, file.filename)
+            if problem is not None:
+                raise DownloadError(f"{file.filename} is not usable", problem)
+        target = self._cache_target(file, checks)
+        if target is not None:
+            try:
+                self._place(path, target)
+            except OSError as error:
+                self._cache_failed(error)
+                target = None
+        if target is None:
+            target = self._work_target(file)
+            self._place_or_fail(path, target)
         self._remember(file, target)
         return target
+
+    def discard(self, path: Path) -> bool:
+        """Drop a cached copy that failed a check when used (a wheel that will not
+        unpack), so that the next fetch() downloads it again. Returns whether ``path``
+        was a cache entry (files elsewhere, such as in ``-d``, are left alone)."""
+        with self._seen_lock:
+            for url in [url for url, seen in self._seen.items() if seen == path]:
+                del self._seen[url]
+        if self._cache_dir is None or not _is_below(path, self._cache_dir / "files"):
+            return False
+        with contextlib.suppress(OSError):
+            path.unlink()
+        return True
 
     # -- one file ----------------------------------------------------------------
 
@@ -312,27 +360,39 @@ class Downloader:
             return self._fetch_local(file, checks, dest, abort)
 
         if dest is not None:
-            digests = self._reusable(dest, checks, None, abort)
-            if digests is not None:
+            kept = self._reusable(dest, checks, None, abort)
+            if kept is not None:
                 self._progress.message(f"File was already downloaded {dest}")
                 self._remember(file, dest)
-                return Downloaded(file, dest, digests["sha256"], from_cache=True)
+                return Downloaded(file, dest, kept["sha256"], from_cache=True)
 
         hit = self._lookup(file, checks, abort)
         if hit is not None:
-            path, digests, earlier = hit
+            path, found, earlier = hit
             if not earlier:  # earlier = fetched or stored in this run: said already
                 size = format_size(path.stat().st_size)
                 self._progress.message(f"Using cached {file.filename} ({size})")
             if dest is not None:
-                path = self._place(path, dest)
-            return Downloaded(file, path, digests["sha256"], from_cache=True)
+                path = self._place_or_fail(path, dest)
+            return Downloaded(file, path, found["sha256"], from_cache=True)
 
-        target = self._cache_target(file, checks) or dest or self._work_target(file)
-        digests = self._download(file, target, checks, abort)
+        target = self._cache_target(file, checks)
+        digests: dict[str, str] | None = None
+        if target is not None:
+            try:
+                digests = self._download(file, target, checks, abort)
+            except OSError as error:  # the cache, not the transfer: go on without it
+                self._cache_failed(error)
+                target = None
+        if target is None or digests is None:
+            target = dest or self._work_target(file)
+            try:
+                digests = self._download(file, target, checks, abort)
+            except OSError as error:
+                raise _save_error(error, file.filename, target) from None
         self._remember(file, target)
         if dest is not None and target != dest:
-            self._place(target, dest)
+            self._place_or_fail(target, dest)
         return Downloaded(file, dest or target, digests["sha256"], from_cache=False)
 
     def _fetch_local(
@@ -361,13 +421,46 @@ class Downloader:
         if digests_or_none is not None:
             self._progress.message(f"File was already downloaded {dest}")
             return Downloaded(file, dest, digests_or_none["sha256"], from_cache=True)
-        with source.open("rb") as stream:
-            digests = self._write(
-                iter(lambda: stream.read(CHUNK_SIZE), b""), dest, checks, abort
-            )
+        try:
+            with source.open("rb") as stream:
+                digests = self._write(
+                    iter(lambda: stream.read(CHUNK_SIZE), b""),
+                    dest,
+                    checks,
+                    abort,
+                    archive_check=False,  # a local file: the user's own, as it is
+                )
+        except OSError as error:
+            raise _save_error(error, file.filename, dest) from None
         return Downloaded(file, dest, digests["sha256"], from_cache=False)
 
     def _download(
+        self,
+        file: DistFile,
+        target: Path,
+        checks: _Checks,
+        abort: threading.Event | None,
+    ) -> dict[str, str]:
+        """Fetch into ``target``; broken transfers are tried again, up to the limit."""
+        tries = self._retries + 1
+        for attempt in range(1, tries + 1):
+            try:
+                return self._download_once(file, target, checks, abort)
+            except BrokenTransfer as broken:
+                if attempt == tries:
+                    if tries > 1:
+                        broken.why += f" (tried {tries} times)"
+                    raise
+                ui.warning(f"{broken.why}; trying again")
+                delay = RETRY_DELAYS[min(attempt, len(RETRY_DELAYS)) - 1]
+                if abort is not None:
+                    if abort.wait(delay):
+                        raise _Aborted from None
+                else:
+                    time.sleep(delay)
+        raise AssertionError("unreachable")  # the loop returns or raises
+
+    def _download_once(
         self,
         file: DistFile,
         target: Path,
@@ -413,37 +506,46 @@ class Downloader:
         bar: Bar | None = None,
         length: int | None = None,
         url: str = "",
+        archive_check: bool = True,
     ) -> dict[str, str]:
-        """Stream chunks to a temporary file beside ``final``, check, move into place."""
+        """Stream chunks to a temporary file beside ``final``, check, move into place.
+
+        OSError when ``final``'s directory cannot be written; the checks' errors
+        (BrokenTransfer, HashMismatch) otherwise. Either way nothing is left."""
         final.parent.mkdir(parents=True, exist_ok=True)
-        temp = _temp_beside(final)
         hashers = {algorithm: hashlib.new(algorithm) for algorithm in checks.algorithms}
         written = 0
-        try:
-            with temp.open("xb") as out:  # "x": a fresh file, mode from the umask
-                for chunk in chunks:
-                    if abort is not None and abort.is_set():
-                        raise _Aborted
-                    out.write(chunk)
-                    for hasher in hashers.values():
-                        hasher.update(chunk)
-                    written += len(chunk)
-                    if bar is not None:
-                        bar.update(len(chunk))
+        with fileio.atomic_writer(final) as out:
+            for chunk in chunks:
+                if abort is not None and abort.is_set():
+                    raise _Aborted
+                out.write(chunk)
+                for hasher in hashers.values():
+                    hasher.update(chunk)
+                written += len(chunk)
+                if bar is not None:
+                    bar.update(len(chunk))
             if length is not None and written != length:
-                raise DownloadError(
+                raise BrokenTransfer(
                     f"cannot download {checks.filename}",
                     f"the transfer from {url} ended after {written} of {length} bytes",
-                    "try again",
+                    "try again; check your connection or proxy",
                 )
             digests = {name: hasher.hexdigest() for name, hasher in hashers.items()}
             failure = checks.failure(digests)
             if failure is not None:
                 raise failure
-            os.replace(temp, final)
+            if archive_check and checks.empty and not fileio.is_special(final):
+                # No hash vouches for these bytes: at least the archive must be whole.
+                out.flush()
+                problem = archive_problem(Path(out.name), checks.filename)
+                if problem is not None:
+                    raise BrokenTransfer(
+                        f"cannot download {checks.filename}",
+                        f"the file from {url} is not whole: {problem}",
+                        "try again; if it stays so, the server holds a broken file",
+                    )
             return digests
-        finally:
-            temp.unlink(missing_ok=True)  # gone already after a successful replace
 
     def _hash(
         self, path: Path, checks: _Checks, abort: threading.Event | None = None
@@ -457,6 +559,15 @@ class Downloader:
                     hasher.update(chunk)
         return {name: hasher.hexdigest() for name, hasher in hashers.items()}
 
+    def _hash_or_none(
+        self, path: Path, checks: _Checks, abort: threading.Event | None = None
+    ) -> dict[str, str] | None:
+        """The digests of a file that may be unreadable (then None: not usable)."""
+        try:
+            return self._hash(path, checks, abort)
+        except OSError:
+            return None
+
     def _reusable(
         self,
         dest: Path,
@@ -467,13 +578,23 @@ class Downloader:
         """Digests of an existing ``dest`` that can stay as it is, else None."""
         if not dest.is_file():
             return None
-        digests = self._hash(dest, checks, abort)
+        digests = self._hash_or_none(dest, checks, abort)
+        if digests is None:
+            return None
         if not checks.empty:
             ok = checks.failure(digests) is None
         elif source is not None:
             ok = digests["sha256"] == self._hash(source, checks, abort)["sha256"]
         else:
-            ok = True  # nothing to compare with: kept as pip keeps it
+            # Nothing to compare with: kept as pip keeps it, if it is a whole archive.
+            problem = archive_problem(dest, checks.filename)
+            if problem is not None:
+                ui.warning(
+                    f"previously-downloaded file {dest} is damaged ({problem}); "
+                    "replacing it"
+                )
+                return None
+            ok = True
         if not ok:
             ui.warning(f"previously-downloaded file {dest} has bad hash; replacing it")
             return None
@@ -484,16 +605,21 @@ class Downloader:
         if _same_file(source, dest):
             return dest
         dest.parent.mkdir(parents=True, exist_ok=True)
-        temp = _temp_beside(dest)
-        try:
-            try:
-                os.link(source, temp)
-            except OSError:  # another filesystem, or links not allowed there
-                shutil.copyfile(source, temp)
-            os.replace(temp, dest)
-        finally:
-            temp.unlink(missing_ok=True)
+        fileio.copy_file(source, dest, link=True)
         return dest
+
+    def _place_or_fail(self, source: Path, dest: Path) -> Path:
+        """_place() where failing is an error the user must see (-d, the work dir)."""
+        try:
+            return self._place(source, dest)
+        except OSError as error:
+            raise _save_error(error, dest.name, dest) from None
+
+    def _cache_failed(self, error: OSError) -> None:
+        """The cache cannot be written: warn once, and store nothing more there."""
+        assert self._cache_dir is not None
+        cache_layout.warn_unwritable(self._cache_dir, error)
+        self._cache_writable = False
 
     # -- cache -----------------------------------------------------------------------
 
@@ -511,13 +637,32 @@ class Downloader:
         for path, earlier in candidates:
             if not path.is_file():
                 continue
-            digests = self._hash(path, checks, abort)
+            digests = self._hash_or_none(path, checks, abort)
+            if digests is None:
+                continue  # unreadable: as good as absent
             if checks.failure(digests) is None:
-                return path, digests, earlier
+                problem = (
+                    archive_problem(path, file.filename)
+                    if checks.empty and not earlier
+                    else None
+                )
+                if problem is None:
+                    return path, digests, earlier
+                # Nothing vouches for it and it is not whole: never use it again.
+                ui.warning(
+                    f"the cached copy of {file.filename} is damaged ({problem}); "
+                    "it is dropped and downloaded again"
+                )
+                self.discard(path)
+                continue
             known = checks.known_sha256
             if path == self._sha256_path(file, known) and digests["sha256"] != known:
                 # Does not hold what its name promises: damaged, so drop it.
-                path.unlink(missing_ok=True)
+                ui.warning(
+                    f"the cached copy of {file.filename} is damaged (its sha256 "
+                    "changed); it is dropped and downloaded again"
+                )
+                self.discard(path)
         return None
 
     def _cache_paths(self, file: DistFile, checks: _Checks) -> list[Path]:
@@ -527,7 +672,7 @@ class Downloader:
         return [path for path in (by_sha256, self._url_path(file)) if path is not None]
 
     def _cache_target(self, file: DistFile, checks: _Checks) -> Path | None:
-        if self._cache_dir is None:
+        if self._cache_dir is None or not self._cache_writable:
             return None
         known = checks.known_sha256
         return self._url_path(file) if known is None else self._sha256_path(file, known)
@@ -584,9 +729,59 @@ def _url_key(url: str) -> str:
     return hashlib.sha256(bare.encode("utf-8")).hexdigest()
 
 
-def _temp_beside(final: Path) -> Path:
-    # Same folder, so os.replace is atomic; random, so parallel writers never collide.
-    return final.with_name(f".{final.name}.{secrets.token_hex(6)}.part")
+def _save_error(error: OSError, filename: str, target: Path) -> InstError:
+    return fileio.os_error(error, f"cannot save {filename} into {target.parent}")
+
+
+def _is_below(path: Path, directory: Path) -> bool:
+    try:
+        return os.path.commonpath([path, directory]) == str(directory)
+    except ValueError:  # another drive
+        return False
+
+
+def archive_problem(path: Path, filename: str) -> str | None:
+    """Why ``path`` is not a whole archive of its kind (by ``filename``), or None.
+
+    Cheap checks that catch a cut-short file: a zip (wheel or sdist) must have its
+    central directory, which is at the very end; a compressed tar must decompress to
+    its end-of-stream marker. Other names are not judged."""
+    lowered = filename.lower()
+    try:
+        if lowered.endswith((".whl", ".zip")):
+            import zipfile
+
+            with zipfile.ZipFile(path) as archive:
+                archive.infolist()
+            return None
+        stream = _decompressing(path, lowered)
+        if stream is None:
+            return None
+        with stream:
+            while stream.read(CHUNK_SIZE * 4):
+                pass
+    except Exception as error:  # zipfile, gzip, bz2 and lzma each raise their own
+        if isinstance(error, OSError) and error.errno is not None:
+            raise  # the disk, not the archive: the caller says so
+        return str(error) or type(error).__name__
+    return None
+
+
+def _decompressing(path: Path, lowered: str) -> io.BufferedIOBase | None:
+    """The decompressed stream of a compressed tar, by its name; None for others."""
+    if lowered.endswith((".tar.gz", ".tgz")):
+        import gzip
+
+        return gzip.open(path, "rb")
+    if lowered.endswith((".tar.bz2", ".tbz")):
+        import bz2
+
+        return bz2.open(path, "rb")
+    if lowered.endswith((".tar.xz", ".tar.lzma")):
+        import lzma
+
+        return lzma.open(path, "rb")
+    return None
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -624,13 +819,28 @@ def _response_chunks(
             urllib3.exceptions.HTTPError,
             OSError,
         ) as exc:
-            raise DownloadError(
+            raise BrokenTransfer(
                 f"cannot download {filename}",
-                f"the transfer from {url} broke: {ui.redact(str(exc))}",
+                f"the transfer from {url} broke: {_reason(exc)}",
                 "try again; check your connection or proxy",
             ) from None
         if chunk:
             yield chunk
+
+
+def _reason(error: BaseException) -> str:
+    """A short reason for a broken read, without urllib3's object soup."""
+    import urllib3
+
+    for current in (error, *error.args, error.__context__):
+        if isinstance(current, urllib3.exceptions.ReadTimeoutError):
+            return "the server stopped sending (read timed out)"
+        if isinstance(current, urllib3.exceptions.IncompleteRead):
+            return str(current)
+    text = str(error)
+    if text.startswith("(") and "IncompleteRead" in text:
+        return "the connection closed before the whole body came"
+    return ui.redact(text.split(">: ", 1)[-1]) or type(error).__name__
 
 
 def _status_hint(status: int) -> str:

@@ -21,6 +21,7 @@ import functools
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -751,25 +752,14 @@ def _mtime(path: Path) -> int | None:
 
 
 def _write_atomically(path: Path, text: str) -> None:
-    """Write path via a temporary file and os.replace; a cache that fails is no error."""
-    import tempfile
+    """Write path whole (inst.fileio); a cache that fails is no error."""
+    from inst import fileio
 
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, temporary = tempfile.mkstemp(
-            dir=path.parent, prefix=".tmp-", suffix=".json"
-        )
+        fileio.write_text(path, text)
     except OSError:
         return
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as file:
-            file.write(text)
-        os.replace(temporary, path)
-    except OSError:
-        try:
-            os.unlink(temporary)
-        except OSError:
-            return
 
 
 def _run_probe(executable: Path, text: str) -> dict[str, Any]:
@@ -782,13 +772,10 @@ def _run_probe(executable: Path, text: str) -> dict[str, Any]:
     environ.pop("__PYVENV_LAUNCHER__", None)
     not_python = f"--python {text} is not a Python interpreter"
     try:
-        proc = subprocess.run(
+        proc = _run_bounded(
             [str(executable), "-c", _probe.BOOTSTRAP, _probe.__file__, package_dir],
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            env=environ,
-            timeout=PROBE_TIMEOUT,
-            check=False,
+            environ,
+            PROBE_TIMEOUT,
         )
     except FileNotFoundError:
         raise InstError(f"--python {text}: no such file or directory") from None
@@ -797,7 +784,10 @@ def _run_probe(executable: Path, text: str) -> dict[str, Any]:
     except subprocess.TimeoutExpired:
         raise InstError(
             f"--python {text} did not answer",
-            why=f"inst's probe was still running after {PROBE_TIMEOUT:.0f} seconds",
+            why=f"inst's probe was still running after {PROBE_TIMEOUT:g} seconds, "
+            "so inst stopped it",
+            hint="check that it is a Python interpreter that starts on its own "
+            "(a wrapper script may wait for input or hang)",
         ) from None
     except OSError as error:  # e.g. "Exec format error"
         raise InstError(not_python, why=error.strerror or str(error)) from None
@@ -818,6 +808,42 @@ def _run_probe(executable: Path, text: str) -> dict[str, Any]:
             why=str(data["error"]),
         )
     return data
+
+
+def _run_bounded(
+    argv: list[str], environ: dict[str, str], timeout: float
+) -> subprocess.CompletedProcess[bytes]:
+    """subprocess.run with a timeout that ends the child's whole process group.
+
+    subprocess.run kills only the child: a wrapper script's own children (a `sleep`,
+    the real interpreter) would live on, and, holding the output pipes, make the wait
+    for their end last as long as they do."""
+    own_group = os.name == "posix"
+    with subprocess.Popen(
+        argv,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=environ,
+        start_new_session=own_group,
+    ) as process:
+        try:
+            stdout, stderr = process.communicate(timeout=timeout)
+        except BaseException:  # the timeout, Ctrl-C, SIGTERM: the probe must end too
+            _kill_group(process, own_group)
+            process.wait()
+            raise
+    return subprocess.CompletedProcess(argv, process.returncode, stdout, stderr)
+
+
+def _kill_group(process: subprocess.Popen[bytes], own_group: bool) -> None:
+    if own_group:
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+            return
+        except OSError:  # gone already, or not allowed: kill what we can
+            pass
+    process.kill()
 
 
 def _answer(stdout: str) -> dict[str, Any] | None:

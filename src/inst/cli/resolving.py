@@ -87,7 +87,8 @@ def _merge_options(into: FileOptions, new: FileOptions) -> None:
     into.trusted_hosts += new.trusted_hosts
 
 
-def cache_dir(settings: Settings) -> Path | None:
+def cache_location(settings: Settings) -> Path | None:
+    """Where the cache is (None with --no-cache-dir), whether or not it can be used."""
     if settings.no_cache_dir:
         return None
     if settings.cache_dir:
@@ -96,6 +97,18 @@ def cache_dir(settings: Settings) -> Path | None:
     import platformdirs
 
     return Path(platformdirs.user_cache_dir("inst", appauthor=False))
+
+
+def cache_dir(settings: Settings) -> Path | None:
+    """The cache of this run: None with --no-cache-dir, and when it cannot be written
+    (a file in its place, a read-only disk, no permission); then, as pip, the run goes
+    on without a cache after a warning."""
+    location = cache_location(settings)
+    if location is None:
+        return None
+    from inst.cache_layout import usable
+
+    return location if usable(location) else None
 
 
 _environments: dict[tuple[str, str], Environment] = {}
@@ -235,6 +248,7 @@ def open_session(
         work_dir=work_dir,
         max_workers=workers,
         progress=progress,
+        retries=int(settings.retries),
     )
     metadata = MetadataSource(client, downloader, cache_dir=cache)
     try:

@@ -12,6 +12,7 @@ import platform
 import socket
 import sys
 import threading
+import time
 import urllib.parse
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -154,6 +155,18 @@ class HttpClient:
             )
         return self._send(bare_url, request_headers, credentials, stream=stream)
 
+    def forget(self, url: str, headers: Mapping[str, str] | None = None) -> None:
+        """Drop the cached response of ``get(url, headers=headers, cache=True)``: its
+        body failed a check (a page that does not parse, a file with the wrong hash),
+        so the next get() asks the server again instead of serving it."""
+        if self._cache is None:
+            return
+        bare_url, _ = self._credentials_for(url)
+        accept = next(
+            (v for k, v in (headers or {}).items() if k.lower() == "accept"), ""
+        )
+        self._cache.delete(bare_url, accept)
+
     def is_trusted(self, url: str) -> bool:
         """Whether ``url``'s host is a --trusted-host (no TLS checks, http allowed)."""
         _, host, port = _origin(url)
@@ -206,6 +219,27 @@ class HttpClient:
         *,
         stream: bool,
     ) -> requests.Response:
+        """One GET; a body that breaks while being read (stream=False: read here) is
+        fetched again, up to the retries, as urllib3 only retries before the body."""
+        tries = max(0, self.config.retries) + 1
+        for attempt in range(1, tries + 1):
+            response = self._request(url, headers, credentials)
+            if stream:
+                return response
+            try:
+                _read_whole(response)
+            except broken_body_errors() as error:
+                response.close()
+                if attempt == tries:
+                    raise NetworkError.from_exception(url, error, self.config) from None
+                time.sleep(min(BACKOFF_MAX, BACKOFF_FACTOR * (2 ** (attempt - 1))))
+                continue
+            return response
+        raise AssertionError("unreachable")  # the loop returns or raises
+
+    def _request(
+        self, url: str, headers: Mapping[str, str], credentials: Credentials | None
+    ) -> requests.Response:
         import requests  # deferred: see the module docstring
 
         session = self._get_session()
@@ -221,7 +255,7 @@ class HttpClient:
             response = session.get(
                 url,
                 headers=dict(headers),
-                stream=stream,
+                stream=True,  # the body is read by the caller, or by _send
                 timeout=(self.config.timeout, self.config.timeout),
                 # None lets requests use ~/.netrc (trust_env).
                 auth=credentials,
@@ -275,6 +309,39 @@ class HttpClient:
             # The user chose not to verify those hosts: urllib3's warning is noise.
             urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
         return session
+
+
+class ShortBody(Exception):
+    """A body shorter than its Content-Length (urllib3 1.26 does not check)."""
+
+
+def _read_whole(response: requests.Response) -> None:
+    """Read the body into ``response.content``; raise when it breaks or comes short."""
+    data = response.content
+    if response.status_code in (204, 304):
+        return  # no body, whatever Content-Length says (a 304 repeats the 200's)
+    if response.headers.get("Content-Encoding", "identity") != "identity":
+        return  # Content-Length counts the encoded bytes
+    expected = response.headers.get("Content-Length", "")
+    if expected.isdigit() and len(data) < int(expected):
+        raise ShortBody(
+            f"the body ended after {len(data)} of {expected} bytes (IncompleteRead)"
+        )
+
+
+def broken_body_errors() -> tuple[type[BaseException], ...]:
+    """What reading a response's body raises when the transfer breaks or stalls."""
+    import requests
+    import urllib3
+
+    return (
+        requests.exceptions.ChunkedEncodingError,
+        requests.exceptions.ConnectionError,  # a read timeout or reset mid-body
+        requests.exceptions.ContentDecodingError,
+        urllib3.exceptions.HTTPError,
+        ShortBody,
+        OSError,
+    )
 
 
 def _retry(retries: int) -> Retry:

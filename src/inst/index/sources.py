@@ -110,6 +110,23 @@ def _http_failure(url: str, response: requests.Response) -> NetworkError:
     return NetworkError.for_url(url, reason)
 
 
+def _forget(
+    client: HttpClient, url: str, headers: dict[str, str], response: requests.Response
+) -> bool:
+    """A page that does not parse must not stay in the HTTP cache. Returns whether
+    it came from there (then it is worth asking the server once more)."""
+    from inst.index.cache import is_from_cache
+
+    client.forget(url, headers)
+    if not is_from_cache(response):
+        return False
+    ui.warning(
+        f"the cached copy of {redact(url)} does not parse; it is dropped and "
+        "fetched again"
+    )
+    return True
+
+
 @dataclass(frozen=True)
 class IndexSource:
     """A simple-API index (PEP 503/691): one page per project under ``url``."""
@@ -144,7 +161,8 @@ class IndexSource:
         )
 
     def _fetch(self, client: HttpClient, url: str) -> list[DistFile] | None:
-        response = client.get(url, headers={"Accept": INDEX_ACCEPT}, cache=True)
+        headers = {"Accept": INDEX_ACCEPT}
+        response = client.get(url, headers=headers, cache=True)
         status = response.status_code
         if status in _MISSING:
             return None
@@ -152,13 +170,18 @@ class IndexSource:
             raise _refused("index", self.url, status)
         if not 200 <= status < 300:
             raise _http_failure(url, response)
-        return parse_page(
-            response.content,
-            response.headers.get("Content-Type", ""),
-            # After redirects, relative links resolve against where the page is.
-            response.url or url,
-            self.display,
-        )
+        try:
+            return parse_page(
+                response.content,
+                response.headers.get("Content-Type", ""),
+                # After redirects, relative links resolve against where the page is.
+                response.url or url,
+                self.display,
+            )
+        except MalformedPage:
+            if not _forget(client, url, headers, response):
+                raise
+            return self._fetch(client, url)  # the entry is gone: the server answers
 
     def _read_local(self, name: NormalizedName) -> list[DistFile] | None:
         root = Path(file_url_to_path(self.url))
@@ -262,9 +285,8 @@ class FindLinksSource:
         return files
 
     def _fetch(self, client: HttpClient) -> list[DistFile]:
-        response = client.get(
-            self.location, headers={"Accept": FIND_LINKS_ACCEPT}, cache=True
-        )
+        headers = {"Accept": FIND_LINKS_ACCEPT}
+        response = client.get(self.location, headers=headers, cache=True)
         status = response.status_code
         if status in _MISSING:
             ui.warning(
@@ -276,9 +298,14 @@ class FindLinksSource:
             raise _refused("find-links page", self.location, status)
         if not 200 <= status < 300:
             raise _http_failure(self.location, response)
-        return parse_page(
-            response.content,
-            response.headers.get("Content-Type", ""),
-            response.url or self.location,
-            self.display,
-        )
+        try:
+            return parse_page(
+                response.content,
+                response.headers.get("Content-Type", ""),
+                response.url or self.location,
+                self.display,
+            )
+        except MalformedPage:
+            if not _forget(client, self.location, headers, response):
+                raise
+            return self._fetch(client)  # the entry is gone: the server answers

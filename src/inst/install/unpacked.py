@@ -22,7 +22,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from inst import cache_layout
+from inst import cache_layout, fileio
 from inst.install.manifest import WheelManifest
 from inst.install.validate import inspect_wheel
 
@@ -56,15 +56,31 @@ class UnpackedWheels:
         self.work_dir = work_dir
 
     def get(self, wheel: Path, sha256: str | None = None) -> UnpackedWheel:
-        """The wheel unpacked; InvalidWheel (nothing left behind) when it is refused."""
-        if self.cache_dir is None:
-            return self._unpack(wheel, self.work_dir / "unpacked", None)
+        """The wheel unpacked; InvalidWheel (nothing left behind) when it is refused.
+
+        A cache that cannot be written (full, read-only, no permission) is warned
+        about once and the wheel unpacked into the work directory instead."""
+        if self.cache_dir is None or cache_layout.is_unwritable(self.cache_dir):
+            return self._unpack_here(wheel)
         digest = sha256 or file_sha256(wheel)
         place = cache_layout.unpacked_wheel(self.cache_dir, digest)
         cached = self.cached(place)
         if cached is not None and _unchanged(cached):
             return cached
-        return self._unpack(wheel, place.parent, place)
+        try:
+            return self._unpack(wheel, place.parent, place)
+        except OSError as error:
+            cache_layout.warn_unwritable(self.cache_dir, error)
+            return self._unpack_here(wheel)
+
+    def _unpack_here(self, wheel: Path) -> UnpackedWheel:
+        directory = self.work_dir / "unpacked"
+        try:
+            return self._unpack(wheel, directory, None)
+        except OSError as error:
+            raise fileio.os_error(
+                error, f"cannot unpack {wheel.name} into {directory}"
+            ) from None
 
     def discard(self, unpacked: UnpackedWheel) -> None:
         """Forget a damaged entry (a file was deleted from it), so get() makes it anew."""

@@ -8,6 +8,7 @@ build layer's ``prepare metadata`` (a protocol here, implemented by the build la
 
 from __future__ import annotations
 
+import contextlib
 import email.parser
 import hashlib
 import io
@@ -24,8 +25,10 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from inst import __version__
+from inst import __version__, fileio, ui
 from inst.errors import InstError
+from inst.index.cache import is_from_cache
+from inst.index.http import ShortBody, broken_body_errors
 from inst.ui import redact
 
 if TYPE_CHECKING:
@@ -241,44 +244,65 @@ class MetadataSource:
         return file
 
     def for_file(self, file: DistFile) -> Metadata:
-        metadata = self._read(file)
+        metadata, fetched = self._read(file)
         if metadata.name != file.project or metadata.version != file.version:
+            if not fetched:  # stored by an earlier run: it must not stay
+                self._unstore(file)
             raise InvalidMetadata(
                 f"{file.filename} holds metadata for {metadata.display_name} "
                 f"{metadata.version}, not {file.project} {file.version}",
                 hint="the file is mislabelled; report it to whoever publishes it",
             )
+        if fetched:  # only metadata that passed every check is kept
+            self._store(file, metadata.raw)
         return metadata
 
-    def _read(self, file: DistFile) -> Metadata:
+    def _read(self, file: DistFile) -> tuple[Metadata, bool]:
+        """The metadata, and whether it was fetched from the index (and so is worth
+        storing in the metadata cache once checked)."""
         if file.tree:
-            return self._trees[file.url]
+            return self._trees[file.url], False
         if not file.is_wheel:
             if self._builder is None:
                 raise cannot_build(f"{file.project} {file.version}", file.filename)
             from inst.download import DownloadRequest
 
             path = self._downloader.fetch(DownloadRequest(file, _hashes(file))).path
-            return self._builder.prepare_metadata(path, file.project)
+            return self._builder.prepare_metadata(path, file.project), False
         local = _local_path(file.url)
         if local is not None:
-            return read_wheel_metadata(local, file.filename)
+            return read_wheel_metadata(local, file.filename), False
         cached = self._downloader.cached(file)
         if cached is not None:
-            return read_wheel_metadata(cached, file.filename)
+            try:
+                return read_wheel_metadata(cached, file.filename), False
+            except MetadataError as error:
+                # A cached wheel that does not read: dropped, and fetched again.
+                if not self._downloader.discard(cached):
+                    raise
+                ui.warning(
+                    f"the cached copy of {file.filename} is damaged ({error.why}); "
+                    "it is dropped and downloaded again"
+                )
         stored = self._stored(file)
         if stored is not None:
-            return Metadata.parse(stored, file.filename)
-        data = None
+            try:
+                return Metadata.parse(stored, file.filename), False
+            except MetadataError:
+                self._unstore(file)  # unreadable: ask the index again
         if file.metadata_url is not None:
             data = self._metadata_file(file)
-        metadata = (
-            Metadata.parse(data, file.filename)
-            if data is not None
-            else self._from_remote_wheel(file)
-        )
-        self._store(file, metadata.raw)
-        return metadata
+            if data is not None:
+                try:
+                    return Metadata.parse(data, file.filename), True
+                except MetadataError:
+                    # Without a hash nothing says these are the bytes the index
+                    # published: not kept. With one, they are, and the release is
+                    # skipped just as well from the cache next time.
+                    if not file.metadata_hashes:
+                        self._client.forget(file.metadata_url)
+                    raise
+        return self._from_remote_wheel(file), True
 
     def _stored_path(self, file: DistFile) -> Path | None:
         digest = file.hashes.get("sha256")
@@ -301,11 +325,15 @@ class MetadataSource:
             return
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            with tempfile.NamedTemporaryFile(dir=path.parent, delete=False) as out:
-                out.write(data)
-            os.replace(out.name, path)
+            fileio.write_bytes(path, data)
         except OSError:
             pass  # a cache that cannot be written only costs speed
+
+    def _unstore(self, file: DistFile) -> None:
+        path = self._stored_path(file)
+        if path is not None:
+            with contextlib.suppress(OSError):
+                path.unlink()
 
     def _metadata_file(self, file: DistFile) -> bytes | None:
         assert file.metadata_url is not None
@@ -318,6 +346,14 @@ class MetadataSource:
             if algorithm in hashlib.algorithms_available:
                 actual = hashlib.new(algorithm, data).hexdigest()
                 if actual != digest:
+                    # Never served from the HTTP cache again.
+                    self._client.forget(file.metadata_url)
+                    if is_from_cache(response):
+                        ui.warning(
+                            f"the cached metadata file of {file.filename} does not "
+                            "match its hash; it is dropped and fetched again"
+                        )
+                        return self._metadata_file(file)
                     raise MetadataError(
                         f"hash mismatch for the metadata file of {file.filename}",
                         why=f"expected {algorithm} {digest}, got {actual}",
@@ -332,26 +368,41 @@ class MetadataSource:
         try:
             if response.status_code == 206:
                 total = _total_size(response)
-                if total is not None:
-                    tail = response.content
-                    reader = HttpRangeReader(
-                        self._client, file.url, total, total - len(tail), tail
-                    )
-                    return _metadata_from_zip(reader, file.filename)
-                response.close()
-                response = self._client.get(file.url, stream=True)
+                try:
+                    tail = response.content if total is not None else None
+                except broken_body_errors():
+                    tail = None  # the downloader tries again, and says why not
+                if total is None or tail is None:
+                    return self._from_whole_wheel(file)
+                reader = HttpRangeReader(
+                    self._client, file.url, total, total - len(tail), tail
+                )
+                return _metadata_from_zip(reader, file.filename)
             if response.status_code != 200:
                 raise MetadataError(
                     f"could not fetch {file.filename}",
                     why=f"{redact(file.url)} answered HTTP {response.status_code}",
                 )
-            path = self._keep_whole_wheel(file, response)
+            try:
+                # No range support: the whole wheel came; keep it for installing.
+                path = self._keep_whole_wheel(file, response)
+            except broken_body_errors():
+                return self._from_whole_wheel(file)
         finally:
             response.close()
         return read_wheel_metadata(path, file.filename)
 
+    def _from_whole_wheel(self, file: DistFile) -> Metadata:
+        """Through the downloader: retried, checked, cached, kept for installing."""
+        from inst.download import DownloadRequest
+
+        path = self._downloader.fetch(DownloadRequest(file, _hashes(file))).path
+        return read_wheel_metadata(path, file.filename)
+
     def _keep_whole_wheel(self, file: DistFile, response: requests.Response) -> Path:
-        """A server without range support sent the whole wheel: keep it for installing."""
+        """A server without range support sent the whole wheel: keep it for installing.
+
+        Raises one of broken_body_errors() when the body breaks or comes short."""
         with tempfile.NamedTemporaryFile(
             prefix="inst-", suffix=".whl", delete=False
         ) as out:
@@ -360,6 +411,14 @@ class MetadataSource:
                 digest.update(chunk)
                 out.write(chunk)
         try:
+            expected_length = response.headers.get("Content-Length", "")
+            encoding = response.headers.get("Content-Encoding", "identity")
+            if (
+                encoding == "identity"
+                and expected_length.isdigit()
+                and os.path.getsize(out.name) != int(expected_length)
+            ):
+                raise ShortBody(f"{file.filename} came short")
             expected = file.hashes.get("sha256")
             if expected is not None and expected != digest.hexdigest():
                 raise MetadataError(

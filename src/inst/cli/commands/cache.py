@@ -93,9 +93,9 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _cache_root(settings: Settings) -> Path:
-    from inst.cli.resolving import cache_dir
+    from inst.cli.resolving import cache_location
 
-    root = cache_dir(settings)
+    root = cache_location(settings)
     if root is None:
         origin = settings.setting("no-cache-dir").origin
         raise InstError(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -223,10 +222,10 @@ def _unset(settings: Settings, words: list[str]) -> int:
         )
     if not section:
         del document[table]
-    if not document.as_string().strip():
-        path.unlink()  # nothing left, not even a comment: leave no empty file behind
-    else:
+    if document.as_string().strip():
         _save_document(path, document)
+    else:
+        _remove_document(path)  # nothing left, not even a comment: no empty file
     ui.info(f"Removed {table}.{option.name} from {path}")
     return 0
 
@@ -310,18 +309,31 @@ def _load_document(path: Path) -> Any:
 def _save_document(path: Path, document: Any) -> None:
     import tomlkit
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    from inst import fileio
+
     try:
-        temporary.write_text(tomlkit.dumps(document), encoding="utf-8")
-        os.replace(temporary, path)  # atomic: a crash never leaves half a file
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Whole or not at all; a FIFO or device (INST_CONFIG_FILE=/dev/null) is
+        # written as it is, never replaced by a regular file.
+        fileio.write_text(path, tomlkit.dumps(document))
     except OSError as exc:
-        temporary.unlink(missing_ok=True)
-        raise SettingsError(
+        error = fileio.os_error(
+            exc,
             f"cannot write {path}",
-            why=exc.strerror or str(exc),
-            hint="check the directory's permissions, or pick another file with --user/--site",
-        ) from None
+            hint="check the directory's permissions, or pick another file with "
+            "--user/--site",
+        )
+        raise SettingsError(error.what, why=error.why, hint=error.hint) from None
+
+
+def _remove_document(path: Path) -> None:
+    from inst import fileio
+
+    try:
+        path.unlink()
+    except OSError as exc:
+        error = fileio.os_error(exc, f"cannot remove {path}")
+        raise SettingsError(error.what, why=error.why, hint=error.hint) from None
 
 
 def _remove_spellings(section: Any, name: str) -> bool:

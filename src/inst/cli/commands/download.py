@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from inst import ui
+from inst import fileio, ui
 from inst.errors import UsageError
 
 if TYPE_CHECKING:
@@ -45,26 +46,30 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
         ignore_installed=True,  # pip download fetches whatever is installed already
         ignore_requires_python=bool(settings.ignore_requires_python),
     )
-    with open_session(settings, inputs, environment) as session:
-        resolution = resolve_inputs(session, inputs, options)
-        created = not dest.exists()
-        dest.mkdir(parents=True, exist_ok=True)
-        requests = []
-        for dist in resolution.to_fetch:
-            assert isinstance(dist.candidate, FileCandidate)
-            if dist.candidate.file.tree:
-                continue  # a local project: nothing to download (as pip)
-            # Only the --hash values: the downloader checks the index's own hashes
-            # anyway, and their intersection would hide which of them failed.
-            requests.append(
-                DownloadRequest(dist.candidate.file, dist.hashes, dest_dir=dest)
-            )
+    # Made before resolving, as pip does: a -d that cannot be used fails at once.
+    created = fileio.make_dirs(dest, "save the downloads")
+    try:
         before = {path.name for path in dest.iterdir()}
-        try:
+    except OSError as exc:
+        fileio.remove_dirs(created)
+        raise fileio.os_error(exc, f"cannot save the downloads into {dest}") from None
+    requests: list[DownloadRequest] = []
+    try:
+        with open_session(settings, inputs, environment) as session:
+            resolution = resolve_inputs(session, inputs, options)
+            for dist in resolution.to_fetch:
+                assert isinstance(dist.candidate, FileCandidate)
+                if dist.candidate.file.tree:
+                    continue  # a local project: nothing to download (as pip)
+                # Only the --hash values: the downloader checks the index's own
+                # hashes anyway, and their intersection would hide which failed.
+                requests.append(
+                    DownloadRequest(dist.candidate.file, dist.hashes, dest_dir=dest)
+                )
             downloaded = session.downloader.fetch_all(requests)
-        except BaseException:
-            _remove_new_files(dest, requests, before, created)
-            raise
+    except BaseException:
+        _remove_new_files(dest, requests, before, created)
+        raise
     for item in downloaded:
         if item.path.name not in before:  # else "File was already downloaded" said it
             ui.info(f"Saved {item.path}")
@@ -79,19 +84,17 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _remove_new_files(
-    dest: Path, requests: list[DownloadRequest], before: set[str], created: bool
+    dest: Path, requests: list[DownloadRequest], before: set[str], created: list[Path]
 ) -> None:
     """After a failed batch, -d holds what it held before: the files this run saved
-    (whole and verified, but only part of the set) go again, as does a new -d."""
+    (whole and verified, but only part of the set) go again, as do the directories
+    it made."""
     for request in requests:
         name = request.file.filename
         if name not in before:
-            (dest / name).unlink(missing_ok=True)
-    if created:
-        try:
-            dest.rmdir()
-        except OSError:
-            pass  # not empty: something else was put there meanwhile
+            with contextlib.suppress(OSError):
+                (dest / name).unlink()
+    fileio.remove_dirs(created)
 
 
 def _with_target(settings: Settings, environment: Environment) -> Environment:

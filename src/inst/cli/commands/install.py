@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from inst import ui
-from inst.errors import InstError
 
 if TYPE_CHECKING:
     from packaging.utils import NormalizedName
 
     from inst.build.builder import SourceBuilder
     from inst.cli.resolving import Inputs, Session
+    from inst.download import Downloaded, DownloadRequest
     from inst.environment import Environment
     from inst.install.installation import WheelToInstall
     from inst.install.manifest import WheelManifest
+    from inst.install.unpacked import UnpackedWheel, UnpackedWheels
     from inst.resolution.candidates import FileCandidate
     from inst.resolution.provider import ProviderOptions
     from inst.resolution.resolver import Resolution, ResolvedDist
@@ -83,7 +85,7 @@ def _resolve_only(settings: Settings, inputs: Inputs, environment: Environment) 
 
 def _install(settings: Settings, inputs: Inputs, environment: Environment) -> None:
     from inst.cli.resolving import cache_dir, open_session, resolve_inputs
-    from inst.install.installation import InstallOptions, install_wheels, unpack_all
+    from inst.install.installation import InstallOptions, install_wheels
     from inst.install.target import check_externally_managed, install_target
     from inst.install.transaction import changing
     from inst.install.unpacked import UnpackedWheels
@@ -126,9 +128,12 @@ def _install(settings: Settings, inputs: Inputs, environment: Environment) -> No
                 _write_report(resolution, str(settings.report))
             if not resolution.to_fetch:
                 return  # everything asked for is installed already (-U included)
-            wheels = _download(session, resolution)
-            unpacked = unpack_all(
-                wheels, UnpackedWheels(cache_dir(settings), session.work_dir)
+            wheels, fetched = _download(session, resolution)
+            wheels, unpacked = _unpack(
+                session,
+                wheels,
+                fetched,
+                UnpackedWheels(cache_dir(settings), session.work_dir),
             )
             outcome = install_wheels(
                 list(zip(wheels, unpacked)),
@@ -157,22 +162,22 @@ def _announce(manifests: list[WheelManifest]) -> None:
     ui.info(f"Installing collected packages: {names}")
 
 
-def _download(session: Session, resolution: Resolution) -> list[WheelToInstall]:
-    """Wheels for everything to install: fetched, or built from sdists and trees."""
+def _download(
+    session: Session, resolution: Resolution
+) -> tuple[list[WheelToInstall], dict[int, tuple[Downloaded, DownloadRequest]]]:
+    """Wheels for everything to install: fetched, or built from sdists and trees;
+    and, by position, how each wheel that was fetched as it is came."""
     from inst.download import DownloadRequest
     from inst.install.installation import WheelToInstall
     from inst.resolution.candidates import FileCandidate
 
     fetch = [d for d in resolution.to_fetch if not _candidate(d).file.tree]
+    requests = {d.name: DownloadRequest(_candidate(d).file, d.hashes) for d in fetch}
     downloaded = dict(
-        zip(
-            [d.name for d in fetch],
-            session.downloader.fetch_all(
-                [DownloadRequest(_candidate(d).file, d.hashes) for d in fetch]
-            ),
-        )
+        zip(requests, session.downloader.fetch_all(list(requests.values())))
     )
-    wheels = []
+    wheels: list[WheelToInstall] = []
+    fetched: dict[int, tuple[Downloaded, DownloadRequest]] = {}
     for dist in resolution.to_fetch:
         candidate = _candidate(dist)
         assert isinstance(candidate, FileCandidate)
@@ -190,7 +195,9 @@ def _download(session: Session, resolution: Resolution) -> list[WheelToInstall]:
         item = downloaded[dist.name]
         path: Path = item.path
         sha256: str | None = item.sha256
-        if not file.is_wheel:
+        if file.is_wheel:
+            fetched[len(wheels)] = (item, requests[dist.name])
+        else:
             path, sha256 = _builder(session).build_wheel(item.path, dist.name), None
         wheels.append(
             WheelToInstall(
@@ -200,7 +207,47 @@ def _download(session: Session, resolution: Resolution) -> list[WheelToInstall]:
                 direct_url=_direct_url(candidate, item.sha256),
             )
         )
-    return wheels
+    return wheels, fetched
+
+
+def _unpack(
+    session: Session,
+    wheels: list[WheelToInstall],
+    fetched: dict[int, tuple[Downloaded, DownloadRequest]],
+    cache: UnpackedWheels,
+) -> tuple[list[WheelToInstall], list[UnpackedWheel]]:
+    """Every wheel checked and unpacked. A refused wheel never stays in the download
+    cache; one that came from there (an earlier run) is downloaded once more and
+    checked again: the cached copy may be what was damaged."""
+    from inst.install.installation import unpack_all
+    from inst.install.validate import InvalidWheel
+
+    try:
+        return wheels, unpack_all(wheels, cache)
+    except InvalidWheel as refusal:
+        index = next(
+            (i for i in fetched if wheels[i].path.name == refusal.wheel), None
+        )
+        if index is None:
+            raise
+        item, request = fetched[index]
+        if not session.downloader.discard(item.path) or not item.from_cache:
+            raise
+        ui.warning(
+            f"the cached copy of {refusal.wheel} cannot be installed "
+            f"({refusal.why}); it is dropped and downloaded again"
+        )
+    again = session.downloader.fetch(request)
+    wheels = list(wheels)
+    wheels[index] = dataclasses.replace(
+        wheels[index], path=again.path, sha256=again.sha256
+    )
+    try:
+        return wheels, unpack_all(wheels, cache)
+    except InvalidWheel as refusal:
+        if refusal.wheel == again.path.name:
+            session.downloader.discard(again.path)
+        raise
 
 
 def _candidate(dist: ResolvedDist) -> FileCandidate:
@@ -296,16 +343,13 @@ def _write_report(resolution: Resolution, target: str) -> None:
     if target == "-":
         ui.output(text.rstrip("\n"))
         return
-    import os
+    from inst import fileio
 
-    temporary = f"{target}.inst-tmp"
     try:
-        with open(temporary, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.replace(temporary, target)
+        fileio.write_text(target, text)
     except OSError as exc:
-        raise InstError(
+        raise fileio.os_error(
+            exc,
             f"cannot write the report to {target}",
-            why=exc.strerror or str(exc),
             hint="choose a writable path, or - for standard output",
         ) from None

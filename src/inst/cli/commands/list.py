@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from inst import ui
-from inst.errors import UsageError
+from inst.errors import InstError, UsageError
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -71,11 +71,18 @@ def _outdated(
     from inst.requirements.files import FileOptions
 
     result: list[Row] = []
+    failures: list[tuple[Row, InstError]] = []
     with open_session(settings, Inputs(options=FileOptions()), environment) as session:
         finder = session.finder
         finder.prefetch(row.dist.name for row in rows)
         for row in rows:
-            releases = finder.matching(row.dist.name, SpecifierSet())
+            try:
+                releases = finder.matching(row.dist.name, SpecifierSet())
+            except InstError as refused:
+                # One project the index refuses (or fails on) is no reason to hide
+                # the others: as pip, warn and go on.
+                failures.append((row, refused))
+                continue
             if not settings.pre:
                 releases = [r for r in releases if not r.version.is_prerelease]
             if not releases:
@@ -86,6 +93,13 @@ def _outdated(
                 result.append(
                     Row(row.dist, row.editable, str(newest.version), filetype)
                 )
+    if failures and len(failures) == len(rows):
+        raise failures[0][1]  # nothing could be looked up: an error, not a list
+    for row, error in failures:
+        ui.warning(
+            f"cannot tell whether {row.dist.display_name} is outdated: "
+            f"{error.paragraph()}"
+        )
     return result
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -102,16 +101,27 @@ def _wheels(
 
 def _save(wheels: list[tuple[str, Path, bool]], dest: Path) -> list[Path]:
     """Copy every wheel into dest, only once all exist (a failed build leaves dest
-    as it was); each file appears whole or not at all."""
-    dest.mkdir(parents=True, exist_ok=True)
-    saved = []
+    as it was); each file appears whole or not at all, and when one cannot be saved
+    those this call saved go again."""
+    from inst import fileio
+
+    created = fileio.make_dirs(dest, "save the wheels")
+    saved: list[Path] = []
+    new: list[Path] = []
     for _, path, _ in wheels:
         final = dest / path.name
-        if final.exists() and os.path.samefile(final, path):
-            saved.append(final)
-            continue
-        temporary = dest / f".{path.name}.inst-tmp"
-        shutil.copyfile(path, temporary)
-        os.replace(temporary, final)
+        try:
+            existed = final.exists()
+            if existed and os.path.samefile(final, path):
+                saved.append(final)
+                continue
+            fileio.copy_file(path, final)
+        except OSError as exc:
+            for made in new:
+                made.unlink(missing_ok=True)
+            fileio.remove_dirs(created)
+            raise fileio.os_error(exc, f"cannot save {path.name} into {dest}") from None
+        if not existed:
+            new.append(final)
         saved.append(final)
     return saved
