@@ -832,15 +832,24 @@ def _reason(error: BaseException) -> str:
     """A short reason for a broken read, without urllib3's object soup."""
     import urllib3
 
-    for current in (error, *error.args, error.__context__):
+    pending: list[object] = [error]
+    seen: set[int] = set()
+    while pending:
+        current = pending.pop(0)
+        if not isinstance(current, BaseException) or id(current) in seen:
+            continue
+        seen.add(id(current))
         if isinstance(current, urllib3.exceptions.ReadTimeoutError):
             return "the server stopped sending (read timed out)"
         if isinstance(current, urllib3.exceptions.IncompleteRead):
-            return str(current)
-    text = str(error)
-    if text.startswith("(") and "IncompleteRead" in text:
-        return "the connection closed before the whole body came"
-    return ui.redact(text.split(">: ", 1)[-1]) or type(error).__name__
+            return (
+                f"the connection closed after {current.partial} bytes, "
+                f"{current.expected} short of the announced length"
+            )
+        if isinstance(current, ConnectionResetError):
+            return "the connection was reset"
+        pending += [*current.args, current.__cause__, current.__context__]
+    return ui.redact(str(error).split(">: ", 1)[-1]) or type(error).__name__
 
 
 def _status_hint(status: int) -> str:

@@ -30,6 +30,7 @@ def no_subprocess(monkeypatch: pytest.MonkeyPatch) -> None:
         raise AssertionError(f"unexpected subprocess: {args}")
 
     monkeypatch.setattr(subprocess, "run", refuse)
+    monkeypatch.setattr(subprocess, "Popen", refuse)
 
 
 def write_script(path: Path, body: str) -> Path:

@@ -134,7 +134,7 @@ class _FullDisk:
     def writelines(self, lines: Any) -> None:
         raise self._injector.fault(getattr(self._stream, "name", "?"))
 
-    def __enter__(self) -> _FullDisk:
+    def __enter__(self) -> _FullDisk:  # noqa: PYI034 - Self needs Python 3.11
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -16,6 +16,7 @@ import mimetypes
 import os
 import socket
 import socketserver
+import struct
 import threading
 from dataclasses import dataclass, field
 from email.message import Message
@@ -70,9 +71,12 @@ class _Rule:
     remaining: int | None  # None: every matching request
     status: int = 0
     seconds: float = 0.0
+    how: str = ""  # break_body(): "short", "reset" or "stall"
+    exact: bool = False  # the path itself, not everything it starts
 
     def take(self, path: str) -> bool:
-        if not path.startswith(self.prefix) or self.remaining == 0:
+        matches = path == self.prefix if self.exact else path.startswith(self.prefix)
+        if not matches or self.remaining == 0:
             return False
         if self.remaining is not None:
             self.remaining -= 1
@@ -84,6 +88,11 @@ class _Response:
     status: int
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes = b""
+    cut: _Rule | None = None  # break the body after half of it (break_body())
+
+
+#: How a body can break (break_body()).
+BODY_BREAKS = ("short", "reset", "stall")
 
 
 class _RangeNotSatisfiable(Exception):
@@ -253,7 +262,25 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", length)
         self.end_headers()
         if send_body and response.status != 304:
+            if response.cut is not None and response.body:
+                self._send_broken(response.body, response.cut)
+                return
             self.wfile.write(response.body)
+
+    def _send_broken(self, body: bytes, rule: _Rule) -> None:
+        """Half the body, then: close ("short"), abort with a TCP reset ("reset"),
+        or silence for rule.seconds and then close ("stall")."""
+        self.close_connection = True
+        self.wfile.write(body[: len(body) // 2])
+        self.wfile.flush()
+        if rule.how == "stall":
+            self.server.owner._stopping.wait(rule.seconds)
+        elif rule.how == "reset":
+            # SO_LINGER 0: close() sends RST instead of FIN.
+            self.connection.setsockopt(
+                socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+            )
+        self.connection.close()
 
 
 class IndexServer:
@@ -270,6 +297,7 @@ class IndexServer:
         self._stopping = threading.Event()
         self._fail_rules: list[_Rule] = []
         self._stall_rules: list[_Rule] = []
+        self._break_rules: list[_Rule] = []
         self._header_rules: list[tuple[str, dict[str, str]]] = []
         self._auth: tuple[str, str] | None = None
         self._auth_prefix = "/"
@@ -352,6 +380,32 @@ class IndexServer:
                 _Rule(path_prefix, times, seconds=min(seconds, MAX_STALL_SECONDS))
             )
 
+    def break_body(
+        self,
+        path_prefix: str,
+        how: str = "short",
+        times: int | None = 1,
+        seconds: float = 5.0,
+        exact: bool = False,
+    ) -> None:
+        """Send only half the body of the next `times` answers (None: all) under
+        path_prefix (exact: that path only), with the whole body's Content-Length:
+        "short" then closes the connection, "reset" aborts it with a TCP reset,
+        "stall" sends nothing more for `seconds` (capped at MAX_STALL_SECONDS; stop()
+        ends it) and closes."""
+        if how not in BODY_BREAKS:
+            raise ValueError(f"how must be one of {BODY_BREAKS}, not {how!r}")
+        with self._lock:
+            self._break_rules.append(
+                _Rule(
+                    path_prefix,
+                    times,
+                    seconds=min(seconds, MAX_STALL_SECONDS),
+                    how=how,
+                    exact=exact,
+                )
+            )
+
     def require_auth(
         self, user: str | None, password: str = "", path_prefix: str = "/"
     ) -> None:
@@ -369,6 +423,7 @@ class IndexServer:
         with self._lock:
             self._fail_rules.clear()
             self._stall_rules.clear()
+            self._break_rules.clear()
             self._header_rules.clear()
             self._auth = None
 
@@ -417,6 +472,11 @@ class IndexServer:
                 return response
         response = self._serve_path(target, path, headers)
         response.headers.update(extra)
+        if response.status in (200, 206) and response.body:
+            with self._lock:
+                response.cut = next(
+                    (r for r in self._break_rules if r.take(path)), None
+                )
         return response
 
     def _serve_path(self, target: str, path: str, headers: Message) -> _Response:

@@ -212,7 +212,8 @@ def _user(environment: Environment) -> tuple[dict[str, str], str, str]:
 
 
 def _target_dir(environment: Environment, directory: Path) -> InstallTarget:
-    if directory.exists() and not directory.is_dir():
+    # os.path: a name too long is "not there" here, and the lock then says why.
+    if os.path.exists(directory) and not os.path.isdir(directory):
         raise InstError(
             f"--target {directory} is not a directory",
             hint="give a directory, or a path that does not exist yet",
