@@ -19,7 +19,7 @@ cache_dir/
 ```
 
 Writers never leave a half-written entry: they write a temporary file beside it and
-move it into place. Those temporary names (``.NAME.HEX.part``, ``.tmp-*``, ``tmp*``) are
+move it into place. Those temporary names (``.NAME.HEX.tmp``, ``.tmp-*``, ``tmp*``) are
 recognised here, so that ``inst cache purge`` leaves the ones still being written alone.
 
 Everything here tolerates other processes: a file or directory that disappears during a

@@ -153,7 +153,7 @@ def files_under(*roots: Path) -> list[Path]:
 
 
 def partials(*roots: Path) -> list[Path]:
-    return [p for p in files_under(*roots) if p.name.endswith(".part")]
+    return [p for p in files_under(*roots) if p.name.endswith((".part", ".tmp"))]
 
 
 def wheel(index: LocalIndex, project: str = "simple") -> IndexFile:

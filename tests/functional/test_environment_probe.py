@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -292,3 +293,41 @@ def test_a_target_where_our_packaging_cannot_load_gets_tags_computed_here(
     env = find_environment(shared_venv.root, cache_dir=None)
     assert set(env.tags) == set(current_environment().tags)
     assert env.markers == current_environment().markers
+
+
+@POSIX_ONLY
+def test_a_python_that_never_answers_is_stopped_with_its_children(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import inst.environment
+    from inst.cli.main import main
+
+    # A wrapper whose own child keeps the output pipes open: killing the wrapper
+    # alone would leave the wait for them hanging as long as the child lives.
+    pid_file = tmp_path / "child.pid"
+    hanging = write_script(
+        tmp_path / "python3", f"sleep 600 & echo $! > {pid_file}; wait"
+    )
+    monkeypatch.setattr(inst.environment, "PROBE_TIMEOUT", 0.5)
+
+    code = main(["install", "--dry-run", "--python", str(hanging), "anything"])
+
+    assert code == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: --python {hanging} did not answer.")
+    assert "still running after 0.5 seconds, so inst stopped it" in err
+    child = int(pid_file.read_text())
+    for _ in range(100):  # the child was killed; init reaps it soon after
+        try:
+            os.kill(child, 0)
+        except ProcessLookupError:
+            break
+        if (
+            Path(f"/proc/{child}/stat").exists()
+            and " Z " in Path(f"/proc/{child}/stat").read_text()
+        ):
+            break  # killed, waiting to be reaped
+        time.sleep(0.05)
+    else:
+        os.kill(child, 9)
+        raise AssertionError(f"the probe's child {child} was left running")

@@ -43,6 +43,7 @@ def leftovers(*roots: Path) -> list[str]:
             found += [
                 os.path.join(folder, name)
                 for name in files
-                if name.endswith(".part") or name.startswith((".tmp", "tmp"))
+                # .part: older downloads; .NAME.HEX.tmp: inst.fileio's temporaries
+                if name.endswith((".part", ".tmp")) or name.startswith((".tmp", "tmp"))
             ]
     return found

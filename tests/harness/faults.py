@@ -13,6 +13,14 @@ Reading, and removing files (cleaning up), keep working. Subprocesses (builds, t
 Real conditions are better where they can be made (a file where a directory should
 be, a name too long); this covers the rest without root mounts: EACCES (root passes
 permission checks), EROFS and ENOSPC. Prints nothing itself: the output is inst's.
+
+    python tests/harness/faults.py --batch < cases.json > results.json
+
+runs many cases in one process: inst is imported once, and each case runs in a child
+forked from it (so each starts from a fresh state, as a new process would, without
+paying for the imports again). A case is {"args": [...], "env": {...}, "cwd": DIR,
+"errno": NAME or null, "directory": DIR, "except": [PATH...]}; a result is
+{"code": N, "out": TEXT, "err": TEXT}.
 """
 
 from __future__ import annotations
@@ -20,8 +28,10 @@ from __future__ import annotations
 import builtins
 import errno
 import io
+import json
 import os
 import sys
+import tempfile
 from typing import Any
 
 _O_WRITING = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
@@ -148,6 +158,9 @@ class _FullDisk:
 
 
 def main(argv: list[str]) -> int:
+    if argv == ["--batch"]:
+        json.dump(run_batch(json.load(sys.stdin)), sys.stdout)
+        return 0
     if len(argv) < 3 or "--" not in argv:
         print(__doc__, file=sys.stderr)
         return 2
@@ -158,6 +171,85 @@ def main(argv: list[str]) -> int:
     from inst.cli.main import main as inst_main
 
     return inst_main(argv[split + 1 :])
+
+
+def run_batch(cases: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    _warm_up()
+    with tempfile.TemporaryDirectory(prefix="inst-faults-") as scratch:
+        return [_run_forked(case, scratch) for case in cases]
+
+
+def _warm_up() -> None:
+    """Import what the commands import, once, before forking."""
+    import importlib
+
+    for name in (
+        "inst.cli.main",
+        "inst.cli.parser",
+        "inst.settings.resolve",
+        "inst.cli.resolving",
+        "inst.cli.building",
+        "inst.cli.commands.install",
+        "inst.cli.commands.download",
+        "inst.cli.commands.wheel",
+        "inst.cli.commands.config",
+        "inst.download",
+        "inst.index.finder",
+        "inst.index.http",
+        "inst.resolution.resolver",
+        "inst.resolution.provider",
+        "inst.resolution.report",
+        "inst.install.installation",
+        "inst.install.transaction",
+        "requests",
+        "urllib3",
+        "resolvelib",
+        "installer",
+        "tomlkit",
+    ):
+        importlib.import_module(name)
+
+
+def _run_forked(case: dict[str, Any], scratch: str) -> dict[str, Any]:
+    out_path = os.path.join(scratch, "out")
+    err_path = os.path.join(scratch, "err")
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:  # the child: one inst run, as if started anew
+        code = 70
+        try:
+            with open(out_path, "wb") as out, open(err_path, "wb") as err:
+                os.dup2(out.fileno(), 1)
+                os.dup2(err.fileno(), 2)
+            os.environ.clear()
+            os.environ.update(case["env"])
+            os.chdir(case.get("cwd") or os.getcwd())
+            if case.get("errno"):
+                _Injector(
+                    getattr(errno, case["errno"]),
+                    case["directory"],
+                    case.get("except", []),
+                ).install()
+            from inst.cli.main import main as inst_main
+
+            code = inst_main(list(case["args"]))
+        except SystemExit as stop:
+            code = stop.code if isinstance(stop.code, int) else 1
+        except BaseException:  # noqa: BLE001 - the harness failed: show why
+            import traceback
+
+            traceback.print_exc()
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    with open(out_path, encoding="utf-8", errors="replace") as out:
+        stdout = out.read()
+    with open(err_path, encoding="utf-8", errors="replace") as err:
+        stderr = err.read()
+    return {"code": os.waitstatus_to_exitcode(status), "out": stdout, "err": stderr}
 
 
 if __name__ == "__main__":
