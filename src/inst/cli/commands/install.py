@@ -225,9 +225,7 @@ def _unpack(
     try:
         return wheels, unpack_all(wheels, cache)
     except InvalidWheel as refusal:
-        index = next(
-            (i for i in fetched if wheels[i].path.name == refusal.wheel), None
-        )
+        index = next((i for i in fetched if wheels[i].path.name == refusal.wheel), None)
         if index is None:
             raise
         item, request = fetched[index]
