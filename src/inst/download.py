@@ -587,7 +587,10 @@ class Downloader:
             ok = digests["sha256"] == self._hash(source, checks, abort)["sha256"]
         else:
             # Nothing to compare with: kept as pip keeps it, if it is a whole archive.
-            problem = archive_problem(dest, checks.filename)
+            try:
+                problem = archive_problem(dest, checks.filename)
+            except OSError as error:
+                problem = error.strerror or str(error)
             if problem is not None:
                 ui.warning(
                     f"previously-downloaded file {dest} is damaged ({problem}); "
@@ -641,11 +644,14 @@ class Downloader:
             if digests is None:
                 continue  # unreadable: as good as absent
             if checks.failure(digests) is None:
-                problem = (
-                    archive_problem(path, file.filename)
-                    if checks.empty and not earlier
-                    else None
-                )
+                try:
+                    problem = (
+                        archive_problem(path, file.filename)
+                        if checks.empty and not earlier
+                        else None
+                    )
+                except OSError:
+                    continue  # unreadable: as good as absent
                 if problem is None:
                     return path, digests, earlier
                 # Nothing vouches for it and it is not whole: never use it again.

@@ -453,6 +453,99 @@ def test_broken_connection_is_a_download_error(cache: Path, work: Path) -> None:
     assert files_under(cache, work) == []
 
 
+class FlakyFetcher(FakeFetcher):
+    """Breaks the first ``failures`` transfers half-way, then sends the whole body."""
+
+    def __init__(self, body: bytes, failures: int) -> None:
+        super().__init__([body], headers={"Content-Length": str(len(body))})
+        self.body = body
+        self.failures = failures
+
+    def get(self, url: str, **kwargs: object) -> requests.Response:
+        response = super().get(url)
+        if self.calls <= self.failures:
+            response.raw = FakeRaw(
+                [self.body[:5]], requests.exceptions.ChunkedEncodingError("cut")
+            )
+        return response
+
+
+def test_a_broken_transfer_is_tried_again(
+    cache: Path, work: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    body = b"0123456789" * 10
+    fetcher = FlakyFetcher(body, failures=1)
+    file = DistFile(
+        filename="x-1.0.tar",
+        url="http://127.0.0.1:9/x-1.0.tar",
+        hashes={"sha256": hashlib.sha256(body).hexdigest()},
+    )
+
+    got = downloader(cache, work, fetcher).fetch(DownloadRequest(file))
+
+    assert got.path.read_bytes() == body and fetcher.calls == 2
+    assert "broke: cut; trying again" in capsys.readouterr().err
+
+
+def test_a_transfer_that_keeps_breaking_says_how_often_it_was_tried(
+    cache: Path, work: Path
+) -> None:
+    fetcher = FlakyFetcher(b"0123456789", failures=5)
+    file = DistFile(filename="x-1.0.tar", url="http://127.0.0.1:9/x-1.0.tar")
+
+    with pytest.raises(DownloadError) as caught:
+        downloader(cache, work, fetcher, retries=1).fetch(DownloadRequest(file))
+
+    assert "(tried 2 times)" in caught.value.paragraph()
+    assert fetcher.calls == 2 and files_under(cache, work) == []
+
+
+@pytest.mark.parametrize("filename", ["x-1.0-py3-none-any.whl", "x-1.0.tar.gz"])
+def test_an_unhashed_file_that_is_not_a_whole_archive_is_not_kept(
+    cache: Path, work: Path, tmp_path: Path, filename: str
+) -> None:
+    import gzip
+    import zipfile
+
+    whole = tmp_path / filename
+    if filename.endswith(".whl"):
+        with zipfile.ZipFile(whole, "w") as archive:
+            archive.writestr("x/__init__.py", "x = 1\n" * 1000)
+    else:
+        whole.write_bytes(gzip.compress(os.urandom(4000)))
+    cut = whole.read_bytes()[:-40]
+    fetcher = FakeFetcher([cut], headers={"Content-Length": str(len(cut))})
+    file = DistFile(filename=filename, url=f"http://127.0.0.1:9/{filename}")
+
+    with pytest.raises(DownloadError) as caught:
+        downloader(cache, work, fetcher, retries=0).fetch(
+            DownloadRequest(file, dest_dir=tmp_path / "dest")
+        )
+
+    assert "is not whole" in caught.value.paragraph()
+    assert files_under(cache, work, tmp_path / "dest") == []
+
+
+def test_a_cache_that_cannot_be_written_is_skipped_with_a_warning(
+    server: IndexServer,
+    sample_index: LocalIndex,
+    cache: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    (cache).mkdir()
+    (cache / "files").write_text("a file where the cache's directory should be")
+    entry = wheel(sample_index)
+    request = DownloadRequest(dist_file(server.files_url, entry))
+
+    got = downloader(cache, tmp_path / "work").fetch(request)
+
+    assert got.path.is_relative_to(tmp_path / "work") and not got.from_cache
+    err = capsys.readouterr().err
+    assert f"the cache directory {cache} cannot be written" in err
+    assert partials(cache, tmp_path / "work") == []
+
+
 def test_interrupt_mid_download_leaves_no_partial_file(
     cache: Path, work: Path, tmp_path: Path
 ) -> None:

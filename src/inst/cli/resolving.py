@@ -240,7 +240,17 @@ def open_session(
     for url in [s.url for s in indexes] + [s.location for s in find_links]:
         _check_secure(client, url)
     finder = Finder(client, indexes, find_links, environment, policy)
-    work_dir = Path(tempfile.mkdtemp(prefix="inst-"))
+    try:
+        work_dir = Path(tempfile.mkdtemp(prefix="inst-"))
+    except OSError as error:
+        from inst import fileio
+
+        finder.close()
+        raise fileio.os_error(
+            error,
+            f"cannot make a temporary directory in {tempfile.gettempdir()}",
+            hint="point TMPDIR at a directory you may write to",
+        ) from None
     progress = settings.progress_bar == "on"
     downloader = Downloader(
         client,
