@@ -13,6 +13,7 @@ import json
 import os
 import zipfile
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -256,8 +257,6 @@ def test_a_cached_page_that_does_not_parse_is_fetched_again(
     entry = http_entry(cache, url, INDEX_ACCEPT)
     cache_entry = HttpCache(cache / "http").load(url, INDEX_ACCEPT)
     assert cache_entry is not None
-    from dataclasses import replace
-
     HttpCache(cache / "http").store(
         INDEX_ACCEPT, replace(cache_entry, body=b'{"meta": "not a page"')
     )
