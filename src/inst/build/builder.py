@@ -81,7 +81,9 @@ class SourceBuilder:
         # Builds run one at a time: output stays readable, and environments are made
         # once. Reentrant: a build requirement may itself need building.
         self._lock = threading.RLock()
-        self._active: list[str] = []
+        # The sources whose build environments are being made, outermost first: one
+        # asked for again is a cycle.
+        self._active: list[_Source] = []
 
     # -- what callers tell before building ---------------------------------------------
 
@@ -218,14 +220,9 @@ class SourceBuilder:
         assert state.selection is not None and state.tree is not None
         interface = state.selection.interface
         if state.env is None:
-            if state.label in self._active:
-                chain = " → ".join([*self._active, state.label])
-                raise InstError(
-                    f"building {state.label} needs {state.label} built first ({chain})",
-                    hint="a build requirement depends on itself through sdists; provide "
-                    "a wheel of one of them with --find-links",
-                )
-            self._active.append(state.label)
+            if any(active is state for active in self._active):
+                raise BuildCycle(state, self._active)
+            self._active.append(state)
             try:
                 state.env, _ = self._environment(
                     interface, state.label, state.purpose, state.options
@@ -337,6 +334,27 @@ class SourceBuilder:
         """Build directories go with the run's work dir; nothing else to remove."""
         if not self._config.no_clean:
             shutil.rmtree(self._config.work_dir / "build", ignore_errors=True)
+
+
+class BuildCycle(InstError):
+    """A source whose build needs (through its build requirements) itself built."""
+
+    def __init__(self, state: _Source, active: list[_Source]) -> None:
+        start = next(i for i, s in enumerate(active) if s is state)
+        chain = " → ".join(s.label for s in [*active[start:], state])
+        direct = len(active) - start == 1
+        super().__init__(
+            f"{state.label} is already being built: its build needs itself ({chain})",
+            why="its own build requirements include it, and only a source "
+            "distribution of it is available"
+            if direct
+            else "each needs the next one to build, and only source distributions "
+            "of them are available",
+            hint="give inst a wheel of "
+            + (state.label if direct else "one of them")
+            + " (with --find-links), or build with --no-build-isolation in an "
+            "environment that already has it",
+        )
 
 
 class _announced:

@@ -68,6 +68,7 @@ class SessionProvisioner:
         self._constraints = _build_constraints(settings)
 
     def resolve(self, requirements: Sequence[str], purpose: str) -> list[BuildPin]:
+        from inst.build.builder import BuildCycle
         from inst.build.environments import BuildPin
         from inst.download import DownloadRequest
         from inst.install.installation import WheelToInstall
@@ -89,6 +90,8 @@ class SessionProvisioner:
             resolution = resolve(
                 request, session.finder, session.metadata, session.environment
             )
+        except BuildCycle:
+            raise  # it names the whole chain itself
         except InstError as error:
             error.what = (
                 f"cannot provide the build requirements of {purpose}: {error.what}"

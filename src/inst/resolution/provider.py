@@ -388,10 +388,30 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]
     def _metadata_future(self, file: DistFile) -> Future[Metadata]:
         with self._lock:
             future = self._meta_futures.get(file.url)
-            if future is None:
+            if future is not None:
+                return future
+            if file.is_wheel or file.tree:
                 future = self._pool.submit(self._metadata.for_file, file)
                 self._meta_futures[file.url] = future
-            return future
+                return future
+            future = Future()
+            self._meta_futures[file.url] = future
+        # An sdist's metadata comes from a build, made in the asking thread: builds run
+        # one at a time under the builder's reentrant lock, and a build may resolve its
+        # own build requirements, which may need building in turn. Made in a pool
+        # thread, that inner build would wait for the lock its own caller holds, and a
+        # project needing itself to build would hang instead of being named a cycle.
+        future.set_running_or_notify_cancel()
+        try:
+            future.set_result(self._metadata.for_file(file))
+        except Exception as error:  # noqa: BLE001 - raised again by future.result()
+            future.set_exception(error)
+        except BaseException as error:  # Ctrl-C, SIGTERM: not an answer to keep
+            with self._lock:
+                self._meta_futures.pop(file.url, None)
+            future.set_exception(error)  # any thread waiting on it stops too
+            raise
+        return future
 
     def _prefetch(self, requirements: Iterable[Requirement]) -> None:
         """Fetch the pages of new dependencies, and the metadata of the release each
