@@ -66,7 +66,18 @@ INTERPRETER_KEY_LENGTH = 32
 TEMPORARY_GRACE_SECONDS = 3600.0
 
 #: Archive suffixes of sdists (and the .whl of wheels), longest first.
-DIST_SUFFIXES = (".tar.bz2", ".tar.gz", ".tar.xz", ".tar", ".tbz", ".tgz", ".zip")
+DIST_SUFFIXES = (
+    ".tar.lzma",
+    ".tar.bz2",
+    ".tar.gz",
+    ".tar.xz",
+    ".tar",
+    ".tbz",
+    ".tgz",
+    ".tlz",
+    ".txz",
+    ".zip",
+)
 WHEEL_SUFFIX = ".whl"
 
 

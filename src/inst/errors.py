@@ -46,10 +46,13 @@ def _sentence(text: str) -> str:
 
 
 class Interrupted(BaseException):
-    """SIGTERM arrived while inst was changing an environment: unwind like Ctrl-C.
+    """SIGTERM arrived: unwind like Ctrl-C (finally blocks clean up, builds are ended).
 
-    completed: it arrived once the change was already made (and was then honoured)."""
+    completed: it arrived once the change was already made (and was then honoured).
+    changing: it arrived while an environment was being changed, which is undone on the
+    way out; False: no change had begun (resolving, downloading, building a wheel)."""
 
-    def __init__(self, *, completed: bool = False) -> None:
+    def __init__(self, *, completed: bool = False, changing: bool = True) -> None:
         super().__init__("terminated")
         self.completed = completed
+        self.changing = changing

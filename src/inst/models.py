@@ -19,7 +19,26 @@ from packaging.utils import (
     parse_sdist_filename,
     parse_wheel_filename,
 )
-from packaging.version import Version
+from packaging.version import InvalidVersion, Version
+
+#: Archive suffixes of the sdists inst unpacks: those pip accepts (PEP 625 makes new
+#: sdists .tar.gz; old releases have .zip, .tar.bz2, .tar.xz, ...). A suffix that ends
+#: another (".tar" of ".tar.gz") comes after it. ".tlz" is an lzma tar, as tar -a
+#: names it; lzip (".tar.lz") has no reader in Python, see LZIP_SUFFIXES.
+SDIST_SUFFIXES = (
+    ".tar.gz",
+    ".zip",
+    ".tgz",
+    ".tar.bz2",
+    ".tbz",
+    ".tar.xz",
+    ".txz",
+    ".tar.lzma",
+    ".tlz",
+    ".tar",
+)
+#: Archives that look like sdists but that no Python can unpack (lzip compression).
+LZIP_SUFFIXES = (".tar.lz",)
 
 #: Hash algorithms inst checks, strongest first. md5/sha1 are refused as too weak.
 HASH_ALGORITHMS = ("sha512", "sha384", "sha256", "sha224")
@@ -63,7 +82,7 @@ class DistFile:
         if self.tree:
             tree_name, _, tree_version = self.filename.rpartition("-")
             return canonicalize_name(tree_name), Version(tree_version), frozenset(), ()
-        name, version = parse_sdist_filename(self.filename)
+        name, version = parse_sdist_name(self.filename)
         return name, version, frozenset(), ()
 
     @property
@@ -95,7 +114,30 @@ def parse_dist_file(file: DistFile) -> DistFile | None:
 
 
 def is_dist_filename(filename: str) -> bool:
-    return filename.endswith((".whl", ".tar.gz", ".zip"))
+    return filename.endswith(".whl") or sdist_suffix(filename) is not None
+
+
+def sdist_suffix(filename: str) -> str | None:
+    """The archive suffix of an sdist's file name (".tar.bz2"), None if not one."""
+    return next((s for s in SDIST_SUFFIXES if filename.endswith(s)), None)
+
+
+def parse_sdist_name(filename: str) -> tuple[NormalizedName, Version]:
+    """Name and version of an sdist file name with any suffix of SDIST_SUFFIXES.
+
+    packaging's parse_sdist_filename() knows only .tar.gz and .zip (the two PEP 625
+    allows); the name-version rules are the same whatever the compression, so the stem
+    is parsed as a .tar.gz. Raises InvalidSdistFilename."""
+    suffix = sdist_suffix(filename)
+    if suffix is None:
+        raise InvalidSdistFilename(
+            f"Invalid sdist filename (extension must be one of "
+            f"{', '.join(SDIST_SUFFIXES)}): {filename!r}"
+        )
+    try:
+        return parse_sdist_filename(filename[: -len(suffix)] + ".tar.gz")
+    except (InvalidSdistFilename, InvalidVersion):
+        raise InvalidSdistFilename(f"Invalid sdist filename: {filename!r}") from None
 
 
 def url_filename(url: str) -> str:

@@ -368,7 +368,13 @@ class _announced:
             ui.info(f"{self._step} ...")
 
     def __exit__(self, kind: object, value: object, tb: object) -> None:
-        ui.info(f"{self._step} ... {'done' if kind is None else 'error'}")
+        if kind is None:
+            outcome = "done"
+        elif isinstance(value, Exception):
+            outcome = "error"
+        else:  # Ctrl-C, SIGTERM: the build was stopped, it did not fail
+            outcome = "interrupted"
+        ui.info(f"{self._step} ... {outcome}")
 
 
 def _naming(error: BuildFailed, label: str) -> BuildFailed:

@@ -8,12 +8,15 @@ import os
 import re
 import subprocess
 import sys
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from inst.errors import InstError
 
 TAIL_LINES = 25
+#: Seconds a build subprocess has to end after SIGTERM before it gets SIGKILL.
+GRACE = 3.0
 
 _MISSING_MODULE = re.compile(r"No module named '([\w.]+)'")
 _INVALID_COMMAND = re.compile(r"invalid command '([\w-]+)'")
@@ -52,6 +55,10 @@ class StepRunner:
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,
+                # A session (and process group) of its own: what the backend starts
+                # (compilers, its own subprocesses) can be ended with it, and the
+                # terminal's Ctrl-C reaches inst alone, which then ends them all.
+                start_new_session=os.name == "posix",
             )
         except OSError as exc:
             raise InstError(
@@ -59,14 +66,19 @@ class StepRunner:
             ) from None
         assert process.stdout is not None
         recent: collections.deque[str] = collections.deque(maxlen=2000)
-        with process.stdout:
-            for raw in process.stdout:
-                line = raw.decode("utf-8", "replace").rstrip("\r\n")
-                recent.append(line)
-                if self.verbose:
-                    print(f"  {line}", file=sys.stderr, flush=True)
+        try:
+            with process.stdout:
+                for raw in process.stdout:
+                    line = raw.decode("utf-8", "replace").rstrip("\r\n")
+                    recent.append(line)
+                    if self.verbose:
+                        print(f"  {line}", file=sys.stderr, flush=True)
+            returncode = process.wait()
+        except BaseException:  # Ctrl-C, SIGTERM (Interrupted), an output error
+            end_process_group(process)
+            raise
         output.lines = list(recent)
-        if process.wait() != 0:
+        if returncode != 0:
             error = subprocess.CalledProcessError(process.returncode, list(command))
             error.output = output
             raise error
@@ -74,6 +86,44 @@ class StepRunner:
 
     def hook_runner(self) -> HookRunner:
         return HookRunner(self)
+
+
+def end_process_group(process: subprocess.Popen[bytes], grace: float = GRACE) -> None:
+    """End process and its whole process group (it leads one: start_new_session):
+    SIGTERM first, SIGKILL for whatever is left after grace seconds or once the leader
+    is gone. The leader is reaped last, so its group id cannot be reused meanwhile."""
+    if os.name != "posix":
+        process.kill()
+        process.wait()
+        return
+    import signal
+
+    pid = process.pid
+    _signal_group(pid, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline and not _exited(process):
+        time.sleep(0.02)
+    _signal_group(pid, signal.SIGKILL)
+    process.wait()
+
+
+def _signal_group(pid: int, signum: int) -> None:
+    try:
+        os.killpg(pid, signum)
+    except (ProcessLookupError, PermissionError):
+        pass  # the group is gone already
+
+
+def _exited(process: subprocess.Popen[bytes]) -> bool:
+    """Whether the leader exited, without reaping it (a zombie keeps its group id)."""
+    waitid = getattr(os, "waitid", None)
+    if waitid is None:  # pragma: no cover - macOS before Python 3.13
+        return process.poll() is not None
+    try:
+        found = waitid(os.P_PID, process.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+    except ChildProcessError:
+        return True
+    return found is not None
 
 
 class HookRunner:

@@ -1,5 +1,7 @@
 """Source distributions unpacked into a build directory, refusing any member that
-would land outside it (absolute paths, "..", links pointing out, devices)."""
+would land outside it (absolute paths, "..", links pointing out, devices). Every
+archive format pip takes: .zip, and tar plain or compressed with gzip, bzip2, xz or
+lzma (the compression is found from the content, not the suffix)."""
 
 from __future__ import annotations
 
@@ -9,8 +11,7 @@ import zipfile
 from pathlib import Path
 
 from inst.errors import InstError
-
-_TAR_SUFFIXES = (".tar.gz", ".tgz", ".tar", ".tar.bz2", ".tbz", ".tar.xz", ".txz")
+from inst.models import LZIP_SUFFIXES, SDIST_SUFFIXES, sdist_suffix
 
 
 class SourceArchiveError(InstError):
@@ -20,17 +21,29 @@ class SourceArchiveError(InstError):
 def unpack_sdist(archive: Path, destination: Path) -> Path:
     """Unpack archive into destination; the project's root directory inside it."""
     name = archive.name
+    suffix = sdist_suffix(name)
+    if suffix is None:
+        raise SourceArchiveError(
+            f"{name} is not a source distribution inst can unpack",
+            why="lzip compression has no reader in Python"
+            if name.endswith(LZIP_SUFFIXES)
+            else "",
+            hint=f"sdists are {', '.join(SDIST_SUFFIXES)} archives",
+        )
     destination.mkdir(parents=True, exist_ok=True)
     try:
-        if name.endswith(".zip"):
+        if suffix == ".zip":
             _unzip(archive, destination)
-        elif name.endswith(_TAR_SUFFIXES):
-            _untar(archive, destination)
         else:
-            raise SourceArchiveError(
-                f"{name} is not a source distribution inst can unpack",
-                hint="sdists are .tar.gz or .zip files",
-            )
+            _untar(archive, destination)
+    except tarfile.CompressionError as exc:
+        # Python built without the bz2 or lzma module: the archive may be fine.
+        raise SourceArchiveError(
+            f"{name} cannot be unpacked by this Python",
+            why=f"its compression needs a module this Python lacks ({exc})",
+            hint="use a Python built with bz2 and lzma support, or repack the sdist "
+            "as .tar.gz",
+        ) from None
     except (tarfile.TarError, zipfile.BadZipFile, EOFError, OSError) as exc:
         raise SourceArchiveError(
             f"{name} is not a valid source distribution",

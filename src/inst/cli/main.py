@@ -23,6 +23,9 @@ EXIT_FAILURE = 1
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run inst; argv None: as the program (sys.argv), which ends at once after Ctrl-C
+    or SIGTERM instead of waiting for worker threads stuck on a stalled server."""
+    program = argv is None
     argv = sys.argv[1:] if argv is None else list(argv)
     try:
         return _run(argv)
@@ -33,13 +36,19 @@ def main(argv: list[str] | None = None) -> int:
         ui.error(exc.paragraph())
     except KeyboardInterrupt:
         ui.error("interrupted by the user (Ctrl-C); nothing more was done.")
+        if program:
+            _leave_now(EXIT_FAILURE)
     except Interrupted as stop:
         if stop.completed:
             ui.error(
                 "terminated (SIGTERM) just after the change was made; it is complete."
             )
-        else:
+        elif stop.changing:
             ui.error("terminated (SIGTERM); the environment was left as it was before.")
+        else:
+            ui.error("terminated (SIGTERM); nothing more was done.")
+        if program:
+            _leave_now(EXIT_FAILURE)
     except BrokenPipeError:
         # Output piped into `head` and the like: not an error worth a message.
         sys.stderr.close()
@@ -51,6 +60,38 @@ def main(argv: list[str] | None = None) -> int:
             "and report it."
         )
     return EXIT_FAILURE
+
+
+#: How long an interrupted run waits for its worker threads before leaving anyway.
+_EXIT_GRACE = 0.5
+
+
+def _leave_now(code: int) -> None:
+    """Exit with code once the main thread has unwound (work directories removed,
+    builds ended). Worker threads get a moment to finish; one still blocked (a read from
+    a stalled server, up to --timeout per retry) would keep the interpreter from
+    exiting, since it joins every worker thread first: then leave without it."""
+    import threading
+    import time
+
+    deadline = time.monotonic() + _EXIT_GRACE
+    try:
+        for thread in threading.enumerate():
+            if thread is not threading.current_thread() and not thread.daemon:
+                thread.join(max(0.0, deadline - time.monotonic()))
+        if not any(
+            t.is_alive() and not t.daemon and t is not threading.current_thread()
+            for t in threading.enumerate()
+        ):
+            return
+    except KeyboardInterrupt:  # a second Ctrl-C: no more waiting
+        pass
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(code)
 
 
 def _run(argv: list[str]) -> int:

@@ -195,6 +195,18 @@ def _check_secure(client: HttpClient, url: str) -> None:
 def open_session(
     settings: Settings, inputs: Inputs, environment: Environment
 ) -> Iterator[Session]:
+    """The run's session; while it is open, SIGTERM unwinds like Ctrl-C (its work
+    directory removed, a running build ended) unless a transaction handles it."""
+    from inst.interrupts import sigterm_unwinds_run
+
+    with sigterm_unwinds_run(), _session(settings, inputs, environment) as session:
+        yield session
+
+
+@contextmanager
+def _session(
+    settings: Settings, inputs: Inputs, environment: Environment
+) -> Iterator[Session]:
     from inst.download import Downloader
     from inst.index.finder import BinaryPolicy, Finder, FinderPolicy
     from inst.index.http import HttpClient, HttpConfig

@@ -35,13 +35,12 @@ from packaging.utils import (
     InvalidWheelFilename,
     NormalizedName,
     canonicalize_name,
-    parse_sdist_filename,
     parse_wheel_filename,
 )
 from packaging.version import InvalidVersion, Version
 
 from inst.errors import InstError
-from inst.models import HASH_ALGORITHMS, url_filename
+from inst.models import HASH_ALGORITHMS, parse_sdist_name, url_filename
 
 __all__ = [
     "ARCHIVE_EXTENSIONS",
@@ -54,8 +53,9 @@ __all__ = [
 ]
 
 #: Every extension pip treats as a distribution archive. Only .whl, .tar.gz and .zip
-#: are standard today; the others are legacy sdist formats, kept so such paths are
-#: still recognised as files (and reported clearly) rather than parsed as names.
+#: are standard today; the others are legacy sdist formats, unpacked all the same
+#: (inst.models.SDIST_SUFFIXES), except lzip's .tar.lz, which no Python reads: it is
+#: recognised as a file, and refused with that reason.
 ARCHIVE_EXTENSIONS = (
     ".whl",
     ".tar.gz",
@@ -69,6 +69,11 @@ ARCHIVE_EXTENSIONS = (
     ".tlz",
     ".tar.lz",
     ".tar.lzma",
+)
+
+_ARCHIVES_WHY = (
+    "only wheels (.whl) and sdists (.tar.gz, .zip, .tar.bz2, .tar.xz, .tar.lzma, "
+    ".tgz, .tbz, .txz, .tlz, .tar) can be installed"
 )
 
 #: Hex digest lengths, to catch a truncated or mistyped --hash early.
@@ -387,7 +392,7 @@ def _local_path(location: str, base: Path) -> Path | None:
     if path.is_file() and looks_like_path:
         raise RequirementError(
             f"{location!r} is not a wheel or an sdist",
-            why="only .whl, .tar.gz and .zip files can be installed",
+            why=_ARCHIVES_WHY,
             hint=f"if it is a requirements file, use -r {location}"
             if location.endswith((".txt", ".in"))
             else "",
@@ -434,7 +439,7 @@ def _local_artifact(
     else:
         raise RequirementError(
             f"{location!r} is not a wheel or an sdist",
-            why="only .whl, .tar.gz and .zip files can be installed",
+            why=_ARCHIVES_WHY,
         )
     parsed = _Parsed(kind, url=path.as_uri(), path=path, marker=marker)
     parsed.extras = _parse_extras(extras, location)
@@ -468,7 +473,7 @@ def _name_from_filename(
     if given is not None:
         return given
     try:
-        return parse_sdist_filename(filename)[0]
+        return parse_sdist_name(filename)[0]
     except (InvalidSdistFilename, InvalidVersion):
         return None  # known only after building it
 

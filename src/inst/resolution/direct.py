@@ -6,7 +6,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from inst.errors import InstError
-from inst.models import DistFile, parse_dist_file, split_hash_fragment, url_filename
+from inst.models import (
+    LZIP_SUFFIXES,
+    DistFile,
+    parse_dist_file,
+    sdist_suffix,
+    split_hash_fragment,
+    url_filename,
+)
 from inst.ui import redact
 
 if TYPE_CHECKING:
@@ -19,11 +26,7 @@ def direct_file(url: str, name: str | None = None) -> DistFile:
     filename = url_filename(base)
     file = parse_dist_file(DistFile(filename, base, hashes, source=redact(base)))
     if file is None:
-        raise InstError(
-            f"{redact(url)} does not name a wheel or a source distribution",
-            why="its file name does not parse as one",
-            hint="point the requirement at a .whl, .tar.gz or .zip file",
-        )
+        raise _unusable(url, filename)
     if name is not None and file.project != name:
         raise InstError(
             f"{redact(url)} is a distribution of {file.project}, not of {name}",
@@ -40,3 +43,27 @@ def spec_file(spec: RequirementSpec) -> DistFile:
     else:
         url = spec.url
     return direct_file(url, spec.name)
+
+
+def _unusable(url: str, filename: str) -> InstError:
+    """Why the file a URL or path names is neither a wheel nor an sdist inst takes."""
+    if filename.endswith(LZIP_SUFFIXES):
+        return InstError(
+            f"{redact(url)} is an lzip-compressed archive, which inst cannot unpack",
+            why="Python has no lzip decompressor (its tarfile reads gzip, bzip2, xz "
+            "and lzma)",
+            hint="unpack it with lzip and give inst the directory, or repack it as "
+            ".tar.gz",
+        )
+    if filename.endswith(".whl"):
+        shape = "a wheel's NAME-VERSION(-BUILD)-PYTHON-ABI-PLATFORM.whl"
+    elif sdist_suffix(filename) is not None:
+        shape = f"an sdist's NAME-VERSION{sdist_suffix(filename)}"
+    else:
+        shape = "NAME-VERSION and .whl or an sdist's suffix"
+    return InstError(
+        f"{redact(url)} does not name a wheel or a source distribution",
+        why=f"its file name {filename!r} is not {shape}",
+        hint="point the requirement at a wheel (.whl) or an sdist (.tar.gz, .zip, "
+        ".tar.bz2, .tar.xz, ...), or at the project's directory",
+    )
