@@ -66,7 +66,6 @@ def _wheels(
     from urllib.request import url2pathname
 
     from inst.download import DownloadRequest
-    from inst.install.validate import inspect_wheel
     from inst.resolution.candidates import FileCandidate
 
     assert session.builder is not None
@@ -94,9 +93,26 @@ def _wheels(
             if built:
                 path = session.builder.build_wheel(item.path, dist.name)
         if built:
-            inspect_wheel(path)  # a built wheel is checked as one from an index is
+            _check_built(path, str(dist.name))
         result.append((str(dist.name), path, built))
     return result
+
+
+def _check_built(path: Path, name: str) -> None:
+    """A built wheel gets the checks an install makes, but `inst wheel` installs
+    nothing: what breaks an install rule (a RECORD without hashes, say) is a warning,
+    and the wheel is saved as the backend made it (pip wheel saves it too)."""
+    from inst.install.validate import InvalidWheel, inspect_wheel
+
+    try:
+        inspect_wheel(path)
+    except InvalidWheel as refused:
+        ui.warning(
+            f"the wheel built for {name} ({path.name}) breaks a rule installers "
+            f"check: {refused.why.rstrip('.')}. inst wheel keeps it as the build "
+            "backend made it, but inst install would refuse it; report it to the "
+            "project's maintainers"
+        )
 
 
 def _save(wheels: list[tuple[str, Path, bool]], dest: Path) -> list[Path]:
