@@ -304,11 +304,15 @@ def start_inst(
 
 
 def wait_for_pids(process: subprocess.Popen[str], pid_file: Path) -> list[int]:
-    """The backend's pids, once it stalls; fails if inst ends first."""
+    """The backend's pids, once it stalls; fails if inst ends first, or hangs before
+    (as when a build requirement's build waited for the lock its caller held)."""
+    deadline = time.monotonic() + 120
     while not pid_file.exists():
         if process.poll() is not None:
             out, err = process.communicate()
             pytest.fail(f"inst ended before the backend stalled:\n{out}\n{err}")
+        if time.monotonic() > deadline:
+            pytest.fail("the backend never ran: inst hangs before the build")
         time.sleep(0.02)
     return read_pids(pid_file)
 
