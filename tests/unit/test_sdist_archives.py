@@ -275,3 +275,16 @@ def test_a_python_without_the_compression_module_says_so(
 
     assert "cannot be unpacked by this Python" in info.value.what
     assert "bz2 module is not available" in info.value.why
+
+
+def test_of_one_version_the_standard_formats_are_preferred() -> None:
+    """.tar.gz, then .zip, then the legacy formats in SDIST_SUFFIXES' order, whatever
+    the names sort to (.tar.bz2 before .tar.gz) and the sources' order."""
+    from inst.index.finder import _best_first
+
+    names = [f"foo-1.0{suffix}" for suffix in reversed(SDIST_SUFFIXES)]
+    ranked = [((1, 0), DistFile(n, f"https://h/{n}")) for n in names]
+
+    ordered = [f.filename for f in _best_first(ranked)]
+
+    assert ordered == [f"foo-1.0{suffix}" for suffix in SDIST_SUFFIXES]

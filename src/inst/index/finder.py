@@ -18,6 +18,8 @@ from packaging.specifiers import SpecifierSet
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 
+from inst.models import SDIST_SUFFIXES, sdist_suffix
+
 if TYPE_CHECKING:
     from inst.environment import Environment
     from inst.index.http import HttpClient
@@ -275,13 +277,20 @@ class Finder:
 def _best_first(ranked: list[tuple[tuple[int, int], DistFile]]) -> tuple[DistFile, ...]:
     """The files of one version, best first, in an order that is total and does not
     depend on the order the sources listed them: best rank (wheel tag, then sdist),
-    then the higher wheel build tag (as pip), then the filename (so a ``.tar.gz`` sdist
-    comes before a ``.zip`` of the same version), then the URL."""
+    then the higher wheel build tag (as pip), then the sdist's format (``.tar.gz``, then
+    ``.zip``, then the legacy ones such as ``.tar.bz2``, which need more of Python),
+    then the filename, then the URL."""
     # Stable sorts, least significant key first: the build tag sorts descending.
     ranked = sorted(ranked, key=lambda item: (item[1].filename, item[1].url))
+    ranked.sort(key=lambda item: _format_rank(item[1]))
     ranked.sort(key=lambda item: item[1].build_tag, reverse=True)
     ranked.sort(key=lambda item: item[0])
     return tuple(file for _, file in ranked)
+
+
+def _format_rank(file: DistFile) -> int:
+    suffix = None if file.is_wheel else sdist_suffix(file.filename)
+    return SDIST_SUFFIXES.index(suffix) if suffix is not None else 0
 
 
 def _pinned(specifier: SpecifierSet) -> Version | None:
