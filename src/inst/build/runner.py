@@ -92,6 +92,8 @@ def end_process_group(process: subprocess.Popen[bytes], grace: float = GRACE) ->
     """End process and its whole process group (it leads one: start_new_session):
     SIGTERM first, SIGKILL for whatever is left after grace seconds or once the leader
     is gone. The leader is reaped last, so its group id cannot be reused meanwhile."""
+    if process.returncode is not None:
+        return  # reaped already: its pid, and so its group id, may be reused
     if os.name != "posix":
         process.kill()
         process.wait()
@@ -100,11 +102,13 @@ def end_process_group(process: subprocess.Popen[bytes], grace: float = GRACE) ->
 
     pid = process.pid
     _signal_group(pid, signal.SIGTERM)
-    deadline = time.monotonic() + grace
-    while time.monotonic() < deadline and not _exited(process):
-        time.sleep(0.02)
-    _signal_group(pid, signal.SIGKILL)
-    process.wait()
+    try:
+        deadline = time.monotonic() + grace
+        while time.monotonic() < deadline and not _exited(process):
+            time.sleep(0.02)
+    finally:  # a second Ctrl-C only cuts the grace short
+        _signal_group(pid, signal.SIGKILL)
+        process.wait()
 
 
 def _signal_group(pid: int, signum: int) -> None:
