@@ -19,6 +19,8 @@ TAIL_LINES = 25
 GRACE = 3.0
 
 _MISSING_MODULE = re.compile(r"No module named '([\w.]+)'")
+# The last line of a Python traceback: "ImportError: ...", "pkg.errors.BuildError: ...".
+_EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Exit)\b")
 _INVALID_COMMAND = re.compile(r"invalid command '([\w-]+)'")
 
 
@@ -159,7 +161,10 @@ def failure(
     """The error for a failed step: interface, backend, the tail, one thing to try."""
     tail = output.tail()
     text = "\n".join(output.lines)
-    missing = _MISSING_MODULE.findall(text)
+    final = _final_exception(output.lines)
+    # Only the exception that ended the build counts: a ModuleNotFoundError caught and
+    # followed by another (pytz's "from UserDict import ..." fallback) is not the cause.
+    missing = _MISSING_MODULE.findall(final if final is not None else text)
     invalid = _INVALID_COMMAND.findall(text)
     if missing:
         module = missing[-1].split(".")[0]
@@ -184,3 +189,11 @@ def failure(
     )
     error.details = tail
     return error
+
+
+def _final_exception(lines: list[str]) -> str | None:
+    """The last line that names an exception (a traceback's last line), if any."""
+    for line in reversed(lines):
+        if _EXCEPTION_LINE.match(line.strip()):
+            return line.strip()
+    return None
