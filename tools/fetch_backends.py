@@ -11,8 +11,10 @@ index, so the test suite itself never reaches the network.
     python tools/fetch_backends.py --dest DIR
 
 If every pinned wheel is already present with the right hash, nothing is
-downloaded. Only the standard library is used, so this runs before inst and
-its dependencies are installed.
+downloaded. The same run fetches (or, with --check, verifies) the corpus of
+real distributions pinned in tools/corpus.txt, through tools/fetch_corpus.py.
+Only the standard library is used, so this runs before inst and its
+dependencies are installed.
 
 The implementation is shared: a WheelSet names the pins, the folder and the
 pip target, and tools/fetch_bench_wheels.py runs the same code with its own.
@@ -471,6 +473,25 @@ def main(argv: list[str] | None = None, wheel_set: WheelSet = BACKENDS) -> int:
         "-v", "--verbose", action="store_true", help="show pip's output"
     )
     args = parser.parse_args(argv)
+    code = _main(args, wheel_set)
+    if wheel_set is BACKENDS and args.pins == wheel_set.pins_file:
+        # The README's test command runs this script alone: the corpus of real
+        # distributions (tools/corpus.txt) comes with the backend wheels.
+        code = max(code, _corpus_main(check_only=args.check))
+    return code
+
+
+def _corpus_main(*, check_only: bool) -> int:
+    if str(TOOLS_DIR) not in sys.path:
+        sys.path.insert(0, str(TOOLS_DIR))
+    import fetch_corpus
+
+    return fetch_corpus.run(
+        fetch_corpus.DEFAULT_DEST, fetch_corpus.PINS_FILE, check_only=check_only
+    )
+
+
+def _main(args: argparse.Namespace, wheel_set: WheelSet) -> int:
     dest = args.dest.resolve()
     error = f"{wheel_set.script}: error:"
     try:

@@ -382,7 +382,8 @@ def read_metadata(dist_path: Path) -> str:
                     f"{filename}: expected one .dist-info/METADATA, found {candidates}"
                 )
             return zf.read(candidates[0]).decode("utf-8")
-    parse_sdist_filename(filename)  # rejects names that are not sdists
+    if filename.endswith((".tar.gz", ".zip")):
+        parse_sdist_filename(filename)  # rejects names that are not sdists
     if filename.endswith(".zip"):
         with zipfile.ZipFile(dist_path) as zf:
             pkg_infos = sorted(
@@ -393,7 +394,8 @@ def read_metadata(dist_path: Path) -> str:
             if not pkg_infos:
                 raise ValueError(f"{filename}: no PKG-INFO")
             return zf.read(pkg_infos[0]).decode("utf-8")
-    with tarfile.open(dist_path, "r:gz") as tar:
+    # .tar.gz, and the .tgz/.tar.bz2/.tar.xz sdists of old real projects
+    with tarfile.open(dist_path, "r:*") as tar:
         for member in tar.getmembers():
             if (
                 member.isfile()

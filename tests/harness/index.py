@@ -22,11 +22,12 @@ from pathlib import Path
 from typing import Union
 
 from packaging.utils import (
+    InvalidSdistFilename,
     canonicalize_name,
     parse_sdist_filename,
     parse_wheel_filename,
 )
-from packaging.version import Version
+from packaging.version import InvalidVersion, Version
 
 from .dists import DistFactory, parse_metadata, read_metadata
 
@@ -35,6 +36,22 @@ UPLOAD_TIME = "2020-01-01T00:00:00.000000Z"
 API_VERSION = "1.1"
 
 Yanked = Union[str, bool]
+#: A release's version: a Version, or the file's own string where that is not
+#: PEP 440 (real indexes list such files; installers must skip them).
+AnyVersion = Union[Version, str]
+
+#: Archive suffixes an index may list (real projects uploaded all of these).
+SDIST_SUFFIXES = (
+    ".tar.gz",
+    ".tgz",
+    ".zip",
+    ".tar.bz2",
+    ".tbz",
+    ".tar.xz",
+    ".txz",
+    ".tar.lzma",
+    ".tar",
+)
 
 
 @dataclass(frozen=True)
@@ -44,7 +61,7 @@ class IndexFile:
     filename: str
     project: str  # normalized
     display_name: str
-    version: Version
+    version: AnyVersion
     sha256: str
     size: int
     requires_python: str | None
@@ -60,20 +77,52 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _name_version(filename: str) -> tuple[str, Version]:
+def _sdist_stem(filename: str) -> str:
+    lowered = filename.lower()
+    for suffix in SDIST_SUFFIXES:
+        if lowered.endswith(suffix):
+            return filename[: -len(suffix)]
+    raise ValueError(f"{filename}: not a wheel or sdist")
+
+
+def _name_version(filename: str, project: str | None = None) -> tuple[str, AnyVersion]:
+    """Project and version a file name says. project names the file's project
+    where the sdist's name alone is ambiguous or not PEP 440 (old real uploads:
+    "zope.event-3.5.0-1.tar.gz", "pytz-2005k.tar.bz2")."""
     if filename.endswith(".whl"):
         name, version, _, _ = parse_wheel_filename(filename)
-    else:
+        return name, version
+    try:
         name, version = parse_sdist_filename(filename)
-    return name, version
+        if project is None or name == canonicalize_name(project):
+            return name, version
+    except (InvalidSdistFilename, InvalidVersion):
+        if project is None:
+            raise
+    assert project is not None
+    # As an index lists it: the version is what follows the project's name.
+    stem = _sdist_stem(filename)
+    if canonicalize_name(stem[: len(project)]) != canonicalize_name(project):
+        raise ValueError(f"{filename} is not a file of project {project}")
+    raw = stem[len(project) + 1 :]
+    try:
+        return canonicalize_name(project), Version(raw)
+    except InvalidVersion:
+        return canonicalize_name(project), raw
+
+
+def _version_key(version: AnyVersion) -> tuple[int, Version | str]:
+    # PEP 440 versions in order, then the others by their text.
+    return (0, version) if isinstance(version, Version) else (1, version)
 
 
 def _is_dist(path: Path) -> bool:
-    return path.is_file() and path.name.endswith((".whl", ".tar.gz", ".zip"))
+    name = path.name.lower()
+    return path.is_file() and (name.endswith(".whl") or name.endswith(SDIST_SUFFIXES))
 
 
 def _yank_value(
-    yanked: Mapping[str, Yanked], filename: str, project: str, version: Version
+    yanked: Mapping[str, Yanked], filename: str, project: str, version: AnyVersion
 ) -> Yanked:
     # A key is either a filename or "project==version" (the whole release).
     for key in (filename, f"{project}=={version}"):
@@ -81,21 +130,32 @@ def _yank_value(
             return yanked[key]
     for key, value in yanked.items():
         name, sep, ver = key.partition("==")
-        if sep and canonicalize_name(name) == project and Version(ver) == version:
+        if (
+            sep
+            and canonicalize_name(name) == project
+            and isinstance(version, Version)
+            and Version(ver) == version
+        ):
             return value
     return False
 
 
 def _describe(
-    path: Path, yanked: Mapping[str, Yanked], metadata_files: bool
+    path: Path,
+    yanked: Mapping[str, Yanked],
+    metadata_files: bool,
+    project_hint: str | None = None,
 ) -> IndexFile:
-    project, version = _name_version(path.name)
+    project, version = _name_version(path.name, project_hint)
     data = path.read_bytes()
-    metadata_text = read_metadata(path)
-    metadata = parse_metadata(metadata_text)
+    try:
+        metadata_text: str | None = read_metadata(path)
+    except (ValueError, OSError, UnicodeDecodeError):
+        metadata_text = None  # an old sdist without a usable PKG-INFO
+    metadata = parse_metadata(metadata_text or "")
     metadata_sha256 = None
     metadata_path = path.with_name(path.name + ".metadata")
-    if path.name.endswith(".whl") and metadata_files:
+    if path.name.endswith(".whl") and metadata_files and metadata_text is not None:
         metadata_bytes = metadata_text.encode("utf-8")
         metadata_path.write_bytes(metadata_bytes)
         metadata_sha256 = _sha256(metadata_bytes)
@@ -145,7 +205,7 @@ def _project_html(display_name: str, files: list[IndexFile]) -> str:
 
 
 def _project_json(project: str, files: list[IndexFile]) -> str:
-    versions = sorted({f.version for f in files})
+    versions = sorted({f.version for f in files}, key=_version_key)
     entries = []
     for f in files:
         metadata: object = {"sha256": f.metadata_sha256} if f.metadata_sha256 else False
@@ -203,6 +263,9 @@ class LocalIndex:
     yanked: dict[str, Yanked] = field(default_factory=dict)
     metadata_files: bool = True
     files: list[IndexFile] = field(default_factory=list)
+    #: {file name: project} for files whose name alone does not say it (real,
+    #: old uploads: "zope.event-3.5.0-1.tar.gz", "pytz-2005k.tar.bz2").
+    projects: dict[str, str] = field(default_factory=dict)
 
     @property
     def simple_dir(self) -> Path:
@@ -225,7 +288,11 @@ class LocalIndex:
         return self.find_links_dir / filename
 
     def add(
-        self, dists: Iterable[Path], *, yanked: Mapping[str, Yanked] | None = None
+        self,
+        dists: Iterable[Path],
+        *,
+        yanked: Mapping[str, Yanked] | None = None,
+        projects: Mapping[str, str] | None = None,
     ) -> LocalIndex:
         """Copy more distributions in and rewrite every page."""
         self.find_links_dir.mkdir(parents=True, exist_ok=True)
@@ -235,14 +302,18 @@ class LocalIndex:
             if dist.resolve() != target.resolve():
                 shutil.copyfile(dist, target)
         self.yanked.update(yanked or {})
+        self.projects.update(projects or {})
         self.rebuild()
         return self
 
     def rebuild(self) -> None:
         """Regenerate all pages from the files currently in find_links_dir."""
         dist_paths = sorted(p for p in self.find_links_dir.iterdir() if _is_dist(p))
-        described = [_describe(p, self.yanked, self.metadata_files) for p in dist_paths]
-        described.sort(key=lambda f: (f.project, f.version, f.filename))
+        described = [
+            _describe(p, self.yanked, self.metadata_files, self.projects.get(p.name))
+            for p in dist_paths
+        ]
+        described.sort(key=lambda f: (f.project, _version_key(f.version), f.filename))
         self.files = described
 
         if self.simple_dir.exists():
@@ -272,14 +343,16 @@ def build_index(
     *,
     yanked: Mapping[str, Yanked] | None = None,
     metadata_files: bool = True,
+    projects: Mapping[str, str] | None = None,
 ) -> LocalIndex:
     """Create an index in root holding copies of dists.
 
     yanked maps a filename, or "project==version" for a whole release, to a
-    reason string (or True for a yank without reason).
+    reason string (or True for a yank without reason). projects maps a file
+    name to its project where the name alone does not say (old real uploads).
     """
     index = LocalIndex(Path(root), metadata_files=metadata_files)
-    return index.add(dists, yanked=yanked)
+    return index.add(dists, yanked=yanked, projects=projects)
 
 
 # What sample_index holds; tests can rely on these facts.
