@@ -58,7 +58,21 @@ def _unusable(url: str, filename: str) -> InstError:
     if filename.endswith(".whl"):
         shape = "a wheel's NAME-VERSION(-BUILD)-PYTHON-ABI-PLATFORM.whl"
     elif sdist_suffix(filename) is not None:
-        shape = f"an sdist's NAME-VERSION{sdist_suffix(filename)}"
+        suffix = sdist_suffix(filename) or ""
+        stem = filename[: -len(suffix)]
+        name, dash, version = stem.rpartition("-")
+        if dash and name and version:
+            # The usual reason: a version from before PEP 440 (pytz-2005k), or an
+            # archive named after a branch (main.zip). inst takes an sdist's name and
+            # version from its file name (PEP 625); pip would build it to find out.
+            return InstError(
+                f"{redact(url)} does not name a source distribution inst can use",
+                why=f"its file name {filename!r} gives the version {version!r}, which "
+                "is not a valid version (PEP 440)",
+                hint="unpack it and give inst the directory, or rename the archive "
+                "NAME-VERSION" + suffix + " with the version its metadata gives",
+            )
+        shape = f"an sdist's NAME-VERSION{suffix}"
     else:
         shape = "NAME-VERSION and .whl or an sdist's suffix"
     return InstError(
