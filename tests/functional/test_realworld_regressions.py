@@ -298,3 +298,40 @@ def test_an_entry_point_replaces_a_data_script_of_the_same_name(
     assert (venv.root / "bin" / "other").exists()
     record = next(venv.site_packages.glob("oldtool-1.0.dist-info")) / "RECORD"
     assert record.read_text().count("bin/oldtool,") == 1
+
+
+# -- archives whose file name does not say what they are (pip install .../main.zip) --------
+
+
+def test_an_archive_named_after_a_branch_is_built_to_find_its_name(
+    run_inst, venv: VirtualEnv, tmp_path: Path
+) -> None:
+    from harness.build_projects import build_find_links
+    from harness.dists import make_sdist
+
+    links = build_find_links(tmp_path / "links")
+    archive = make_sdist(tmp_path / "dl", "branchy", "2.1").rename(
+        tmp_path / "dl" / "main.tar.gz"
+    )
+    common = ["--no-index", "-f", str(links), "--cache-dir", str(tmp_path / "cache")]
+    report_path = tmp_path / "report.json"
+    run = run_inst(
+        "install",
+        "--python",
+        str(venv.python),
+        *common,
+        "--report",
+        str(report_path),
+        str(archive),
+    )
+    assert_ok(run)
+    assert f"Processing {archive}" in run.out
+    assert "Successfully installed branchy-2.1" in run.out
+    (item,) = json.loads(report_path.read_text())["install"]
+    assert item["download_info"]["url"] == archive.as_uri()
+    assert item["metadata"]["name"] == "branchy"
+    direct_url = venv.site_packages / "branchy-2.1.dist-info" / "direct_url.json"
+    assert json.loads(direct_url.read_text())["url"] == archive.as_uri()
+
+    run = run_inst("install", "--dry-run", *common, f"other @ {archive.as_uri()}")
+    assert_one_error(run, "is a distribution of branchy, not of other")

@@ -35,14 +35,31 @@ def direct_file(url: str, name: str | None = None) -> DistFile:
     return file
 
 
-def spec_file(spec: RequirementSpec) -> DistFile:
-    """The file of a URL, wheel-path or sdist-path requirement."""
+def unnamed_archive(url: str) -> tuple[str, dict[str, str], str] | None:
+    """(URL without fragment, its hashes, the sdist suffix) when the URL names an
+    archive in an sdist format whose file name gives no NAME-VERSION (``main.zip``,
+    ``pytz-2005k.tar.bz2``): one that must be built to find out what it is."""
+    base, hashes = split_hash_fragment(url)
+    filename = url_filename(base)
+    suffix = sdist_suffix(filename)
+    if suffix is None or filename.endswith(LZIP_SUFFIXES):
+        return None
+    if parse_dist_file(DistFile(filename, base)) is not None:
+        return None
+    return base, hashes, suffix
+
+
+def spec_url(spec: RequirementSpec) -> str:
+    """The URL of a URL, wheel-path or sdist-path requirement."""
     if spec.url is None:
         path = spec.path or Path(str(spec))
-        url = path.resolve().as_uri()
-    else:
-        url = spec.url
-    return direct_file(url, spec.name)
+        return path.resolve().as_uri()
+    return spec.url
+
+
+def spec_file(spec: RequirementSpec) -> DistFile:
+    """The file of a URL, wheel-path or sdist-path requirement."""
+    return direct_file(spec_url(spec), spec.name)
 
 
 def _unusable(url: str, filename: str) -> InstError:

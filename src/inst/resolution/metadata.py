@@ -16,6 +16,7 @@ import os
 import tempfile
 import textwrap
 import zipfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from email.message import Message
 from pathlib import Path
@@ -243,6 +244,30 @@ class MetadataSource:
         self._trees[file.url] = metadata
         return file
 
+    def for_unnamed_archive(
+        self,
+        url: str,
+        hashes: Mapping[str, str],
+        suffix: str,
+        allowed: Mapping[str, frozenset[str]],
+    ) -> DistFile:
+        """An sdist whose file name gives no name and version (a branch archive such
+        as ``main.zip``): fetched and built to find out, as pip does. The DistFile
+        returned keeps the URL and is named after the metadata, so everything after
+        this (report, download, wheel cache, direct_url) treats it as an sdist."""
+        from inst.download import DownloadRequest
+        from inst.models import DistFile, url_filename
+
+        unnamed = DistFile(url_filename(url), url, hashes, source=redact(url))
+        if self._builder is None:
+            raise cannot_build(unnamed.filename, redact(url), local=True)
+        path = self._downloader.fetch(DownloadRequest(unnamed, allowed)).path
+        metadata = self._builder.prepare_metadata(path, None)
+        stem = f"{metadata.name.replace('-', '_')}-{metadata.version}"
+        file = DistFile(stem + suffix, url, hashes, source=redact(url))
+        self._trees[file.url] = metadata
+        return file
+
     def for_file(self, file: DistFile) -> Metadata:
         metadata, fetched = self._read(file)
         if metadata.name != file.project or metadata.version != file.version:
@@ -260,7 +285,7 @@ class MetadataSource:
     def _read(self, file: DistFile) -> tuple[Metadata, bool]:
         """The metadata, and whether it was fetched from the index (and so is worth
         storing in the metadata cache once checked)."""
-        if file.tree:
+        if file.tree or file.url in self._trees:
             return self._trees[file.url], False
         if not file.is_wheel:
             if self._builder is None:

@@ -271,6 +271,16 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]
                 self._file_candidates[file.url] = candidate
             return candidate
 
+    def unnamed_archive_file(
+        self,
+        url: str,
+        hashes: Mapping[str, str],
+        suffix: str,
+        allowed: Mapping[str, frozenset[str]],
+    ) -> DistFile:
+        """The DistFile of an sdist that must be built to know its name and version."""
+        return self._metadata.for_unnamed_archive(url, hashes, suffix, allowed)
+
     def tree_file(self, tree: Path, spec: Any = None) -> DistFile:
         """The DistFile of a local source tree, its metadata prepared by the build
         layer (which also tells its name and version)."""

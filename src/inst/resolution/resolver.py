@@ -23,17 +23,19 @@ from inst.resolution.candidates import (
     SpecifierRequirement,
     UnusableRelease,
 )
-from inst.resolution.direct import spec_file
+from inst.resolution.direct import spec_file, spec_url, unnamed_archive
 from inst.resolution.provider import (
     Constraint,
     Provider,
     ProviderOptions,
     merge_hashes,
 )
+from inst.ui import redact
 
 if TYPE_CHECKING:
     from inst.environment import Environment
     from inst.index.finder import Finder
+    from inst.models import DistFile
     from inst.requirements.specs import RequirementSpec
     from inst.resolution.metadata import Metadata, MetadataSource
 
@@ -197,7 +199,7 @@ def _root_requirements(
                 "project directory can be installed in editable mode",
                 hint="give the path of the project's directory after -e",
             )
-        file = spec_file(spec)
+        file = _unnamed_archive_file(spec, provider) or spec_file(spec)
         if file.is_wheel and environment.tag_rank(file.tags) is None:
             raise InstError(
                 f"{file.filename} is not a supported wheel for the target "
@@ -210,6 +212,24 @@ def _root_requirements(
             ExplicitRequirement(candidate, spec.extras, text=text, origin=spec.origin)
         )
     return roots
+
+
+def _unnamed_archive_file(spec: RequirementSpec, provider: Provider) -> DistFile | None:
+    """The DistFile of an sdist whose file name does not say what it is, found out by
+    building its metadata (``pip install .../archive/main.zip``); None for others."""
+    url = spec_url(spec)
+    unnamed = unnamed_archive(url)
+    if unnamed is None:
+        return None
+    base, hashes, suffix = unnamed
+    ui.info(f"Processing {spec.path if spec.path is not None else redact(base)}")
+    file = provider.unnamed_archive_file(base, hashes, suffix, dict(spec.hashes))
+    if spec.name is not None and file.project != canonicalize_name(spec.name):
+        raise InstError(
+            f"{redact(base)} is a distribution of {file.project}, not of {spec.name}",
+            hint="fix the name before the @, or the URL",
+        )
+    return file
 
 
 def _tree_path(spec: RequirementSpec) -> Path | None:
