@@ -181,6 +181,23 @@ def test_inst_install_still_refuses_a_built_wheel_whose_record_has_no_hashes(
     assert not (target / "nohash.py").exists()
 
 
+def test_a_refused_wheel_built_from_an_sdist_leaves_no_trace_in_the_wheel_cache(
+    inst, tmp_path: Path, cache: Path
+) -> None:
+    """Nothing that fails a check stays in a cache: the next run builds again (and
+    the hint speaks of the build backend, not of downloading again)."""
+    links = tmp_path / "links"
+    sdist_of(tmp_path / "src", links, "nohashsd", record="no-hashes")
+    target = tmp_path / "target"
+
+    for _ in range(2):
+        run = inst("install", "--target", str(target), "-f", str(links), "nohashsd")
+        assert_one_error(run, "cannot be installed", "build backend made it so")
+        assert "Building wheel for nohashsd" in run.out
+        assert not list((cache / "wheels").rglob("nohashsd*.whl"))
+    assert not (target / "nohashsd.py").exists()
+
+
 # --- sdists in every archive format --------------------------------------------------
 
 FORMATS = [".tar.bz2", ".tar.xz", ".tar.lzma", ".tgz", ".tbz", ".txz", ".tlz", ".zip"]

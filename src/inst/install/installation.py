@@ -48,6 +48,7 @@ class WheelToInstall:
     sha256: str | None = None  # known from the download: saves hashing it again
     requested: bool = False  # REQUESTED: the user named it
     direct_url: Mapping[str, Any] | None = None  # direct_url.json (PEP 610)
+    built: bool = False  # made by a build here (maybe kept in the wheel cache)
 
 
 @dataclass(frozen=True)

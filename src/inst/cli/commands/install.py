@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from inst import ui
+from inst.errors import InstError
 
 if TYPE_CHECKING:
     from packaging.utils import NormalizedName
@@ -187,6 +189,7 @@ def _download(
             wheels.append(
                 WheelToInstall(
                     path=_builder(session).build_wheel(tree, None),
+                    built=True,
                     requested=dist.requested,
                     direct_url=_tree_direct_url(file.url, candidate),
                 )
@@ -203,6 +206,7 @@ def _download(
             WheelToInstall(
                 path=path,
                 sha256=sha256,
+                built=not file.is_wheel,
                 requested=dist.requested,
                 direct_url=_direct_url(candidate, item.sha256),
             )
@@ -225,6 +229,11 @@ def _unpack(
     try:
         return wheels, unpack_all(wheels, cache)
     except InvalidWheel as refusal:
+        built = next(
+            (w for w in wheels if w.built and w.path.name == refusal.wheel), None
+        )
+        if built is not None:
+            raise _refused_build(refusal, built.path) from None
         index = next((i for i in fetched if wheels[i].path.name == refusal.wheel), None)
         if index is None:
             raise
@@ -246,6 +255,19 @@ def _unpack(
         if refusal.wheel == again.path.name:
             session.downloader.discard(again.path)
         raise
+
+
+def _refused_build(refusal: InstError, wheel: Path) -> InstError:
+    """A wheel built here that inst will not install: it leaves the wheel cache (nothing
+    that fails a check stays in a cache), and the hint fits a build, not a download."""
+    with contextlib.suppress(OSError):
+        wheel.unlink()
+    return InstError(
+        refusal.what,
+        why=refusal.why,
+        hint="the project's build backend made it so: report the problem to the "
+        "project's maintainers (inst wheel saves such a wheel, with a warning)",
+    )
 
 
 def _candidate(dist: ResolvedDist) -> FileCandidate:
