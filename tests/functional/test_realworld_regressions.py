@@ -335,3 +335,51 @@ def test_an_archive_named_after_a_branch_is_built_to_find_its_name(
 
     run = run_inst("install", "--dry-run", *common, f"other @ {archive.as_uri()}")
     assert_one_error(run, "is a distribution of branchy, not of other")
+
+
+# -- a build environment cache that cannot be written ----------------------------------
+
+
+@pytest.mark.parametrize("code", ["ENOSPC", "EROFS", "EACCES"])
+def test_an_unwritable_build_environment_cache_falls_back_to_a_temporary_one(
+    cli_home, tmp_path: Path, code: str
+) -> None:
+    """As pip with a cache it cannot write: a warning, and the build goes on."""
+    import shutil
+    import subprocess
+    import sys
+
+    from harness.build_projects import BACKEND_WHEELS_DIR, BUILD_PROJECTS_DIR
+
+    project = shutil.copytree(BUILD_PROJECTS_DIR / "flit-project", tmp_path / "proj")
+    cache, out = tmp_path / "cache", tmp_path / "out"
+    faults = Path(__file__).resolve().parents[1] / "harness" / "faults.py"
+    run = subprocess.run(
+        [
+            sys.executable,
+            str(faults),
+            code,
+            str(cache / "build-envs"),
+            "--",
+            "wheel",
+            "--no-index",
+            "-f",
+            str(BACKEND_WHEELS_DIR),
+            "--cache-dir",
+            str(cache),
+            "-w",
+            str(out),
+            str(project),
+        ],
+        env={**cli_home.env, "TMPDIR": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    assert "error:" not in run.stderr and "Traceback" not in run.stderr
+    assert "build environment cache" in run.stderr
+    assert "this build gets a temporary environment" in run.stderr
+    assert [p.name for p in out.iterdir()] == ["bp_flit_project-1.0-py3-none-any.whl"]
+    assert not list((cache / "build-envs").rglob("pyvenv.cfg"))

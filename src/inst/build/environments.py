@@ -92,8 +92,11 @@ class EnvironmentStore:
         provisioner: Provisioner,
         *,
         lock_timeout: float = 300.0,
+        fallback_root: Path | None = None,
     ) -> None:
         self._root = root
+        #: Where environments go when root cannot be written (a run's temp dir).
+        self._fallback_root = fallback_root
         self._python = python
         self._version = ".".join(map(str, version_info[:3]))
         self._provisioner = provisioner
@@ -110,6 +113,32 @@ class EnvironmentStore:
         env = self._checked.get(path)
         if env is not None:
             return env
+        from inst.install.lock import CannotLock
+
+        try:
+            self._ready(path, pins)
+        except (CannotLock, OSError) as error:
+            if self._fallback_root is None:
+                raise
+            # As pip with a cache it cannot write: the run goes on, only slower.
+            ui.warning(
+                f"the build environment cache {self._root} cannot be used "
+                f"({getattr(error, 'why', None) or error}); this build gets a "
+                "temporary environment"
+            )
+            self._root, self._fallback_root = self._fallback_root, None
+            return self.get(requirements, purpose)
+        env = BuildEnv(
+            python=str(_venv_python(path)),
+            environ=build_environ(str(_venv_python(path).parent), isolated=True),
+            isolated=True,
+            installed={pin.name: pin.version for pin in pins},
+        )
+        self._checked[path] = env
+        return env
+
+    def _ready(self, path: Path, pins: Sequence[BuildPin]) -> None:
+        """Make sure an intact environment of exactly these pins is at path."""
         from inst.install.lock import locked
 
         listing = ", ".join(map(str, pins)) or "nothing"
@@ -124,14 +153,6 @@ class EnvironmentStore:
                 if pins:
                     ui.info(f"Installing build dependencies: {listing}")
                 self._make(path, pins)
-        env = BuildEnv(
-            python=str(_venv_python(path)),
-            environ=build_environ(str(_venv_python(path).parent), isolated=True),
-            isolated=True,
-            installed={pin.name: pin.version for pin in pins},
-        )
-        self._checked[path] = env
-        return env
 
     def _key(self, pins: Sequence[BuildPin]) -> str:
         facts = {

@@ -205,6 +205,7 @@ def make_builder(settings: Settings, session: Session) -> SourceBuilder:
             environment.version_info,
             provisioner,
             lock_timeout=float(settings.lock_timeout),
+            fallback_root=None if cache is None else session.work_dir / "build-envs",
         )
     else:
         installed = {

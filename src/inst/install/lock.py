@@ -22,6 +22,11 @@ from inst.install.state import LOCK_FILE
 _POLL_SECONDS = 0.1
 
 
+class CannotLock(InstError):
+    """The lock file cannot be made at all (the directory is not writable, the disk
+    is full, ...), as opposed to another process holding it."""
+
+
 @contextmanager
 def locked(state_dir: Path, *, timeout: float, label: str) -> Iterator[None]:
     """Hold the environment's lock for the body; wait up to timeout seconds for it."""
@@ -30,7 +35,7 @@ def locked(state_dir: Path, *, timeout: float, label: str) -> Iterator[None]:
         state_dir.mkdir(parents=True, exist_ok=True)
         stream = open(path, "a+b")  # noqa: SIM115 - closed in finally
     except OSError as error:
-        raise InstError(
+        raise CannotLock(
             f"cannot lock {label}",
             why=f"{path}: {error.strerror or error}",
             hint="check that you may write there (or install into a virtual "
