@@ -245,7 +245,7 @@ def test_an_empty_variable_counts_as_unset(config_home: ConfigHome) -> None:
 @pytest.mark.parametrize(
     ("name", "value", "accepts"),
     [
-        ("INST_TIMEOUT", "abc", "a number of 0 or more"),
+        ("INST_TIMEOUT", "abc", "a number greater than 0"),
         ("INST_NO_DEPS", "maybe", "1, true, yes or on"),
         ("INST_RETRIES", "2.5", "a whole number"),
     ],

@@ -11,6 +11,7 @@ FLAG = OPTIONS_BY_NAME["no-build-isolation"]
 LIST = OPTIONS_BY_NAME["extra-index-url"]
 COMMA_LIST = OPTIONS_BY_NAME["only-binary"]
 FLOAT = OPTIONS_BY_NAME["timeout"]
+LOCK_TIMEOUT = OPTIONS_BY_NAME["lock-timeout"]
 INT = OPTIONS_BY_NAME["retries"]
 COUNT = OPTIONS_BY_NAME["verbose"]
 PATH = OPTIONS_BY_NAME["cache-dir"]
@@ -72,7 +73,26 @@ def test_numbers(raw: object, value: float) -> None:
 @pytest.mark.parametrize("raw", ["abc", "-1", "nan", "inf", "", True])
 def test_bad_numbers(raw: object) -> None:
     with pytest.raises(InvalidValue, match="a number of 0 or more"):
+        convert(LOCK_TIMEOUT, raw)
+
+
+@pytest.mark.parametrize("raw", ["0", 0, "0.0", "-0", "abc"])
+def test_a_timeout_of_zero_is_refused(raw: object) -> None:
+    # requests would take 0 as "fail at once" and urllib3 refuses it mid-run.
+    with pytest.raises(InvalidValue, match="a number greater than 0"):
         convert(FLOAT, raw)
+
+
+@pytest.mark.parametrize("raw", ["1e10", 1e300, "1000000001"])
+def test_seconds_too_large_for_the_clocks_are_refused(raw: object) -> None:
+    # socket and lock timeouts overflow time_t a little above 1e9 seconds.
+    with pytest.raises(InvalidValue, match="at most 1000000000"):
+        convert(FLOAT, raw)
+    assert convert(FLOAT, "1000000000") == 1e9
+
+
+def test_a_lock_timeout_of_zero_means_do_not_wait() -> None:
+    assert convert(LOCK_TIMEOUT, "0") == 0.0
 
 
 @pytest.mark.parametrize("raw", ["1.5", "-2", "x", 2.0, False])

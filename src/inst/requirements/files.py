@@ -224,7 +224,7 @@ class _Reader:
                 why=" → ".join(names),
                 hint="remove one of the -r/-c lines that close the loop",
             )
-        text = _read_text(display, location, nested=bool(chain))
+        text = _read_text(display, location, nested=bool(chain), constraint=constraint)
         chain = (*chain, (display, key))
         for number, line, expanded in _logical_lines(text, self.environ):
             try:
@@ -417,26 +417,62 @@ def _expand(line: str, environ: Mapping[str, str]) -> str:
     return _ENV_VAR.sub(value, line)
 
 
-def _read_text(display: str, location: Path, *, nested: bool) -> str:
+#: More than any real requirements file (a large pinned set with hashes is a few MB);
+#: what is read stops here, so ``-r /dev/zero`` is an error, not a MemoryError.
+MAX_FILE_BYTES = 32 * 1024 * 1024
+#: The head checked for NUL bytes before the rest is read.
+_HEAD_BYTES = 8192
+#: The BOMs of encodings whose text holds NUL bytes.
+_WIDE_BOMS = (codecs.BOM_UTF16_BE, codecs.BOM_UTF16_LE)  # UTF-32's start with these
+
+
+def _read_text(display: str, location: Path, *, nested: bool, constraint: bool) -> str:
+    kind = "constraints" if constraint else "requirements"
     try:
-        data = location.read_bytes()
+        with open(location, "rb") as stream:
+            head = stream.read(_HEAD_BYTES)
+            if _binary(head):
+                raise _not_text(display, kind)
+            data = head + stream.read(max(0, MAX_FILE_BYTES + 1 - len(head)))
     except OSError as exc:
         raise RequirementError(
-            f"cannot read requirements file {display}",
+            f"cannot read {kind} file {display}",
             why=exc.strerror or str(exc),
             hint="-r and -c paths inside a file are relative to that file"
             if nested
             else "",
         ) from None
-    try:
-        return _decode(data)
-    except (UnicodeDecodeError, LookupError) as exc:
+    if len(data) > MAX_FILE_BYTES:
         raise RequirementError(
-            f"cannot decode requirements file {display}",
+            f"{display} is too large to be a {kind} file",
+            why=f"it holds more than {MAX_FILE_BYTES // (1024 * 1024)} MB",
+            hint="check that -r and -c name requirements files",
+        )
+    try:
+        text = _decode(data)
+    except (UnicodeError, LookupError, ValueError) as exc:
+        raise RequirementError(
+            f"cannot decode {kind} file {display}",
             why=str(exc),
             hint="save it as UTF-8, or declare its encoding with a "
             "'# -*- coding: NAME -*-' first line",
         ) from None
+    if "\x00" in text:
+        raise _not_text(display, kind)
+    return text
+
+
+def _binary(head: bytes) -> bool:
+    return b"\x00" in head and not head.startswith(_WIDE_BOMS)
+
+
+def _not_text(display: str, kind: str) -> RequirementError:
+    return RequirementError(
+        f"{display} is not a {kind} file",
+        why="it holds NUL bytes, so it is binary data, not text",
+        hint="check that -r and -c name requirements files (text, one requirement a "
+        "line)",
+    )
 
 
 def _decode(data: bytes) -> str:

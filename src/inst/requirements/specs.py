@@ -19,6 +19,7 @@ Paths may carry extras (``./dir[extra]``, ``pkg.whl[extra]``) and a ``; marker``
 from __future__ import annotations
 
 import enum
+import errno
 import os
 import re
 import urllib.parse
@@ -385,11 +386,11 @@ def _local_path(location: str, base: Path) -> Path | None:
     """The path ``location`` stands for, if pip would treat it as one, else None."""
     looks_like_path = _looks_like_path(location)
     path = _absolute(location, base)
-    if looks_like_path and path.is_dir():
+    if looks_like_path and _is_dir(path):
         return path
     if _is_archive(location):
         return path  # existing or not: a missing file is reported by the caller
-    if path.is_file() and looks_like_path:
+    if looks_like_path and _is_file(path):
         raise RequirementError(
             f"{location!r} is not a wheel or an sdist",
             why=_ARCHIVES_WHY,
@@ -400,7 +401,7 @@ def _local_path(location: str, base: Path) -> Path | None:
     if looks_like_path:
         raise RequirementError(
             f"{location!r} looks like a path, but it does not exist",
-            why=f"there is no {path}",
+            why=_missing_reason(path),
             hint="check the path; relative paths start from the current directory",
         )
     return None
@@ -415,21 +416,18 @@ def _local_artifact(
     name: NormalizedName | None,
 ) -> _Parsed:
     """A local directory, wheel or sdist (checked to exist) → _Parsed."""
-    if path.is_dir():
-        if (
-            not (path / "pyproject.toml").is_file()
-            and not (path / "setup.py").is_file()
-        ):
+    if _is_dir(path):
+        if not _is_file(path / "pyproject.toml") and not _is_file(path / "setup.py"):
             raise RequirementError(
                 f"{location!r} does not appear to be a Python project: "
                 "neither setup.py nor pyproject.toml found",
                 hint="point at the directory that holds the project's pyproject.toml",
             )
         kind = SourceKind.DIRECTORY
-    elif not path.is_file():
+    elif not _is_file(path):
         raise RequirementError(
             f"{location!r} looks like a file, but it does not exist",
-            why=f"there is no {path}",
+            why=_missing_reason(path),
             hint="check the path; relative paths start from the current directory",
         )
     elif path.name.endswith(".whl"):
@@ -559,6 +557,30 @@ def _is_url(text: str) -> bool:
 def _looks_like_path(text: str) -> bool:
     separators = {"/", os.sep} | ({os.altsep} if os.altsep else set())
     return any(sep in text for sep in separators) or text.startswith((".", "~"))
+
+
+def _is_dir(path: Path) -> bool:
+    # os.path, not Path.is_dir(): a name too long for the filesystem (ENAMETOOLONG),
+    # a NUL byte or a denied parent means "not a directory here", not a crash.
+    return os.path.isdir(path)
+
+
+def _is_file(path: Path) -> bool:
+    return os.path.isfile(path)
+
+
+def _missing_reason(path: Path) -> str:
+    """Why there is nothing at ``path``: usually it is absent, sometimes unreachable."""
+    try:
+        os.stat(path)
+    except OSError as exc:
+        if exc.errno == errno.ENAMETOOLONG:
+            return "the name is too long for a file on this system"
+        if exc.errno not in (errno.ENOENT, errno.ENOTDIR):
+            return f"{path} cannot be read: {exc.strerror or exc}"
+    except ValueError:
+        return "a path cannot hold a NUL character"
+    return f"there is no {path}"
 
 
 def _is_archive(name: str) -> bool:

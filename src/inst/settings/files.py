@@ -59,10 +59,27 @@ def inst_config_paths(prefix: str) -> dict[str, Path]:
     }
 
 
+#: Far more than any configuration file; reading stops here, so a config file named
+#: /dev/zero (or a log by mistake) is an error, not a MemoryError.
+MAX_CONFIG_BYTES = 4 * 1024 * 1024
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def _read_config_bytes(path: Path) -> bytes:
+    with open(path, "rb") as stream:
+        data = stream.read(MAX_CONFIG_BYTES + 1)
+    if len(data) > MAX_CONFIG_BYTES:
+        raise _TooLarge
+    return data
+
+
 def read_inst_file(level: str, path: Path, *, required: bool = False) -> ConfigFile:
     """Read one TOML file; a missing optional file reads as empty."""
     try:
-        data = path.read_bytes()
+        data = _read_config_bytes(path)
     except FileNotFoundError:
         if required:
             raise SettingsError(
@@ -70,6 +87,17 @@ def read_inst_file(level: str, path: Path, *, required: bool = False) -> ConfigF
                 hint=f"create it, or point {level} at an existing file",
             ) from None
         return ConfigFile(level, path)
+    except _TooLarge:
+        raise SettingsError(
+            f"{path} is too large to be a configuration file",
+            why=f"it holds more than {MAX_CONFIG_BYTES // (1024 * 1024)} MB",
+            hint=f"point {level} at inst's TOML configuration file",
+        ) from None
+    except IsADirectoryError:
+        raise SettingsError(
+            f"the configuration file {path} is a directory",
+            hint=f"point {level} at a TOML file",
+        ) from None
     except OSError as exc:
         raise SettingsError(
             f"cannot read the configuration file {path}",
@@ -164,14 +192,28 @@ def read_pip_file(level: str, path: Path) -> ConfigFile:
     if not path.is_file():
         return ConfigFile(level, path)
     parser = configparser.RawConfigParser()
+    why = ""
+    hint = (
+        "fix the file (pip would refuse it too), or set PIP_CONFIG_FILE to another file"
+    )
     try:
-        parser.read(path, encoding=locale.getpreferredencoding(False))
-    except (configparser.Error, UnicodeDecodeError) as exc:
+        data = _read_config_bytes(path)
+        parser.read_string(
+            data.decode(locale.getpreferredencoding(False)), source=str(path)
+        )
+    except OSError:
+        return ConfigFile(level, path)  # as pip: a file it cannot open is skipped
+    except _TooLarge:
+        why = f"it holds more than {MAX_CONFIG_BYTES // (1024 * 1024)} MB"
+        hint = "check that it is pip's configuration file"
+    except (configparser.Error, UnicodeError, LookupError) as exc:
+        why = str(exc).splitlines()[0]
+    if why:
         raise SettingsError(
             f"pip's configuration file {path} cannot be read",
-            why=str(exc).splitlines()[0],
-            hint="fix the file (pip would refuse it too), or set PIP_CONFIG_FILE to another file",
-        ) from None
+            why=why,
+            hint=hint,
+        )
     tables = {
         normalize_key(section): {normalize_key(k): v for k, v in parser.items(section)}
         for section in parser.sections()

@@ -92,6 +92,10 @@ class Option:
         False  # LIST items may also be separated by commas (pip's spelling)
     )
     default_doc: str | None = None  # describes a default computed at run time
+    positive: bool = False  # an INT/FLOAT that must be greater than 0 (0 means nothing)
+    # A PATH that must name something that exists when a command that goes to the
+    # network reads it: "file", or "file or directory".
+    existing: str = ""
 
     @property
     def dest(self) -> str:
@@ -194,6 +198,7 @@ OPTIONS: tuple[Option, ...] = (
         default=15.0,
         metavar="SECONDS",
         pip_shared=True,
+        positive=True,
     ),
     Option(
         "retries",
@@ -225,10 +230,12 @@ OPTIONS: tuple[Option, ...] = (
     Option(
         "cert",
         Kind.PATH,
-        "Verify HTTPS servers with the CA bundle in this file.",
+        "Verify HTTPS servers with the CA bundle in this file (or the certificates in "
+        "this directory).",
         GENERAL,
         metavar="PATH",
         pip_shared=True,
+        existing="file or directory",
     ),
     Option(
         "client-cert",
@@ -237,6 +244,7 @@ OPTIONS: tuple[Option, ...] = (
         GENERAL,
         metavar="PATH",
         pip_shared=True,
+        existing="file",
     ),
     Option(
         "python",

@@ -24,6 +24,7 @@ from inst.settings.layers import (
 )
 from inst.settings.options import (
     COMMAND_NAMES,
+    NETWORK,
     OPTIONS,
     OPTIONS_BY_ENV_VAR,
     OPTIONS_BY_NAME,
@@ -107,7 +108,10 @@ class Settings:
         for layer in self._layers:
             found = layer.lookup(option, self.command)
             if found is not None:
-                return Setting(option, parse(option, found), found.origin)
+                value = parse(option, found)
+                if option.existing and self.command in NETWORK:
+                    _check_exists(option, found, value)
+                return Setting(option, value, found.origin)
         return Setting(option, option.default, DEFAULT)
 
 
@@ -120,6 +124,26 @@ def parse(option: Option, found: RawValue) -> Any:
             why=f"it takes {exc}",
             hint=found.fix,
         ) from None
+
+
+def _check_exists(option: Option, found: RawValue, path: str) -> None:
+    """A path the network code would open (a CA bundle, a client certificate): a
+    missing one is reported here, naming where it was set, not deep in a request."""
+    allowed = os.path.isfile(path) or (
+        "directory" in option.existing and os.path.isdir(path)
+    )
+    if allowed:
+        return
+    named = option.long_flag if found.origin.layer is Layer.CLI else found.spelled
+    problem = (
+        "does not exist" if not os.path.exists(path) else f"is not a {option.existing}"
+    )
+    raise SettingsError(
+        f"{named} names {path}, which {problem}",
+        why=f"{option.long_flag} must name an existing {option.existing}: inst reads "
+        "it for every HTTPS request",
+        hint=found.fix,
+    )
 
 
 def load_settings(

@@ -8,6 +8,9 @@ import os
 from inst.settings.options import Kind, Option
 
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+#: The largest number a FLOAT option (all of them are seconds) takes: the clocks and
+#: sockets they end up in overflow not far above it (about 31 years).
+MAX_SECONDS = 1_000_000_000
 FALSE_WORDS = frozenset({"0", "false", "no", "off"})
 
 
@@ -20,10 +23,11 @@ def accepted(option: Option) -> str:
     kind = option.kind
     if kind is Kind.FLAG:
         return "1, true, yes or on to turn it on; 0, false, no or off to leave it off"
+    lowest = "greater than 0" if option.positive else "of 0 or more"
     if kind in (Kind.COUNT, Kind.INT):
-        return "a whole number of 0 or more"
+        return f"a whole number {lowest}"
     if kind is Kind.FLOAT:
-        return "a number of 0 or more"
+        return f"a number {lowest}, at most {MAX_SECONDS}"
     if kind is Kind.CHOICE:
         return "one of " + ", ".join(option.choices)
     if kind is Kind.LIST:
@@ -57,7 +61,7 @@ def _whole_number(option: Option, raw: object) -> int:
     if isinstance(raw, (bool, float)):
         raise TypeError(raw)
     value = int(str(raw).strip()) if isinstance(raw, str) else int(raw)  # type: ignore[call-overload]
-    if value < 0:
+    if value < 0 or (option.positive and value == 0):
         raise ValueError(raw)
     return value
 
@@ -66,7 +70,9 @@ def _number(option: Option, raw: object) -> float:
     if isinstance(raw, bool):
         raise TypeError(raw)
     value = float(str(raw).strip()) if isinstance(raw, str) else float(raw)  # type: ignore[arg-type]
-    if not value >= 0 or value == float("inf"):  # also rejects NaN
+    if not 0 <= value <= MAX_SECONDS:  # also rejects NaN and infinity
+        raise ValueError(raw)
+    if option.positive and value == 0:
         raise ValueError(raw)
     return value
 
@@ -74,7 +80,7 @@ def _number(option: Option, raw: object) -> float:
 def _string(option: Option, raw: object) -> str:
     if not isinstance(raw, str):
         raise TypeError(raw)
-    if not raw.strip():
+    if not raw.strip() or "\x00" in raw:  # TOML's "\u0000": no path or URL holds one
         raise ValueError(raw)
     return raw.strip()
 
@@ -93,12 +99,17 @@ def _choice(option: Option, raw: object) -> str:
 def _list(option: Option, raw: object) -> tuple[str, ...]:
     """A string splits on whitespace; a list (argv repetitions, a TOML array) keeps each
     item whole, so a path may hold spaces. pip's comma spelling splits either way."""
+    items = [raw] if isinstance(raw, str) else raw
+    if not isinstance(items, (list, tuple)) or not all(
+        isinstance(i, str) for i in items
+    ):
+        raise TypeError(raw)
+    if any("\x00" in item for item in items):  # TOML's "\u0000"
+        raise ValueError(raw)
     if isinstance(raw, str):
         return tuple((raw.replace(",", " ") if option.comma_lists else raw).split())
-    if not isinstance(raw, (list, tuple)) or not all(isinstance(i, str) for i in raw):
-        raise TypeError(raw)
     parts = [
-        p for item in raw for p in (item.split(",") if option.comma_lists else [item])
+        p for item in items for p in (item.split(",") if option.comma_lists else [item])
     ]
     return tuple(part.strip() for part in parts if part.strip())
 
