@@ -96,17 +96,10 @@ def _leave_now(code: int) -> None:
 
 def _run(argv: list[str]) -> int:
     from inst.cli.commands import COMMANDS
-    from inst.cli.parser import (
-        build_parser,
-        cli_values,
-        first_positional,
-        unknown_command_error,
-    )
+    from inst.cli.parser import arrange, build_parser, cli_values
 
     _configure_ui_from_argv(argv)
-    word = first_positional(argv)
-    if word is not None and word not in COMMANDS:
-        raise unknown_command_error(word)
+    argv = arrange(argv)
 
     parser = build_parser()
     args, unknown = parser.parse_known_args(argv)

@@ -10,8 +10,8 @@ from inst import __version__
 from inst.cli.commands import COMMANDS
 from inst.errors import UsageError
 from inst.settings.options import (
-    ALL_COMMANDS,
     COMMAND_NAMES,
+    GENERAL,
     OPTIONS,
     Kind,
     Option,
@@ -43,7 +43,9 @@ def build_parser() -> Parser:
         action="store_true",
         help="Show inst's version, where it is installed and the Python it runs on.",
     )
-    _add_options(parser, [o for o in OPTIONS if o.commands == ALL_COMMANDS])
+    # The general options, so `inst -v` or `inst --python X` alone reads them (and
+    # `inst --help` lists them); before a command, arrange() hands them to it.
+    _add_options(parser, general_options())
     parser.subcommands = {}
     commands = parser.add_subparsers(
         dest="command", metavar="COMMAND", title="commands"
@@ -124,26 +126,114 @@ def cli_values(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-def first_positional(argv: list[str]) -> str | None:
-    """The command word in argv: the first token that is neither an option nor its value."""
-    takes_value = {
-        flag
-        for option in OPTIONS
-        if option.commands == ALL_COMMANDS
-        and option.kind not in (Kind.FLAG, Kind.COUNT)
-        for flag in (option.short, option.long_flag)
-        if flag
-    }
-    tokens = iter(argv)
-    for token in tokens:
-        if token == "--":
-            return next(tokens, None)
-        if token.startswith("-"):
-            if token in takes_value:
-                next(tokens, None)
+#: Spellings that stay with inst itself, before any command.
+_TOP_LEVEL = frozenset({"--version", "-h", "--help"})
+
+
+def general_options() -> list[Option]:
+    """The options that may come before the command, as pip's general options may:
+    the General group of the table (-v, -q, --python, --cache-dir, --timeout, ...).
+    Index and selection options belong to the commands, before as in pip."""
+    return [option for option in OPTIONS if option.group == GENERAL]
+
+
+def arrange(argv: list[str]) -> list[str]:
+    """argv with the general options typed before the command moved to just after it.
+
+    ``inst --python V install X`` becomes ``inst install --python V X``: the command's
+    parser then reads every option in the order typed, so a later value wins and -v
+    counts add up wherever they stand, as in pip. Raises UsageError for an unknown
+    command, and for an option before the command that is not general or that the
+    command does not take.
+    """
+    spellings = _spellings(list(OPTIONS))
+    general = {option.name for option in general_options()}
+    moved: list[str] = []
+    kept: list[str] = []
+    names: list[tuple[str, Option]] = []  # (as typed, option) of what was moved
+    index = 0
+    while index < len(argv):
+        token = argv[index]
+        if token == "--" or not token.startswith("-") or token == "-":
+            break
+        found = _match(token, spellings)
+        if found is None or token in _TOP_LEVEL:
+            kept.append(token)  # unknown: the top-level parser reports it
+            index += 1
             continue
-        return token
-    return None
+        option, typed, needs_value = found
+        taken = argv[index : index + 1 + (needs_value and index + 1 < len(argv))]
+        index += len(taken)
+        if option.name not in general:
+            command = _command_after(argv[index:])
+            raise UsageError(
+                f"{typed} is an option of the commands, so it goes after the command",
+                hint=f"write `inst {command or 'COMMAND'} {typed} ...`; only the "
+                "general options (such as -v, --python, --cache-dir, --timeout) may "
+                "come before the command",
+            )
+        moved += taken
+        names.append((typed, option))
+    rest = argv[index:]
+    if rest[:1] == ["--"]:
+        rest = rest[1:]  # `inst -- COMMAND`: the command all the same
+    if not rest:
+        return argv  # no command: inst's own parser reads the options
+    command = rest[0]
+    if command not in COMMANDS:
+        raise unknown_command_error(command)
+    for typed, option in names:
+        if not option.applies_to(command):
+            users = ", ".join(f"inst {name}" for name in option.commands)
+            raise UsageError(
+                f"{typed} does not apply to `inst {command}`",
+                hint=f"it is taken by {users}",
+            )
+    return [*kept, command, *moved, *rest[1:]]
+
+
+def _spellings(options: list[Option]) -> dict[str, tuple[Option, bool]]:
+    """Every flag spelling of the table → (option, whether it takes a value)."""
+    found: dict[str, tuple[Option, bool]] = {}
+    for option in options:
+        takes_value = option.kind not in (Kind.FLAG, Kind.COUNT)
+        for flag in (option.short, option.long_flag):
+            if flag:
+                found[flag] = (option, takes_value)
+        if option.negatable:
+            found[f"--no-{option.name}"] = (option, False)
+    return found
+
+
+def _match(
+    token: str, spellings: dict[str, tuple[Option, bool]]
+) -> tuple[Option, str, bool] | None:
+    """The option a token before the command stands for: (option, the flag as typed,
+    whether the next token is its value), or None when it is none of the table's.
+    Several options in one token (-vq) are the first one's; flags only."""
+    if token.startswith("--"):
+        flag, equals, _ = token.partition("=")
+        if flag not in spellings:
+            return None
+        option, takes_value = spellings[flag]
+        return option, flag, takes_value and not equals
+    flag = token[:2]
+    if flag not in spellings:
+        return None
+    option, takes_value = spellings[flag]
+    if takes_value:
+        return option, flag, len(token) == 2  # -iURL holds its value
+    # A cluster such as -vvq: every letter must be a flag (-v -v -q).
+    for letter in token[2:]:
+        other = spellings.get("-" + letter)
+        if other is None or other[1]:
+            return None
+    return option, flag, False
+
+
+def _command_after(tokens: list[str]) -> str | None:
+    """The command word among the tokens after a misplaced option, for a hint."""
+    return next((token for token in tokens if token in COMMANDS), None)
 
 
 def unknown_command_error(word: str) -> UsageError:
