@@ -27,6 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     or SIGTERM instead of waiting for worker threads stuck on a stalled server."""
     program = argv is None
     argv = sys.argv[1:] if argv is None else list(argv)
+    _tolerant_stdout()
     try:
         return _run(argv)
     except InstError as exc:
@@ -92,6 +93,15 @@ def _leave_now(code: int) -> None:
         except (OSError, ValueError):
             pass
     os._exit(code)
+
+
+def _tolerant_stdout() -> None:
+    """A path or name that is not valid UTF-8 reaches inst as text with surrogates
+    (from argv, the environment, a directory listing). Printed to a strict stdout it
+    would raise; escaped, it stays readable (stderr already does this)."""
+    stream = sys.stdout
+    if getattr(stream, "errors", None) == "strict" and hasattr(stream, "reconfigure"):
+        stream.reconfigure(errors="backslashreplace")
 
 
 def _run(argv: list[str]) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 from typing import Any, NoReturn
 
@@ -36,7 +37,10 @@ class Parser(argparse.ArgumentParser):
         raise UsageError(message, hint=f"run `{self.prog} --help` to see what it takes")
 
 
+@functools.cache
 def build_parser() -> Parser:
+    """inst's parser; built once per process (parsing leaves it unchanged), since
+    building it loads every command module."""
     parser = Parser(prog="inst", description=DESCRIPTION, allow_abbrev=False)
     parser.add_argument(
         "--version",

@@ -70,6 +70,18 @@ def _clean_url(url: str) -> str:
     return urllib.parse.urlunsplit(parts._replace(path=path))
 
 
+def _absolute_url(base: str, link: str) -> str | None:
+    """``link`` resolved against ``base`` and cleaned; None when either is not a URL
+    (``http://[::1/``, a port out of range): such a link is skipped, like a link to a
+    file that is not a distribution."""
+    try:
+        url = _clean_url(urllib.parse.urljoin(base, link))
+        urllib.parse.urlsplit(url).port  # noqa: B018 - raises on a bad host or port
+    except ValueError:
+        return None
+    return url
+
+
 # -- PEP 691 JSON -------------------------------------------------------------------
 
 
@@ -115,9 +127,10 @@ def parse_json_page(data: bytes, page_url: str, source: str) -> list[DistFile]:
         filename, url = entry.get("filename"), entry.get("url")
         if not isinstance(filename, str) or not isinstance(url, str):
             raise _malformed(page_url, "a file has no filename or url")
-        base, fragment_hashes = split_hash_fragment(
-            _clean_url(urllib.parse.urljoin(page_url, url))
-        )
+        absolute = _absolute_url(page_url, url)
+        if absolute is None:
+            continue
+        base, fragment_hashes = split_hash_fragment(absolute)
         hashes = entry.get("hashes")
         requires_python = entry.get("requires-python")
         size = entry.get("size")
@@ -202,16 +215,17 @@ def parse_html_page(text: str, page_url: str, source: str) -> list[DistFile]:
         _check_api_version(collector.api_version, page_url)
     base_url = page_url
     if collector.base_href:
-        base_url = urllib.parse.urljoin(page_url, collector.base_href)
+        base_url = _absolute_url(page_url, collector.base_href) or page_url
     source = redact(source)
     files: list[DistFile] = []
     for anchor in collector.anchors:
         href = (anchor.get("href") or "").strip()
         if not href:
             continue
-        url, hashes = split_hash_fragment(
-            _clean_url(urllib.parse.urljoin(base_url, href))
-        )
+        absolute = _absolute_url(base_url, href)
+        if absolute is None:
+            continue
+        url, hashes = split_hash_fragment(absolute)
         requires_python = (anchor.get("data-requires-python") or "").strip()
         # A bare attribute (no value) is a yank without reason.
         yanked = (anchor["data-yanked"] or "") if "data-yanked" in anchor else None

@@ -186,14 +186,15 @@ class IndexSource:
     def _read_local(self, name: NormalizedName) -> list[DistFile] | None:
         root = Path(file_url_to_path(self.url))
         project = root / name
-        if project.is_dir():
+        # os.path answers False for a name the filesystem cannot hold (ENAMETOOLONG).
+        if os.path.isdir(project):
             # No negotiation on disk: JSON first, as PEP 691 prefers.
             for page in ("index.json", "index.html"):
-                if (project / page).is_file():
+                if os.path.isfile(project / page):
                     page_url = f"{self.project_url(name)}{page}"
                     return _read_local_page(project / page, page_url, self.display)
             return None
-        if project.is_file():
+        if os.path.isfile(project):
             # A flat layout with one page file per project.
             return _read_local_page(project, f"{self.url}{name}", self.display)
         return None
@@ -243,9 +244,9 @@ class FindLinksSource:
         )
 
     def _list_path(self, path: Path, url: str | None) -> list[DistFile]:
-        if path.is_dir():
+        if os.path.isdir(path):  # os.path: False for a name too long, not a crash
             return self._list_directory(path)
-        if path.is_file():
+        if os.path.isfile(path):
             page_url = url or path.absolute().as_uri()
             if is_dist_filename(path.name):
                 return self._listed([path])

@@ -514,7 +514,7 @@ def _nested_path(parent_dir: Path, value: str) -> Path:
     # pip's documented rule: follow symlinked directories first (the OS does, when
     # "link/../x" is opened as written); if nothing is there, normalise the text.
     as_written = parent_dir / value
-    if as_written.exists():
+    if os.path.exists(as_written):  # False, not a crash, for a name too long
         return Path(os.path.realpath(as_written))
     return Path(os.path.normpath(as_written))
 
@@ -523,7 +523,7 @@ def _find_links(value: str, file_dir: Path) -> str:
     if _is_url(value) or os.path.isabs(value):
         return value
     beside_file = file_dir / value
-    return os.path.normpath(beside_file) if beside_file.exists() else value
+    return os.path.normpath(beside_file) if os.path.exists(beside_file) else value
 
 
 def _comma_list(value: str) -> list[str]:

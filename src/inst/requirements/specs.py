@@ -360,6 +360,12 @@ def _parse_url(
             hint="write a local path without 'name @', or as a file: URL "
             "(name @ file:///abs/path)",
         )
+    try:
+        urllib.parse.urlsplit(url).port  # noqa: B018 - parses host and port, or raises
+    except ValueError as exc:  # "http://[::1/", a port of 99999
+        raise RequirementError(
+            f"invalid URL in {text!r}", why=str(exc), hint="check the URL"
+        ) from None
     base_url, fragment = _split_fragment(url)
     fragment_hashes = _fragment_hashes(fragment)
     egg = _egg_name(fragment, text)
