@@ -256,3 +256,73 @@ def test_a_huge_pip_config_file_is_refused(
     monkeypatch.setenv("PIP_CONFIG_FILE", str(pip_conf))
     error = one_error(inst("freeze"))
     assert f"pip's configuration file {pip_conf} cannot be read" in error
+
+
+# -- found by the no-internal-error guard ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "hello; 'a' in 'abc'",
+        "hello; 'a' == 'a'",
+        "./x.whl; 'a' == 'a'",
+        "x; python_version ~= 'abc'",
+    ],
+)
+def test_a_marker_that_cannot_be_evaluated_is_refused_when_read(text: str) -> None:
+    with pytest.raises(RequirementError, match="invalid marker"):
+        parse_requirement(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["http://[::1/x.whl", "x @ http://[::1/x.whl", "x @ http://h:99999/x.whl"]
+)
+def test_a_url_that_does_not_parse_is_a_requirement_error(text: str) -> None:
+    with pytest.raises(RequirementError, match="invalid URL"):
+        parse_requirement(text)
+
+
+@pytest.mark.parametrize(
+    ("option", "flag"),
+    [
+        ("-i", "--index-url"),
+        ("--extra-index-url", "--extra-index-url"),
+        ("-f", "--find-links"),
+        ("--proxy", "--proxy"),
+    ],
+)
+def test_an_option_url_that_does_not_parse_is_refused(
+    inst, option: str, flag: str
+) -> None:
+    error = one_error(inst(*OFFLINE, option, "http://[::1/", "foo"))
+    assert f"is not a valid value for {flag}" in error
+    assert "URLs that parse: 'http://[::1/' does not (Invalid IPv6 URL)" in error
+
+
+def test_an_index_url_in_a_requirements_file_that_does_not_parse(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "req.txt").write_text("-i A://[\nfoo\n")
+    with pytest.raises(RequirementError, match="req.txt line 1: invalid URL 'A://\\['"):
+        read_requirements("req.txt")
+
+
+def test_a_find_links_name_too_long_is_not_a_crash(inst) -> None:
+    result = inst("install", "--dry-run", "--no-index", "-f", "f" * 300, "foo")
+    assert "no matching distribution found for foo" in one_error(result)
+
+
+def test_a_non_utf8_value_on_a_strict_stdout_is_escaped(
+    inst, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+    import sys
+
+    stream = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", errors="strict")
+    monkeypatch.setattr(sys, "stdout", stream)
+    monkeypatch.setenv("INST_CACHE_DIR", "/tmp/caf\udce9")
+    result = inst("config", "debug")
+    assert result.code == 0, result.err
+    stream.flush()
+    assert b"/tmp/caf\\udce9" in stream.buffer.getvalue()  # type: ignore[attr-defined]

@@ -349,6 +349,13 @@ class _Reader:
 
     def _option(self, dest: str, value: str, location: Path) -> None:
         options = self.result.options
+        if dest in ("index_url", "extra_index_url", "find_links") and "://" in value:
+            try:
+                urllib.parse.urlsplit(value).port  # noqa: B018 - raises on a bad URL
+            except ValueError as exc:  # "http://[::1/", a port out of range
+                raise RequirementError(
+                    f"invalid URL {value!r}", why=str(exc), hint="check the URL"
+                ) from None
         if dest == "index_url":
             options.index_url = value
         elif dest == "extra_index_url":

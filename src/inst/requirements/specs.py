@@ -28,7 +28,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from packaging.markers import InvalidMarker, Marker
+from packaging.markers import InvalidMarker, Marker, UndefinedEnvironmentName
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.utils import (
@@ -313,6 +313,7 @@ def _parse_pep508(text: str, base: Path) -> _Parsed:
             hint=_pep508_hint(text),
         ) from None
     name = canonicalize_name(req.name)
+    _check_marker(req.marker, text)
     if req.url is None:
         return _Parsed(
             SourceKind.NAMED,
@@ -625,12 +626,39 @@ def _parse_marker(marker_text: str, text: str) -> Marker | None:
     if not marker_text:
         return None
     try:
-        return Marker(marker_text)
+        marker = Marker(marker_text)
     except InvalidMarker as exc:
         raise RequirementError(
             f"invalid marker in {text!r}",
             why=_packaging_reason(str(exc)),
-            hint="markers follow PEP 508, e.g. '; python_version >= \"3.9\"'",
+            hint=_MARKER_HINT,
+        ) from None
+    _check_marker(marker, text)
+    return marker
+
+
+_MARKER_HINT = "markers follow PEP 508, e.g. '; python_version >= \"3.9\"'"
+
+
+def _check_marker(marker: Marker | None, text: str) -> None:
+    """A marker that parses but cannot be evaluated (``'a' in 'abc'`` compares two
+    strings, so packaging looks 'abc' up as a variable) is refused here, not when the
+    resolver evaluates it. Every environment has the same variables, so trying it on
+    the running interpreter's finds each such marker."""
+    if marker is None:
+        return
+    try:
+        marker.evaluate({"extra": ""})
+    except UndefinedEnvironmentName as exc:
+        raise RequirementError(
+            f"invalid marker in {text!r}",
+            why=f"{exc} is not an environment marker variable; one side of each "
+            "comparison must be a variable such as python_version",
+            hint=_MARKER_HINT,
+        ) from None
+    except (ValueError, TypeError) as exc:
+        raise RequirementError(
+            f"invalid marker in {text!r}", why=str(exc), hint=_MARKER_HINT
         ) from None
 
 

@@ -96,6 +96,7 @@ class Option:
     # A PATH that must name something that exists when a command that goes to the
     # network reads it: "file", or "file or directory".
     existing: str = ""
+    urls: bool = False  # values with a scheme (scheme://...) must parse as URLs
 
     @property
     def dest(self) -> str:
@@ -217,6 +218,7 @@ OPTIONS: tuple[Option, ...] = (
         GENERAL,
         metavar="URL",
         pip_shared=True,
+        urls=True,
     ),
     Option(
         "trusted-host",
@@ -288,6 +290,7 @@ OPTIONS: tuple[Option, ...] = (
         metavar="URL",
         pip_shared=True,
         default_doc="pip's own default index, read from pip at run time",
+        urls=True,
     ),
     Option(
         "extra-index-url",
@@ -299,6 +302,7 @@ OPTIONS: tuple[Option, ...] = (
         commands=RESOLVING + ("list",),
         metavar="URL",
         pip_shared=True,
+        urls=True,
     ),
     Option(
         "no-index",
@@ -320,6 +324,7 @@ OPTIONS: tuple[Option, ...] = (
         short="-f",
         metavar="PATH_OR_URL",
         pip_shared=True,
+        urls=True,
     ),
     Option(
         "index-strategy",

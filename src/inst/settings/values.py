@@ -4,6 +4,7 @@ config files, strings from pip's configuration) into typed values."""
 from __future__ import annotations
 
 import os
+import urllib.parse
 
 from inst.settings.options import Kind, Option
 
@@ -41,9 +42,27 @@ def accepted(option: Option) -> str:
 def convert(option: Option, raw: object) -> object:
     """Parse one raw value; raises InvalidValue saying what the option accepts."""
     try:
-        return _CONVERTERS[option.kind](option, raw)
+        value = _CONVERTERS[option.kind](option, raw)
     except (TypeError, ValueError):
         raise InvalidValue(accepted(option)) from None
+    if option.urls:
+        for item in value if isinstance(value, tuple) else (value,):
+            problem = url_problem(str(item))
+            if problem:
+                raise InvalidValue(f"URLs that parse: {item!r} does not ({problem})")
+    return value
+
+
+def url_problem(text: str) -> str:
+    """Why ``text``, if it has a scheme (``scheme://``), is not a usable URL; "" if it
+    is one, or is no URL at all (a path)."""
+    if "://" not in text:
+        return ""
+    try:
+        urllib.parse.urlsplit(text).port  # noqa: B018 - parses host and port, or raises
+    except ValueError as exc:  # "http://[::1/", a port out of range
+        return str(exc)
+    return ""
 
 
 def _flag(option: Option, raw: object) -> bool:
