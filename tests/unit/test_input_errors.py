@@ -326,3 +326,14 @@ def test_a_non_utf8_value_on_a_strict_stdout_is_escaped(
     assert result.code == 0, result.err
     stream.flush()
     assert b"/tmp/caf\\udce9" in stream.buffer.getvalue()  # type: ignore[attr-defined]
+
+
+def test_a_zero_timeout_from_pip_s_config_says_what_to_give_instead(
+    inst, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # pip takes 0 and then waits for ever on a stalled server; inst asks for a number.
+    monkeypatch.setenv("PIP_DEFAULT_TIMEOUT", "0")
+    error = one_error(inst(*OFFLINE, "foo"))
+    assert error.startswith("error: PIP_DEFAULT_TIMEOUT='0' is not a valid value")
+    assert "0 would mean no limit at all" in error
+    assert "such as 600" in error

@@ -12,12 +12,14 @@ environment of our own and captured output, so hundreds of runs take seconds):
   file and in pip's INI file;
 - whole configuration files, valid and broken;
 - requirements files (and a file they include);
-- project pages of a file:// index, PEP 503 HTML and PEP 691 JSON, and find-links pages.
+- project pages of a file:// index, PEP 503 HTML and PEP 691 JSON, and find-links pages
+  (and the page parsers alone, with many more examples);
+- random command lines of the commands that change nothing outside the example.
 
 Everything stays offline and inside temporary directories: a file:// index and a
-find-links directory of our own, ``--dry-run``, a temporary cache, path values that are
-relative to a scratch directory. URLs that name a host name 127.0.0.1 port 9, which
-refuses at once, with ``--retries 0``.
+find-links directory of our own, ``--dry-run``, a temporary cache and home, path values
+relative to a scratch directory. The only host named is 127.0.0.1 port 9, which refuses
+at once (with ``--retries 0``).
 
 The profile is fixed (derandomized, no example database), so every run tries the same
 examples. To hunt deeper: ``GUARD_MAX_EXAMPLES=2000 GUARD_RANDOM=1 pytest THIS_FILE``.
@@ -33,7 +35,7 @@ import sys
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -74,14 +76,26 @@ def examples(share: float) -> settings:
 # -- the world: an index, find-links, a home, all in one temporary directory ----------
 
 
-@dataclass(frozen=True)
 class World:
-    root: Path
-    env: dict[str, str] = field(repr=False)
-    index_url: str
-    find_links: str
-    wheel_url: str  # a real wheel, with its .metadata file beside it
-    cache: str
+    """The module's fixed surroundings. A plain class, so that hypothesis shows it in
+    a failure by its short repr (a dataclass it would spell out, environment and all).
+    """
+
+    def __init__(
+        self,
+        root: Path,
+        env: dict[str, str],
+        index_url: str,
+        find_links: str,
+        wheel_url: str,  # a real wheel, with its .metadata file beside it
+        cache: str,
+    ) -> None:
+        self.root = root
+        self.env = env
+        self.index_url = index_url
+        self.find_links = find_links
+        self.wheel_url = wheel_url
+        self.cache = cache
 
     def __repr__(self) -> str:
         return f"World({self.root})"

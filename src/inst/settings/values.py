@@ -19,6 +19,10 @@ class InvalidValue(ValueError):
     """The raw value does not fit the option; the message says what would."""
 
 
+class _Zero(ValueError):
+    """0 for an option that must be greater than 0."""
+
+
 def accepted(option: Option) -> str:
     """What an option accepts, in words, for error messages and the reference page."""
     kind = option.kind
@@ -43,6 +47,12 @@ def convert(option: Option, raw: object) -> object:
     """Parse one raw value; raises InvalidValue saying what the option accepts."""
     try:
         value = _CONVERTERS[option.kind](option, raw)
+    except _Zero:
+        # pip passes a 0 timeout on, and then waits for ever on a stalled server.
+        raise InvalidValue(
+            f"{accepted(option)}; 0 would mean no limit at all (pip then waits for "
+            "ever on a server that stalls), so give a large number instead, such as 600"
+        ) from None
     except (TypeError, ValueError):
         raise InvalidValue(accepted(option)) from None
     if option.urls:
@@ -80,8 +90,10 @@ def _whole_number(option: Option, raw: object) -> int:
     if isinstance(raw, (bool, float)):
         raise TypeError(raw)
     value = int(str(raw).strip()) if isinstance(raw, str) else int(raw)  # type: ignore[call-overload]
-    if value < 0 or (option.positive and value == 0):
+    if value < 0:
         raise ValueError(raw)
+    if option.positive and value == 0:
+        raise _Zero(raw)
     return value
 
 
@@ -92,7 +104,7 @@ def _number(option: Option, raw: object) -> float:
     if not 0 <= value <= MAX_SECONDS:  # also rejects NaN and infinity
         raise ValueError(raw)
     if option.positive and value == 0:
-        raise ValueError(raw)
+        raise _Zero(raw)
     return value
 
 
