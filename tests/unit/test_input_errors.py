@@ -337,3 +337,13 @@ def test_a_zero_timeout_from_pip_s_config_says_what_to_give_instead(
     assert error.startswith("error: PIP_DEFAULT_TIMEOUT='0' is not a valid value")
     assert "0 would mean no limit at all" in error
     assert "such as 600" in error
+
+
+def test_a_nested_requirements_url_that_does_not_parse(tmp_path: Path) -> None:
+    (tmp_path / "req.txt").write_text("-r http://[::1/\n")
+    with pytest.raises(RequirementError) as caught:
+        read_requirements("req.txt")
+    assert caught.value.what == (
+        "req.txt line 1: cannot read requirements file http://[::1/"
+    )
+    assert "not a valid URL" in caught.value.why

@@ -502,7 +502,13 @@ def _location(text: str) -> Path:
     """A requirements-file location as given (path or file: URL) → a local path."""
     if not _is_url(text):
         return Path(os.path.abspath(os.path.expanduser(text)))
-    parts = urllib.parse.urlsplit(text)
+    try:
+        parts = urllib.parse.urlsplit(text)
+    except ValueError as exc:  # "http://[::1/"
+        raise RequirementError(
+            f"cannot read requirements file {text}",
+            why=f"it is not a valid URL ({exc})",
+        ) from None
     if parts.scheme.lower() != "file":
         raise RequirementError(
             f"cannot read requirements file {text}",
