@@ -48,7 +48,9 @@ from harness import build_index, make_wheel
 from harness.config_home import make_config_home, patched_environ
 from inst import ui
 from inst.cli.main import main
+from inst.errors import InstError
 from inst.index.simple import MalformedPage, parse_html_page, parse_json_page
+from inst.index.sources import parse_page
 from inst.settings.layers import pip_env_names, pip_keys
 from inst.settings.options import (
     GENERAL,
@@ -760,20 +762,34 @@ def ini_documents(draw: st.DrawFn) -> str:
             "config-get",
             "config-set",
             "config-unset",
+            "config-any",
             "install",
             "freeze",
         ]
     ),
+    key=st.builds(
+        lambda table, key: f"{table}.{key}" if table else key,
+        st.one_of(st.just(""), TABLES, ODD),
+        st.one_of(KEYS, ODD),
+    ),
+    value=st.one_of(ODD, NO_COLON, st.sampled_from(["1", "true", "a b", "[1]"])),
 )
 def test_config_files(
-    world: World, toml: str | None, ini: str | None, argv_choice: str
+    world: World,
+    toml: str | None,
+    ini: str | None,
+    argv_choice: str,
+    key: str,
+    value: str,
 ) -> None:
+    action = ["get", "set", "unset"][len(key) % 3]
     argv = {
         "config-debug": ["config", "debug", "install"],
         "config-list": ["config", "list"],
         "config-get": ["config", "get", "global.timeout"],
         "config-set": ["config", "set", "global.timeout", "7"],
         "config-unset": ["config", "unset", "install.timeout"],
+        "config-any": ["config", action, key] + ([value] if action == "set" else []),
         "install": [*world.offline("install"), "hello"],
         "freeze": ["freeze"],
     }[argv_choice]
@@ -1218,6 +1234,40 @@ def test_html_parser_raises_only_malformed_page(text: str, url: str) -> None:
     try:
         parse_html_page(text, url, "test")
     except MalformedPage:
+        pass
+
+
+@examples(10)
+@given(
+    data=st.one_of(
+        st.binary(max_size=60),
+        HTML_BITS.map(lambda t: t.encode("utf-8", "surrogatepass")),
+    ),
+    content_type=st.one_of(
+        st.sampled_from(
+            [
+                "",
+                "text/html",
+                "text/html; charset=utf-8",
+                "text/html; charset=bogus",
+                "text/html; charset=utf-16",
+                'text/html; charset="latin-1"',
+                "text/html; charset=",
+                "application/vnd.pypi.simple.v1+json",
+                "application/vnd.pypi.simple.latest+json",
+                "application/vnd.pypi.simple.v2+json",
+                "application/json; charset=ascii",
+                "text/plain",
+            ]
+        ),
+        st.text(max_size=30),
+    ),
+)
+def test_page_dispatch_raises_only_inst_errors(data: bytes, content_type: str) -> None:
+    """What a server says a page is (Content-Type, charset) picks the parser."""
+    try:
+        parse_page(data, content_type, "https://x.invalid/simple/hello/", "test")
+    except InstError:
         pass
 
 
