@@ -80,8 +80,9 @@ def real_target(path: PathLike) -> Path:
 def temporary_beside(path: PathLike) -> Path:
     """A fresh name in ``path``'s directory (same file system, so a rename is atomic;
     random, so parallel writers never collide). Starts with ``.`` to stay out of sight."""
-    path = Path(path)
-    return path.with_name(f".{path.name[:64]}.{secrets.token_hex(6)}.tmp")
+    path = Path(os.path.abspath(path))  # "." and ".." have a name only this way
+    name = path.name[:64] or "root"
+    return path.parent / f".{name}.{secrets.token_hex(6)}.tmp"
 
 
 @contextlib.contextmanager
@@ -96,6 +97,8 @@ def atomic_writer(path: PathLike) -> Iterator[BinaryIO]:
         with open(target, "wb") as stream:
             yield stream
         return
+    if target.is_dir():
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
     temporary = temporary_beside(target)
     try:
         with open(temporary, "xb") as stream:  # "x": a new file, mode from the umask

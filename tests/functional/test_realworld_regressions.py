@@ -383,3 +383,40 @@ def test_an_unwritable_build_environment_cache_falls_back_to_a_temporary_one(
     assert "this build gets a temporary environment" in run.stderr
     assert [p.name for p in out.iterdir()] == ["bp_flit_project-1.0-py3-none-any.whl"]
     assert not list((cache / "build-envs").rglob("pyvenv.cfg"))
+
+
+def test_a_requirement_whose_marker_cannot_be_evaluated_is_invalid_metadata(
+    run_inst, tmp_path: Path
+) -> None:
+    good = make_wheel(tmp_path / "dists", "odd", "1.0")
+    bad = make_wheel(tmp_path / "dists", "odd", "2.0")
+    rewrite_member(
+        bad,
+        ".dist-info/METADATA",
+        "Metadata-Version: 2.1\nName: odd\nVersion: 2.0\n"
+        "Requires-Dist: dep; 'a' == 'a'\n\n",
+    )
+    index = build_index(tmp_path / "index", [good, bad])
+    run = run_inst("install", "--dry-run", "--index-url", index.file_url, "odd")
+    assert_ok(run)
+    assert "Would install odd-1.0" in run.out
+    assert "discarding odd 2.0" in run.err
+
+
+def test_report_naming_a_directory_is_one_error(run_inst, tmp_path: Path) -> None:
+    index = build_index(tmp_path / "index", [make_wheel(tmp_path, "six", "1.17.0")])
+    for where in (".", str(tmp_path)):
+        run = run_inst(
+            "install",
+            "--dry-run",
+            "--index-url",
+            index.file_url,
+            "--report",
+            where,
+            "six",
+            cwd=tmp_path,
+        )
+        assert_one_error(run, "cannot write the report", "Is a directory")
+    assert not list(tmp_path.glob(".*.tmp")) and not list(
+        tmp_path.parent.glob(".*.tmp")
+    )

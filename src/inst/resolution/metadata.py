@@ -22,6 +22,7 @@ from email.message import Message
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from packaging.markers import UndefinedEnvironmentName
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import InvalidVersion, Version
@@ -119,8 +120,13 @@ class Metadata:
         requires: list[Requirement] = []
         for line in message.get_all("Requires-Dist") or ():
             try:
-                requires.append(Requirement(line))
-            except InvalidRequirement as exc:
+                requirement = Requirement(line)
+                if requirement.marker is not None:
+                    # Parses, but may not evaluate ('a' == 'a' names no variable):
+                    # found here, where the release can be skipped, not mid-resolve.
+                    requirement.marker.evaluate({"extra": ""})
+                requires.append(requirement)
+            except (InvalidRequirement, UndefinedEnvironmentName, ValueError) as exc:
                 raise InvalidMetadata(
                     f"the metadata of {where} has an invalid requirement {line!r}",
                     why=str(exc),
