@@ -92,6 +92,10 @@ def test_a_step_interrupted_while_running_ends_its_process_group(
 
         while not pid_file.exists():
             time.sleep(0.01)
+        # On a loaded machine the step can write its pids before Popen() has even
+        # returned in the runner; the signal is for a running step, so give the
+        # runner a moment to be reading its output.
+        time.sleep(0.3)
         signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGUSR1)
 
     def raise_interrupted(signum: int, frame: object) -> None:
