@@ -117,6 +117,10 @@ class BrokenTransfer(DownloadError):
 RETRY_DELAYS = (0.0, 0.5, 1.0, 2.0, 4.0)
 
 
+#: How long an interrupted fetch_all() waits for its workers to tidy up.
+_STOP_GRACE = 1.0
+
+
 @dataclass(frozen=True)
 class DownloadRequest:
     """One file to fetch.
@@ -240,6 +244,9 @@ class Downloader:
         # second fetch in the same run needs no transfer even without a cache.
         self._seen: dict[str, Path] = {}
         self._seen_lock = threading.Lock()
+        # Temporary files being written now: what an interrupted run removes itself
+        # when a worker stuck on a silent server cannot.
+        self._partial: set[str] = set()
 
     # -- public API ------------------------------------------------------------
 
@@ -280,15 +287,27 @@ class Downloader:
             futures = [executor.submit(work, request) for request in requests]
             wait(futures, return_when=FIRST_EXCEPTION)
         except BaseException:
-            abort.set()  # Ctrl-C while waiting: stop the workers too
+            # Ctrl-C or SIGTERM while waiting: stop the workers too. Each removes its
+            # partial file at its next chunk; one stalled on a silent server would
+            # hold the user until the read timeout, so it gets a moment, no more.
+            abort.set()
+            wait(futures, timeout=_STOP_GRACE)
+            executor.shutdown(wait=False, cancel_futures=True)
+            self._remove_partial_files()
             raise
-        finally:
-            # Waits for running downloads, so their partial files are gone when we
-            # raise; pending ones are cancelled when something failed.
-            executor.shutdown(wait=True, cancel_futures=abort.is_set())
+        # Waits for running downloads, so their partial files are gone when we raise;
+        # pending ones are cancelled when something failed.
+        executor.shutdown(wait=True, cancel_futures=abort.is_set())
         if errors:
             raise errors[0]
         return [future.result() for future in futures]
+
+    def _remove_partial_files(self) -> None:
+        with self._seen_lock:
+            partial, self._partial = list(self._partial), set()
+        for name in partial:
+            with contextlib.suppress(OSError):
+                os.unlink(name)
 
     def cached(self, file: DistFile) -> Path | None:
         """A verified local copy of ``file`` (cache, earlier fetch, or a file:// path)."""
@@ -515,7 +534,7 @@ class Downloader:
         final.parent.mkdir(parents=True, exist_ok=True)
         hashers = {algorithm: hashlib.new(algorithm) for algorithm in checks.algorithms}
         written = 0
-        with fileio.atomic_writer(final) as out:
+        with fileio.atomic_writer(final) as out, self._writing(out.name, final):
             for chunk in chunks:
                 if abort is not None and abort.is_set():
                     raise _Aborted
@@ -546,6 +565,21 @@ class Downloader:
                         "try again; if it stays so, the server holds a broken file",
                     )
             return digests
+
+    @contextlib.contextmanager
+    def _writing(self, name: str, final: Path) -> Iterator[None]:
+        """Register a temporary file (not a special file written in place) while it
+        is written."""
+        if fileio.is_special(final):
+            yield
+            return
+        with self._seen_lock:
+            self._partial.add(name)
+        try:
+            yield
+        finally:
+            with self._seen_lock:
+                self._partial.discard(name)
 
     def _hash(
         self, path: Path, checks: _Checks, abort: threading.Event | None = None
