@@ -147,6 +147,33 @@ def test_a_release_with_an_invalid_requirement_is_skipped_with_a_warning(
     assert_one_error(run, "no usable version of pytz-like", "invalid")
 
 
+def test_a_plain_conflict_is_not_blamed_on_an_old_broken_release(
+    run_inst, tmp_path: Path
+) -> None:
+    """boto3<1.20 with botocore>=1.30: every boto3 asks for an older botocore, and
+    the oldest boto3 has invalid metadata. The conflict is the story, not that."""
+    dists = tmp_path / "dists"
+    wheels = [
+        make_wheel(dists, "core", "1.0"),
+        make_wheel(dists, "core", "2.0"),
+        make_wheel(dists, "client", "0.5"),
+        make_wheel(dists, "client", "1.0", requires=["core<2"]),
+    ]
+    rewrite_member(
+        wheels[2],
+        ".dist-info/METADATA",
+        "Metadata-Version: 2.1\nName: client\nVersion: 0.5\n"
+        "Requires-Dist: core>=0.1,<0.2',\n\n",
+    )
+    index = build_index(tmp_path / "index", wheels, metadata_files=False)
+    run = run_inst(
+        "install", "--dry-run", "--index-url", index.file_url, "client", "core>=2"
+    )
+    error = assert_one_error(run, "cannot find versions of", "conflict")
+    assert "client" in error and "core" in error
+    assert "invalid" not in error
+
+
 def test_an_invalid_release_named_directly_is_an_error(
     run_inst, tmp_path: Path
 ) -> None:

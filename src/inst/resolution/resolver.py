@@ -343,7 +343,10 @@ def _explain(causes: Collection[Any], finder: Finder, provider: Provider) -> Ins
             hint="ask for an older version of it, or use a newer Python",
         )
     unusable = [c for c in causes if isinstance(c.requirement, UnusableRelease)]
-    if unusable:
+    others = {c.requirement.name for c in causes} - {
+        c.requirement.name for c in unusable
+    }
+    if unusable and not others:
         name = unusable[0].requirement.name
         asked = [
             f"{c.requirement} ({_who(c)})"
@@ -359,9 +362,11 @@ def _explain(causes: Collection[Any], finder: Finder, provider: Provider) -> Ins
             hint="allow other versions of it, or report the broken releases to its "
             "maintainers",
         )
+    # Broken releases met on the way are not what conflicts: the others are.
     by_name: dict[str, list[Any]] = {}
     for cause in causes:
-        by_name.setdefault(cause.requirement.name, []).append(cause)
+        if not isinstance(cause.requirement, UnusableRelease):
+            by_name.setdefault(cause.requirement.name, []).append(cause)
     for name, infos in by_name.items():
         for info in infos:
             requirement = info.requirement
