@@ -16,6 +16,7 @@ cache_dir/
                                              build requirements and interpreter
   wheels/<k[:2]>/<k[2:]>/<wheel>            build/wheel_cache.py: a wheel built from an
                                              index sdist (key: sdist hash, interpreter, options)
+                 built-by.json              the build interface that made it
 ```
 
 Writers never leave a half-written entry: they write a temporary file beside it and
@@ -122,9 +123,14 @@ class Part:
     counted: str  # "HTTP responses": and the files it counts there
     #: Names of temporary files there (a real entry never starts so).
     temporary_prefixes: tuple[str, ...] = (".",)
+    #: The suffix of the files counted, when others lie beside them ("" for all).
+    counted_suffix: str = ""
 
     def path(self, cache_dir: Path) -> Path:
         return cache_dir / self.directory
+
+    def counts(self, name: str) -> bool:
+        return name.endswith(self.counted_suffix)
 
     def is_temporary(self, name: str) -> bool:
         return name.startswith(self.temporary_prefixes)
@@ -141,7 +147,10 @@ UNPACKED_PART = Part(UNPACKED, "Unpacked wheels", "unpacked files")
 
 #: Every part of the cache, in the order `inst cache info` shows them.
 BUILD_ENVS_PART = Part(BUILD_ENVS, "Build environments", "build environment files")
-BUILT_WHEELS_PART = Part(BUILT_WHEELS, "Built wheels", "built wheels")
+# Each wheel has a built-by.json beside it (build/wheel_cache.py).
+BUILT_WHEELS_PART = Part(
+    BUILT_WHEELS, "Built wheels", "built wheels", counted_suffix=".whl"
+)
 PARTS = (
     HTTP_PART,
     FILES_PART,
@@ -265,9 +274,8 @@ def usage(cache_dir: Path) -> list[Usage]:
     for part in PARTS:
         root = part.path(cache_dir)
         entries = list(walk(root))
-        result.append(
-            Usage(part, root, len(entries), sum(entry.size for entry in entries))
-        )
+        counted = sum(1 for entry in entries if part.counts(entry.path.name))
+        result.append(Usage(part, root, counted, sum(entry.size for entry in entries)))
     return result
 
 

@@ -170,8 +170,10 @@ def sha256_of(path: Path) -> str:
 
 
 def cached_wheels(cache: Path) -> list[Path]:
+    """The wheels in the wheel cache, and the directories holding them."""
     root = cache / "wheels"
-    return sorted(root.rglob("*")) if root.is_dir() else []
+    found = root.rglob("*") if root.is_dir() else []
+    return sorted(p for p in found if p.is_dir() or p.suffix == ".whl")
 
 
 def dist_info(venv: VirtualEnv, name: str) -> Path:
@@ -594,6 +596,7 @@ def test_a_wheel_built_from_an_index_sdist_is_cached(
     assert_ok(run)
     assert "Building wheel" not in run.out
     assert "Preparing metadata" not in run.out
+    assert f"Using cached wheel for {SECOND} (built through pyproject.toml)" in run.out
     assert f"Successfully installed {SECOND}-1.0" in run.out
     code = "import bp_second_setuptools_project as m; print(m.hello())"
     assert second.run_code(code) == "second-setuptools-project\n"
@@ -884,3 +887,23 @@ def test_a_relative_cache_dir_works_for_builds(
     assert (tmp_path / "out" / SECOND_WHEEL).is_file()
     (env,) = env_dirs(tmp_path / "relative-cache")
     assert stamp(env)["pins"] == ["setuptools-84.2.1"]
+
+
+def test_inst_wheel_says_a_cached_wheel_was_not_built(
+    inst, tmp_path: Path, cache: Path, sdists: Path
+) -> None:
+    """"Successfully built" is for builds that ran; a wheel from the cache says so,
+    with the interface that built it."""
+    out = tmp_path / "out"
+    run = inst("wheel", "-w", str(out), SECOND, cache=cache, find_links=[sdists])
+    assert_ok(run)
+    assert BUILDING_SECOND in run.out
+    assert f"Successfully built {SECOND}" in run.out
+    assert "Using cached wheel" not in run.out
+
+    run = inst("wheel", "-w", str(out), SECOND, cache=cache, find_links=[sdists])
+    assert_ok(run)
+    assert "Building wheel" not in run.out
+    assert "Successfully built" not in run.out
+    assert f"Using cached wheel for {SECOND} (built through pyproject.toml)" in run.out
+    assert [p.name for p in out.iterdir()] == [SECOND_WHEEL]

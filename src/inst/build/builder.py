@@ -56,6 +56,7 @@ class _Source:
     metadata_dir: Path | None = None
     metadata: Metadata | None = None
     wheel: Path | None = None  # built, or found in the wheel cache
+    from_cache: bool = False  # the wheel was built by an earlier run
     sha256: str | None = None
     options: BuildOptions = field(default_factory=BuildOptions)
     purpose: Purpose = "wheel"
@@ -129,6 +130,13 @@ class SourceBuilder:
             assert state.wheel is not None
             return state.wheel
 
+    def built_here(self, wheel: Path) -> bool:
+        """Whether this run built wheel (not taken from the wheel cache)."""
+        return any(
+            state.wheel == wheel and not state.from_cache
+            for state in self._sources.values()
+        )
+
     def selection(self, tree: Path, options: BuildOptions | None = None) -> Selection:
         options = options or self.options_for(tree, None)
         return select_interface(tree, self._flags(tree, options))
@@ -161,8 +169,12 @@ class SourceBuilder:
             state.sha256 = _sha256(source)
             cached = self._cached_wheel(state)
             if cached is not None:
-                ui.detail(f"Using the wheel built before for {source.name}: {cached}")
+                built_by = WheelCache.built_by(cached)
+                how = f" (built through {built_by})" if built_by else ""
+                ui.info(f"Using cached wheel for {label}{how}")
+                ui.detail(f"The cached wheel of {source.name}: {cached}")
                 state.wheel = cached
+                state.from_cache = True
                 state.metadata = read_wheel_metadata(cached, cached.name)
         self._sources[key] = state
         if state.wheel is None:
@@ -304,7 +316,10 @@ class SourceBuilder:
         ui.detail(f"Created {kind} for {state.label}: {wheel.name}")
         if self._wheel_cache is not None and state.sha256 and state.purpose == "wheel":
             wheel = self._wheel_cache.put(
-                state.sha256, self._cache_options(state), wheel
+                state.sha256,
+                self._cache_options(state),
+                wheel,
+                interface=interface.name,
             )
         state.wheel = wheel
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import dataclasses
 import json
 from pathlib import Path
@@ -260,8 +259,9 @@ def _unpack(
 def _refused_build(refusal: InstError, wheel: Path) -> InstError:
     """A wheel built here that inst will not install: it leaves the wheel cache (nothing
     that fails a check stays in a cache), and the hint fits a build, not a download."""
-    with contextlib.suppress(OSError):
-        wheel.unlink()
+    from inst.build.wheel_cache import WheelCache
+
+    WheelCache.forget(wheel)
     return InstError(
         refusal.what,
         why=refusal.why,

@@ -92,6 +92,7 @@ def _wheels(
             path, built = item.path, not file.is_wheel
             if built:
                 path = session.builder.build_wheel(item.path, dist.name)
+                built = session.builder.built_here(path)
         if built:
             _check_built(path, str(dist.name))
         result.append((str(dist.name), path, built))
