@@ -892,7 +892,7 @@ def test_a_relative_cache_dir_works_for_builds(
 def test_inst_wheel_says_a_cached_wheel_was_not_built(
     inst, tmp_path: Path, cache: Path, sdists: Path
 ) -> None:
-    """"Successfully built" is for builds that ran; a wheel from the cache says so,
+    """ "Successfully built" is for builds that ran; a wheel from the cache says so,
     with the interface that built it."""
     out = tmp_path / "out"
     run = inst("wheel", "-w", str(out), SECOND, cache=cache, find_links=[sdists])

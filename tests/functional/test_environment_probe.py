@@ -253,6 +253,29 @@ def test_a_directory_that_is_not_a_venv(tmp_path: Path) -> None:
     assert "bin/python" in message
 
 
+@pytest.mark.parametrize("named", ["venv", "venv/bin/python", "."])
+def test_an_interpreter_this_user_may_not_reach(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, named: str
+) -> None:
+    """A venv inside a directory the user may not enter (root passes permission
+    checks, so the refusal is injected where os.stat meets it)."""
+    secret = tmp_path / "secret"
+    make_venv(secret / "venv")
+    real_stat = os.stat
+
+    def stat(path: Any, *args: Any, **kwargs: Any) -> os.stat_result:
+        if str(path).startswith(str(secret) + os.sep):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_stat(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "stat", stat)
+    target = secret / named if named != "." else secret / "venv" / "."
+    for cache_dir in (None, tmp_path / "cache"):
+        message = error_of(target, cache_dir)
+        assert message.startswith(f"--python {target}: permission denied."), message
+        assert "may not look into or run" in message
+
+
 @POSIX_ONLY
 def test_programs_that_are_not_python(tmp_path: Path) -> None:
     if Path("/bin/true").exists():
