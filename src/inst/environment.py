@@ -619,6 +619,23 @@ def _tags_from_facts(data: Mapping[str, Any]) -> tuple[Tag, ...]:
 
 def _locate(text: str) -> Path:
     """The executable that ``--python text`` names (absolute, symlinks kept)."""
+    try:
+        return _find_executable(text)
+    except PermissionError as error:
+        raise _not_permitted(text, error) from None
+
+
+def _not_permitted(text: str, error: PermissionError) -> InstError:
+    where = error.filename or text
+    return InstError(
+        f"--python {text}: permission denied",
+        why=f"this user may not look into or run {where} (or a directory above it)",
+        hint="run inst as a user who may run that interpreter, or give another "
+        "--python",
+    )
+
+
+def _find_executable(text: str) -> Path:
     path = Path(text).expanduser()
     if not path.exists():
         separators = [os.sep] + ([os.altsep] if os.altsep else [])
@@ -678,6 +695,8 @@ def _cached_probe(
         return _run_probe(executable, text)
     try:
         stat = executable.stat()
+    except PermissionError as error:
+        raise _not_permitted(text, error) from None
     except OSError:
         raise InstError(f"--python {text}: no such file or directory") from None
     variables = {
