@@ -629,7 +629,8 @@ def _not_permitted(text: str, error: PermissionError) -> InstError:
     where = error.filename or text
     return InstError(
         f"--python {text}: permission denied",
-        why=f"this user may not look into or run {where} (or a directory above it)",
+        why=f"this user may not look into or run {where} (a directory above it, or what "
+        "it links to)",
         hint="run inst as a user who may run that interpreter, or give another "
         "--python",
     )
