@@ -174,6 +174,26 @@ def test_a_plain_conflict_is_not_blamed_on_an_old_broken_release(
     assert "invalid" not in error
 
 
+def test_a_conflict_through_many_versions_names_a_few(run_inst, tmp_path: Path) -> None:
+    """Backtracking through every release of a project (boto3 asking for botocore)
+    names the first few and sums up the rest, instead of hundreds of lines."""
+    dists = tmp_path / "dists"
+    wheels = [make_wheel(dists, "core", v) for v in ("1.0", "2.0")]
+    wheels += [
+        make_wheel(dists, "client", f"1.{minor}", requires=[f"core<1.{minor + 1}"])
+        for minor in range(12)
+    ]
+    index = build_index(tmp_path / "index", wheels)
+    run = run_inst(
+        "install", "--dry-run", "--index-url", index.file_url, "client", "core>=2"
+    )
+    error = assert_one_error(run, "cannot find versions of")
+    assert "core<1.12 (required by client 1.11)" in error
+    assert "required by client 1.8" not in error
+    assert "and what 9 other versions of client ask for (1.8 to 1.0)" in error
+    assert "core>=2 (asked for on the command line)" in error
+
+
 def test_an_invalid_release_named_directly_is_an_error(
     run_inst, tmp_path: Path
 ) -> None:

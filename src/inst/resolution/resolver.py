@@ -376,7 +376,7 @@ def _explain(causes: Collection[Any], finder: Finder, provider: Provider) -> Ins
                 return _no_match(requirement, info.parent, finder)
     parts = []
     for name, infos in by_name.items():
-        asks = [f"{info.requirement} ({_who(info)})" for info in _unique(infos)]
+        asks = _summarised_asks(_unique(infos))
         constraint = provider.constraint(name)
         if constraint is not None:
             # Constraints narrow the candidates without being requirements, so
@@ -393,6 +393,34 @@ def _explain(causes: Collection[Any], finder: Finder, provider: Provider) -> Ins
         hint="loosen one of the conflicting requirements, or pick other versions of "
         "the packages that ask for them",
     )
+
+
+#: How many versions of one parent project are named before the rest is summarised.
+_ASKS_SHOWN = 3
+
+
+def _summarised_asks(infos: list[Any]) -> list[str]:
+    """What each cause asks, with the versions of one parent project past the first
+    few folded into one entry: backtracking through hundreds of releases (boto3 asking
+    for botocore) would otherwise name every one."""
+    asks: list[str] = []
+    folded: dict[str, list[Any]] = {}
+    for info in infos:
+        parent = info.parent
+        if parent is not None and not isinstance(parent, ExtrasCandidate):
+            same = folded.setdefault(str(parent.name), [])
+            same.append(info)
+            if len(same) > _ASKS_SHOWN:
+                continue
+        asks.append(f"{info.requirement} ({_who(info)})")
+    for project, same in folded.items():
+        rest = same[_ASKS_SHOWN:]
+        if rest:
+            asks.append(
+                f"and what {len(rest)} other versions of {project} ask for "
+                f"({rest[0].parent.version} to {rest[-1].parent.version})"
+            )
+    return asks
 
 
 def _unique(infos: list[Any]) -> list[Any]:
