@@ -35,15 +35,22 @@ from inst import ui
 from inst.errors import InstError, Interrupted
 from inst.install.paths import is_below
 from inst.install.state import JOURNAL_PREFIX, has_journal
+from inst.interrupts import change_made, change_under_way
 
 _FORMAT = 1
 
 
 class Transaction:
-    """Changes to an environment's files, applied together by commit()."""
+    """Changes to an environment's files, applied together by commit().
 
-    def __init__(self, state_dir: Path, *, keep_dirs: Iterable[str] = ()) -> None:
+    reported: the run's own change (to the environment it was asked to change), which
+    is what an interrupted run's message speaks of; False for a build environment."""
+
+    def __init__(
+        self, state_dir: Path, *, keep_dirs: Iterable[str] = (), reported: bool = True
+    ) -> None:
         self.state_dir = state_dir
+        self.reported = reported
         self.id = f"{os.getpid()}-{secrets.token_hex(4)}"
         self.journal = state_dir / f"{JOURNAL_PREFIX}{self.id}.json"
         # Directories that stay even when emptied (the scheme directories).
@@ -105,9 +112,16 @@ class Transaction:
         plan.apply()
         # keep_dirs: so that recover() can prune emptied directories as commit() does
         keep = sorted(self.keep_dirs)
-        self._write_journal({"state": "committed", "keep_dirs": keep, **plan.to_json()})
-        with _signals_deferred():  # the change is made: tidy up, then stop if asked
+        # The journal saying "committed" is the commit point. A signal from here on
+        # waits until the staging area is tidied up too, then stops inst, which says
+        # that the change is complete.
+        with _signals_deferred():
+            self._write_journal(
+                {"state": "committed", "keep_dirs": keep, **plan.to_json()}
+            )
             self._done = True
+            if self.reported:
+                change_made()
             plan.clean_up(self.keep_dirs)
             _unlink(self.journal)
 
@@ -243,11 +257,13 @@ class _Plan:
 
 @contextlib.contextmanager
 def transaction(
-    state_dir: Path, *, keep_dirs: Iterable[str] = ()
+    state_dir: Path, *, keep_dirs: Iterable[str] = (), reported: bool = True
 ) -> Iterator[Transaction]:
     """A Transaction that is rolled back unless the body commits it; SIGTERM during
     the body unwinds it like Ctrl-C."""
-    changes = Transaction(state_dir, keep_dirs=keep_dirs)
+    changes = Transaction(state_dir, keep_dirs=keep_dirs, reported=reported)
+    if reported:
+        change_under_way()
     try:
         with sigterm_unwinds():
             yield changes
@@ -257,15 +273,20 @@ def transaction(
 
 @contextlib.contextmanager
 def changing(
-    state_dir: Path, *, label: str, keep_dirs: Iterable[str], timeout: float
+    state_dir: Path,
+    *,
+    label: str,
+    keep_dirs: Iterable[str],
+    timeout: float,
+    reported: bool = True,
 ) -> Iterator[Transaction]:
     """The target locked, what a killed inst left there recovered, and a transaction
-    that is rolled back unless the body commits it."""
+    that is rolled back unless the body commits it (reported: see Transaction)."""
     from inst.install.lock import locked
 
     with locked(state_dir, timeout=timeout, label=label):
         say_recovered(recover(state_dir), label)
-        with transaction(state_dir, keep_dirs=keep_dirs) as changes:
+        with transaction(state_dir, keep_dirs=keep_dirs, reported=reported) as changes:
             yield changes
 
 
@@ -327,8 +348,14 @@ def settle(state_dir: Path, *, label: str, timeout: float = 60.0) -> None:
 
 @contextlib.contextmanager
 def sigterm_unwinds() -> Iterator[None]:
-    """While in the body, SIGTERM raises Interrupted (so transactions roll back)."""
+    """While in the body, SIGTERM raises Interrupted (so transactions roll back).
+    A handler in place already is left there: inst's own (main() as a program, which
+    raises Interrupted once, so that a second SIGTERM does not cut the unwinding
+    short), or SIG_IGN (the parent asked for that)."""
     if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    if signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
         yield
         return
 
@@ -349,7 +376,8 @@ def sigterm_unwinds() -> Iterator[None]:
 @contextlib.contextmanager
 def _signals_deferred() -> Iterator[None]:
     """SIGTERM and Ctrl-C wait until the body is done, then take effect: after the
-    commit point, stopping halfway through tidying up would only leave work behind."""
+    commit point, stopping halfway through tidying up would only leave work behind.
+    (What inst then says comes from inst.interrupts: the change is complete.)"""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -368,7 +396,7 @@ def _signals_deferred() -> Iterator[None]:
     if signal.SIGINT in arrived:
         raise KeyboardInterrupt
     if arrived:
-        raise Interrupted(completed=True)
+        raise Interrupted
 
 
 @contextlib.contextmanager
