@@ -1,10 +1,11 @@
-"""What an interrupted run says (the run's record of its change), and signals once the
-run's outcome is decided."""
+"""What an interrupted run says (the run's record of its change), the staging threads
+of an abandoned transaction, and signals once the run's outcome is decided."""
 
 from __future__ import annotations
 
 import os
 import signal
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,7 +14,7 @@ import pytest
 from inst import interrupts
 from inst.cli.main import _last_word
 from inst.errors import Interrupted
-from inst.install.transaction import transaction
+from inst.install.transaction import Abandoned, Transaction, transaction
 
 posix_only = pytest.mark.skipif(os.name == "nt", reason="POSIX signals")
 
@@ -64,6 +65,35 @@ def test_a_build_environment_s_change_is_not_the_run_s(tmp_path: Path) -> None:
         changes.place(staged, env / "backend.py")
         changes.commit()
     assert interrupts.the_run.change == interrupts.NOTHING
+
+
+def test_an_abandoned_transaction_takes_no_more_files(tmp_path: Path) -> None:
+    """What a staging thread still at work meets once the main thread gave up."""
+    env, state = tmp_path / "env", tmp_path / "state"
+    env.mkdir()
+    state.mkdir()
+    changes = Transaction(state)
+    staged = changes.stage_root(env) / "a.txt"
+    staged.write_text("a\n")
+    changes.place(staged, env / "a.txt")
+    changes.abandon()
+    failed: list[BaseException] = []
+
+    def stage_one_more() -> None:
+        try:
+            changes.place(staged, env / "b.txt")
+        except Abandoned as error:
+            failed.append(error)
+
+    worker = threading.Thread(target=stage_one_more)
+    worker.start()
+    worker.join()
+    assert len(failed) == 1
+    with pytest.raises(Abandoned):
+        changes.stage_root(tmp_path / "elsewhere")
+    changes.rollback()
+    assert os.listdir(env) == []
+    assert os.listdir(state) == []
 
 
 @posix_only

@@ -40,6 +40,10 @@ from inst.interrupts import change_made, change_under_way
 _FORMAT = 1
 
 
+class Abandoned(Exception):
+    """Raised in a thread still staging files for a transaction being rolled back."""
+
+
 class Transaction:
     """Changes to an environment's files, applied together by commit().
 
@@ -61,12 +65,14 @@ class Transaction:
         self._lock = threading.Lock()
         self._plan: _Plan | None = None
         self._done = False
+        self._abandoned = threading.Event()
         self.replaced_twice: list[str] = []  # finals two packages both placed
 
     # -- collecting ---------------------------------------------------------------------
 
     def stage_root(self, near: str | Path) -> Path:
         """A private directory on the same filesystem as ``near`` to stage files in."""
+        self._check_abandoned()
         device = _device(Path(near))
         with self._lock:
             root = self._roots.get(device)
@@ -87,6 +93,7 @@ class Transaction:
 
     def place(self, staged: str | Path, final: str | Path) -> None:
         """At commit, move the staged file to final (replacing what is there)."""
+        self._check_abandoned()
         key = os.path.abspath(final)
         with self._lock:
             if key in self._places:
@@ -97,6 +104,15 @@ class Transaction:
         """At commit, take the file away (kept in the stash until the end)."""
         with self._lock:
             self._removes[os.path.abspath(path)] = None
+
+    def abandon(self) -> None:
+        """Threads still staging files stop at their next one (raising Abandoned):
+        the transaction is rolled back once they have."""
+        self._abandoned.set()
+
+    def _check_abandoned(self) -> None:
+        if self._abandoned.is_set():
+            raise Abandoned("the transaction is being rolled back")
 
     def placements(self) -> list[tuple[str, str]]:
         """(staged, final) of every file to place, so far."""
@@ -129,6 +145,7 @@ class Transaction:
         if self._done:
             return
         self._done = True
+        self.abandon()
         with _signals_held():
             if self._plan is not None:
                 self._plan.undo()
