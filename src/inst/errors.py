@@ -48,11 +48,7 @@ def _sentence(text: str) -> str:
 class Interrupted(BaseException):
     """SIGTERM arrived: unwind like Ctrl-C (finally blocks clean up, builds are ended).
 
-    completed: it arrived once the change was already made (and was then honoured).
-    changing: it arrived while an environment was being changed, which is undone on the
-    way out; False: no change had begun (resolving, downloading, building a wheel)."""
+    What the run then says depends on what it had done (inst.interrupts.the_run)."""
 
-    def __init__(self, *, completed: bool = False, changing: bool = True) -> None:
+    def __init__(self) -> None:
         super().__init__("terminated")
-        self.completed = completed
-        self.changing = changing

@@ -1,11 +1,18 @@
-"""SIGTERM during a run: unwound like Ctrl-C, so that what the run made is cleaned up.
+"""Ctrl-C and SIGTERM: how a run unwinds, and what it then says.
 
 Python turns SIGINT into KeyboardInterrupt; SIGTERM's default action ends the process
-on the spot, leaving temporary directories and build subprocesses behind. While a
-command works (resolving, downloading, building), SIGTERM raises ``Interrupted``
-instead: ``finally`` blocks remove the work directories, and the build runner ends its
-subprocess's process group. A transaction handles SIGTERM its own way while it
-changes an environment, and is left to do so.
+on the spot, leaving temporary directories and build subprocesses behind. inst run as
+a program (``main()``) therefore raises ``Interrupted`` on SIGTERM from its start until
+it exits: ``finally`` blocks remove the work directories, the build runner ends its
+subprocess's process group, and a transaction rolls back. Once the run's outcome is
+decided (its result or its error printed), a signal no longer unwinds anything: it is
+noted, and turns a success into exit code 1 with a message, never into SIGTERM's
+default action. ``sigterm_unwinds_run()`` does the unwinding part for inst called as a
+library (a test calling ``main(argv)``), while a session is open.
+
+What an interrupted run says depends on what it had done to the environment it was
+asked to change, which ``the_run`` records: nothing yet, a change under way (rolled
+back as the run unwinds), or a change made (committed: it stays, complete).
 """
 
 from __future__ import annotations
@@ -14,16 +21,102 @@ import contextlib
 import signal
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from types import FrameType
 
 from inst.errors import Interrupted
 
+#: What the run has done to the environment it changes (not to a build environment).
+NOTHING, UNDER_WAY, MADE = "nothing", "under way", "made"
+
+
+@dataclass
+class _Run:
+    """The state of one run of inst, for what an interruption says."""
+
+    change: str = NOTHING
+    #: The outcome is decided: a signal is noted (in ``noted``), no longer raised.
+    ending: bool = False
+    terminated: bool = False  # a SIGTERM was raised already (later ones wait)
+    noted: list[int] = field(default_factory=list)
+
+
+the_run = _Run()
+
+
+def new_run() -> None:
+    """Forget the previous run (main() called again in one process)."""
+    the_run.change = NOTHING
+    the_run.ending = the_run.terminated = False
+    the_run.noted = []
+
+
+def change_under_way() -> None:
+    """The run's change to its environment began: unwinding now undoes it."""
+    if the_run.change == NOTHING:
+        the_run.change = UNDER_WAY
+
+
+def change_made() -> None:
+    """The run's change is committed: whatever stops the run now, it stays."""
+    the_run.change = MADE
+
+
+def interrupted_message(signum: int) -> str:
+    """The one line an interrupted run ends with, true to what it had done."""
+    cause = (
+        "interrupted by the user (Ctrl-C)"
+        if signum == signal.SIGINT
+        else "terminated (SIGTERM)"
+    )
+    if the_run.change == MADE:
+        return f"{cause} just after the change was made; it is complete."
+    if the_run.change == UNDER_WAY:
+        return f"{cause}; the environment was left as it was before."
+    return f"{cause}; nothing more was done."
+
+
+# -- inst as a program --------------------------------------------------------------------
+
+
+def handle_signals() -> None:
+    """From now until the process exits, SIGTERM raises Interrupted (once: a second
+    one must not cut the unwinding the first started) and Ctrl-C KeyboardInterrupt,
+    until the run's outcome is decided (``the_run.ending``); then both are noted.
+    A signal the parent asked to ignore stays ignored."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        if signal.getsignal(signum) in (signal.SIG_DFL, signal.default_int_handler):
+            signal.signal(signum, _on_signal)
+
+
+def _on_signal(signum: int, frame: FrameType | None) -> None:
+    if the_run.ending or (signum == signal.SIGTERM and the_run.terminated):
+        the_run.noted.append(signum)
+        return
+    if signum == signal.SIGINT:
+        raise KeyboardInterrupt
+    the_run.terminated = True
+    raise Interrupted
+
+
+def ignore_signals() -> None:
+    """The very end (the exit code chosen): nothing is left to say or undo, and
+    during the interpreter's shutdown a handler of Python's would not run."""
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        if signal.getsignal(signum) is _on_signal:
+            signal.signal(signum, signal.SIG_IGN)
+
+
+# -- inst as a library --------------------------------------------------------------------
+
 
 @contextlib.contextmanager
 def sigterm_unwinds_run() -> Iterator[None]:
-    """While in the body, SIGTERM raises Interrupted(changing=False). Nothing changes
-    off the main thread (signals arrive there only), or when SIGTERM already has a
-    handler (a transaction's) or is ignored (the parent asked for that)."""
+    """While in the body, SIGTERM raises Interrupted. Nothing changes off the main
+    thread (signals arrive there only), or when SIGTERM already has a handler (the
+    program's, a transaction's) or is ignored (the parent asked for that)."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -34,7 +127,7 @@ def sigterm_unwinds_run() -> Iterator[None]:
     def handler(signum: int, frame: FrameType | None) -> None:
         # Once: a second SIGTERM must not cut the clean-up the first one started.
         signal.signal(signal.SIGTERM, _ignore)
-        raise Interrupted(changing=False)
+        raise Interrupted
 
     try:
         signal.signal(signal.SIGTERM, handler)

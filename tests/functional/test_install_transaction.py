@@ -36,6 +36,16 @@ TERMINATED = "error: terminated (SIGTERM); the environment was left as it was be
 TERMINATED_AFTER = (
     "error: terminated (SIGTERM) just after the change was made; it is complete."
 )
+INTERRUPTED = "error: interrupted by the user (Ctrl-C); the environment was left as it was before."
+INTERRUPTED_AFTER = (
+    "error: interrupted by the user (Ctrl-C) just after the change was made; "
+    "it is complete."
+)
+#: What inst says when a signal undid its change, and when it came after the commit.
+SAYS = {
+    signal.SIGTERM: (TERMINATED, TERMINATED_AFTER),
+    signal.SIGINT: (INTERRUPTED, INTERRUPTED_AFTER),
+}
 
 Tree = dict[str, tuple[object, ...]]
 
@@ -135,9 +145,21 @@ def run(home: ConfigHome, *args: str, timeout: float = 120) -> Result:
     return Result(done.returncode, done.stdout, done.stderr)
 
 
-def start(home: ConfigHome, *args: str) -> subprocess.Popen[str]:
+# Resets SIGINT, then execs inst: Ctrl-C acts even when the tests run with it ignored
+# (which exec would keep).
+SIGINT_TRAMPOLINE = (
+    "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+    "os.execv(sys.executable, [sys.executable, *sys.argv[1:]])"
+)
+
+
+def start(home: ConfigHome, *args: str, sigint: bool = False) -> subprocess.Popen[str]:
+    """inst ARGS, started; sigint: to be sent SIGINT."""
+    command = inst_command(*args)
+    if sigint:
+        command = [sys.executable, "-c", SIGINT_TRAMPOLINE, *command[1:]]
     return subprocess.Popen(
-        inst_command(*args),
+        command,
         env=home.env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -269,7 +291,9 @@ def signal_install(
 ) -> tuple[Result, str | None, bool]:
     """Start the big install, signal it when trigger fires: (result, the journal's
     state just before the signal, whether the signal was sent before it ended)."""
-    process = start(big.home, *big.install_args(venv, cache))
+    process = start(
+        big.home, *big.install_args(venv, cache), sigint=signum == signal.SIGINT
+    )
     began = time.monotonic()
     fired_at = None if trigger.state else began
     state = None
@@ -298,24 +322,34 @@ def signal_install(
 # - FAULT=sigterm-in-journal-write: SIGTERM while the main thread writes a journal
 #   (the "committing" one: the "staging" one is written in a staging thread, and
 #   Python runs signal handlers in the main thread only);
-# - FAULT=sigterm-in-cleanup: SIGTERM comes as commit() starts deleting its staging
-#   directory, after the journal says "committed".
+# - FAULT=sigterm-in-cleanup (sigint-in-cleanup): SIGTERM (SIGINT) comes as commit()
+#   starts deleting its staging directory, after the journal says "committed";
+# - FAULT=sigterm-at-success (sigint-...): as "Successfully installed" is printed,
+#   after the transaction;
+# - FAULT=sigterm-at-exit: as inst exits, its exit code chosen (sys.exit());
+# - SLOW_LINK=SECONDS: every file a staging thread links into the staging area takes
+#   that long (a slow disk), so that staging a few hundred files takes long.
 DRIVER = """
-import json, os, runpy, shutil, signal, sys, threading
+import json, os, runpy, shutil, signal, sys, threading, time
 from pathlib import Path
 
+signal.signal(signal.SIGINT, signal.default_int_handler)  # even if the parent ignores it
 trace = os.environ.get("TRACE_LOG")
 log = open(trace, "a", buffering=1) if trace else None
 fault = os.environ.get("FAULT", "")
+slow_link = float(os.environ.get("SLOW_LINK", "0"))
 state_dir = Path(os.environ.get("STATE_DIR", os.devnull))
 real_replace, real_fsync, real_rmtree = os.replace, os.fsync, shutil.rmtree
+real_link, real_exit, real_stdout = os.link, sys.exit, sys.stdout
 fired = []
+SIGNALS = {"sigkill": signal.SIGKILL, "sigterm": signal.SIGTERM, "sigint": signal.SIGINT}
 
 def fire():
     if not fired:
         fired.append(True)
-        sig = signal.SIGKILL if fault.startswith("sigkill") else signal.SIGTERM
-        os.kill(os.getpid(), sig)
+        os.kill(os.getpid(), SIGNALS[fault.split("-")[0]])
+        for _ in range(1000):  # Python runs the handler between bytecodes
+            pass
 
 def replace(src, dst, *args, **kwargs):
     if log is not None:
@@ -339,12 +373,33 @@ def committed():
     return False
 
 def rmtree(path, *args, **kwargs):
-    if fault == "sigterm-in-cleanup" and Path(path).name.startswith("tx-"):
+    if fault.endswith("-in-cleanup") and Path(path).name.startswith("tx-"):
         if committed():
             fire()
     return real_rmtree(path, *args, **kwargs)
 
-os.replace, os.fsync, shutil.rmtree = replace, fsync, rmtree
+def link(src, dst, *args, **kwargs):
+    if slow_link and threading.current_thread() is not threading.main_thread():
+        if "tx-" in os.fspath(dst):
+            time.sleep(slow_link)
+    return real_link(src, dst, *args, **kwargs)
+
+def exit(code=None):
+    if fault.endswith("-at-exit"):
+        fire()
+    real_exit(code)
+
+class Stdout:
+    def write(self, text):
+        if fault.endswith("-at-success") and text.startswith("Successfully installed"):
+            fire()
+        return real_stdout.write(text)
+
+    def __getattr__(self, name):
+        return getattr(real_stdout, name)
+
+os.replace, os.fsync, shutil.rmtree, os.link = replace, fsync, rmtree, link
+sys.exit, sys.stdout = exit, Stdout()
 sys.argv[0] = "inst"
 runpy.run_module("inst", run_name="__main__", alter_sys=True)
 """
@@ -361,6 +416,17 @@ def run_faulty(home: ConfigHome, *args: str, **env: str) -> Result:
         check=False,
     )
     return Result(completed.returncode, completed.stdout, completed.stderr)
+
+
+def start_faulty(home: ConfigHome, *args: str, **env: str) -> subprocess.Popen[str]:
+    """run_faulty(), started: the test signals it."""
+    return subprocess.Popen(
+        [sys.executable, "-c", DRIVER, *inst_command(*args)[3:]],
+        env={**home.env, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 # --- a failure midway through the commit ---------------------------------------------
@@ -440,15 +506,16 @@ def test_a_failure_midway_through_the_commit_restores_every_old_version(
 
 # Each is an installation phase: the "staging" journal appears once the files start
 # going into the staging area; "committing" while they move into place; "committed"
-# while commit() cleans up.
-SIGTERM_TRIGGERS = [
-    Trigger(0.05),  # while starting: before inst handles SIGTERM itself
+# while commit() cleans up (a short moment, often missed).
+SIGNAL_TRIGGERS = [
+    Trigger(0.05),  # while starting: Python's own start, before inst handles signals
     Trigger(0.7, cold=True),
     Trigger(0.0, "staging"),
     Trigger(0.2, "staging"),
     Trigger(0.0, "committing"),
     Trigger(0.01, "committing"),
     Trigger(0.03, "committing"),
+    Trigger(0.0, "committed"),
 ]
 
 
@@ -457,14 +524,19 @@ def outcome_of(big: BigInstall, venv: VirtualEnv) -> str:
     return "before" if now == big.before else "after" if now == big.after else "mixed"
 
 
-def test_sigterm_leaves_the_venv_as_before_or_as_after(
-    big: BigInstall, tmp_path: Path
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["TERM", "INT"])
+def test_a_signal_leaves_the_venv_as_before_or_as_after_and_says_which(
+    big: BigInstall, tmp_path: Path, signum: signal.Signals
 ) -> None:
+    undone, complete = SAYS[signum]
+    nothing = undone.split(";")[0] + "; nothing more was done."
+    # Ctrl-C while Python itself starts, before any of inst runs, is Python's affair.
+    triggers = SIGNAL_TRIGGERS if signum == signal.SIGTERM else SIGNAL_TRIGGERS[1:]
     outcomes = []
-    for number, trigger in enumerate(SIGTERM_TRIGGERS):
+    for number, trigger in enumerate(triggers):
         venv = big.reset()
         cache = tmp_path / f"cache{number}" if trigger.cold else big.cache
-        result, state, sent = signal_install(big, venv, trigger, signal.SIGTERM, cache)
+        result, state, sent = signal_install(big, venv, trigger, signum, cache)
         outcome = outcome_of(big, venv)
         left = state_leftovers(venv)
         outcomes.append((str(trigger), state, sent, result.code, outcome, left))
@@ -473,34 +545,37 @@ def test_sigterm_leaves_the_venv_as_before_or_as_after(
             f"{context}\n{differences(big.after, tree(venv.root))}"
         )
         assert "Traceback" not in result.output, context
-        if TERMINATED_AFTER in result.err:
-            # it came after the commit point: inst tidied up, then stopped
+        assert left == [], context
+        if complete in result.err:
+            # it came after the commit point: the change stays, and inst says so
             assert result.code == 1, context
+            assert error_lines(result) == [complete], context
             assert outcome == "after", context
-            assert left == [], context
-        elif TERMINATED in result.err:
+        elif undone in result.err:
             # inst caught it and rolled back: exit 1, one error, the venv as before
             assert result.code == 1, context
-            assert error_lines(result) == [TERMINATED], context
+            assert error_lines(result) == [undone], context
             assert outcome == "before", context
-            assert left == [], context
+        elif nothing in result.err:  # before the transaction began
+            assert result.code == 1, context
+            assert error_lines(result) == [nothing], context
+            assert outcome == "before", context
         elif result.code == 0:  # finished before the signal came
             assert outcome == "after", context
-            assert left == [], context
-        else:  # before or after the transaction: SIGTERM's default action
-            assert result.code == -signal.SIGTERM, context
-            assert left == [], context
+        else:  # before inst's code ran: the signal's default action
+            assert trigger is SIGNAL_TRIGGERS[0], context
+            assert result.code == -signum, context
+            assert outcome == "before", context
         if trigger.cold:  # what was unpacked is whole: the next install uses it
             assert unfinished_cache_entries(cache) == [], context
     # The transaction's own window (staging and committing) is long: signals sent in
-    # it are caught and rolled back.
-    caught = [o for o in outcomes if o[1] in ("staging", "committing") and o[2]]
+    # it are caught and rolled back. From then on, until inst exits, a signal is never
+    # its default action: inst may only have finished between the journal being read
+    # and the signal being sent.
+    caught = [o for o in outcomes if o[1] and o[2]]
     assert caught, outcomes
     for _, _, _, code, outcome, *_ in caught:
-        # The journal is read, then the signal sent: on a busy machine inst may have
-        # finished the whole transaction in between, and then SIGTERM's default
-        # action ends a process whose install is complete.
-        assert code == 1 or (code == -signal.SIGTERM and outcome == "after"), outcomes
+        assert code == 1 or (code == 0 and outcome == "after"), outcomes
     assert any(code == 1 for _, _, _, code, *_ in caught), outcomes
 
 
@@ -579,23 +654,93 @@ def small_install(tmp_path: Path, venv: VirtualEnv) -> tuple[str, ...]:
     )
 
 
-def test_sigterm_during_the_clean_up_after_the_commit_is_reported_truthfully(
-    tmp_path: Path, cli_home: ConfigHome, venv: VirtualEnv
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["TERM", "INT"])
+@pytest.mark.parametrize("when", ["in-cleanup", "at-success"])
+def test_a_signal_after_the_commit_is_reported_truthfully(
+    tmp_path: Path,
+    cli_home: ConfigHome,
+    venv: VirtualEnv,
+    signum: signal.Signals,
+    when: str,
 ) -> None:
+    """in-cleanup: as commit() deletes its staging area; at-success: after the
+    transaction, as "Successfully installed" is printed. The change is complete, and
+    inst says so (never "nothing more was done"), with exit code 1."""
     fresh = tree(venv.root)
     state_dir = venv.site_packages / STATE_DIR
     result = run_faulty(
         cli_home,
         *small_install(tmp_path, venv),
-        FAULT="sigterm-in-cleanup",
+        FAULT=f"{signum.name.lower()}-{when}",
         STATE_DIR=str(state_dir),
     )
     assert "Traceback" not in result.output
     # The install went through: every file is in place.
     assert dist_names(venv) == {"s0", "s1", "s2"}
     assert [p for p in record_problems(venv, fresh) if STATE_DIR not in p] == []
-    assert error_lines(result) == [TERMINATED_AFTER], result.output
+    assert result.code == 1, result.output
+    assert error_lines(result) == [SAYS[signum][1]], result.output
     assert state_leftovers(venv) == [], result.output
+
+
+def test_sigterm_as_inst_exits_after_an_install_does_not_kill_it(
+    tmp_path: Path, cli_home: ConfigHome, venv: VirtualEnv
+) -> None:
+    """Once inst has printed its outcome and exits with it, SIGTERM no longer takes
+    its default action (exit -15, nothing said): the outcome stands."""
+    fresh = tree(venv.root)
+    result = run_faulty(
+        cli_home,
+        *small_install(tmp_path, venv),
+        FAULT="sigterm-at-exit",
+        STATE_DIR=str(venv.site_packages / STATE_DIR),
+    )
+    assert result.code == 0, result.output
+    assert "Successfully installed s0-1.0 s1-1.0 s2-1.0" in result.out, result.output
+    assert result.err == "", result.output
+    assert dist_names(venv) == {"s0", "s1", "s2"}
+    assert record_problems(venv, fresh) == []
+
+
+#: Seconds each file takes to go into the staging area: with 4 staging threads,
+#: staging the big install's 630 files takes about 40 s.
+SLOW_LINK = 0.25
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["INT", "TERM"])
+def test_a_signal_while_staging_a_large_install_acts_at_once(
+    big: BigInstall, signum: signal.Signals
+) -> None:
+    """The staging threads stop at their next file, the wheels not begun are dropped,
+    and the transaction rolls back: inst ends in about a file's time, not once every
+    wheel is staged (which took 12-17 s for a 21,000-file upgrade)."""
+    venv = big.reset()
+    process = start_faulty(big.home, *big.install_args(venv), SLOW_LINK=str(SLOW_LINK))
+    try:
+        deadline = time.monotonic() + 60
+        while journal_state(venv) != "staging" and time.monotonic() < deadline:
+            assert process.poll() is None, finish(process).output
+            time.sleep(0.005)
+        assert journal_state(venv) == "staging", "inst never began staging"
+        time.sleep(1.0)  # every staging thread at work
+        assert process.poll() is None
+        sent = time.monotonic()
+        process.send_signal(signum)
+        result = finish(process, timeout=120)
+        took = time.monotonic() - sent
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    context = f"ended {took:.1f} s after the signal\n{result.output}"
+    assert result.code == 1, context
+    assert error_lines(result) == [SAYS[signum][0]], context
+    assert "Traceback" not in result.output, context
+    now = tree(venv.root)
+    assert now == big.before, differences(big.before, now)
+    assert state_leftovers(venv) == [], context
+    # Generous (the machine may be busy): before, this waited for the whole staging.
+    assert took < 10, context
 
 
 def test_sigterm_while_a_journal_is_written_leaves_no_temporary_file(

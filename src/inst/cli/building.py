@@ -156,6 +156,8 @@ class SessionProvisioner:
             label=target.label,
             keep_dirs=target.keep_dirs,
             timeout=float(self._settings.lock_timeout),
+            # a build environment: an interrupted run speaks of the user's own
+            reported=False,
         ) as changes:
             install_wheels(
                 list(zip(wheels, unpacked)),

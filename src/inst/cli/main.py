@@ -7,11 +7,13 @@ and ``inst --help`` must start fast.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import sys
 from typing import TYPE_CHECKING
 
-from inst import ui
+from inst import interrupts, ui
 from inst.errors import InstError, Interrupted, SettingsError, UsageError
 from inst.settings.values import TRUE_WORDS
 
@@ -23,44 +25,67 @@ EXIT_FAILURE = 1
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run inst; argv None: as the program (sys.argv), which ends at once after Ctrl-C
-    or SIGTERM instead of waiting for worker threads stuck on a stalled server."""
+    """Run inst; argv None: as the program (sys.argv), which handles Ctrl-C and
+    SIGTERM until it exits, and ends at once after one instead of waiting for worker
+    threads stuck on a stalled server."""
     program = argv is None
     argv = sys.argv[1:] if argv is None else list(argv)
     _tolerant_stdout()
+    interrupts.new_run()
+    if program:
+        interrupts.handle_signals()
+    # `the_run.ending = True` is written out, never a call, first thing once the
+    # outcome is decided: a call would run a signal's handler before its body.
     try:
-        return _run(argv)
+        code = _run(argv)
+        interrupts.the_run.ending = True
     except InstError as exc:
+        interrupts.the_run.ending = True
         _show_traceback()
         for line in exc.details:
             print(f"  | {line}", file=sys.stderr)
         ui.error(exc.paragraph())
-    except KeyboardInterrupt:
-        ui.error("interrupted by the user (Ctrl-C); nothing more was done.")
+        code = EXIT_FAILURE
+    except (KeyboardInterrupt, Interrupted) as stop:
+        interrupts.the_run.ending = True
+        ui.error(_interrupted(stop))
         if program:
             _leave_now(EXIT_FAILURE)
-    except Interrupted as stop:
-        if stop.completed:
-            ui.error(
-                "terminated (SIGTERM) just after the change was made; it is complete."
-            )
-        elif stop.changing:
-            ui.error("terminated (SIGTERM); the environment was left as it was before.")
-        else:
-            ui.error("terminated (SIGTERM); nothing more was done.")
-        if program:
-            _leave_now(EXIT_FAILURE)
+        code = EXIT_FAILURE
     except BrokenPipeError:
+        interrupts.the_run.ending = True
         # Output piped into `head` and the like: not an error worth a message.
         sys.stderr.close()
+        code = EXIT_FAILURE
     except Exception as exc:  # noqa: BLE001 - an inst bug: say so briefly, -v for details
+        interrupts.the_run.ending = True
         _show_traceback()
         ui.error(
             f"inst hit an internal error ({type(exc).__name__}: {exc}). This is a bug in "
             "inst, not in your input. Run the command again with -v to see the traceback, "
             "and report it."
         )
-    return EXIT_FAILURE
+        code = EXIT_FAILURE
+    if program:
+        code = _last_word(code)
+    return code
+
+
+def _interrupted(stop: BaseException) -> str:
+    signum = signal.SIGINT if isinstance(stop, KeyboardInterrupt) else signal.SIGTERM
+    return interrupts.interrupted_message(signum)
+
+
+def _last_word(code: int) -> int:
+    """A signal that came once the outcome was decided (printing it, tidying up):
+    a success becomes a failure that says so; then signals are ignored to the end."""
+    noted = interrupts.the_run.noted
+    if noted and code == EXIT_OK:
+        with contextlib.suppress(OSError, ValueError):  # stderr gone: the code says it
+            ui.error(interrupts.interrupted_message(noted[0]))
+        code = EXIT_FAILURE
+    interrupts.ignore_signals()
+    return code
 
 
 #: How long an interrupted run waits for its worker threads before leaving anyway.
@@ -76,17 +101,15 @@ def _leave_now(code: int) -> None:
     import time
 
     deadline = time.monotonic() + _EXIT_GRACE
-    try:
-        for thread in threading.enumerate():
-            if thread is not threading.current_thread() and not thread.daemon:
-                thread.join(max(0.0, deadline - time.monotonic()))
-        if not any(
-            t.is_alive() and not t.daemon and t is not threading.current_thread()
-            for t in threading.enumerate()
-        ):
-            return
-    except KeyboardInterrupt:  # a second Ctrl-C: no more waiting
-        pass
+    # (A second Ctrl-C or SIGTERM is only noted now: this wait is short.)
+    for thread in threading.enumerate():
+        if thread is not threading.current_thread() and not thread.daemon:
+            thread.join(max(0.0, deadline - time.monotonic()))
+    if not any(
+        t.is_alive() and not t.daemon and t is not threading.current_thread()
+        for t in threading.enumerate()
+    ):
+        return
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()

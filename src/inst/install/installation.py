@@ -15,18 +15,19 @@ comes before the first byte reaches the environment:
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from packaging.utils import NormalizedName
 
 from inst import ui
 from inst.environment import Environment, InstalledDist
-from inst.errors import InstError
+from inst.errors import InstError, Interrupted
 from inst.install.bytecode import compile_modules
 from inst.install.manifest import WheelManifest
 from inst.install.staging import StagedWheel, stage_wheel
@@ -38,6 +39,8 @@ from inst.install.validate import place_wheel
 
 #: Threads unpacking or staging wheels: file system calls and zlib release the GIL.
 _WORKERS = min(8, (os.cpu_count() or 1) + 2)
+
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -72,9 +75,9 @@ def unpack_all(
     """Every wheel checked and unpacked; the first refusal is raised."""
     if len(wheels) == 1:
         return [cache.get(wheels[0].path, wheels[0].sha256)]
-    with ThreadPoolExecutor(max(1, min(_WORKERS, len(wheels)))) as pool:
-        futures = [pool.submit(cache.get, wheel.path, wheel.sha256) for wheel in wheels]
-        return [future.result() for future in futures]
+    return _in_parallel(
+        [functools.partial(cache.get, wheel.path, wheel.sha256) for wheel in wheels]
+    )
 
 
 def install_wheels(
@@ -172,12 +175,47 @@ def _stage_and_commit(
         for index in range(len(chosen)):
             stage(index)
     else:
-        with ThreadPoolExecutor(min(_WORKERS, len(chosen))) as pool:
-            for future in [pool.submit(stage, i) for i in range(len(chosen))]:
-                future.result()
+        tasks = [functools.partial(stage, index) for index in range(len(chosen))]
+        _in_parallel(tasks, stop=changes.abandon)
     if options.compile:
         _compile([wheel for wheel in staged if wheel is not None], environment, changes)
     changes.commit()
+
+
+def _in_parallel(
+    tasks: Sequence[Callable[[], _T]], *, stop: Callable[[], None] = lambda: None
+) -> list[_T]:
+    """Each task's result, the tasks run on worker threads. At the first error, Ctrl-C
+    or SIGTERM, the tasks not yet begun are dropped, stop() asks the running ones to
+    end early (staging: at the next file), and they are waited for, so that nothing
+    writes any more while the caller undoes; then it is raised. Waiting for every
+    task instead made Ctrl-C during a large install take many seconds."""
+    pool = ThreadPoolExecutor(max(1, min(_WORKERS, len(tasks))))
+    try:
+        futures = [pool.submit(task) for task in tasks]
+        wait(futures, return_when=FIRST_EXCEPTION)
+        for future in futures:  # the error of the first task that failed, in order
+            if future.done() and future.exception() is not None:
+                future.result()
+        results = [future.result() for future in futures]
+    except BaseException:
+        stop()
+        _wait_for(pool)
+        raise
+    pool.shutdown()
+    return results
+
+
+def _wait_for(pool: ThreadPoolExecutor) -> None:
+    """The pool's running tasks ended, the others dropped; a second Ctrl-C or SIGTERM
+    (users press it again) does not cut the wait short: it is brief, and the undoing
+    that follows must not race a thread still writing."""
+    while True:
+        try:
+            pool.shutdown(wait=True, cancel_futures=True)
+            return
+        except (KeyboardInterrupt, Interrupted):
+            continue
 
 
 def scheme_for(target: InstallTarget, manifest: WheelManifest) -> dict[str, str]:

@@ -35,15 +35,26 @@ from inst import ui
 from inst.errors import InstError, Interrupted
 from inst.install.paths import is_below
 from inst.install.state import JOURNAL_PREFIX, has_journal
+from inst.interrupts import change_made, change_under_way
 
 _FORMAT = 1
 
 
-class Transaction:
-    """Changes to an environment's files, applied together by commit()."""
+class Abandoned(Exception):
+    """Raised in a thread still staging files for a transaction being rolled back."""
 
-    def __init__(self, state_dir: Path, *, keep_dirs: Iterable[str] = ()) -> None:
+
+class Transaction:
+    """Changes to an environment's files, applied together by commit().
+
+    reported: the run's own change (to the environment it was asked to change), which
+    is what an interrupted run's message speaks of; False for a build environment."""
+
+    def __init__(
+        self, state_dir: Path, *, keep_dirs: Iterable[str] = (), reported: bool = True
+    ) -> None:
         self.state_dir = state_dir
+        self.reported = reported
         self.id = f"{os.getpid()}-{secrets.token_hex(4)}"
         self.journal = state_dir / f"{JOURNAL_PREFIX}{self.id}.json"
         # Directories that stay even when emptied (the scheme directories).
@@ -54,12 +65,14 @@ class Transaction:
         self._lock = threading.Lock()
         self._plan: _Plan | None = None
         self._done = False
+        self._abandoned = threading.Event()
         self.replaced_twice: list[str] = []  # finals two packages both placed
 
     # -- collecting ---------------------------------------------------------------------
 
     def stage_root(self, near: str | Path) -> Path:
         """A private directory on the same filesystem as ``near`` to stage files in."""
+        self._check_abandoned()
         device = _device(Path(near))
         with self._lock:
             root = self._roots.get(device)
@@ -80,6 +93,7 @@ class Transaction:
 
     def place(self, staged: str | Path, final: str | Path) -> None:
         """At commit, move the staged file to final (replacing what is there)."""
+        self._check_abandoned()
         key = os.path.abspath(final)
         with self._lock:
             if key in self._places:
@@ -90,6 +104,15 @@ class Transaction:
         """At commit, take the file away (kept in the stash until the end)."""
         with self._lock:
             self._removes[os.path.abspath(path)] = None
+
+    def abandon(self) -> None:
+        """Threads still staging files stop at their next one (raising Abandoned):
+        the transaction is rolled back once they have."""
+        self._abandoned.set()
+
+    def _check_abandoned(self) -> None:
+        if self._abandoned.is_set():
+            raise Abandoned("the transaction is being rolled back")
 
     def placements(self) -> list[tuple[str, str]]:
         """(staged, final) of every file to place, so far."""
@@ -105,9 +128,16 @@ class Transaction:
         plan.apply()
         # keep_dirs: so that recover() can prune emptied directories as commit() does
         keep = sorted(self.keep_dirs)
-        self._write_journal({"state": "committed", "keep_dirs": keep, **plan.to_json()})
-        with _signals_deferred():  # the change is made: tidy up, then stop if asked
+        # The journal saying "committed" is the commit point. A signal from here on
+        # waits until the staging area is tidied up too, then stops inst, which says
+        # that the change is complete.
+        with _signals_deferred():
+            self._write_journal(
+                {"state": "committed", "keep_dirs": keep, **plan.to_json()}
+            )
             self._done = True
+            if self.reported:
+                change_made()
             plan.clean_up(self.keep_dirs)
             _unlink(self.journal)
 
@@ -115,6 +145,7 @@ class Transaction:
         if self._done:
             return
         self._done = True
+        self.abandon()
         with _signals_held():
             if self._plan is not None:
                 self._plan.undo()
@@ -243,11 +274,13 @@ class _Plan:
 
 @contextlib.contextmanager
 def transaction(
-    state_dir: Path, *, keep_dirs: Iterable[str] = ()
+    state_dir: Path, *, keep_dirs: Iterable[str] = (), reported: bool = True
 ) -> Iterator[Transaction]:
     """A Transaction that is rolled back unless the body commits it; SIGTERM during
     the body unwinds it like Ctrl-C."""
-    changes = Transaction(state_dir, keep_dirs=keep_dirs)
+    changes = Transaction(state_dir, keep_dirs=keep_dirs, reported=reported)
+    if reported:
+        change_under_way()
     try:
         with sigterm_unwinds():
             yield changes
@@ -257,15 +290,20 @@ def transaction(
 
 @contextlib.contextmanager
 def changing(
-    state_dir: Path, *, label: str, keep_dirs: Iterable[str], timeout: float
+    state_dir: Path,
+    *,
+    label: str,
+    keep_dirs: Iterable[str],
+    timeout: float,
+    reported: bool = True,
 ) -> Iterator[Transaction]:
     """The target locked, what a killed inst left there recovered, and a transaction
-    that is rolled back unless the body commits it."""
+    that is rolled back unless the body commits it (reported: see Transaction)."""
     from inst.install.lock import locked
 
     with locked(state_dir, timeout=timeout, label=label):
         say_recovered(recover(state_dir), label)
-        with transaction(state_dir, keep_dirs=keep_dirs) as changes:
+        with transaction(state_dir, keep_dirs=keep_dirs, reported=reported) as changes:
             yield changes
 
 
@@ -327,8 +365,14 @@ def settle(state_dir: Path, *, label: str, timeout: float = 60.0) -> None:
 
 @contextlib.contextmanager
 def sigterm_unwinds() -> Iterator[None]:
-    """While in the body, SIGTERM raises Interrupted (so transactions roll back)."""
+    """While in the body, SIGTERM raises Interrupted (so transactions roll back).
+    A handler in place already is left there: inst's own (main() as a program, which
+    raises Interrupted once, so that a second SIGTERM does not cut the unwinding
+    short), or SIG_IGN (the parent asked for that)."""
     if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    if signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
         yield
         return
 
@@ -349,7 +393,8 @@ def sigterm_unwinds() -> Iterator[None]:
 @contextlib.contextmanager
 def _signals_deferred() -> Iterator[None]:
     """SIGTERM and Ctrl-C wait until the body is done, then take effect: after the
-    commit point, stopping halfway through tidying up would only leave work behind."""
+    commit point, stopping halfway through tidying up would only leave work behind.
+    (What inst then says comes from inst.interrupts: the change is complete.)"""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -368,7 +413,7 @@ def _signals_deferred() -> Iterator[None]:
     if signal.SIGINT in arrived:
         raise KeyboardInterrupt
     if arrived:
-        raise Interrupted(completed=True)
+        raise Interrupted
 
 
 @contextlib.contextmanager

@@ -1,0 +1,131 @@
+"""What an interrupted run says (the run's record of its change), the staging threads
+of an abandoned transaction, and signals once the run's outcome is decided."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from inst import interrupts
+from inst.cli.main import _last_word
+from inst.errors import Interrupted
+from inst.install.transaction import Abandoned, Transaction, transaction
+
+posix_only = pytest.mark.skipif(os.name == "nt", reason="POSIX signals")
+
+
+@pytest.fixture(autouse=True)
+def fresh_run() -> Iterator[None]:
+    interrupts.new_run()
+    yield
+    interrupts.new_run()
+
+
+def _messages() -> tuple[str, str]:
+    return (
+        interrupts.interrupted_message(signal.SIGINT),
+        interrupts.interrupted_message(signal.SIGTERM),
+    )
+
+
+def _both(tail: str) -> tuple[str, str]:
+    """The Ctrl-C and the SIGTERM message that end with tail."""
+    return (f"interrupted by the user (Ctrl-C){tail}", f"terminated (SIGTERM){tail}")
+
+
+def test_the_message_follows_what_the_run_did_to_its_environment(
+    tmp_path: Path,
+) -> None:
+    assert _messages() == _both("; nothing more was done.")
+    env, state = tmp_path / "env", tmp_path / "state"
+    env.mkdir()
+    state.mkdir()
+    with transaction(state) as changes:
+        assert _messages() == _both("; the environment was left as it was before.")
+        staged = changes.stage_root(env) / "new.txt"
+        staged.write_text("new\n")
+        changes.place(staged, env / "new.txt")
+        changes.commit()
+    assert (env / "new.txt").read_text() == "new\n"
+    assert _messages() == _both(" just after the change was made; it is complete.")
+
+
+def test_a_build_environment_s_change_is_not_the_run_s(tmp_path: Path) -> None:
+    env, state = tmp_path / "env", tmp_path / "state"
+    env.mkdir()
+    state.mkdir()
+    with transaction(state, reported=False) as changes:
+        staged = changes.stage_root(env) / "backend.py"
+        staged.write_text("")
+        changes.place(staged, env / "backend.py")
+        changes.commit()
+    assert interrupts.the_run.change == interrupts.NOTHING
+
+
+def test_an_abandoned_transaction_takes_no_more_files(tmp_path: Path) -> None:
+    """What a staging thread still at work meets once the main thread gave up."""
+    env, state = tmp_path / "env", tmp_path / "state"
+    env.mkdir()
+    state.mkdir()
+    changes = Transaction(state)
+    staged = changes.stage_root(env) / "a.txt"
+    staged.write_text("a\n")
+    changes.place(staged, env / "a.txt")
+    changes.abandon()
+    failed: list[BaseException] = []
+
+    def stage_one_more() -> None:
+        try:
+            changes.place(staged, env / "b.txt")
+        except Abandoned as error:
+            failed.append(error)
+
+    worker = threading.Thread(target=stage_one_more)
+    worker.start()
+    worker.join()
+    assert len(failed) == 1
+    with pytest.raises(Abandoned):
+        changes.stage_root(tmp_path / "elsewhere")
+    changes.rollback()
+    assert os.listdir(env) == []
+    assert os.listdir(state) == []
+
+
+@posix_only
+def test_once_the_outcome_is_decided_a_signal_is_noted_and_turns_success_into_1(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    try:
+        interrupts.handle_signals()
+        with pytest.raises(Interrupted):  # while working: it unwinds the run
+            os.kill(os.getpid(), signal.SIGTERM)
+            for _ in range(1000):  # the handler runs between bytecodes
+                pass
+        interrupts.new_run()
+        interrupts.change_made()
+        interrupts.the_run.ending = True
+        os.kill(os.getpid(), signal.SIGTERM)
+        os.kill(os.getpid(), signal.SIGINT)
+        for _ in range(1000):
+            pass
+        assert interrupts.the_run.noted == [signal.SIGTERM, signal.SIGINT]
+        assert _last_word(1) == 1  # the error said already is the outcome
+        assert capsys.readouterr().err == ""
+        assert _last_word(0) == 1
+        assert capsys.readouterr().err == (
+            "error: terminated (SIGTERM) just after the change was made; "
+            "it is complete.\n"
+        )
+        # The exit code chosen: to the end, signals are ignored.
+        assert signal.getsignal(signal.SIGTERM) is signal.SIG_IGN
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
