@@ -156,6 +156,7 @@ class SessionProvisioner:
             label=target.label,
             keep_dirs=target.keep_dirs,
             timeout=float(self._settings.lock_timeout),
+            repair_options=target.options,
         ) as changes:
             install_wheels(
                 list(zip(wheels, unpacked)),
