@@ -344,6 +344,9 @@ def test_what_cannot_be_told_is_kept_and_named_and_inst_may_change_it_again(
         assert str(kept / "stash" / name) in repaired.out
     assert str(kept) in error
     assert leftovers(venv) == [kept.name]
+    second = run(upgrade.home, "repair", "--python", str(venv.python))
+    assert second.code == 0, second.output
+    assert "Nothing to repair" in second.out and str(kept) in second.out
     # The distributions it was changing are named, with a command to reinstall them.
     command = re.search(r"`(inst install [^`]*)`", error)
     assert command, error
@@ -406,3 +409,34 @@ def test_repair_takes_the_install_location_options(
     again = run(cli_home, "install", *args, "--no-index", str(wheel))
     assert again.code == 0, again.output
     assert (target / "t1" / "mod0.py").exists()
+
+
+def test_an_uninstall_cut_short_with_a_garbage_journal_is_put_back_whole(
+    tmp_path: Path, cli_home: ConfigHome, venv: VirtualEnv
+) -> None:
+    wheels = [
+        make_wheel(tmp_path / "w", f"u{i}", "1.0", files=package(f"u{i}", "1.0", {}))
+        for i in range(3)
+    ]
+    common = ("--python", str(venv.python))
+    first = run(cli_home, "install", *common, "--no-index", *map(str, wheels))
+    assert first.code == 0, first.output
+    before = tree(venv)
+    names = ("u0", "u1", "u2")
+    killed = run(cli_home, "uninstall", "-y", *common, *names, fault="moves:9")
+    assert killed.code == -signal.SIGKILL, killed.output
+    assert tree(venv) != before
+    journal(venv).write_bytes(b"\xff\xfe garbage")
+
+    repaired = run(cli_home, "repair", *common)
+    # Nothing was staged, so every move went into the stash; the RECORDs tell where
+    # each stashed file belongs (the stashed RECORDs name themselves).
+    assert repaired.code == 0, repaired.output
+    assert "state: unknown" in repaired.out
+    assert "it is as it was before" in repaired.out
+    now = tree(venv)
+    assert now == before, differences(before, now)
+    assert leftovers(venv) == []
+    again = run(cli_home, "uninstall", "-y", *common, *names)
+    assert again.code == 0, again.output
+    assert versions(venv) == {}

@@ -231,12 +231,9 @@ def inspect(target: InstallTarget) -> list[Leftover]:
     recover())."""
     from inst.install.transaction import read_journal
 
-    return [
-        _inspect_one(journal, target)
-        for journal in unreadable_journals(target.state_dir)
-        if read_journal(journal)
-        is None  # recover() takes the others (not in a dry run)
-    ]
+    # The readable ones are recover()'s (left to it, in a dry run).
+    journals = unreadable_journals(target.state_dir)
+    return [_inspect_one(j, target) for j in journals if read_journal(j) is None]
 
 
 def _inspect_one(journal: Path, target: InstallTarget) -> Leftover:
@@ -304,6 +301,10 @@ def _inspect_one(journal: Path, target: InstallTarget) -> Leftover:
         found.outcome = "after"
     elif state == "committing" and salvaged.complete and not found.unknown:
         found.outcome = "before"
+    elif state != "committed" and not found.unknown and not _slots(found.roots):
+        # Nothing was staged (an uninstall): every move went into the stash, and
+        # all of the stash goes back.
+        found.outcome = "before"
     if found.outcome is None:
         found.distributions = _touched(
             target,
@@ -322,15 +323,10 @@ def _nothing_moved(roots: list[Path]) -> bool:
     """Whether every staged wheel is still whole in the staging area: its RECORD
     (written last) and every file it lists. With an empty stash (nothing replaced or
     removed), that proves that the environment was not touched."""
-    slots: dict[str, list[Path]] = {}
-    for root in roots:
-        with contextlib.suppress(OSError):
-            for name in os.listdir(root):
-                if name != "stash" and _is_dir(os.fspath(root / name)):
-                    slots.setdefault(name, []).append(root / name)
+    slots = _slots(roots)
     if not slots:
         return False
-    for slot, directories in slots.items():
+    for directories in slots.values():
         records = [
             (directory, record)
             for directory in directories
@@ -352,6 +348,18 @@ def _nothing_moved(roots: list[Path]) -> bool:
             if not any(os.path.lexists(d / relative) for d in directories):
                 return False
     return True
+
+
+def _slots(roots: list[Path]) -> dict[str, list[Path]]:
+    """The staging areas' slots (one per wheel), by name: directories stay even once
+    their files have moved into place."""
+    slots: dict[str, list[Path]] = {}
+    for root in roots:
+        with contextlib.suppress(OSError):
+            for name in os.listdir(root):
+                if name != "stash" and _is_dir(os.fspath(root / name)):
+                    slots.setdefault(name, []).append(root / name)
+    return slots
 
 
 def _match_by_content(found: Leftover, target: InstallTarget, *, undo: bool) -> None:

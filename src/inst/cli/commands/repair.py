@@ -59,6 +59,7 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
         leftovers = inspect(target)
         if not leftovers:
             ui.info(f"Nothing to repair in {target.label}.")
+            _mention_kept(target.state_dir)
             return 0
         uncertain: list[Leftover] = []
         for found in leftovers:
@@ -85,6 +86,17 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
 
 def _path(value: object) -> Path | None:
     return None if value in (None, "") else Path(str(value)).expanduser()
+
+
+def _mention_kept(state_dir: Path) -> None:
+    from inst.install.repair import KEPT_PREFIX
+
+    for name in sorted(os.listdir(state_dir)):
+        if name.startswith(KEPT_PREFIX):
+            ui.info(
+                f"{state_dir / name} holds files an earlier repair could not place; "
+                "delete it once you no longer need them."
+            )
 
 
 def _describe(found: Leftover, dry_run: bool) -> None:
