@@ -22,9 +22,10 @@ from typing import NamedTuple
 import pytest
 
 import inst
-from inst.errors import Interrupted
+from inst.errors import InstError, Interrupted
 from inst.install.transaction import (
     Transaction,
+    changing,
     recover,
     sigterm_unwinds,
     transaction,
@@ -525,13 +526,38 @@ def test_sigterm_during_the_body_rolls_back_and_fails(
     assert os.listdir(state) == []
 
 
-def test_recover_ignores_an_unreadable_journal(state: Path) -> None:
+def test_recover_leaves_an_unreadable_journal_and_its_staging_area(
+    state: Path,
+) -> None:
     (state / "journal-1-abcd.json").write_text("{not json")
+    (state / "tx-1-abcd" / "stash").mkdir(parents=True)
+    (state / "tx-1-abcd" / "stash" / "1").write_text("an old file\n")
     (state / ".journal-2-abcd.json.tmp").write_text("{half")
     (state / "tx-3-abcd" / "w0").mkdir(parents=True)
-    said = recover(state)
-    assert len(said) == 1 and "unreadable journal" in said[0]
-    assert os.listdir(state) == ["journal-1-abcd.json"]  # left for a human to read
+    # Said by the callers: changing() refuses, settle() warns (see inst repair).
+    assert recover(state) == []
+    # Left for inst repair: the stash may hold the only copy of an old file.
+    assert sorted(os.listdir(state)) == ["journal-1-abcd.json", "tx-1-abcd"]
+    assert (state / "tx-1-abcd" / "stash" / "1").read_text() == "an old file\n"
+
+
+def test_changing_refuses_a_target_with_an_unreadable_journal(state: Path) -> None:
+    (state / "journal-1-abcd.json").write_text('{"format":1,"state":"comm')
+    with (
+        pytest.raises(InstError) as caught,
+        changing(
+            state,
+            label="the target T",
+            keep_dirs=(),
+            timeout=5,
+            repair_options=("--target", "/my dir"),
+        ),
+    ):
+        raise AssertionError("no transaction may begin")
+    text = caught.value.paragraph()
+    assert text.startswith("the target T has an unfinished change whose journal")
+    assert str(state / "journal-1-abcd.json") in text
+    assert "Run `inst repair --target '/my dir'`" in text
 
 
 def test_recover_without_a_state_dir(tmp_path: Path) -> None:

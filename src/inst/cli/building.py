@@ -158,6 +158,7 @@ class SessionProvisioner:
             timeout=float(self._settings.lock_timeout),
             # a build environment: an interrupted run speaks of the user's own
             reported=False,
+            repair_options=target.options,
         ) as changes:
             install_wheels(
                 list(zip(wheels, unpacked)),

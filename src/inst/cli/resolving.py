@@ -136,7 +136,13 @@ def settled_environment(settings: Settings) -> Environment:
         if has_journal(state_dir):
             from inst.install.transaction import settle
 
-            settle(state_dir, label=f"the environment of {environment.python}")
+            settle(
+                state_dir,
+                label=f"the environment of {environment.python}",
+                repair_options=()
+                if environment.is_current
+                else ("--python", str(environment.python)),
+            )
     return environment
 
 

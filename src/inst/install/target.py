@@ -64,6 +64,9 @@ class InstallTarget:
     environment: Environment = field(repr=False, compare=False)
     #: True for --target (pip: --target implies --ignore-installed).
     ignore_installed: bool = False
+    #: The command-line options that choose this target again (for the messages that
+    #: name a command to run on it, such as ``inst repair``).
+    options: tuple[str, ...] = ()
 
     def installed(self) -> dict[NormalizedName, InstalledDist]:
         """Distributions in this target's purelib/platlib only, first found per name."""
@@ -118,8 +121,9 @@ def install_target(
 ) -> InstallTarget:
     """The InstallTarget for the location options; InstError for combinations pip refuses."""
     _check_combination(user=user, target=target, prefix=prefix, root=root)
+    options = _options(environment, user=user, target=target, prefix=prefix, root=root)
     if target is not None:
-        return _target_dir(environment, Path(os.path.abspath(target)))
+        return _target_dir(environment, Path(os.path.abspath(target)), options)
     if user:
         kind: TargetKind = "user"
         scheme, base, label = _user(environment)
@@ -137,7 +141,7 @@ def install_target(
         kind, label = "root", f"the root directory {new_root}"
         scheme = {key: change_root(new_root, path) for key, path in scheme.items()}
         base = change_root(new_root, base)
-    return _make(environment, kind, scheme, base, label)
+    return _make(environment, kind, scheme, base, label, options=options)
 
 
 def venv_target(environment: Environment, prefix: Path) -> InstallTarget:
@@ -149,7 +153,27 @@ def venv_target(environment: Environment, prefix: Path) -> InstallTarget:
         scheme,
         str(prefix),
         f"the build environment {prefix}",
+        options=("--python", str(prefix)),
     )
+
+
+def _options(
+    environment: Environment,
+    *,
+    user: bool,
+    target: Path | None,
+    prefix: Path | None,
+    root: Path | None,
+) -> tuple[str, ...]:
+    options: list[str] = []
+    if not environment.is_current:
+        options += ["--python", str(environment.python)]
+    if user:
+        options.append("--user")
+    for flag, value in (("--target", target), ("--prefix", prefix), ("--root", root)):
+        if value is not None:
+            options += [flag, os.path.abspath(value)]
+    return tuple(options)
 
 
 def _check_combination(
@@ -211,7 +235,9 @@ def _user(environment: Environment) -> tuple[dict[str, str], str, str]:
     return scheme, base, f"the user site {scheme['purelib']}"
 
 
-def _target_dir(environment: Environment, directory: Path) -> InstallTarget:
+def _target_dir(
+    environment: Environment, directory: Path, options: tuple[str, ...]
+) -> InstallTarget:
     # os.path: a name too long is "not there" here, and the lock then says why.
     if os.path.exists(directory) and not os.path.isdir(directory):
         raise InstError(
@@ -240,6 +266,7 @@ def _target_dir(environment: Environment, directory: Path) -> InstallTarget:
         str(directory),
         f"the target directory {directory}",
         ignore_installed=True,
+        options=options,
     )
 
 
@@ -251,6 +278,7 @@ def _make(
     label: str,
     *,
     ignore_installed: bool = False,
+    options: tuple[str, ...] = (),
 ) -> InstallTarget:
     # A scheme path outside the base directories is still the target's own: Homebrew's
     # Python installs outside its Cellar prefix, some distributions into /usr/local.
@@ -267,6 +295,7 @@ def _make(
         label=label,
         environment=environment,
         ignore_installed=ignore_installed,
+        options=options,
     )
 
 

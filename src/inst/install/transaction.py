@@ -26,7 +26,7 @@ import secrets
 import shutil
 import signal
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -296,13 +296,18 @@ def changing(
     keep_dirs: Iterable[str],
     timeout: float,
     reported: bool = True,
+    repair_options: Sequence[str] = (),
 ) -> Iterator[Transaction]:
     """The target locked, what a killed inst left there recovered, and a transaction
-    that is rolled back unless the body commits it (reported: see Transaction)."""
+    that is rolled back unless the body commits it (reported: see Transaction).
+
+    A journal that cannot be read stops it: the target may be half changed, and only
+    ``inst repair`` (with ``repair_options`` to name the same target) settles it."""
     from inst.install.lock import locked
 
     with locked(state_dir, timeout=timeout, label=label):
         say_recovered(recover(state_dir), label)
+        _refuse_unreadable(state_dir, label, repair_options)
         with transaction(state_dir, keep_dirs=keep_dirs, reported=reported) as changes:
             yield changes
 
@@ -323,13 +328,12 @@ def recover(state_dir: Path) -> list[str]:
             continue
         if not (name.startswith(JOURNAL_PREFIX) and name.endswith(".json")):
             continue
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-            state = data["state"]
-            plan = _Plan.from_json(data)
-        except (OSError, ValueError, KeyError, TypeError):
-            said.append(f"ignored an unreadable journal {path}")
+        read = read_journal(path)
+        if read is None:
+            # Left as it is, with its staging directory: only `inst repair` may judge
+            # what it left (changing() refuses to go on, settle() warns).
             continue
+        data, state, plan = read
         if state == "committing":
             plan.undo()
             said.append("undid an install or uninstall that was interrupted midway")
@@ -343,11 +347,28 @@ def recover(state_dir: Path) -> list[str]:
         _unlink(path)
     for name in names:  # staging dirs that no journal names (killed before writing it)
         if name.startswith("tx-") and not (state_dir / name).is_symlink():
+            if (state_dir / f"{JOURNAL_PREFIX}{name[3:]}.json").exists():
+                continue  # an unreadable journal's: its stash may hold the old files
             shutil.rmtree(state_dir / name, ignore_errors=True)
     return said
 
 
-def settle(state_dir: Path, *, label: str, timeout: float = 60.0) -> None:
+def read_journal(path: Path) -> tuple[dict[str, Any], str, _Plan] | None:
+    """The journal's data, state and plan; None if it cannot be read."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return data, data["state"], _Plan.from_json(data)
+    except (OSError, ValueError, KeyError, TypeError, RecursionError):
+        return None
+
+
+def settle(
+    state_dir: Path,
+    *,
+    label: str,
+    timeout: float = 60.0,
+    repair_options: Sequence[str] = (),
+) -> None:
     """Before reading an environment: wait for an inst changing it, and recover what a
     killed one left, so what is read is a state before or after, never between."""
     if not has_journal(state_dir):
@@ -361,6 +382,20 @@ def settle(state_dir: Path, *, label: str, timeout: float = 60.0) -> None:
         ui.warning(
             f"{label} has an unfinished change that inst could not settle: {error}"
         )
+        return
+    from inst.install.repair import unreadable_journals, unreadable_warning
+
+    journals = unreadable_journals(state_dir)
+    if journals:  # read-only here: say so once, and show what is there
+        ui.warning(unreadable_warning(journals, label, repair_options))
+
+
+def _refuse_unreadable(state_dir: Path, label: str, options: Sequence[str]) -> None:
+    from inst.install.repair import unreadable_error, unreadable_journals
+
+    journals = unreadable_journals(state_dir)
+    if journals:
+        raise unreadable_error(journals, label, options)
 
 
 @contextlib.contextmanager

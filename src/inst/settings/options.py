@@ -50,6 +50,7 @@ COMMAND_NAMES = (
     "cache",
     "config",
     "build-info",
+    "repair",
     "help",
 )
 
@@ -66,6 +67,7 @@ ENVIRONMENT = (
     "list",
     "freeze",
     "show",
+    "repair",
 )
 BUILDING = ("install", "download", "wheel", "build-info")
 NETWORK = ("install", "download", "wheel", "list", "build-info")
@@ -469,10 +471,11 @@ OPTIONS: tuple[Option, ...] = (
     Option(
         "dry-run",
         Kind.FLAG,
-        "Resolve and say what would be installed; change nothing.",
+        "Say what would be done and change nothing: for install, resolve and say what "
+        "would be installed; for repair, what would be put back and removed.",
         SELECTION,
         default=False,
-        commands=("install",),
+        commands=("install", "repair"),
         sources=CLI_AND_ENV,
     ),
     Option(
@@ -543,7 +546,7 @@ OPTIONS: tuple[Option, ...] = (
         "--user-site) and its scripts into the user base's bin directory.",
         INSTALL,
         default=False,
-        commands=("install",),
+        commands=("install", "repair"),
     ),
     Option(
         "target",
@@ -552,7 +555,7 @@ OPTIONS: tuple[Option, ...] = (
         "scripts in DIR/bin. Implies --ignore-installed; what is there already is "
         "replaced only with --upgrade.",
         INSTALL,
-        commands=("install",),
+        commands=("install", "repair"),
         short="-t",
         metavar="DIR",
     ),
@@ -562,7 +565,7 @@ OPTIONS: tuple[Option, ...] = (
         "Install into the scheme the target interpreter would use for this prefix "
         "(DIR/lib/pythonX.Y/site-packages, DIR/bin, ...).",
         INSTALL,
-        commands=("install",),
+        commands=("install", "repair"),
         metavar="DIR",
     ),
     Option(
@@ -571,7 +574,7 @@ OPTIONS: tuple[Option, ...] = (
         "Install as usual but below this directory, as if it were the filesystem root "
         "(for building OS packages and images).",
         INSTALL,
-        commands=("install",),
+        commands=("install", "repair"),
         metavar="DIR",
     ),
     Option(
@@ -611,7 +614,7 @@ OPTIONS: tuple[Option, ...] = (
         "environment before giving up.",
         INSTALL,
         default=300.0,
-        commands=("install", "uninstall"),
+        commands=("install", "uninstall", "repair"),
         metavar="SECONDS",
     ),
     Option(

@@ -32,6 +32,7 @@ COMMANDS: dict[str, Command] = {
         Command("list", "inst.cli.commands.list"),
         Command("freeze", "inst.cli.commands.freeze"),
         Command("show", "inst.cli.commands.show"),
+        Command("repair", "inst.cli.commands.repair"),
         Command("cache", "inst.cli.commands.cache"),
         Command("config", "inst.cli.commands.config"),
         Command("help", "inst.cli.commands.help"),

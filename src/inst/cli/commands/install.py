@@ -117,6 +117,7 @@ def _install(settings: Settings, inputs: Inputs, environment: Environment) -> No
         label=target.label,
         keep_dirs=target.keep_dirs,
         timeout=float(settings.lock_timeout),
+        repair_options=target.options,
     ) as changes:
         if not (target.ignore_installed or settings.report) and _all_satisfied(
             settings, inputs, environment

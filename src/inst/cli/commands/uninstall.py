@@ -147,6 +147,7 @@ def _uninstall(
             label=target.label,
             keep_dirs=target.keep_dirs,
             timeout=float(settings.lock_timeout),
+            repair_options=target.options,
         ) as changes:
             # Again under the lock: another inst may have changed the environment.
             wanted = {dist.name: names[dist.name] for dist in candidates}

@@ -1,0 +1,692 @@
+"""Journals that inst cannot read: the refusal, and the repair behind ``inst repair``.
+
+A journal (transaction.py) names every move of one commit, so that recover() can undo
+or finish exactly the moves that happened. When a journal cannot be read (a disk error,
+an editor, a bug), nothing says which moves happened: inst refuses to change that
+target (``unreadable_error()``) until ``inst repair`` has looked. ``inspect()`` salvages
+what it can:
+
+- the journal's text up to the damage, element by element (it is written in a known
+  order: state, roots, created directories, places, removes);
+- the transaction's staging areas, found by its id (``tx-<id>`` in the state directory,
+  ``.inst-tx-<id>`` beside a scheme directory on another mount): a staged file names
+  its destination by its own path (``<root>/<slot>/<absolute path>``), and the stash
+  holds what was moved out of the environment.
+
+``repair()`` then does only what is certain: a stashed file goes back where the journal
+says it came from when that place is empty (and, for a change the journal says was
+caught midway, over the new file that replaced it, as recover() would); staged files
+that never moved are deleted; stashed files whose place is unknown are kept (their
+staging area renamed ``kept-<id>``) and listed, with the distributions to reinstall.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import email.parser
+import json
+import os
+import re
+import shlex
+import shutil
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from inst.errors import InstError
+from inst.install.state import JOURNAL_PREFIX
+
+if TYPE_CHECKING:
+    from inst.install.target import InstallTarget
+
+_STATES = ("staging", "committing", "committed")
+_STATE = re.compile(r'"state"\s*:\s*"([a-z]+)"')
+#: What is kept of a staging area whose stash inst could not place.
+KEPT_PREFIX = "kept-"
+_SPACE = " \t\r\n"
+
+
+# -- the refusal ---------------------------------------------------------------------------
+
+
+def unreadable_journals(state_dir: Path) -> list[Path]:
+    """The journals left in state_dir (after recover(): the ones it could not read)."""
+    try:
+        names = sorted(os.listdir(state_dir))
+    except OSError:
+        return []
+    return [
+        state_dir / name
+        for name in names
+        if name.startswith(JOURNAL_PREFIX) and name.endswith(".json")
+    ]
+
+
+def repair_command(options: Sequence[str]) -> str:
+    return shlex.join(["inst", "repair", *options])
+
+
+def unreadable_error(
+    journals: Sequence[Path], label: str, options: Sequence[str]
+) -> InstError:
+    return InstError(
+        f"{label} has an unfinished change whose journal inst cannot read "
+        f"({', '.join(map(str, journals))})",
+        why="an inst changing it was stopped midway, and without the journal inst "
+        "cannot tell which files it had moved, so the environment may be half "
+        "changed; inst changes nothing there until it is repaired",
+        hint=f"run `{repair_command(options)}` (with --dry-run first to see what it "
+        "would do): it puts back what it can, lists what it cannot, and lets inst "
+        "change the environment again",
+    )
+
+
+def unreadable_warning(
+    journals: Sequence[Path], label: str, options: Sequence[str]
+) -> str:
+    return (
+        f"{label} has an unfinished change whose journal inst cannot read "
+        f"({', '.join(map(str, journals))}), so what it holds may be half changed; "
+        f"run `{repair_command(options)}` to repair it"
+    )
+
+
+# -- what a journal still says -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Salvaged:
+    """What could be read of a damaged journal."""
+
+    state: str | None = None
+    roots: tuple[str, ...] = ()
+    created_dirs: tuple[str, ...] = ()
+    places: tuple[tuple[str, str, str | None], ...] = ()  # staged, final, stash
+    removes: tuple[tuple[str, str], ...] = ()  # path, stash
+    complete: bool = False  # every list was read whole
+
+    @property
+    def moves(self) -> int:
+        return len(self.places) + len(self.removes)
+
+
+def salvage(text: str) -> Salvaged:
+    """Every well-formed element before the damage."""
+    whole: Any = None
+    with contextlib.suppress(ValueError, RecursionError):
+        whole = json.loads(text)
+    complete = True
+    lists: dict[str, list[Any]] = {}
+    for key in ("roots", "created_dirs", "places", "removes"):
+        if isinstance(whole, dict) and isinstance(whole.get(key), list):
+            lists[key] = whole[key]
+        else:
+            lists[key], whole_list = _items(text, key)
+            complete = complete and whole_list
+    state = whole.get("state") if isinstance(whole, dict) else None
+    if not isinstance(state, str):
+        found = _STATE.search(text)
+        state = found.group(1) if found else None
+    roots = [item for item in lists["roots"] if isinstance(item, str)]
+    created = [item for item in lists["created_dirs"] if isinstance(item, str)]
+    places = [
+        (item[0], item[1], item[2])
+        for item in lists["places"]
+        if isinstance(item, list)
+        and len(item) == 3
+        and isinstance(item[0], str)
+        and isinstance(item[1], str)
+        and (item[2] is None or isinstance(item[2], str))
+    ]
+    removes = [
+        (item[0], item[1])
+        for item in lists["removes"]
+        if isinstance(item, list)
+        and len(item) == 2
+        and all(isinstance(part, str) for part in item)
+    ]
+    dropped = sum(len(items) for items in lists.values()) - (
+        len(roots) + len(created) + len(places) + len(removes)
+    )
+    return Salvaged(
+        state=state if state in _STATES else None,
+        roots=tuple(roots),
+        created_dirs=tuple(created),
+        places=tuple(places),
+        removes=tuple(removes),
+        complete=complete and dropped == 0 and state in _STATES,
+    )
+
+
+def _items(text: str, key: str) -> tuple[list[Any], bool]:
+    """The elements of the list under key, up to the first one that does not parse;
+    and whether the list was read to its end."""
+    start = re.search(rf'"{key}"\s*:\s*\[', text)
+    if start is None:
+        return [], False
+    decoder = json.JSONDecoder()
+    items: list[Any] = []
+    position = start.end()
+    while True:
+        while position < len(text) and text[position] in _SPACE:
+            position += 1
+        if text.startswith("]", position) and not items:
+            return items, True
+        try:
+            item, position = decoder.raw_decode(text, position)
+        except (ValueError, RecursionError):
+            return items, False
+        items.append(item)
+        while position < len(text) and text[position] in _SPACE:
+            position += 1
+        if text.startswith(",", position):
+            position += 1
+        elif text.startswith("]", position):
+            return items, True
+        else:
+            return items, False
+
+
+# -- what is on disk -----------------------------------------------------------------------
+
+
+@dataclass
+class Leftover:
+    """What one unreadable journal's transaction left, and what repair() will do."""
+
+    journal: Path
+    problem: str  # why the journal cannot be read
+    salvaged: Salvaged
+    roots: list[Path] = field(default_factory=list)  # its staging areas on disk
+    staged: int = 0  # files staged that never moved: deleted with their area
+    stashed: int = 0  # files in its stashes
+    put_back: list[tuple[str, str]] = field(
+        default_factory=list
+    )  # stash, its empty place
+    undo: list[tuple[str, str]] = field(
+        default_factory=list
+    )  # stash, over the new file
+    links: list[str] = field(default_factory=list)  # stash entries still in place too
+    discard: list[str] = field(default_factory=list)  # old files of a committed change
+    new_files: list[str] = field(default_factory=list)  # placed, nothing old: undone
+    created_dirs: list[str] = field(
+        default_factory=list
+    )  # made by it: removed if empty
+    unknown: list[str] = field(default_factory=list)  # stash entries: kept
+    kept: dict[str, str] = field(
+        default_factory=dict
+    )  # stash entry -> where it is kept
+    distributions: dict[str, str] = field(default_factory=dict)  # name -> what is known
+    outcome: str | None = None  # "before"/"after" once repaired; None: cannot tell
+
+    @property
+    def certain(self) -> bool:
+        return self.outcome is not None
+
+
+def inspect(target: InstallTarget) -> list[Leftover]:
+    """What each unreadable journal of target left (call with the lock held, after
+    recover())."""
+    from inst.install.transaction import read_journal
+
+    # The readable ones are recover()'s (left to it, in a dry run).
+    journals = unreadable_journals(target.state_dir)
+    return [_inspect_one(j, target) for j in journals if read_journal(j) is None]
+
+
+def _inspect_one(journal: Path, target: InstallTarget) -> Leftover:
+    tx_id = journal.name[len(JOURNAL_PREFIX) : -len(".json")]
+    try:
+        with open(journal, "rb") as stream:
+            text = stream.read(64 * 1024 * 1024).decode("utf-8", "replace")
+        problem = _problem(text)
+    except OSError as error:
+        text, problem = "", error.strerror or str(error)
+    salvaged = salvage(text)
+    found = Leftover(journal, problem, salvaged)
+    found.roots = _roots(target, tx_id, salvaged.roots)
+    stash_entries: list[str] = []
+    staged_finals: list[str] = []
+    for root in found.roots:
+        stash_entries += _stash_entries(root)
+        finals = [final for _, final in _staged_files(root)]
+        found.staged += len(finals)
+        staged_finals += finals
+    found.stashed = len(stash_entries)
+    state = salvaged.state
+    if state == "staging" and stash_entries:
+        state = None  # moves come only after "committing": the journal is wrong
+    mapping = _stash_places(salvaged, target)
+    for entry in stash_entries:
+        original = mapping.get(os.path.abspath(entry))
+        if state == "committed":
+            found.discard.append(entry)  # the change is made: these are its old files
+        elif original is None:
+            found.unknown.append(entry)
+        elif not os.path.lexists(original):
+            found.put_back.append((entry, original))
+        elif _same_file(entry, original):
+            found.links.append(entry)
+        elif state == "committing":
+            found.undo.append((entry, original))
+        else:
+            found.unknown.append(entry)
+    if found.unknown and state != "committed":
+        _match_by_content(found, target, undo=state == "committing")
+    if state == "committing":
+        roots = [os.path.abspath(root) for root in found.roots]
+        for staged, final, stash in salvaged.places:
+            if (
+                stash is None
+                and _inside(staged, roots)
+                and target.within_roots(final)
+                and not os.path.lexists(staged)
+                and os.path.lexists(final)
+                and not _is_dir(final)
+            ):
+                found.new_files.append(final)
+        found.created_dirs = [
+            d for d in salvaged.created_dirs if target.within_roots(d) and _is_dir(d)
+        ]
+    for entry in found.unknown:
+        root = next(r for r in found.roots if _inside(entry, [os.fspath(r)]))
+        found.kept[entry] = os.fspath(_kept_name(root) / os.path.relpath(entry, root))
+    if state == "staging" or (state is None and not found.roots):
+        found.outcome = "before"  # nothing had moved (or nothing is left to judge)
+    elif state != "committed" and not stash_entries and _nothing_moved(found.roots):
+        found.outcome = "before"
+    elif state == "committed":
+        found.outcome = "after"
+    elif state == "committing" and salvaged.complete and not found.unknown:
+        found.outcome = "before"
+    elif state != "committed" and not found.unknown and not _slots(found.roots):
+        # Nothing was staged (an uninstall): every move went into the stash, and
+        # all of the stash goes back.
+        found.outcome = "before"
+    if found.outcome is None:
+        found.distributions = _touched(
+            target,
+            [
+                *staged_finals,
+                *(final for _, final, _ in salvaged.places),
+                *(path for path, _ in salvaged.removes),
+                *(place for _, place in [*found.put_back, *found.undo]),
+            ],
+            found.unknown,
+        )
+    return found
+
+
+def _nothing_moved(roots: list[Path]) -> bool:
+    """Whether every staged wheel is still whole in the staging area: its RECORD
+    (written last) and every file it lists. With an empty stash (nothing replaced or
+    removed), that proves that the environment was not touched."""
+    slots = _slots(roots)
+    if not slots:
+        return False
+    for directories in slots.values():
+        records = [
+            (directory, record)
+            for directory in directories
+            for record in directory.glob("**/*.dist-info/RECORD")
+        ]
+        if len(records) != 1:
+            return False
+        directory, record = records[0]
+        final_record = os.path.join(os.sep, os.path.relpath(record, directory))
+        base = os.path.dirname(os.path.dirname(final_record))
+        rows = _rows(_read_text(os.fspath(record)) or "")
+        if not rows:
+            return False
+        for row in rows:
+            if not row:
+                continue
+            final = os.path.normpath(os.path.join(base, row[0]))
+            relative = final.lstrip(os.sep)
+            if not any(os.path.lexists(d / relative) for d in directories):
+                return False
+    return True
+
+
+def _slots(roots: list[Path]) -> dict[str, list[Path]]:
+    """The staging areas' slots (one per wheel), by name: directories stay even once
+    their files have moved into place."""
+    slots: dict[str, list[Path]] = {}
+    for root in roots:
+        with contextlib.suppress(OSError):
+            for name in os.listdir(root):
+                if name != "stash" and _is_dir(os.fspath(root / name)):
+                    slots.setdefault(name, []).append(root / name)
+    return slots
+
+
+def _match_by_content(found: Leftover, target: InstallTarget, *, undo: bool) -> None:
+    """Place stashed files the journal no longer names by what they are: a RECORD
+    names itself, and the RECORDs (installed or stashed) list every file's hash.
+
+    A file goes back only where a RECORD row with its hash is empty (or, with undo,
+    holds another file: the new version's), and only when as many stashed files as
+    such places have that hash (identical files are interchangeable)."""
+    libs = list(dict.fromkeys(os.path.abspath(d) for d in target.lib_dirs))
+    records: list[tuple[str, str]] = []  # (RECORD's own place, its text)
+    for lib in libs:
+        with contextlib.suppress(OSError):
+            for name in sorted(os.listdir(lib)):
+                if name.endswith(".dist-info"):
+                    record = os.path.join(lib, name, "RECORD")
+                    text = _read_text(record)
+                    if text is not None:
+                        records.append((record, text))
+    for entry in list(found.unknown):
+        text = _read_text(entry)
+        place = None if text is None else _record_place(text, libs)
+        if (
+            place is not None
+            and target.within_roots(place)
+            and _claim(found, entry, place, undo=undo)
+        ):
+            records.append((place, text or ""))
+    wanted: dict[str, list[str]] = {}  # hash -> places that lack that file
+    for record, text in records:
+        base = os.path.dirname(os.path.dirname(record))
+        for row in _rows(text):
+            if len(row) < 2 or not row[1].startswith("sha256="):
+                continue
+            place = os.path.normpath(os.path.join(base, row[0]))
+            if not target.within_roots(place) or _is_dir(place):
+                continue
+            current = _sha256(place) if os.path.lexists(place) else None
+            if current == row[1] or (current is not None and not undo):
+                continue
+            places = wanted.setdefault(row[1], [])
+            if place not in places:
+                places.append(place)
+    have: dict[str, list[str]] = {}
+    for entry in found.unknown:
+        digest = _sha256(entry)
+        if digest is not None:
+            have.setdefault(digest, []).append(entry)
+    for digest, entries in have.items():
+        places = sorted(wanted.get(digest, []))
+        if len(places) == len(entries):
+            for entry, place in zip(sorted(entries), places):
+                _claim(found, entry, place, undo=undo)
+
+
+def _claim(found: Leftover, entry: str, place: str, *, undo: bool) -> bool:
+    """Put entry back at place (if place is empty, or with undo); False if not."""
+    if not os.path.lexists(place):
+        found.put_back.append((entry, place))
+    elif undo and not _same_file(entry, place):
+        found.undo.append((entry, place))
+    else:
+        return False
+    found.unknown.remove(entry)
+    return True
+
+
+def _record_place(text: str, libs: list[str]) -> str | None:
+    """Where a stashed RECORD belongs: it lists itself, in a .dist-info directory
+    that is still there (directories stay until a change is finished)."""
+    for row in _rows(text):
+        parts = row[0].split("/") if row else []
+        if len(parts) == 2 and parts[0].endswith(".dist-info") and parts[1] == "RECORD":
+            homes = [lib for lib in libs if _is_dir(os.path.join(lib, parts[0]))]
+            if len(homes) == 1:
+                return os.path.join(homes[0], parts[0], "RECORD")
+    return None
+
+
+def _rows(text: str) -> list[list[str]]:
+    try:
+        return list(csv.reader(text.splitlines()))
+    except csv.Error:
+        return []
+
+
+def _read_text(path: str) -> str | None:
+    """A small regular file's text (a RECORD); None for anything else."""
+    try:
+        if os.path.islink(path) or not os.path.isfile(path):
+            return None
+        if os.path.getsize(path) > 16 * 1024 * 1024:
+            return None
+        with open(path, encoding="utf-8") as stream:
+            return stream.read()
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def _sha256(path: str) -> str | None:
+    """A regular file's hash as RECORD writes it."""
+    import base64
+    import hashlib
+
+    try:
+        if os.path.islink(path) or not os.path.isfile(path):
+            return None
+        digest = hashlib.sha256()
+        with open(path, "rb") as stream:
+            for block in iter(lambda: stream.read(1024 * 1024), b""):
+                digest.update(block)
+    except OSError:
+        return None
+    encoded = base64.urlsafe_b64encode(digest.digest()).rstrip(b"=").decode("ascii")
+    return f"sha256={encoded}"
+
+
+def _problem(text: str) -> str:
+    try:
+        data = json.loads(text)
+    except ValueError as error:
+        return f"it is not valid JSON ({error})"
+    except RecursionError:
+        return "it is not valid JSON"
+    if not isinstance(data, dict):
+        return "it is not a JSON object"
+    if data.get("state") not in _STATES:
+        return "its state is missing or unknown"
+    return "some of its entries are missing or of the wrong type"
+
+
+def _roots(target: InstallTarget, tx_id: str, named: Iterable[str]) -> list[Path]:
+    """The transaction's staging areas that exist: only ever paths of the two names
+    inst gives them, whatever the damaged journal says."""
+    candidates = [target.state_dir / f"tx-{tx_id}"]
+    near = [*target.scheme.values(), *named]
+    for directory in near:
+        path = Path(os.path.abspath(directory))
+        for ancestor in (path, *path.parents):
+            candidates.append(ancestor / f".inst-tx-{tx_id}")
+    found: dict[str, Path] = {}
+    for candidate in candidates:
+        key = os.path.normcase(os.path.abspath(candidate))
+        if key not in found and _is_dir(os.fspath(candidate)):
+            found[key] = Path(os.path.abspath(candidate))
+    return list(found.values())
+
+
+def _stash_entries(root: Path) -> list[str]:
+    """The stash's entries, last moved first (as undone: in reverse order)."""
+    stash = root / "stash"
+    try:
+        names = os.listdir(stash)
+    except OSError:
+        return []
+    numbered = sorted((n for n in names if n.isdigit()), key=int, reverse=True)
+    others = sorted(n for n in names if not n.isdigit())
+    return [os.fspath(stash / name) for name in [*numbered, *others]]
+
+
+def _staged_files(root: Path) -> list[tuple[str, str]]:
+    """(staged, final) of every file staged below root, outside its stash."""
+    files: list[tuple[str, str]] = []
+    for top, directories, names in os.walk(root):
+        if Path(top) == root:
+            directories[:] = [d for d in directories if d != "stash"]
+            continue  # a slot per wheel, never a file at the top
+        names += [d for d in directories if os.path.islink(os.path.join(top, d))]
+        for name in names:
+            staged = os.path.join(top, name)
+            parts = Path(os.path.relpath(staged, root)).parts[1:]  # without the slot
+            if os.name == "nt" and parts and len(parts[0]) == 1:  # pragma: no cover
+                final = os.path.join(parts[0] + ":\\", *parts[1:])
+            else:
+                final = os.path.join(os.sep, *parts)
+            files.append((staged, final))
+    return files
+
+
+def _stash_places(salvaged: Salvaged, target: InstallTarget) -> dict[str, str]:
+    """stash entry -> the place it was moved from, inside the target only."""
+    pairs = [(stash, final) for _, final, stash in salvaged.places if stash]
+    pairs += [(stash, path) for path, stash in salvaged.removes]
+    return {
+        os.path.abspath(stash): os.path.abspath(place)
+        for stash, place in pairs
+        if target.within_roots(place)
+    }
+
+
+def _touched(
+    target: InstallTarget, paths: Iterable[str], stashed: Iterable[str]
+) -> dict[str, str]:
+    """The distributions the interrupted change was installing or removing, as far as
+    the paths it named (``<lib>/<name>-<version>.dist-info/...``, files an installed
+    RECORD lists) and the metadata among its stashed files tell."""
+    found: dict[str, str] = {}
+    libs = [os.path.abspath(d) for d in target.scheme.values()]
+    libs = list(dict.fromkeys([*libs, *target.lib_dirs]))
+    tops: set[str] = set()
+    for path in paths:
+        for lib in libs:
+            if _inside(path, [lib]):
+                first = Path(os.path.relpath(path, lib)).parts[0]
+                if first.endswith(".dist-info"):
+                    name, _, version = first[: -len(".dist-info")].partition("-")
+                    _add(found, name, version)
+                else:
+                    tops.add(os.path.join(lib, first))
+    for entry in stashed:
+        metadata = _metadata_of(entry)
+        if metadata is not None:
+            _add(found, *metadata)
+    if tops:
+        for dist in target.installed().values():
+            if _owns_any(dist.path, tops):
+                _add(found, dist.display_name, str(dist.version))
+    return found
+
+
+def _add(found: dict[str, str], name: str, version: str) -> None:
+    from packaging.utils import canonicalize_name
+
+    key = canonicalize_name(name)
+    versions = found.get(key, "")
+    if version and version not in versions.split(", "):
+        versions = f"{versions}, {version}" if versions else version
+    found[key] = versions
+
+
+def _owns_any(dist_info: Path, tops: set[str]) -> bool:
+    try:
+        with open(dist_info / "RECORD", encoding="utf-8", newline="") as stream:
+            rows = list(csv.reader(stream))
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return False
+    base = dist_info.parent
+    for row in rows:
+        if row:
+            path = os.path.normpath(os.path.join(base, row[0]))
+            if any(_inside(path, [top]) or path == top for top in tops):
+                return True
+    return False
+
+
+def _metadata_of(entry: str) -> tuple[str, str] | None:
+    """Name and version, if this stashed file is a distribution's METADATA."""
+    try:
+        if not os.path.isfile(entry) or os.path.islink(entry):
+            return None
+        with open(entry, "rb") as stream:
+            head = stream.read(64 * 1024)
+    except OSError:
+        return None
+    if not head.startswith(b"Metadata-Version:"):
+        return None
+    message = email.parser.BytesHeaderParser().parsebytes(head)
+    name, version = message.get("Name"), message.get("Version")
+    return (str(name).strip(), str(version or "").strip()) if name else None
+
+
+# -- the repair ----------------------------------------------------------------------------
+
+
+def repair(found: Leftover) -> None:
+    """Do what inspect() decided; OSError if something cannot be done (what is done
+    stays done: running inst repair again takes up the rest)."""
+    for entry, place in found.put_back:
+        os.makedirs(os.path.dirname(place), exist_ok=True)
+        os.replace(entry, place)
+    for entry, place in found.undo:
+        if _is_dir(entry) and os.path.lexists(place) and not _is_dir(place):
+            os.unlink(place)  # the file that took a directory's place
+        os.replace(entry, place)
+    for path in found.new_files:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
+    for directory in reversed(found.created_dirs):
+        with contextlib.suppress(OSError):  # not empty: something else is there
+            os.rmdir(directory)
+    for root in found.roots:
+        keep = [entry for entry in found.unknown if _inside(entry, [os.fspath(root)])]
+        if not keep:
+            _remove_tree(root)
+            continue
+        for name in os.listdir(root):  # the staged files; the stash's placed entries
+            if name != "stash":
+                _remove_tree(root / name)
+        for name in os.listdir(root / "stash"):
+            entry = os.fspath(root / "stash" / name)
+            if entry not in keep:
+                _remove_tree(Path(entry))
+        os.replace(root, _kept_name(root))
+    os.unlink(found.journal)
+
+
+def _kept_name(root: Path) -> Path:
+    if root.name.startswith("tx-"):
+        return root.with_name(KEPT_PREFIX + root.name[len("tx-") :])
+    return root.with_name(".inst-" + KEPT_PREFIX + root.name[len(".inst-tx-") :])
+
+
+def _remove_tree(path: Path) -> None:
+    if _is_dir(os.fspath(path)):
+        shutil.rmtree(path)
+    else:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
+
+
+# -- helpers -------------------------------------------------------------------------------
+
+
+def _inside(path: str, directories: Iterable[str]) -> bool:
+    path = os.path.normcase(os.path.abspath(path))
+    return any(
+        path.startswith(os.path.normcase(os.path.abspath(d)).rstrip(os.sep) + os.sep)
+        for d in directories
+    )
+
+
+def _is_dir(path: str) -> bool:
+    return os.path.isdir(path) and not os.path.islink(path)
+
+
+def _same_file(a: str, b: str) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False

@@ -1,0 +1,442 @@
+"""A journal inst cannot read: install and uninstall refuse, list warns, and
+`inst repair` puts back what it can tell, keeps and names what it cannot, and lets
+inst change the environment again.
+
+The leftovers are real: an upgrade of five distributions is killed (SIGKILL) at an
+exact point of its commit, found from the journal and the moves as the transaction
+tests do, and then its journal is damaged.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import re
+import shlex
+import signal
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from harness import VirtualEnv, make_wheel
+from harness.config_home import ConfigHome
+from harness.trees import differences, snapshot
+
+STATE = ".inst"
+
+# Runs inst as `python -m inst` does, killing itself (SIGKILL) at one point:
+# - FAULT=before-commit: as the "committing" journal is about to replace the "staging"
+#   one (everything staged, nothing moved);
+# - FAULT=moves:N: after N moves of the commit (renames once "committing" is written);
+# - FAULT=committed: as the clean-up after the "committed" journal begins.
+DRIVER = """
+import os, runpy, shutil, signal, sys
+from pathlib import Path
+
+fault = os.environ["FAULT"]
+real_replace, real_rmtree = os.replace, shutil.rmtree
+moves = []
+
+def die():
+    os.kill(os.getpid(), signal.SIGKILL)
+
+def replace(src, dst, *args, **kwargs):
+    if Path(dst).name.startswith("journal-"):
+        text = Path(src).read_text()
+        if '"state":"committing"' in text:
+            if fault == "before-commit":
+                die()
+            result = real_replace(src, dst, *args, **kwargs)
+            moves.append("journal")
+            return result
+    elif moves and fault.startswith("moves:"):
+        if len(moves) > int(fault.split(":")[1]):
+            die()
+        moves.append(dst)
+    return real_replace(src, dst, *args, **kwargs)
+
+def rmtree(path, *args, **kwargs):
+    if fault == "committed" and Path(path).name.startswith("tx-"):
+        die()
+    return real_rmtree(path, *args, **kwargs)
+
+os.replace, shutil.rmtree = replace, rmtree
+sys.argv[0] = "inst"
+runpy.run_module("inst", run_name="__main__", alter_sys=True)
+"""
+
+
+@dataclass(frozen=True)
+class Result:
+    code: int
+    out: str
+    err: str
+
+    @property
+    def output(self) -> str:
+        return f"exit {self.code}\n--- stdout\n{self.out}--- stderr\n{self.err}"
+
+    @property
+    def errors(self) -> list[str]:
+        return [line for line in self.err.splitlines() if line.startswith("error:")]
+
+    @property
+    def warnings(self) -> list[str]:
+        return [line for line in self.err.splitlines() if line.startswith("warning:")]
+
+
+def run(home: ConfigHome, *args: str, fault: str | None = None) -> Result:
+    assert "--python" in args  # never the interpreter running the tests
+    prefix = ["-c", DRIVER] if fault else ["-m", "inst"]
+    done = subprocess.run(
+        [sys.executable, *prefix, *args],
+        env={**home.env, **({"FAULT": fault} if fault else {})},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    return Result(done.returncode, done.stdout, done.stderr)
+
+
+def tree(venv: VirtualEnv) -> dict[str, tuple[object, ...]]:
+    return dict(snapshot(venv.root, skip=(STATE,)))
+
+
+def leftovers(venv: VirtualEnv) -> list[str]:
+    state = venv.site_packages / STATE
+    return sorted(set(os.listdir(state)) - {"lock"}) if state.exists() else []
+
+
+def journal(venv: VirtualEnv) -> Path:
+    (found,) = (venv.site_packages / STATE).glob("journal-*.json")
+    return found
+
+
+def package(name: str, version: str, extra: dict[str, str]) -> dict[str, str]:
+    files = {f"{name}/__init__.py": f"VERSION = {version!r}\n"}
+    files.update({f"{name}/mod{i}.py": f"# {name} {version} {i}\n" for i in range(4)})
+    return {**files, **extra}
+
+
+@dataclass(frozen=True)
+class Upgrade:
+    home: ConfigHome
+    venv: VirtualEnv
+    common: tuple[str, ...]
+    old: list[Path]
+    new: list[Path]
+    before: dict[str, tuple[object, ...]]  # the venv with the old versions
+
+    def install(self, *wheels: Path, fault: str | None = None) -> Result:
+        return run(
+            self.home,
+            "install",
+            *self.common,
+            "--no-index",
+            *map(str, wheels),
+            fault=fault,
+        )
+
+
+@pytest.fixture
+def upgrade(tmp_path: Path, cli_home: ConfigHome, venv: VirtualEnv) -> Upgrade:
+    """p1..p5 1.0 installed (each with an old.py that 2.0 drops); 2.0 wheels ready."""
+    old, new = [], []
+    for i in range(1, 6):
+        name = f"p{i}"
+        old.append(
+            make_wheel(
+                tmp_path / "old",
+                name,
+                "1.0",
+                files=package(name, "1.0", {f"{name}/old.py": ""}),
+            )
+        )
+        new.append(
+            make_wheel(tmp_path / "new", name, "2.0", files=package(name, "2.0", {}))
+        )
+    common = ("--python", str(venv.python), "--cache-dir", str(tmp_path / "cache"))
+    first = run(cli_home, "install", *common, "--no-index", "--compile", *map(str, old))
+    assert first.code == 0, first.output
+    return Upgrade(cli_home, venv, common, old, new, tree(venv))
+
+
+def damage(path: Path, keep: float) -> None:
+    """Cut the journal short: keep that share of its text."""
+    text = path.read_text()
+    path.write_text(text[: int(len(text) * keep)])
+
+
+def versions(venv: VirtualEnv) -> dict[str, str]:
+    return dict(venv.installed())
+
+
+# --- the refusal ---------------------------------------------------------------------
+
+
+def test_install_and_uninstall_refuse_until_repaired_and_list_warns(
+    upgrade: Upgrade,
+) -> None:
+    venv = upgrade.venv
+    killed = upgrade.install(*upgrade.new, fault="moves:6")
+    assert killed.code == -signal.SIGKILL, killed.output
+    damage(journal(venv), 0.5)
+    path = journal(venv)
+    left = leftovers(venv)
+    now = tree(venv)
+
+    refused = upgrade.install(*upgrade.old)
+    assert refused.code == 1, refused.output
+    (error,) = refused.errors
+    assert refused.warnings == [], refused.output
+    assert "Traceback" not in refused.output
+    assert "unfinished change whose journal inst cannot read" in error
+    assert str(path) in error
+    assert "may be half changed" in error
+    repair_hint = shlex.join(["inst", "repair", "--python", str(venv.python)])
+    assert f"Run `{repair_hint}`" in error
+    assert tree(venv) == now and leftovers(venv) == left  # nothing touched
+
+    gone = run(upgrade.home, "uninstall", "-y", "--python", str(venv.python), "p1")
+    assert gone.code == 1, gone.output
+    assert gone.errors and "cannot read" in gone.errors[0], gone.output
+    assert tree(venv) == now and leftovers(venv) == left
+
+    listed = run(upgrade.home, "list", "--python", str(venv.python))
+    assert listed.code == 0, listed.output
+    (warning,) = listed.warnings
+    assert str(path) in warning and repair_hint in warning, listed.output
+    assert "p1" in listed.out
+    assert leftovers(venv) == left  # the staging area is not swept away as orphaned
+
+
+# --- repairs that are certain -------------------------------------------------------
+
+
+def test_a_damaged_journal_of_a_change_that_had_not_begun_is_repaired_to_before(
+    upgrade: Upgrade,
+) -> None:
+    venv = upgrade.venv
+    killed = upgrade.install(*upgrade.new, fault="before-commit")
+    assert killed.code == -signal.SIGKILL, killed.output
+    assert any(name.startswith("tx-") for name in leftovers(venv))
+    text = journal(venv).read_text()
+    assert json.loads(text)["state"] == "staging"
+    damage(journal(venv), 0.3)
+
+    dry = run(upgrade.home, "repair", "--python", str(venv.python), "--dry-run")
+    assert dry.code == 0, dry.output
+    assert "Would remove the journal" in dry.out
+    assert "Would repair" in dry.out
+    assert journal(venv).exists()
+
+    repaired = run(upgrade.home, "repair", "--python", str(venv.python))
+    assert repaired.code == 0, repaired.output
+    assert "state: staging" in repaired.out
+    assert "it is as it was before the interrupted change" in repaired.out
+    assert leftovers(venv) == []
+    now = tree(venv)
+    assert now == upgrade.before, differences(upgrade.before, now)
+
+    again = upgrade.install(*upgrade.new)
+    assert again.code == 0, again.output
+    assert set(versions(venv).values()) == {"2.0"}
+
+
+def test_a_damaged_journal_of_a_change_caught_midway_is_undone_from_what_it_says(
+    upgrade: Upgrade,
+) -> None:
+    venv = upgrade.venv
+    killed = upgrade.install(*upgrade.new, fault="moves:45")
+    assert killed.code == -signal.SIGKILL, killed.output
+    path = journal(venv)
+    data = json.loads(path.read_text())
+    assert data["state"] == "committing"
+    # Damaged only at the end: every move can be read, the journal as a whole not.
+    path.write_text(path.read_text()[:-1] + ',"extra":')
+    mixed = tree(venv)
+    assert mixed != upgrade.before
+
+    repaired = run(upgrade.home, "repair", "--python", str(venv.python))
+    assert repaired.code == 0, repaired.output
+    assert "state: committing" in repaired.out
+    assert "Put back" in repaired.out
+    assert "it is as it was before" in repaired.out
+    assert leftovers(venv) == []
+    now = tree(venv)
+    assert now == upgrade.before, differences(upgrade.before, now)
+
+
+def test_a_damaged_journal_of_a_finished_change_is_cleaned_up(upgrade: Upgrade) -> None:
+    venv = upgrade.venv
+    killed = upgrade.install(*upgrade.new, fault="committed")
+    assert killed.code == -signal.SIGKILL, killed.output
+    finished = tree(venv)
+    damage(journal(venv), 0.2)
+
+    repaired = run(upgrade.home, "repair", "--python", str(venv.python))
+    assert repaired.code == 0, repaired.output
+    assert "state: committed" in repaired.out
+    assert "had finished" in repaired.out
+    assert leftovers(venv) == []
+    assert tree(venv) == finished
+    assert set(versions(venv).values()) == {"2.0"}
+
+
+# --- repairs that are not ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("damaged", ["cut short", "garbage"])
+def test_what_cannot_be_told_is_kept_and_named_and_inst_may_change_it_again(
+    upgrade: Upgrade, damaged: str
+) -> None:
+    venv = upgrade.venv
+    # p1 1.0's files are moving into the stash (bytecode too: it was compiled)...
+    killed = upgrade.install(*upgrade.new, fault="moves:10")
+    assert killed.code == -signal.SIGKILL, killed.output
+    path = journal(venv)
+    # ...and the journal loses its list of removals (it comes last), or everything.
+    if damaged == "garbage":
+        path.write_bytes(b"\x00" * 100)
+    else:
+        damage(path, 0.45)
+    (tx,) = [n for n in leftovers(venv) if n.startswith("tx-")]
+    stash = venv.site_packages / STATE / tx / "stash"
+    stashed = {name: (stash / name).read_bytes() for name in os.listdir(stash)}
+    assert len(stashed) == 10
+    record = venv.site_packages / "p1-1.0.dist-info" / "RECORD"
+    assert not record.exists()
+
+    now, left = tree(venv), leftovers(venv)
+    dry = run(upgrade.home, "repair", "--python", str(venv.python), "--dry-run")
+    assert dry.code == 0, dry.output
+    assert "Would put back" in dry.out and "Would keep" in dry.out
+    (warning,) = dry.warnings
+    assert "after the repair, the virtual environment" in warning
+    assert tree(venv) == now and leftovers(venv) == left
+
+    repaired = run(upgrade.home, "repair", "--python", str(venv.python))
+    assert repaired.code == 1, repaired.output
+    (error,) = repaired.errors
+    assert "Traceback" not in repaired.output
+    assert "may still be half changed, though inst may change it again" in error
+    # What a RECORD names by hash (and the RECORD itself) went back where it was;
+    # bytecode, which no RECORD hashes, is kept and listed.
+    assert record.exists()
+    assert (venv.site_packages / "p1" / "old.py").exists()
+    kept = venv.site_packages / STATE / ("kept-" + tx[len("tx-") :])
+    kept_files = {
+        name: (kept / "stash" / name).read_bytes()
+        for name in os.listdir(kept / "stash")
+    }
+    assert kept_files and all(
+        stashed[name] == data for name, data in kept_files.items()
+    )
+    assert all(
+        data.startswith(importlib.util.MAGIC_NUMBER) for data in kept_files.values()
+    )
+    for name in kept_files:
+        assert str(kept / "stash" / name) in repaired.out
+    assert str(kept) in error
+    assert leftovers(venv) == [kept.name]
+    second = run(upgrade.home, "repair", "--python", str(venv.python))
+    assert second.code == 0, second.output
+    assert "Nothing to repair" in second.out and str(kept) in second.out
+    # The distributions it was changing are named, with a command to reinstall them.
+    command = re.search(r"`(inst install [^`]*)`", error)
+    assert command, error
+    words = shlex.split(command.group(1))
+    assert words[:4] == ["inst", "install", "--python", str(venv.python)]
+    assert "--force-reinstall" in words and "--no-deps" in words
+    named = {w for w in words[4:] if not w.startswith("-")}
+    assert "p1" in named and named <= {f"p{i}" for i in range(1, 6)}, error
+
+    # inst may change the environment again: the reinstall puts it right.
+    reinstall = run(
+        upgrade.home,
+        "install",
+        *upgrade.common,
+        "--no-index",
+        "--force-reinstall",
+        *map(str, upgrade.new),
+    )
+    assert reinstall.code == 0, reinstall.output
+    assert set(versions(venv).values()) == {"2.0"}
+    for i in range(1, 6):
+        mod = venv.site_packages / f"p{i}" / "mod3.py"
+        assert mod.read_text() == f"# p{i} 2.0 3\n"
+        assert not (venv.site_packages / f"p{i}" / "old.py").exists()
+
+
+def test_repair_with_nothing_to_repair(upgrade: Upgrade) -> None:
+    result = run(upgrade.home, "repair", "--python", str(upgrade.venv.python))
+    assert result.code == 0, result.output
+    assert "Nothing to repair in the virtual environment" in result.out
+    assert tree(upgrade.venv) == upgrade.before
+
+
+def test_repair_takes_the_install_location_options(
+    tmp_path: Path, cli_home: ConfigHome, venv: VirtualEnv
+) -> None:
+    target = tmp_path / "target"
+    wheel = make_wheel(tmp_path / "w", "t1", "1.0", files=package("t1", "1.0", {}))
+    args = ("--python", str(venv.python), "--target", str(target))
+    killed = run(
+        cli_home, "install", *args, "--no-index", str(wheel), fault="before-commit"
+    )
+    assert killed.code == -signal.SIGKILL, killed.output
+    (path,) = (target / STATE).glob("journal-*.json")
+    path.write_text("{")
+    refused = run(cli_home, "install", *args, "--no-index", str(wheel))
+    assert refused.code == 1, refused.output
+    hint = shlex.join(["inst", "repair", *args])
+    assert f"`{hint}`" in refused.errors[0], refused.output
+    repaired = run(cli_home, "repair", *args)
+    # "{" says nothing, but the staging area does: every staged file of t1 is still
+    # there (its RECORD lists them) and nothing was stashed, so nothing had moved.
+    assert repaired.code == 0, repaired.output
+    assert "state: unknown" in repaired.out
+    assert f"Repaired the target directory {target}: it is as it was before" in (
+        repaired.out
+    )
+    assert os.listdir(target) == [STATE]
+    assert os.listdir(target / STATE) == ["lock"]
+    again = run(cli_home, "install", *args, "--no-index", str(wheel))
+    assert again.code == 0, again.output
+    assert (target / "t1" / "mod0.py").exists()
+
+
+def test_an_uninstall_cut_short_with_a_garbage_journal_is_put_back_whole(
+    tmp_path: Path, cli_home: ConfigHome, venv: VirtualEnv
+) -> None:
+    wheels = [
+        make_wheel(tmp_path / "w", f"u{i}", "1.0", files=package(f"u{i}", "1.0", {}))
+        for i in range(3)
+    ]
+    common = ("--python", str(venv.python))
+    first = run(cli_home, "install", *common, "--no-index", *map(str, wheels))
+    assert first.code == 0, first.output
+    before = tree(venv)
+    names = ("u0", "u1", "u2")
+    killed = run(cli_home, "uninstall", "-y", *common, *names, fault="moves:9")
+    assert killed.code == -signal.SIGKILL, killed.output
+    assert tree(venv) != before
+    journal(venv).write_bytes(b"\xff\xfe garbage")
+
+    repaired = run(cli_home, "repair", *common)
+    # Nothing was staged, so every move went into the stash; the RECORDs tell where
+    # each stashed file belongs (the stashed RECORDs name themselves).
+    assert repaired.code == 0, repaired.output
+    assert "state: unknown" in repaired.out
+    assert "it is as it was before" in repaired.out
+    now = tree(venv)
+    assert now == before, differences(before, now)
+    assert leftovers(venv) == []
+    again = run(cli_home, "uninstall", "-y", *common, *names)
+    assert again.code == 0, again.output
+    assert versions(venv) == {}
