@@ -109,6 +109,33 @@ def unpacked_wheel(cache_dir: Path, sha256: str) -> Path:
     return cache_dir / UNPACKED / sha256[:2] / sha256[2:]
 
 
+def unpacked_entries(cache_dir: Path) -> list[Path]:
+    """The entries of the cache of unpacked wheels in their places (not temporary
+    directories being made or removed), sorted."""
+    root = cache_dir / UNPACKED
+    found = []
+    for shard in _subdirectories(root):
+        if len(shard.name) == 2:
+            found += [
+                entry
+                for entry in _subdirectories(shard)
+                if not UNPACKED_PART.is_temporary(entry.name)
+            ]
+    return sorted(found)
+
+
+def _subdirectories(directory: Path) -> list[Path]:
+    try:
+        with os.scandir(directory) as entries:
+            return [
+                Path(entry.path)
+                for entry in entries
+                if entry.is_dir(follow_symlinks=False)
+            ]
+    except OSError:  # absent, or not readable
+        return []
+
+
 def interpreter_probe(cache_dir: Path, digest: str) -> Path:
     return cache_dir / INTERPRETERS / f"{digest[:INTERPRETER_KEY_LENGTH]}.json"
 

@@ -132,6 +132,16 @@ class UnpackedWheels:
             return None
         return found
 
+    def problem(self, place: Path) -> str | None:
+        """What is wrong with the entry at place, its files hashed whole; None when
+        it is sound."""
+        found = self.cached(place)
+        if found is None:
+            return "its manifest is missing or unreadable"
+        if not soundness.unchanged(found):
+            return "its files changed (size, modification time or mode) since unpacked"
+        return soundness.damage(found)
+
     def discard(self, place: Path, *, verify: bool = True) -> bool:
         """Remove the entry at place unless it is sound (looked at again under the
         lock: another inst may have replaced a damaged entry with a sound one, and
