@@ -11,7 +11,8 @@ cache_dir/
                                              a file with a known sha256
   interpreters/<digest[:32]>.json           environment.py: --python probe results
   unpacked/<h[:2]>/<h[2:]>/                 install/unpacked.py: a validated wheel with
-      manifest.json, files/<members>         the sha256 h, unpacked (installs link from it)
+      manifest.json, stamps.json,            the sha256 h, unpacked (installs link from
+      files/<members> (read-only)            it); `inst cache verify` re-hashes them
   build-envs/<k[:2]>/<k[2:34]>/             build/environments.py: a venv per exact set of
                                              build requirements and interpreter
   wheels/<k[:2]>/<k[2:]>/<wheel>            build/wheel_cache.py: a wheel built from an
@@ -19,8 +20,9 @@ cache_dir/
 ```
 
 Writers never leave a half-written entry: they write a temporary file beside it and
-move it into place. Those temporary names (``.NAME.HEX.tmp``, ``.tmp-*``, ``tmp*``) are
-recognised here, so that ``inst cache purge`` leaves the ones still being written alone.
+move it into place. Those temporary names (``.NAME.HEX.tmp``, ``.tmp-*``, ``tmp*``, and
+``.old-*`` for an unpacked wheel moved aside to be removed) are recognised here, so
+that ``inst cache purge`` leaves the ones still being written alone.
 
 Everything here tolerates other processes: a file or directory that disappears during a
 walk is skipped, a directory that fills up again is left in place. Nothing heavy is

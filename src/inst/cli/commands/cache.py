@@ -14,7 +14,10 @@ from inst.errors import InstError, UsageError
 if TYPE_CHECKING:
     from inst.settings.resolve import Settings
 
-SUMMARY = "Show and clean inst's cache: downloaded files, HTTP responses and metadata."
+SUMMARY = (
+    "Show, clean and check inst's cache: downloaded files, HTTP responses, metadata "
+    "and unpacked wheels."
+)
 
 ACTIONS = {
     "dir": (0, 0),
