@@ -402,13 +402,24 @@ def purge(cache_dir: Path, now: float | None = None) -> Removal:
 
 def _remove(path: Path, result: Removal) -> None:
     try:
-        path.unlink()
+        _unlink(path)
     except FileNotFoundError:
         return  # another process was quicker
     except OSError as exc:
         result.failed.append((path, exc.strerror or str(exc)))
         return
     result.removed.append(path)
+
+
+def _unlink(path: Path) -> None:
+    try:
+        path.unlink()
+    except PermissionError:
+        if os.name != "nt":
+            raise
+        # pragma: no cover - Windows deletes no read-only file (unpacked wheels' are)
+        os.chmod(path, stat.S_IWRITE)
+        path.unlink()
 
 
 def prune_empty_dirs(paths: Iterable[Path], stop: Path) -> int:
