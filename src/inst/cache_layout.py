@@ -11,7 +11,8 @@ cache_dir/
                                              a file with a known sha256
   interpreters/<digest[:32]>.json           environment.py: --python probe results
   unpacked/<h[:2]>/<h[2:]>/                 install/unpacked.py: a validated wheel with
-      manifest.json, files/<members>         the sha256 h, unpacked (installs link from it)
+      manifest.json, stamps.json,            the sha256 h, unpacked (installs link from
+      files/<members> (read-only)            it); `inst cache verify` re-hashes them
   build-envs/<k[:2]>/<k[2:34]>/             build/environments.py: a venv per exact set of
                                              build requirements and interpreter
   wheels/<k[:2]>/<k[2:]>/<wheel>            build/wheel_cache.py: a wheel built from an
@@ -20,8 +21,9 @@ cache_dir/
 ```
 
 Writers never leave a half-written entry: they write a temporary file beside it and
-move it into place. Those temporary names (``.NAME.HEX.tmp``, ``.tmp-*``, ``tmp*``) are
-recognised here, so that ``inst cache purge`` leaves the ones still being written alone.
+move it into place. Those temporary names (``.NAME.HEX.tmp``, ``.tmp-*``, ``tmp*``, and
+``.old-*`` for an unpacked wheel moved aside to be removed) are recognised here, so
+that ``inst cache purge`` leaves the ones still being written alone.
 
 Everything here tolerates other processes: a file or directory that disappears during a
 walk is skipped, a directory that fills up again is left in place. Nothing heavy is
@@ -108,6 +110,33 @@ def metadata_by_sha256(cache_dir: Path, sha256: str) -> Path:
 
 def unpacked_wheel(cache_dir: Path, sha256: str) -> Path:
     return cache_dir / UNPACKED / sha256[:2] / sha256[2:]
+
+
+def unpacked_entries(cache_dir: Path) -> list[Path]:
+    """The entries of the cache of unpacked wheels in their places (not temporary
+    directories being made or removed), sorted."""
+    root = cache_dir / UNPACKED
+    found = []
+    for shard in _subdirectories(root):
+        if len(shard.name) == 2:
+            found += [
+                entry
+                for entry in _subdirectories(shard)
+                if not UNPACKED_PART.is_temporary(entry.name)
+            ]
+    return sorted(found)
+
+
+def _subdirectories(directory: Path) -> list[Path]:
+    try:
+        with os.scandir(directory) as entries:
+            return [
+                Path(entry.path)
+                for entry in entries
+                if entry.is_dir(follow_symlinks=False)
+            ]
+    except OSError:  # absent, or not readable
+        return []
 
 
 def interpreter_probe(cache_dir: Path, digest: str) -> Path:
@@ -381,13 +410,24 @@ def purge(cache_dir: Path, now: float | None = None) -> Removal:
 
 def _remove(path: Path, result: Removal) -> None:
     try:
-        path.unlink()
+        _unlink(path)
     except FileNotFoundError:
         return  # another process was quicker
     except OSError as exc:
         result.failed.append((path, exc.strerror or str(exc)))
         return
     result.removed.append(path)
+
+
+def _unlink(path: Path) -> None:
+    try:
+        path.unlink()
+    except PermissionError:
+        if os.name != "nt":
+            raise
+        # pragma: no cover - Windows deletes no read-only file (unpacked wheels' are)
+        os.chmod(path, stat.S_IWRITE)
+        path.unlink()
 
 
 def prune_empty_dirs(paths: Iterable[Path], stop: Path) -> int:

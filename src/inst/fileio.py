@@ -58,7 +58,16 @@ def os_error(error: OSError, what: str, hint: str = "") -> InstError:
     """``error`` as one paragraph: ``what`` failed, the system's reason, and the hint
     for that reason (``hint`` where there is none)."""
     why = error.strerror or str(error)
-    return InstError(what, why, _HINTS.get(error.errno or 0, hint))
+    return InstError(what, why, hint_for(error, hint))
+
+
+def hint_for(error: OSError, default: str = "", *, machine_only: bool = False) -> str:
+    """What to do about ``error``'s reason, if it is a usual one; else ``default``.
+    machine_only: only for the reasons in ENVIRONMENT_ERRNOS (a path inst made itself
+    that is missing is not the user's to fix)."""
+    if machine_only and error.errno not in ENVIRONMENT_ERRNOS:
+        return default
+    return _HINTS.get(error.errno or 0, default)
 
 
 def is_special(path: PathLike) -> bool:

@@ -154,7 +154,12 @@ def test_install_workloads_are_listed() -> None:
         check=True,
     )
     names = [line.split()[0] for line in listing.stdout.splitlines()]
-    for name in ("install-warm", "install-cold", "install-compile-warm"):
+    for name in (
+        "install-warm",
+        "install-cold",
+        "install-compile-warm",
+        "install-verify-warm",
+    ):
         assert name in names
 
 

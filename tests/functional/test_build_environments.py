@@ -238,6 +238,9 @@ def test_the_environment_holds_exactly_the_pins_and_no_pip(
 
 def _append(env: Path) -> Path:
     target = site_packages(env) / "setuptools" / "__init__.py"
+    # Files linked from the cache are read-only: an owner who insists makes it
+    # writable first (root need not), and so edits the cache's copy as well.
+    target.chmod(0o644)
     with open(target, "a", encoding="utf-8") as stream:
         stream.write("\nTAMPERED = True\n")
     return target

@@ -71,6 +71,12 @@ REAL = [(place, how) for place in PLACES for how in BREAKS]
 REAL_IDS = [f"{place}-{how}" for place, how in REAL]
 
 
+#: Faults beyond the grid, one case each: a full target disk while files are copied
+#: from the cache (--link-mode copy) or linked, and a cache disk that fills while a
+#: wheel is unpacked into it (names still fit, data does not).
+EXTRA = ["full-target-copy", "full-target-link", "full-cache-while-unpacking"]
+
+
 @dataclass
 class Case:
     root: Path
@@ -79,6 +85,7 @@ class Case:
     errno: str | None = None
     directory: str = ""
     exempt: list[str] = field(default_factory=list)
+    writes_only: bool = False  # only writing data fails (faults.py --writes-only)
     watched: Path | None = None  # must be as it was when the run fails
     before: dict[str, bytes | None] = field(default_factory=dict)
     result: dict[str, Any] = field(default_factory=dict)
@@ -145,6 +152,21 @@ def injected_case(root: Path, boundary: str, code: str) -> Case:
     return case
 
 
+def extra_case(root: Path, name: str) -> Case:
+    if name == "full-cache-while-unpacking":
+        case = injected_case(root, "cache-unpacked", "ENOSPC")
+        case.writes_only = True
+        return case
+    case = injected_case(root, "target-files", "ENOSPC")
+    # Room for inst's own small files (the lock, the journal) and for names (links
+    # need no more), none for data: the target's disk fills with the packages' files.
+    case.writes_only = True
+    case.exempt += [str(case.target / ".inst" / "*journal*")]
+    if name == "full-target-copy":
+        case.args = [*case.args[:-1], "--link-mode", "copy", case.args[-1]]
+    return case
+
+
 def real_case(root: Path, place: str, how: str) -> Case:
     afile = root / "afile"
     root.mkdir(parents=True)
@@ -183,6 +205,8 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Case]]:
     cases: dict[str, Case] = {}
     for (boundary, code), case_id in zip(INJECTED, INJECTED_IDS):
         cases[case_id] = injected_case(base / case_id, boundary, code)
+    for name in EXTRA:
+        cases[name] = extra_case(base / name, name)
     for (place, how), case_id in zip(REAL, REAL_IDS):
         cases[f"real-{case_id}"] = real_case(base / f"real-{case_id}", place, how)
     with IndexServer(index.root) as server:  # HTTP: pages go through the HTTP cache
@@ -199,6 +223,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Case]]:
                 "errno": case.errno,
                 "directory": case.directory,
                 "except": case.exempt,
+                "writes_only": case.writes_only,
             }
             for case in cases.values()
         ]
@@ -270,6 +295,42 @@ def test_an_injected_fault_ends_clearly_and_changes_nothing(
         faulty = Path(case.directory)
         assert not [path for path in faulty.rglob("*") if path.is_file()]
     assert leftovers(case.cache, case.watched or case.cache) == []
+
+
+@pytest.mark.parametrize("name", ["full-target-copy", "full-target-link"])
+def test_a_full_target_disk_is_named_not_the_cache(
+    runs: dict[str, Case], name: str
+) -> None:
+    """The error names the file in the target that could not be written, not the
+    cache file it was being copied from."""
+    case = runs[name]
+    assert_clear_error(
+        case.result,
+        f"cannot install into the target directory {case.target}",
+        f"{case.target}{os.sep}",
+        "No space left on device",
+        "free some space on that file system",
+    )
+    error = next(line for line in case.result["err"].splitlines() if "error:" in line)
+    assert str(case.cache) not in error
+    assert ".inst" not in error  # the staging area is inst's business, not the user's
+    assert case.watched is not None
+    after = tree(case.watched)
+    for state in (".inst", os.path.join(".inst", "lock")):
+        case.before.pop(state, None)
+        after.pop(state, None)
+    assert after == case.before
+    assert leftovers(case.cache, case.target) == []
+
+
+def test_a_cache_disk_filling_while_unpacking_leaves_nothing_there(
+    runs: dict[str, Case],
+) -> None:
+    case = runs["full-cache-while-unpacking"]
+    assert_installed_without_cache(case, warned=True)
+    assert "No space left on device" in case.result["err"]
+    assert not [path for path in Path(case.directory).rglob("*") if path.is_file()]
+    assert leftovers(case.cache) == []
 
 
 # -- real conditions ----------------------------------------------------------------

@@ -1,14 +1,19 @@
 """Run inst with a file system fault injected under one directory.
 
-    python tests/harness/faults.py ERRNO DIRECTORY [--except PATH]... -- inst-arguments...
+    python tests/harness/faults.py ERRNO DIRECTORY [--except PATH]... [--writes-only]
+        -- inst-arguments...
 
-Every way inst writes below DIRECTORY (but not below an --except PATH) fails with
+Every way inst writes below DIRECTORY (but not below an --except PATH, or a path
+an --except glob matches) fails with
 ERRNO (a name such as ENOSPC):
 opening a file for writing, making a directory, renaming or linking into it,
 changing modes. ENOSPC is injected as a full disk behaves: files still open, and
 their writes fail, so half-written temporary files are there to be cleaned up.
-Reading, and removing files (cleaning up), keep working. Subprocesses (builds, the
---python probe, bytecode compilation) run unchanged.
+With --writes-only, only writing files' data fails (directories are made, files
+renamed, linked and their modes changed): a disk with room left for names but not
+for data, which fills while inst writes. Reading, and removing files (cleaning up),
+keep working. Subprocesses (builds, the --python probe, bytecode compilation) run
+unchanged.
 
 Real conditions are better where they can be made (a file where a directory should
 be, a name too long); this covers the rest without root mounts: EACCES (root passes
@@ -19,7 +24,8 @@ permission checks), EROFS and ENOSPC. Prints nothing itself: the output is inst'
 runs many cases in one process: inst is imported once, and each case runs in a child
 forked from it (so each starts from a fresh state, as a new process would, without
 paying for the imports again). A case is {"args": [...], "env": {...}, "cwd": DIR,
-"errno": NAME or null, "directory": DIR, "except": [PATH...]}; a result is
+"errno": NAME or null, "directory": DIR, "except": [PATH...], "writes_only": BOOL};
+a result is
 {"code": N, "out": TEXT, "err": TEXT}.
 """
 
@@ -27,6 +33,7 @@ from __future__ import annotations
 
 import builtins
 import errno
+import fnmatch
 import io
 import json
 import os
@@ -38,8 +45,11 @@ _O_WRITING = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
 
 
 class _Injector:
-    def __init__(self, code: int, directory: str, exempt: list[str]) -> None:
+    def __init__(
+        self, code: int, directory: str, exempt: list[str], *, writes_only: bool = False
+    ) -> None:
         self.code = code
+        self.writes_only = writes_only
         self.directory = os.path.abspath(directory)
         self.exempt = [os.path.abspath(path) for path in exempt]
         self.fds: set[int] = set()  # descriptors of files opened under directory
@@ -60,7 +70,8 @@ class _Injector:
             return False
         full = os.path.abspath(text)
         return _below(full, self.directory) and not any(
-            _below(full, exempt) for exempt in self.exempt
+            _below(full, exempt) or fnmatch.fnmatchcase(full, exempt)
+            for exempt in self.exempt
         )
 
     @property
@@ -117,6 +128,8 @@ class _Injector:
         os.write = self.os_write
         if self.real_sendfile is not None:
             os.sendfile = self.sendfile
+        if self.writes_only:
+            return
         os.mkdir = self.guard(os.mkdir, 0)
         # A rename into the directory, or out of it (a rename changes both ends).
         os.replace = self.guard(os.replace, 0, 1)
@@ -167,7 +180,10 @@ def main(argv: list[str]) -> int:
     split = argv.index("--")
     code, directory, options = argv[0], argv[1], argv[2:split]
     exempt = [options[i + 1] for i, word in enumerate(options) if word == "--except"]
-    _Injector(getattr(errno, code), directory, exempt).install()
+    writes_only = "--writes-only" in options
+    _Injector(
+        getattr(errno, code), directory, exempt, writes_only=writes_only
+    ).install()
     from inst.cli.main import main as inst_main
 
     return inst_main(argv[split + 1 :])
@@ -230,6 +246,7 @@ def _run_forked(case: dict[str, Any], scratch: str) -> dict[str, Any]:
                     getattr(errno, case["errno"]),
                     case["directory"],
                     case.get("except", []),
+                    writes_only=bool(case.get("writes_only")),
                 ).install()
             from inst.cli.main import main as inst_main
 

@@ -226,6 +226,13 @@ WORKLOADS: dict[str, Workload] = {
             pip_args=("--no-compile",),
             same_bytecode=True,
         ),
+        # What --verify-cache costs: every file linked from the cache hashed again
+        # (compare inst's time with install-warm's, run in the same bench).
+        _install(
+            "install-verify-warm",
+            "install-warm, inst with --verify-cache",
+            inst_args=("--verify-cache",),
+        ),
         # Building: setuptools trees from the pinned backend wheels, isolated.
         _wheel(
             "wheel-first",

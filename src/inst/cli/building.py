@@ -148,9 +148,12 @@ class SessionProvisioner:
         )
         target = venv_target(environment, prefix)
         wheels = [self._wheels[str(pin)] for pin in pins]
-        unpacked = unpack_all(
-            wheels, UnpackedWheels(cache_dir(self._settings), self._session.work_dir)
+        cache = UnpackedWheels(
+            cache_dir(self._settings),
+            self._session.work_dir,
+            verify=bool(getattr(self._settings, "verify_cache", False)),
         )
+        unpacked = unpack_all(wheels, cache)
         with changing(
             target.state_dir,
             label=target.label,

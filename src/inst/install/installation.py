@@ -25,7 +25,7 @@ from typing import Any, TypeVar
 
 from packaging.utils import NormalizedName
 
-from inst import ui
+from inst import fileio, ui
 from inst.environment import Environment, InstalledDist
 from inst.errors import InstError, Interrupted
 from inst.install.bytecode import compile_modules
@@ -135,8 +135,13 @@ def install_wheels(
         raise InstError(
             f"cannot install into {target.label}",
             why=f"{where}{error.strerror or error}",
-            hint="nothing was changed; fix the cause (permissions, disk space, a "
-            "directory where a file should go) and run inst again",
+            hint="nothing was changed; "
+            + fileio.hint_for(
+                error,
+                "fix the cause (permissions, disk space, a directory where a file "
+                "should go) and run inst again",
+                machine_only=True,
+            ),
         ) from error
     outcome.installed = [unpacked.manifest for _, unpacked in chosen]
     outcome.replaced = list(replacing.values())

@@ -42,6 +42,10 @@ from inst.install.unpacked import UnpackedWheel
 INSTALLER_NAME = b"inst\n"
 # Errors that mean "no hard links from there to here": copy instead.
 _NO_LINK = {errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOTSUP, errno.EACCES}
+# Errors writing a file that are the destination's (a full or read-only disk).
+_DESTINATION_FULL = {errno.ENOSPC, errno.EFBIG, errno.EROFS} | (
+    {errno.EDQUOT} if hasattr(errno, "EDQUOT") else set()
+)
 
 
 def _read_umask() -> int:
@@ -197,22 +201,31 @@ class StagingDestination(SchemeDictionaryDestination):
     ) -> RecordEntry:
         final = os.path.normpath(os.path.join(self.scheme_dict[scheme], path))
         staged = self.staged_path(scheme, final)
+        try:
+            record = self._write(path, stream, staged, is_executable)
+        except OSError as error:
+            if error.errno not in _DESTINATION_FULL:
+                raise
+            # A copy names its source first (shutil's errors do): the file system
+            # that is full is the destination's.
+            raise OSError(error.errno, error.strerror, final) from error
+        self.transaction.place(staged, final)
+        self.written.append((scheme, staged, final))
+        return record
+
+    def _write(
+        self, path: str, stream: BinaryIO, staged: str, is_executable: bool
+    ) -> RecordEntry:
         self._make_parent(staged)
         cached = stream if isinstance(stream, _CachedFile) else None
         if cached is not None and cached.entry.hash:
             self._link_or_copy(cached.path, staged, is_executable)
-            record = RecordEntry(path, Hash.parse(cached.entry.hash), cached.entry.size)
-        else:
-            with open(staged, "wb") as target:
-                digest, size = copyfileobj_with_hashing(
-                    stream, target, self.hash_algorithm
-                )
-            if is_executable:
-                _make_executable(staged)
-            record = RecordEntry(path, Hash(self.hash_algorithm, digest), size)
-        self.transaction.place(staged, final)
-        self.written.append((scheme, staged, final))
-        return record
+            return RecordEntry(path, Hash.parse(cached.entry.hash), cached.entry.size)
+        with open(staged, "wb") as target:
+            digest, size = copyfileobj_with_hashing(stream, target, self.hash_algorithm)
+        if is_executable:
+            _make_executable(staged)
+        return RecordEntry(path, Hash(self.hash_algorithm, digest), size)
 
     def write_script(
         self, name: str, module: str, attr: str, section: Any

@@ -1,36 +1,56 @@
 """The cache of unpacked, validated wheels: each wheel is read and checked once.
 
-An entry is ``cache_dir/unpacked/<sha256 of the wheel>/`` holding ``files/`` (the
-archive's members, as they are in the archive) and ``manifest.json`` (what
-``inspect_wheel`` found). Installing links (or copies) the files from here, so a
-second install of the same wheel does no decompression, no hashing and no zip parsing.
+An entry is ``cache_dir/unpacked/<h[:2]>/<h[2:]>/`` (h: the wheel's sha256) holding
+``files/`` (the archive's members, as they are in the archive), ``stamps.json`` (each
+file's size, modification time and mode) and ``manifest.json`` (what
+``inspect_wheel`` found). Installing links (or copies) the files from here, so a second
+install of the same wheel does no decompression, no hashing and no zip parsing.
 
-An entry appears whole or not at all: it is unpacked into a temporary directory beside
-its place and renamed into it. Two inst processes unpacking the same wheel both succeed;
-the first rename wins and the other's copy is deleted. Without a cache directory the
-wheels are unpacked into the run's work directory instead.
+What an entry is trusted on (see soundness.py): its manifest, written last, says it is
+complete; each file's size, modification time and mode, compared with one ``stat``,
+say it was not edited. Its files are read-only (0o444, 0o555 for executables), and so
+are the hard links to them in environments: an edit through a link fails instead of
+changing the file for every environment that shares it. What a ``stat`` cannot see, a
+same-size change with the time put back (silent disk corruption looks like this),
+``verify=True`` (``--verify-cache``) and ``inst cache verify`` find by hashing every
+file again against its wheel's RECORD; an entry that fails is dropped.
+
+Any number of inst processes share the cache. An entry appears whole or not at all: it
+is unpacked into a temporary directory beside its place and renamed into it, which
+fails when the place is taken. The one whose rename fails uses the entry there if it is
+sound, and otherwise moves it aside (a rename to a unique name, under a lock on the
+cache of unpacked wheels, so that two never take turns replacing each other's sound
+entries) and removes it. A sound entry that another process may be linking from is
+never removed. Without a cache directory the wheels are unpacked into the run's work
+directory instead, and stay writable there (nothing shares them).
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
-import json
 import os
+import secrets
 import shutil
+import sys
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from inst import cache_layout, fileio
+from inst import cache_layout, fileio, ui
+from inst.install import soundness
 from inst.install.manifest import WheelManifest
 from inst.install.validate import inspect_wheel
 
 MANIFEST = "manifest.json"
-#: Size and mtime of every unpacked file: an entry whose files changed is not reused.
-STAMPS = "stamps.json"
 FILES = "files"
+#: Modes of cached files: readable by everyone, writable by no one.
+READ_ONLY, READ_ONLY_EXECUTABLE = 0o444, 0o555
 _CHUNK = 1024 * 1024
+#: errnos of a rename onto a directory that exists and is not empty.
+_TAKEN = {errno.EEXIST, errno.ENOTEMPTY}
 
 
 @dataclass(frozen=True)
@@ -49,11 +69,16 @@ class UnpackedWheel:
 
 
 class UnpackedWheels:
-    """Unpacked wheels, from the cache when it has them."""
+    """Unpacked wheels, from the cache when it has them.
 
-    def __init__(self, cache_dir: Path | None, work_dir: Path) -> None:
+    verify: re-hash a cached entry's files before handing it out (--verify-cache)."""
+
+    def __init__(
+        self, cache_dir: Path | None, work_dir: Path, *, verify: bool = False
+    ) -> None:
         self.cache_dir = cache_dir
         self.work_dir = work_dir
+        self.verify = verify
 
     def get(self, wheel: Path, sha256: str | None = None) -> UnpackedWheel:
         """The wheel unpacked; InvalidWheel (nothing left behind) when it is refused.
@@ -64,11 +89,18 @@ class UnpackedWheels:
             return self._unpack_here(wheel)
         digest = sha256 or file_sha256(wheel)
         place = cache_layout.unpacked_wheel(self.cache_dir, digest)
-        cached = self.cached(place)
-        if cached is not None and _unchanged(cached):
-            return cached
         try:
-            return self._unpack(wheel, place.parent, place)
+            cached = self.cached(place)
+            if cached is not None and soundness.unchanged(cached):
+                problem = soundness.damage(cached) if self.verify else None
+                if problem is None:
+                    return cached
+                ui.warning(
+                    f"the cached unpacked copy of {wheel.name} is damaged ({problem}); "
+                    "it is dropped and unpacked again from the wheel"
+                )
+                self.discard(place)
+            return self._unpack_into(wheel, place)
         except OSError as error:
             cache_layout.warn_unwritable(self.cache_dir, error)
             return self._unpack_here(wheel)
@@ -76,15 +108,11 @@ class UnpackedWheels:
     def _unpack_here(self, wheel: Path) -> UnpackedWheel:
         directory = self.work_dir / "unpacked"
         try:
-            return self._unpack(wheel, directory, None)
+            return self._unpack(wheel, directory, seal=False)
         except OSError as error:
             raise fileio.os_error(
                 error, f"cannot unpack {wheel.name} into {directory}"
             ) from None
-
-    def discard(self, unpacked: UnpackedWheel) -> None:
-        """Forget a damaged entry (a file was deleted from it), so get() makes it anew."""
-        shutil.rmtree(unpacked.directory, ignore_errors=True)
 
     @staticmethod
     def cached(place: Path) -> UnpackedWheel | None:
@@ -94,7 +122,75 @@ class UnpackedWheels:
         except (OSError, ValueError):
             return None  # absent, or written by another inst version: unpack again
 
-    def _unpack(self, wheel: Path, parent: Path, place: Path | None) -> UnpackedWheel:
+    def sound(self, place: Path) -> UnpackedWheel | None:
+        """The entry at place if it can be used: complete and unchanged (and, when
+        verifying, every file hashed again)."""
+        found = self.cached(place)
+        if found is None or not soundness.unchanged(found):
+            return None
+        if self.verify and soundness.damage(found) is not None:
+            return None
+        return found
+
+    def problem(self, place: Path) -> str | None:
+        """What is wrong with the entry at place, its files hashed whole; None when
+        it is sound."""
+        found = self.cached(place)
+        if found is None:
+            return "its manifest is missing or unreadable"
+        if not soundness.unchanged(found):
+            return "its files changed (size, modification time or mode) since unpacked"
+        return soundness.damage(found)
+
+    def discard(self, place: Path, *, verify: bool = True) -> bool:
+        """Remove the entry at place unless it is sound (looked at again under the
+        lock: another inst may have replaced a damaged entry with a sound one, and
+        be linking from it). verify: hash its files to judge it. Whether it went."""
+        assert self.cache_dir is not None
+        judge = UnpackedWheels(self.cache_dir, self.work_dir, verify=verify)
+        with _exclusive(self.cache_dir / cache_layout.UNPACKED):
+            if judge.sound(place) is not None:
+                return False
+            return _move_aside(place)
+
+    def _unpack_into(self, wheel: Path, place: Path) -> UnpackedWheel:
+        ours = self._unpack(wheel, place.parent, seal=True)
+        try:
+            return self._settle(ours, place)
+        finally:
+            remove_tree(ours.directory)  # not there any more once renamed
+
+    def _settle(self, ours: UnpackedWheel, place: Path) -> UnpackedWheel:
+        """Rename our fresh entry into place, or use the sound entry found there."""
+        try:
+            os.rename(ours.directory, place)
+            return UnpackedWheel(place, ours.manifest)
+        except OSError as error:
+            if error.errno not in _TAKEN:
+                raise
+            taken = error
+        # The place is taken. Whether what is there is sound is judged, and an
+        # unsound entry replaced, by one inst at a time: otherwise one could move
+        # aside the sound entry another has just put there, while it links from it.
+        assert self.cache_dir is not None
+        with _exclusive(self.cache_dir / cache_layout.UNPACKED):
+            for _ in range(3):  # an inst without the lock may rename in meanwhile
+                theirs = self.sound(place)
+                if theirs is not None:
+                    return theirs
+                _move_aside(place)
+                try:
+                    os.rename(ours.directory, place)
+                    return UnpackedWheel(place, ours.manifest)
+                except OSError as error:
+                    if error.errno not in _TAKEN:
+                        raise
+                    taken = error
+        raise taken
+
+    def _unpack(self, wheel: Path, parent: Path, *, seal: bool) -> UnpackedWheel:
+        """The wheel checked and unpacked into a new temporary directory in parent;
+        seal: its files made read-only (and stamped so), for the cache."""
         parent.mkdir(parents=True, exist_ok=True)
         temporary = Path(tempfile.mkdtemp(prefix=".tmp-", dir=parent))
         try:
@@ -102,47 +198,64 @@ class UnpackedWheels:
             files.mkdir()
             manifest = inspect_wheel(wheel, extract_to=files)
             unpacked = UnpackedWheel(temporary, manifest)
-            (temporary / STAMPS).write_text(
-                json.dumps(_stamps(unpacked)), encoding="utf-8"
-            )
+            if seal:
+                _seal(unpacked)
+            soundness.write_stamps(unpacked)
             # Written last: an entry with a manifest is complete.
             (temporary / MANIFEST).write_text(manifest.dumps(), encoding="utf-8")
-            if place is None:
-                return UnpackedWheel(temporary, manifest)
-            shutil.rmtree(place, ignore_errors=True)  # a damaged entry, if any
-            try:
-                os.rename(temporary, place)
-            except OSError:  # another inst was quicker: use its entry
-                shutil.rmtree(temporary, ignore_errors=True)
-                theirs = self.cached(place)
-                if theirs is None:
-                    raise
-                return theirs
-            return UnpackedWheel(place, manifest)
+            return unpacked
         except BaseException:
-            shutil.rmtree(temporary, ignore_errors=True)
+            remove_tree(temporary)
             with contextlib.suppress(OSError):  # the <h[:2]> directory, if now empty
                 parent.rmdir()
             raise
 
 
-def _stamps(unpacked: UnpackedWheel) -> dict[str, list[int]]:
-    result = {}
+def _seal(unpacked: UnpackedWheel) -> None:
+    """Make every file read-only (its directories stay writable, so that the entry
+    can still be removed)."""
     for entry in unpacked.manifest.files:
-        info = os.stat(unpacked.member_path(entry.member))
-        result[entry.member] = [info.st_size, info.st_mtime_ns]
-    return result
+        mode = READ_ONLY_EXECUTABLE if entry.executable else READ_ONLY
+        os.chmod(unpacked.member_path(entry.member), mode)
 
 
-def _unchanged(unpacked: UnpackedWheel) -> bool:
-    """Whether every file is as unpacked. Installed files are hard links to these: a
-    file edited in place in an environment is edited here too, and must not spread
-    to the next environment (one stat per file, no reading)."""
+def _move_aside(place: Path) -> bool:
+    """Take the entry out of place at once (a rename to a unique name, which purge
+    treats as a temporary), then remove it. False when nothing was there."""
+    aside = place.parent / f".old-{place.name[:12]}-{secrets.token_hex(6)}"
     try:
-        recorded = json.loads((unpacked.directory / STAMPS).read_text(encoding="utf-8"))
-        return bool(recorded == _stamps(unpacked))
-    except (OSError, ValueError):
+        os.rename(place, aside)
+    except FileNotFoundError:
         return False
+    remove_tree(aside)
+    return True
+
+
+def remove_tree(path: Path) -> None:
+    """Remove a directory of (maybe read-only) files, as far as possible."""
+    if os.name == "nt":  # pragma: no cover - Windows refuses to delete read-only files
+        for folder, _, names in os.walk(path):
+            for name in names:
+                with contextlib.suppress(OSError):
+                    os.chmod(os.path.join(folder, name), 0o666)
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def _exclusive(directory: Path) -> Iterator[None]:
+    """An exclusive lock on directory, between processes and between threads (each
+    call opens the directory anew). Released by the system if the process dies."""
+    if sys.platform == "win32":  # pragma: no cover - renames there need no lock
+        yield
+        return
+    import fcntl
+
+    descriptor = os.open(directory, os.O_RDONLY)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(descriptor)  # releases the lock
 
 
 def file_sha256(path: Path) -> str:

@@ -598,6 +598,17 @@ OPTIONS: tuple[Option, ...] = (
         choices=("hardlink", "copy"),
     ),
     Option(
+        "verify-cache",
+        Kind.FLAG,
+        "Hash every file taken from inst's cache of unpacked wheels again, against "
+        "its wheel's RECORD, before installing it; a damaged entry is unpacked again "
+        "from the wheel. Without it an entry is trusted if no file's size, "
+        "modification time or mode changed.",
+        INSTALL,
+        default=False,
+        commands=("install",),
+    ),
+    Option(
         "break-system-packages",
         Kind.FLAG,
         "Install into or uninstall from an environment its distribution marks as "

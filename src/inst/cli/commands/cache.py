@@ -1,4 +1,5 @@
-"""``inst cache dir | info | list [PATTERN] | remove PATTERN | purge``, as pip's."""
+"""``inst cache dir | info | list [PATTERN] | remove PATTERN | purge``, as pip's, and
+``inst cache verify``."""
 
 from __future__ import annotations
 
@@ -13,7 +14,10 @@ from inst.errors import InstError, UsageError
 if TYPE_CHECKING:
     from inst.settings.resolve import Settings
 
-SUMMARY = "Show and clean inst's cache: downloaded files, HTTP responses and metadata."
+SUMMARY = (
+    "Show, clean and check inst's cache: downloaded files, HTTP responses, metadata "
+    "and unpacked wheels."
+)
 
 ACTIONS = {
     "dir": (0, 0),
@@ -21,6 +25,7 @@ ACTIONS = {
     "list": (0, 1),
     "remove": (1, 1),
     "purge": (0, 0),
+    "verify": (0, 0),
 }
 
 EPILOG = """\
@@ -30,6 +35,8 @@ actions:
   list [PATTERN]       list the cached wheels and sdists (--format abspath: their paths)
   remove PATTERN       remove the cached wheels and sdists that PATTERN selects
   purge                remove everything inst keeps in the cache
+  verify               hash every file of the unpacked wheels again, against its
+                       wheel's RECORD, and drop the unpacked wheels that fail
 
 PATTERN is a glob over project names, as in pip: `requests`, `Django*`; with a hyphen
 it reaches into the version: `requests-2.*`. Any spelling of a name matches
@@ -87,6 +94,8 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
         return _info(root)
     if action == "list":
         return _list(root, words[0] if words else None, args.cache_list_format)
+    if action == "verify":
+        return _verify(root)
     if action == "remove" and words[0] != "*":
         return _remove(root, words[0])
     return _purge(root)  # `remove '*'` is purge, as in pip
@@ -165,6 +174,37 @@ def _purge(root: Path) -> int:
     if not removal.removed and not removal.failed:
         ui.warning("No matching packages")
     return _report(removal)
+
+
+def _verify(root: Path) -> int:
+    """Check every unpacked wheel whole; drop those that fail (unless another inst
+    has replaced one with a sound copy meanwhile)."""
+    from inst.install.unpacked import UnpackedWheels
+    from inst.ui.progress import format_size
+
+    cache = UnpackedWheels(root, root, verify=True)
+    checked = dropped = checked_size = dropped_size = 0
+    failed = False
+    for place in cache_layout.unpacked_entries(root):
+        size = sum(entry.size for entry in cache_layout.walk(place))
+        checked, checked_size = checked + 1, checked_size + size
+        problem = cache.problem(place)
+        if problem is None:
+            continue
+        found = cache.cached(place)
+        label = f"{found.manifest.filename} ({place})" if found else str(place)
+        try:
+            gone = cache.discard(place)
+        except OSError as error:
+            ui.warning(f"cannot drop {label}: {error.strerror or error}")
+            failed = True
+            continue
+        if gone:
+            ui.warning(f"dropped the unpacked wheel {label}: {problem}")
+            dropped, dropped_size = dropped + 1, dropped_size + size
+    ui.output(f"Unpacked wheels checked: {checked} ({format_size(checked_size)})")
+    ui.output(f"Unpacked wheels dropped: {dropped} ({format_size(dropped_size)})")
+    return 1 if failed else 0
 
 
 def _report(removal: cache_layout.Removal) -> int:

@@ -135,7 +135,11 @@ def _install(settings: Settings, inputs: Inputs, environment: Environment) -> No
                 session,
                 wheels,
                 fetched,
-                UnpackedWheels(cache_dir(settings), session.work_dir),
+                UnpackedWheels(
+                    cache_dir(settings),
+                    session.work_dir,
+                    verify=bool(settings.verify_cache),
+                ),
             )
             outcome = install_wheels(
                 list(zip(wheels, unpacked)),

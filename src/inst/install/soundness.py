@@ -1,0 +1,108 @@
+"""Whether an entry of the unpacked-wheel cache still holds what its wheel held.
+
+Two checks of different cost:
+
+- ``unchanged()``: every file has the size, modification time and mode it had when the
+  entry was made (one ``stat`` per file, nothing read). Every install makes it; it
+  catches an edit or a deletion, not a same-size change with the time put back.
+- ``damage()``: every file read and hashed again, against the hash its wheel's RECORD
+  gives it (the manifest's copy, which must agree with the RECORD file of the entry).
+  ``inst cache verify`` and ``--verify-cache`` make it.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import hashlib
+import io
+import json
+import os
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from inst.install.unpacked import UnpackedWheel
+
+#: Size, mtime and mode of every unpacked file, beside the files.
+STAMPS = "stamps.json"
+_CHUNK = 1024 * 1024
+
+
+def stamps(unpacked: UnpackedWheel) -> dict[str, list[int]]:
+    """What ``unchanged()`` compares: [size, mtime in ns, permission bits] by member."""
+    result = {}
+    for entry in unpacked.manifest.files:
+        info = os.stat(unpacked.member_path(entry.member))
+        result[entry.member] = [info.st_size, info.st_mtime_ns, info.st_mode & 0o7777]
+    return result
+
+
+def write_stamps(unpacked: UnpackedWheel) -> None:
+    text = json.dumps(stamps(unpacked))
+    with open(unpacked.directory / STAMPS, "w", encoding="utf-8") as stream:
+        stream.write(text)
+
+
+def unchanged(unpacked: UnpackedWheel) -> bool:
+    """Whether every file is as unpacked: not edited, replaced, made writable or
+    deleted (an entry of an older inst, stamped without modes, is not either)."""
+    try:
+        text = (unpacked.directory / STAMPS).read_text(encoding="utf-8")
+        return bool(json.loads(text) == stamps(unpacked))
+    except (OSError, ValueError):
+        return False
+
+
+def damage(unpacked: UnpackedWheel) -> str | None:
+    """What is wrong with the entry's files, read and hashed whole; None when each
+    has the size and hash its wheel's RECORD gives it."""
+    manifest = unpacked.manifest
+    try:
+        recorded = _record_hashes(unpacked)
+    except (OSError, ValueError, csv.Error) as error:
+        return f"its RECORD cannot be read ({_reason(error)})"
+    for entry in manifest.files:
+        if entry.hash is None:
+            continue  # RECORD itself and its signatures
+        if recorded.get(entry.member) != entry.hash:
+            return f"its record of {entry.member!r} differs from the wheel's RECORD"
+        algorithm, _, expected = entry.hash.partition("=")
+        try:
+            size, digest = _hash(unpacked.member_path(entry.member), algorithm)
+        except (OSError, ValueError) as error:
+            return f"{entry.member!r} cannot be read ({_reason(error)})"
+        if size != entry.size:
+            return f"{entry.member!r} holds {size:,} bytes, not {entry.size:,}"
+        if digest != expected:
+            return f"{entry.member!r} does not match its RECORD {algorithm} hash"
+    return None
+
+
+def _record_hashes(unpacked: UnpackedWheel) -> Mapping[str, str]:
+    """Member -> "algorithm=digest" (unpadded) from the entry's RECORD file."""
+    record = f"{unpacked.manifest.dist_info}/RECORD"
+    with open(unpacked.member_path(record), "rb") as stream:
+        text = stream.read().decode("utf-8")
+    hashes = {}
+    for row in csv.reader(io.StringIO(text, newline="")):
+        if len(row) == 3 and row[1]:
+            hashes[row[0]] = row[1].rstrip("=")
+    return hashes
+
+
+def _hash(path: str, algorithm: str) -> tuple[int, str]:
+    hasher = hashlib.new(algorithm)  # ValueError: unknown (the manifest is damaged)
+    size = 0
+    with open(path, "rb") as stream:
+        while chunk := stream.read(_CHUNK):
+            size += len(chunk)
+            hasher.update(chunk)
+    digest = base64.urlsafe_b64encode(hasher.digest()).rstrip(b"=").decode("ascii")
+    return size, digest
+
+
+def _reason(error: Exception) -> str:
+    if isinstance(error, OSError):
+        return error.strerror or str(error)
+    return str(error)
