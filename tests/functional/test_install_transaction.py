@@ -457,6 +457,7 @@ def outcome_of(big: BigInstall, venv: VirtualEnv) -> str:
     return "before" if now == big.before else "after" if now == big.after else "mixed"
 
 
+@pytest.mark.slow
 def test_sigterm_leaves_the_venv_as_before_or_as_after(
     big: BigInstall, tmp_path: Path
 ) -> None:
@@ -520,6 +521,7 @@ SIGKILL_TRIGGERS = [
 ]
 
 
+@pytest.mark.slow
 def test_sigkill_at_any_point_is_recovered_all_or_nothing(
     big: BigInstall, tmp_path: Path
 ) -> None:
@@ -792,6 +794,7 @@ def without_headers_dir(now: Tree, fresh: Tree) -> Tree:
     return {k: v for k, v in now.items() if not (k in made and v[0] == "dir")}
 
 
+@pytest.mark.slow
 def test_uninstall_and_install_again_leave_no_stray_files(
     tmp_path: Path, cli_home: ConfigHome, venv: VirtualEnv
 ) -> None:
