@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import compileall
-import os
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Callable, Union
@@ -36,17 +35,6 @@ def pytest_addoption(
     group._addoption("-n", "--numprocesses", dest="numprocesses", default=None)
     group.addoption("--dist", dest="dist", default="no")
     group.addoption("--maxprocesses", dest="maxprocesses", default=None)
-
-
-@pytest.hookimpl(optionalhook=True)
-def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
-    """``-n auto``: two workers more than cores. Most tests wait on the inst, venv or
-    server they started, so extra workers keep the cores busy (measured on 2 cores: 4
-    workers beat 3 and 2). PYTEST_XDIST_AUTO_NUM_WORKERS still decides where set."""
-    if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
-        return None
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
-    return (cores or os.cpu_count() or 1) + 2
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
