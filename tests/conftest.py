@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import compileall
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Callable, Union
@@ -20,6 +21,33 @@ from harness import (
 from harness.index import Yanked
 
 PROJECTS_DIR = Path(__file__).resolve().parent.parent / "tests_data" / "projects"
+
+
+def pytest_addoption(
+    parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager
+) -> None:
+    """The suite runs in parallel by default: pyproject's addopts pass pytest-xdist's
+    ``-n``/``--dist``. Where xdist is off (``-p no:xdist``) or missing, accept and ignore
+    them so that the suite runs in this one process instead of failing on usage."""
+    if pluginmanager.has_plugin("xdist"):
+        return
+    group = parser.getgroup("xdist", "pytest-xdist is not loaded: options ignored")
+    group._addoption("-n", "--numprocesses", dest="numprocesses", default=None)
+    group.addoption("--dist", dest="dist", default="no")
+    group.addoption("--maxprocesses", dest="maxprocesses", default=None)
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Compile inst's modules once, before any test runs it. The suite starts
+    ``python -m inst`` about a thousand times; where PYTHONDONTWRITEBYTECODE is set (as on
+    CI) and inst is installed editable, each start would compile every module it imports
+    again. The .pyc files go to src/inst/__pycache__, which git ignores."""
+    if hasattr(session.config, "workerinput"):
+        return  # an xdist worker: the controller has done it
+    import inst
+
+    compileall.compile_dir(Path(inst.__file__).parent, quiet=1)
+
 
 MakeIndex = Callable[..., LocalIndex]
 ServeIndex = Callable[[Union[LocalIndex, Path]], IndexServer]

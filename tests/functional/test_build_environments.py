@@ -31,9 +31,12 @@ from harness.build_projects import (
 )
 from harness.trees import differences, snapshot
 
-pytestmark = pytest.mark.skipif(
-    sys.version_info < (3, 10), reason="setuptools 84.2.1 needs Python >= 3.10"
-)
+pytestmark = [
+    pytest.mark.slow,  # every test builds with real backends
+    pytest.mark.skipif(
+        sys.version_info < (3, 10), reason="setuptools 84.2.1 needs Python >= 3.10"
+    ),
+]
 
 STAMP_FILE = "inst-build-env.json"
 #: inst's lock/journal directory in every target's site-packages.

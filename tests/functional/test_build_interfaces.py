@@ -34,6 +34,8 @@ from harness.build_projects import (
 )
 from harness.trees import differences, snapshot
 
+pytestmark = pytest.mark.slow  # every test builds with real backends
+
 #: inst's own lock/journal directory in a target's site-packages.
 STATE_DIR = ".inst"
 INTERFACE = {"pyproject": "pyproject.toml", "setup.py": "setup.py"}

@@ -40,6 +40,8 @@ from harness.build_projects import BACKEND_WHEELS_DIR, inst_traceback
 from harness.config_home import ConfigHome, make_config_home
 from harness.corpus import CorpusFile, corpus_files
 
+pytestmark = pytest.mark.slow  # runs pip beside inst; builds old sdists for real
+
 #: A build (setup.py egg_info of a 2010 project) takes seconds; a hang must not
 #: hold the suite for long.
 TIMEOUT = 120

@@ -33,6 +33,8 @@ from harness import IndexServer, build_index, make_wheel
 from harness.checks import leftovers
 from harness.config_home import make_config_home
 
+pytestmark = pytest.mark.slow  # the module's fixture runs every case, seconds in all
+
 FAULTS_SCRIPT = Path(__file__).resolve().parents[1] / "harness" / "faults.py"
 PY3 = "py3-none-any"
 LONG = "x" * 300  # longer than any file system's name limit (255)

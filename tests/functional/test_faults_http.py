@@ -112,6 +112,7 @@ def download(run_inst, server: IndexServer, cache: Path, tmp_path: Path):
 # -- bodies that break ---------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("target", "how"), HTTP_FAULTS, ids=FAULT_IDS)
 def test_a_body_that_always_breaks_is_one_error_and_nothing_is_kept(
     download, server: IndexServer, cache: Path, tmp_path: Path, target: str, how: str

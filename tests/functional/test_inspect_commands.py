@@ -153,10 +153,10 @@ def test_list_reads_the_running_interpreter_by_default(run_inst) -> None:
     assert result.out.startswith("Package ")
 
 
-def test_list_freeze_and_show_import_no_network_code(run_inst, three) -> None:
+def test_list_freeze_and_show_import_no_network_code(cli_home, three) -> None:
     for args in (["list"], ["freeze"], ["show", "alpha"]):
         code, imported, stderr = top_level_imports(
-            [*args, "--python", str(three.python)]
+            [*args, "--python", str(three.python)], cli_home.env
         )
         assert code == 0, stderr
         assert not {"requests", "resolvelib", "urllib3"} & imported, args

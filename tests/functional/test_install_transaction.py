@@ -524,6 +524,7 @@ def outcome_of(big: BigInstall, venv: VirtualEnv) -> str:
     return "before" if now == big.before else "after" if now == big.after else "mixed"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["TERM", "INT"])
 def test_a_signal_leaves_the_venv_as_before_or_as_after_and_says_which(
     big: BigInstall, tmp_path: Path, signum: signal.Signals
@@ -595,6 +596,7 @@ SIGKILL_TRIGGERS = [
 ]
 
 
+@pytest.mark.slow
 def test_sigkill_at_any_point_is_recovered_all_or_nothing(
     big: BigInstall, tmp_path: Path
 ) -> None:
@@ -937,6 +939,7 @@ def without_headers_dir(now: Tree, fresh: Tree) -> Tree:
     return {k: v for k, v in now.items() if not (k in made and v[0] == "dir")}
 
 
+@pytest.mark.slow
 def test_uninstall_and_install_again_leave_no_stray_files(
     tmp_path: Path, cli_home: ConfigHome, venv: VirtualEnv
 ) -> None:

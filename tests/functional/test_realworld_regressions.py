@@ -350,6 +350,7 @@ def test_an_entry_point_replaces_a_data_script_of_the_same_name(
 # -- archives whose file name does not say what they are (pip install .../main.zip) --------
 
 
+@pytest.mark.slow
 def test_an_archive_named_after_a_branch_is_built_to_find_its_name(
     run_inst, venv: VirtualEnv, tmp_path: Path
 ) -> None:

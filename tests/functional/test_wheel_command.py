@@ -27,9 +27,12 @@ from harness.build_projects import (
 )
 from harness.trees import differences, snapshot
 
-pytestmark = pytest.mark.skipif(
-    sys.version_info < (3, 10), reason="setuptools 84.2.1 needs Python >= 3.10"
-)
+pytestmark = [
+    pytest.mark.slow,  # every test builds with real backends
+    pytest.mark.skipif(
+        sys.version_info < (3, 10), reason="setuptools 84.2.1 needs Python >= 3.10"
+    ),
+]
 
 APP = "bp-second-setuptools-project"
 APP_WHEEL = "bp_second_setuptools_project-1.0-py3-none-any.whl"

@@ -13,12 +13,15 @@ HEAVY = ("requests", "resolvelib", "installer", "pyproject_hooks", "urllib3")
 
 
 def top_level_imports(
-    args: Sequence[str], env: Mapping[str, str] | None = None
+    args: Sequence[str], env: Mapping[str, str]
 ) -> tuple[int, set[str], str]:
-    """Run ``python -X importtime -m inst ARGS``: (exit code, top-level modules, stderr)."""
+    """Run ``python -X importtime -m inst ARGS``: (exit code, top-level modules, stderr).
+
+    ``env`` is required (a ConfigHome's): the machine's own would let inst write to the
+    real ~/.cache/inst, shared by every test process and every run."""
     result = subprocess.run(
         [sys.executable, "-X", "importtime", "-m", "inst", *args],
-        env=None if env is None else dict(env),
+        env=dict(env),
         capture_output=True,
         text=True,
         check=False,

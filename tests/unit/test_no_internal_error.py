@@ -60,6 +60,8 @@ from inst.settings.options import (
     Source,
 )
 
+pytestmark = pytest.mark.slow  # hundreds of generated runs per test
+
 GUARD = settings(
     max_examples=int(os.environ.get("GUARD_MAX_EXAMPLES", "80")),
     derandomize=not os.environ.get("GUARD_RANDOM"),

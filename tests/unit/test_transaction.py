@@ -458,6 +458,7 @@ def killed_runs(
         return [future.result() for future in futures]
 
 
+@pytest.mark.slow
 @posix_only
 def test_recover_after_sigkill_at_any_moment_of_commit(
     tmp_path: Path, before: Tree
