@@ -73,10 +73,12 @@ def make_config_home(root: Path, base: Mapping[str, str] | None = None) -> Confi
         for key, value in base.items()
         if not key.startswith(_LEAKY_PREFIXES) and key not in _LEAKY_NAMES
     }
-    for name in ("home", "xdg-config", "xdg-dirs", "cache"):
+    for name in ("home", "xdg-config", "xdg-dirs", "cache", "tmp"):
         (root / name).mkdir(parents=True, exist_ok=True)
     env.update(
         HOME=str(root / "home"),
+        # What a killed inst leaves in its temporary directory stays with the test.
+        TMPDIR=str(root / "tmp"),
         XDG_CONFIG_HOME=str(root / "xdg-config"),
         XDG_CONFIG_DIRS=str(root / "xdg-dirs"),
         XDG_CACHE_HOME=str(root / "cache"),
