@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from inst.environment import Environment
     from inst.index.finder import Finder
     from inst.index.http import HttpClient
+    from inst.install.target import InstallTarget
     from inst.requirements.files import FileOptions
     from inst.requirements.specs import RequirementSpec
     from inst.resolution.metadata import MetadataSource
@@ -123,6 +124,25 @@ def target_environment(settings: Settings) -> Environment:
     if key not in _environments:
         _environments[key] = find_environment(settings.python, cache_dir=cache)
     return _environments[key]
+
+
+def chosen_install_target(
+    settings: Settings, environment: Environment
+) -> InstallTarget:
+    """Where install (and repair) work: the environment, or --user, --target,
+    --prefix or --root."""
+    from inst.install.target import install_target
+
+    def path(value: object) -> Path | None:
+        return None if value in (None, "") else Path(str(value)).expanduser()
+
+    return install_target(
+        environment,
+        user=bool(settings.user),
+        target=path(settings.target),
+        prefix=path(settings.prefix),
+        root=path(settings.root),
+    )
 
 
 def settled_environment(settings: Settings) -> Environment:

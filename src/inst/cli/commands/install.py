@@ -85,19 +85,18 @@ def _resolve_only(settings: Settings, inputs: Inputs, environment: Environment) 
 
 
 def _install(settings: Settings, inputs: Inputs, environment: Environment) -> None:
-    from inst.cli.resolving import cache_dir, open_session, resolve_inputs
+    from inst.cli.resolving import (
+        cache_dir,
+        chosen_install_target,
+        open_session,
+        resolve_inputs,
+    )
     from inst.install.installation import InstallOptions, install_wheels
-    from inst.install.target import check_externally_managed, install_target
+    from inst.install.target import check_externally_managed
     from inst.install.transaction import changing
     from inst.install.unpacked import UnpackedWheels
 
-    target = install_target(
-        environment,
-        user=bool(settings.user),
-        target=_path(settings.target),
-        prefix=_path(settings.prefix),
-        root=_path(settings.root),
-    )
+    target = chosen_install_target(settings, environment)
     if target.kind in ("environment", "user"):  # as pip: not --target/--prefix/--root
         check_externally_managed(
             environment, break_system_packages=bool(settings.break_system_packages)
@@ -157,10 +156,6 @@ def _install(settings: Settings, inputs: Inputs, environment: Environment) -> No
         ui.info(f"Successfully installed {names}")
         if target.kind != "target":
             _warn_broken(environment, {m.name for m in outcome.installed})
-
-
-def _path(value: object) -> Path | None:
-    return None if value in (None, "") else Path(str(value)).expanduser()
 
 
 def _announce(manifests: list[WheelManifest]) -> None:

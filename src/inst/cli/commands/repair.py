@@ -33,20 +33,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
-    from inst.cli.resolving import target_environment
+    from inst.cli.resolving import chosen_install_target, target_environment
     from inst.install.lock import locked
     from inst.install.repair import inspect, repair
-    from inst.install.target import install_target
     from inst.install.transaction import recover, say_recovered
 
     environment = target_environment(settings)
-    target = install_target(
-        environment,
-        user=bool(settings.user),
-        target=_path(settings.target),
-        prefix=_path(settings.prefix),
-        root=_path(settings.root),
-    )
+    target = chosen_install_target(settings, environment)
     dry_run = bool(settings.dry_run)
     if not os.path.isdir(target.state_dir):  # nothing of inst's there: change nothing
         ui.info(f"Nothing to repair in {target.label}.")
@@ -82,10 +75,6 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     else:
         ui.info(f"Repaired {target.label}: {_outcome(leftovers)}.")
     return 0
-
-
-def _path(value: object) -> Path | None:
-    return None if value in (None, "") else Path(str(value)).expanduser()
 
 
 def _mention_kept(state_dir: Path) -> None:
