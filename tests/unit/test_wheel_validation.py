@@ -1,5 +1,7 @@
-"""inst.install.validate: a good wheel passes and says where each file goes; each rule a
-wheel can break is refused with one InvalidWheel naming the wheel and the reason.
+"""inst.wheel.checks and inst.install.placement: a good wheel passes and says where each
+file goes; each rule a wheel can break is refused with one InvalidWheel naming the wheel
+and the reason. The wheels go through inspect_wheel() then place_wheel(), as installing
+does (install/installation.py).
 
 Malformed wheels are written with zipfile directly (make_wheel only writes good ones).
 Most tests install into a fake environment whose scheme directories are in tmp_path; the
@@ -27,16 +29,16 @@ from packaging.version import Version
 
 from harness import VirtualEnv, make_venv, make_wheel
 from harness.dists import DistFactory
-from inst.environment import Environment, current_environment, find_environment
-from inst.install import validate
-from inst.install.manifest import ManifestEntry, WheelManifest
-from inst.install.validate import (
-    InvalidWheel,
-    ValidWheel,
-    inspect_wheel,
-    place_wheel,
-    validate_wheel,
+from inst.environment import (
+    Environment,
+    InstalledDist,
+    current_environment,
+    find_environment,
 )
+from inst.install.placement import ValidWheel, place_wheel
+from inst.wheel import archive
+from inst.wheel.checks import InvalidWheel, inspect_wheel
+from inst.wheel.manifest import ManifestEntry, WheelManifest
 
 WHEEL_FILE = (
     "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
@@ -183,10 +185,36 @@ def install_fake(
     (dist_info / "RECORD").write_text("\n".join(rows) + "\n")
 
 
+def check_for_install(
+    path: Path,
+    environment: Environment,
+    *,
+    installing_over: Mapping[str, InstalledDist] | None = None,
+    force_reinstall: bool = False,
+    ignore_requires_python: bool = False,
+) -> ValidWheel:
+    """The wheel checked as installing it into environment checks it: the archive,
+    then where its files go (the options as install_wheels() passes them)."""
+    manifest = inspect_wheel(path)
+    return place_wheel(
+        manifest,
+        environment.scheme,
+        python=environment.python,
+        installed=environment.installed,
+        installing_over=installing_over,  # type: ignore[arg-type]
+        force_reinstall=force_reinstall,
+        requires_python_ok=(
+            None if ignore_requires_python else environment.python_supported
+        ),
+        python_version=".".join(map(str, environment.version_info)),
+        path=path,
+    )
+
+
 def refusal(wheel: Path, environment: Environment, **options: object) -> str:
     """Why and hint of the InvalidWheel raised for wheel, after checking its shape."""
     with pytest.raises(InvalidWheel) as caught:
-        validate_wheel(wheel, environment, **options)  # type: ignore[arg-type]
+        check_for_install(wheel, environment, **options)  # type: ignore[arg-type]
     error = caught.value
     assert error.what == f"{wheel.name} cannot be installed"
     assert error.why and error.hint
@@ -204,7 +232,7 @@ def test_a_good_wheel_validates_with_its_schemes_and_entry_points(
     dist_factory: DistFactory, env: Environment
 ) -> None:
     wheel = dist_factory.wheel("simple")
-    valid = validate_wheel(wheel, env)
+    valid = check_for_install(wheel, env)
     assert isinstance(valid, ValidWheel)
     assert valid.path == wheel
     assert valid.name == "simple"
@@ -224,7 +252,7 @@ def test_a_good_wheel_validates_with_its_schemes_and_entry_points(
 def test_the_running_interpreter_accepts_a_good_wheel(
     dist_factory: DistFactory,
 ) -> None:
-    valid = validate_wheel(dist_factory.wheel("another"), current_environment())
+    valid = check_for_install(dist_factory.wheel("another"), current_environment())
     assert valid.name == "another"
 
 
@@ -246,7 +274,7 @@ def test_data_directories_and_a_platlib_root_are_routed(
         },
         entry_points={"gui_scripts": {"demo-gui": "demo_pkg:gui"}},
     )
-    valid = validate_wheel(wheel, env)
+    valid = check_for_install(wheel, env)
     assert valid.name == "demo-pkg"
     assert valid.root_scheme == "platlib"
     assert valid.data_dir == "demo_pkg-2.0.data"
@@ -287,7 +315,7 @@ def test_stronger_hashes_other_compressions_and_signatures_are_accepted(
         unlisted=["demo-1.0.dist-info/RECORD.jws"],
         record_hashes={"demo/big.bin": "sha512=" + sha512.decode()},
     )
-    assert "demo/big.bin" in validate_wheel(wheel, env).members
+    assert "demo/big.bin" in check_for_install(wheel, env).members
 
 
 def test_a_big_wheel_is_hashed_in_chunks(tmp_path: Path, env: Environment) -> None:
@@ -296,7 +324,7 @@ def test_a_big_wheel_is_hashed_in_chunks(tmp_path: Path, env: Environment) -> No
     stored = zip_info("demo/stored.bin")
     stored.compress_type = zipfile.ZIP_STORED
     wheel = craft(tmp_path, members=[("demo/blob.bin", blob), (stored, blob)])
-    assert validate_wheel(wheel, env).members[1:3] == (
+    assert check_for_install(wheel, env).members[1:3] == (
         "demo/blob.bin",
         "demo/stored.bin",
     )
@@ -365,7 +393,7 @@ def test_normalised_spellings_of_name_and_version_agree(
         dist_info="my.project-1.0.dist-info",
         metadata="Metadata-Version: 2.1\nName: My-Project\nVersion: 1.0\n",
     )
-    assert validate_wheel(wheel, env).dist_info == "my.project-1.0.dist-info"
+    assert check_for_install(wheel, env).dist_info == "my.project-1.0.dist-info"
 
 
 def test_a_wheel_without_record_or_dist_info_is_refused(
@@ -479,7 +507,7 @@ def test_record_sizes_and_rows_are_checked(tmp_path: Path, env: Environment) -> 
 def test_padded_hashes_are_accepted(tmp_path: Path, env: Environment) -> None:
     padded = record_hash(b"x = 1\n") + "="
     wheel = craft(tmp_path, record_hashes={"demo/__init__.py": padded})
-    validate_wheel(wheel, env)
+    check_for_install(wheel, env)
 
 
 # --- rules 4 and 5: paths ------------------------------------------------------------
@@ -584,7 +612,7 @@ def test_other_entry_point_groups_are_not_scripts(
         entry_points="[demo.plugins]\nodd/name = demo:plugin\n"
         "[console_scripts]\nDemo-Tool = demo:main [extra]\n",
     )
-    valid = validate_wheel(wheel, env)
+    valid = check_for_install(wheel, env)
     assert {k: dict(v) for k, v in valid.entry_points.items()} == {
         "console_scripts": {"Demo-Tool": "demo:main [extra]"}
     }
@@ -658,7 +686,7 @@ def test_overlapping_members_are_refused(tmp_path: Path, env: Environment) -> No
 def test_an_absurd_declared_size_is_refused(
     tmp_path: Path, env: Environment, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(validate, "MAX_MEMBER_SIZE", 100)
+    monkeypatch.setattr(archive, "MAX_MEMBER_SIZE", 100)
     wheel = craft(tmp_path, members=[("demo/big.txt", bytes(range(256)))])
     reason = refusal(wheel, env)
     assert "member 'demo/big.txt' declares 256 bytes uncompressed" in reason
@@ -690,7 +718,7 @@ def test_requires_python_must_include_the_target(
         in (reason)
     )
     assert "--ignore-requires-python" in reason
-    assert validate_wheel(wheel, env, ignore_requires_python=True).name == "old"
+    assert check_for_install(wheel, env, ignore_requires_python=True).name == "old"
 
 
 # --- rule 10: overwriting ------------------------------------------------------------
@@ -710,9 +738,9 @@ def test_a_file_of_another_distribution_is_not_overwritten(
     assert "--force-reinstall" in reason
     # Explicitly the same as the default: what is installed stays.
     assert "a file of other 1.0" in refusal(wheel, env, installing_over=env.installed())
-    assert validate_wheel(wheel, env, force_reinstall=True).name == "demo"
+    assert check_for_install(wheel, env, force_reinstall=True).name == "demo"
     # other is being removed in the same transaction: its file may go.
-    assert validate_wheel(wheel, env, installing_over={}).name == "demo"
+    assert check_for_install(wheel, env, installing_over={}).name == "demo"
 
 
 def test_a_script_of_another_distribution_is_not_overwritten(
@@ -730,11 +758,11 @@ def test_an_upgrade_replaces_its_own_files(tmp_path: Path, env: Environment) -> 
         env, "demo", "0.9", {"demo/__init__.py": "x = 0\n", "../../bin/tool": "#!\n"}
     )
     wheel = craft(tmp_path, entry_points="[console_scripts]\ntool = demo:main\n")
-    assert validate_wheel(wheel, env).version == Version("1.0")
+    assert check_for_install(wheel, env).version == Version("1.0")
     # A file that exists but that no distribution owns may be replaced too.
     (Path(env.scheme["purelib"]) / "stray.py").write_text("")
     wheel = craft(tmp_path, members=[("stray.py", b"")])
-    validate_wheel(wheel, env)
+    check_for_install(wheel, env)
 
 
 @pytest.mark.parametrize(
@@ -792,7 +820,7 @@ def test_a_real_venv_s_interpreter_and_activate_are_protected(
         reason = refusal(wheel, venv_env)
         assert f"entry point '{script}' would write {script} into the scripts" in reason
     wheel = craft(tmp_path, entry_points="[console_scripts]\ndemo = demo:main\n")
-    assert validate_wheel(wheel, venv_env).name == "demo"
+    assert check_for_install(wheel, venv_env).name == "demo"
 
 
 # --- inspect_wheel and place_wheel: the two halves -----------------------------------
@@ -840,7 +868,7 @@ def test_inspect_wheel_extracts_each_member_once_byte_for_byte(
         entry_points="[console_scripts]\ndemo = demo:main\n",
     )
     consumed: list[str] = []
-    consume = validate._Inspection.consume
+    consume = archive.Archive.consume
 
     def counting(
         self: Any, info: zipfile.ZipInfo, start: int, sink: Callable[[bytes], object]
@@ -848,7 +876,7 @@ def test_inspect_wheel_extracts_each_member_once_byte_for_byte(
         consumed.append(info.filename)
         consume(self, info, start, sink)
 
-    monkeypatch.setattr(validate._Inspection, "consume", counting)
+    monkeypatch.setattr(archive.Archive, "consume", counting)
     out = tmp_path / "out"
     out.mkdir()
 
@@ -977,7 +1005,7 @@ def test_inspect_wheel_wants_an_empty_directory_and_reports_write_errors(
     def full_open(file: Any, mode: str = "r", *args: Any, **kwargs: Any) -> IO[Any]:
         return FullDisk() if mode == "xb" else real_open(file, mode, *args, **kwargs)
 
-    monkeypatch.setattr(validate, "open", full_open, raising=False)
+    monkeypatch.setattr(archive, "open", full_open, raising=False)
     (out / "stale").unlink()
     with pytest.raises(OSError, match="No space left") as caught:
         inspect_wheel(wheel, extract_to=out)
@@ -1105,7 +1133,7 @@ def test_place_wheel_checks_requires_python_only_when_asked(
     )
 
 
-def test_place_wheel_on_a_stored_manifest_equals_validate_wheel(
+def test_place_wheel_on_a_stored_manifest_equals_check_for_install(
     tmp_path: Path, env: Environment
 ) -> None:
     install_fake(env, "demo", "0.9", {"demo/__init__.py": "x = 0\n"})
@@ -1121,7 +1149,7 @@ def test_place_wheel_on_a_stored_manifest_equals_validate_wheel(
         },
         entry_points={"gui_scripts": {"demo-gui": "demo:gui"}},
     )
-    valid = validate_wheel(wheel, env)
+    valid = check_for_install(wheel, env)
     assert valid.manifest is not None
     assert valid.manifest == inspect_wheel(wheel)
     stored = WheelManifest.loads(valid.manifest.dumps())
@@ -1147,12 +1175,3 @@ def test_place_wheel_on_a_stored_manifest_equals_validate_wheel(
         "a name reserved for the environment's own Python and activation scripts"
         in caught.value.why
     )
-
-
-def test_a_hypothetical_target_skips_the_overwrite_checks(
-    tmp_path: Path, env: Environment
-) -> None:
-    wheel = craft(tmp_path, members=[("demo-1.0.data/data/bin/python", b"")])
-    assert "the environment's Python interpreter" in refusal(wheel, env)
-    hypothetical = dataclasses.replace(env, hypothetical=True)
-    assert validate_wheel(wheel, hypothetical).name == "demo"

@@ -1,1 +1,1 @@
-"""Installing wheels into an environment; ``validate`` checks a wheel before any write."""
+"""Installing wheels into an environment; ``placement`` checks where a wheel goes before any write."""

@@ -29,13 +29,13 @@ from inst import fileio, ui
 from inst.environment import Environment, InstalledDist
 from inst.errors import InstError, Interrupted
 from inst.install.bytecode import compile_modules
-from inst.install.manifest import WheelManifest
+from inst.install.placement import place_wheel
 from inst.install.staging import StagedWheel, stage_wheel
 from inst.install.target import InstallTarget
 from inst.install.transaction import Transaction
 from inst.install.uninstall import plan_removal
 from inst.install.unpacked import UnpackedWheel, UnpackedWheels
-from inst.install.validate import place_wheel
+from inst.wheel.manifest import WheelManifest
 
 #: Threads unpacking or staging wheels: file system calls and zlib release the GIL.
 _WORKERS = min(8, (os.cpu_count() or 1) + 2)

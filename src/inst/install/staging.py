@@ -35,9 +35,9 @@ from installer.scripts import Script
 from installer.sources import WheelContentElement, WheelSource
 from installer.utils import Scheme, copyfileobj_with_hashing
 
-from inst.install.manifest import ManifestEntry
 from inst.install.transaction import Transaction
 from inst.install.unpacked import UnpackedWheel
+from inst.wheel.manifest import ManifestEntry
 
 INSTALLER_NAME = b"inst\n"
 # Errors that mean "no hard links from there to here": copy instead.

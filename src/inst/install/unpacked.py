@@ -41,8 +41,8 @@ from pathlib import Path
 
 from inst import cache_layout, fileio, ui
 from inst.install import soundness
-from inst.install.manifest import WheelManifest
-from inst.install.validate import inspect_wheel
+from inst.wheel.checks import inspect_wheel
+from inst.wheel.manifest import WheelManifest
 
 MANIFEST = "manifest.json"
 FILES = "files"

@@ -19,12 +19,12 @@ if TYPE_CHECKING:
     from inst.download import Downloaded, DownloadRequest
     from inst.environment import Environment
     from inst.install.installation import WheelToInstall
-    from inst.install.manifest import WheelManifest
     from inst.install.unpacked import UnpackedWheel, UnpackedWheels
     from inst.resolution.candidates import FileCandidate
     from inst.resolution.provider import ProviderOptions
     from inst.resolution.resolver import Resolution, ResolvedDist
     from inst.settings.resolve import Settings
+    from inst.wheel.manifest import WheelManifest
 
 SUMMARY = "Install packages: resolve requirements, download and install them."
 
@@ -223,7 +223,7 @@ def _unpack(
     cache; one that came from there (an earlier run) is downloaded once more and
     checked again: the cached copy may be what was damaged."""
     from inst.install.installation import unpack_all
-    from inst.install.validate import InvalidWheel
+    from inst.wheel.checks import InvalidWheel
 
     try:
         return wheels, unpack_all(wheels, cache)

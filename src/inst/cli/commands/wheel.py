@@ -103,7 +103,7 @@ def _check_built(path: Path, name: str) -> None:
     """A built wheel gets the checks an install makes, but `inst wheel` installs
     nothing: what breaks an install rule (a RECORD without hashes, say) is a warning,
     and the wheel is saved as the backend made it (pip wheel saves it too)."""
-    from inst.install.validate import InvalidWheel, inspect_wheel
+    from inst.wheel.checks import InvalidWheel, inspect_wheel
 
     try:
         inspect_wheel(path)

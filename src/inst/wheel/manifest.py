@@ -1,9 +1,9 @@
 """What a checked wheel holds, independent of any environment.
 
-``inspect_wheel()`` (validate.py) produces a ``WheelManifest`` from the archive; the
+``inspect_wheel()`` (checks.py) produces a ``WheelManifest`` from the archive; the
 cache of unpacked wheels stores it as JSON beside the unpacked files, so installing the
 same wheel again reads neither the archive nor its RECORD. Placement into a particular
-environment is checked separately, every time (validate.place_wheel).
+environment is checked separately, every time (inst.install.placement).
 """
 
 from __future__ import annotations
@@ -22,6 +22,18 @@ from packaging.version import Version
 
 #: Bumped whenever the JSON form changes: older cache entries are then unpacked again.
 FORMAT = 1
+
+
+def frozen_entry_points(
+    entry_points: Mapping[str, Mapping[str, str]],
+) -> Mapping[str, Mapping[str, str]]:
+    """Entry points as read-only mappings."""
+    return MappingProxyType(
+        {
+            group: MappingProxyType(dict(scripts))
+            for group, scripts in entry_points.items()
+        }
+    )
 
 
 @dataclass(frozen=True)
