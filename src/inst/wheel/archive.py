@@ -141,6 +141,10 @@ class Archive:
             ) from None
         except (EOFError, ValueError) as error:  # a central directory with bad offsets
             raise ArchiveError(f"its ZIP directory is damaged ({error})") from None
+        except NotImplementedError as error:  # a member needing a newer ZIP version
+            raise ArchiveError(
+                f"its ZIP directory asks for a feature inst cannot read ({error})"
+            ) from None
         with archive, open(path, "rb") as raw:
             yield cls(archive, raw)
 
