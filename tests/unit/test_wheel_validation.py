@@ -427,6 +427,19 @@ def test_files_that_are_not_wheels_are_refused_in_words(
     assert "it cannot be read: " in refusal(missing, env)
 
 
+def test_a_zip_needing_a_newer_zip_version_is_refused_in_words(
+    tmp_path: Path, env: Environment
+) -> None:
+    wheel = craft(tmp_path)
+    data = bytearray(wheel.read_bytes())
+    entry = data.index(b"PK\x01\x02")  # the first central directory entry
+    struct.pack_into("<H", data, entry + 6, 64)  # version needed to extract: 6.4
+    wheel.write_bytes(bytes(data))
+    assert "its ZIP directory asks for a feature inst cannot read" in refusal(
+        wheel, env
+    )
+
+
 def local_data_offset(wheel: Path, member: str) -> tuple[int, int]:
     """Where a member's (compressed) data lies in the file, and its length."""
     with zipfile.ZipFile(wheel) as zf:
