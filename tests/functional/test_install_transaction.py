@@ -745,6 +745,65 @@ def test_a_signal_while_staging_a_large_install_acts_at_once(
     assert took < 10, context
 
 
+def children_of(pid: int) -> list[int]:
+    """The processes pid started that still run (Linux: /proc)."""
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        found += [int(child) for child in task.read_text().split()]
+    return found
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads /proc")
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["INT", "TERM"])
+def test_a_signal_to_inst_alone_while_compiling_stops_the_compile_workers(
+    tmp_path: Path, cli_home: ConfigHome, venv: VirtualEnv, signum: signal.Signals
+) -> None:
+    """kill PID (docker stop, systemctl stop) reaches inst but not the --compile
+    workers it started: inst ends them and undoes the install at once, instead of
+    waiting for them to compile everything (a minute for a large install)."""
+    slow = "X = [" + ",".join(f"({i}, 's{i}')" for i in range(100_000)) + "]\n"
+    files = {f"slowpkg/m{i}.py": slow for i in range(16)}  # about 1 s each to compile
+    wheel = make_wheel(tmp_path / "wheels", "slowpkg", "1.0", files=files)
+    before = tree(venv.root)
+    process = start(
+        cli_home,
+        "install",
+        "--compile",
+        "--python",
+        str(venv.python),
+        "--cache-dir",
+        str(tmp_path / "cache"),
+        "--no-index",
+        str(wheel),
+    )
+    workers: list[int] = []
+    try:
+        deadline = time.monotonic() + 60
+        while not workers and time.monotonic() < deadline:
+            assert process.poll() is None, finish(process).output
+            workers = children_of(process.pid)
+            time.sleep(0.01)
+        assert workers, "inst never started its compile workers"
+        time.sleep(0.5)
+        sent = time.monotonic()
+        process.send_signal(signum)
+        result = finish(process, timeout=120)
+        took = time.monotonic() - sent
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    context = f"ended {took:.1f} s after the signal\n{result.output}"
+    assert result.code == 1, context
+    assert error_lines(result) == [SAYS[signum][0]], context
+    assert not [pid for pid in workers if Path(f"/proc/{pid}").exists()], context
+    now = tree(venv.root)
+    assert now == before, differences(before, now)
+    # Generous (the machine may be busy): before, this waited about 16 s.
+    assert took < 8, context
+
+
 def test_sigterm_while_a_journal_is_written_leaves_no_temporary_file(
     tmp_path: Path, cli_home: ConfigHome, venv: VirtualEnv
 ) -> None:

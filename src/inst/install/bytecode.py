@@ -57,13 +57,23 @@ def compile_modules(
         for _ in batches
     ]
     # One thread per worker feeds it and reads its answer, so they all run at once.
-    with ThreadPoolExecutor(len(processes)) as pool:
+    pool = ThreadPoolExecutor(len(processes))
+    try:
         answers = list(
             pool.map(
                 lambda pair: pair[0].communicate(json.dumps(pair[1]).encode("utf-8")),
                 zip(processes, batches),
             )
         )
+    except BaseException:
+        # Ctrl-C, SIGTERM, an error: the install is being undone, so its bytecode is
+        # of no use. A signal sent to inst alone (kill PID, docker stop) does not
+        # reach the workers: without this they would compile on for a minute.
+        for process in processes:
+            process.kill()
+        raise
+    finally:
+        pool.shutdown(wait=True)  # quick once the workers are gone
     compiled: list[tuple[str, str, str]] = []
     problems: list[str] = []
     for process, (out, err) in zip(processes, answers):
