@@ -63,15 +63,12 @@ def _local_hashes(url: str) -> dict[str, str]:
     """A local file's sha256, as pip reports it for path requirements."""
     if not url.startswith("file:"):
         return {}
-    import hashlib
     from urllib.parse import urlsplit
     from urllib.request import url2pathname
 
-    digest = hashlib.sha256()
+    from inst.hashing import file_sha256
+
     try:
-        with open(url2pathname(urlsplit(url).path), "rb") as stream:
-            for chunk in iter(lambda: stream.read(1 << 20), b""):
-                digest.update(chunk)
+        return {"sha256": file_sha256(url2pathname(urlsplit(url).path))}
     except OSError:
         return {}
-    return {"sha256": digest.hexdigest()}

@@ -291,18 +291,15 @@ def _local_sha256(url: str) -> str | None:
     """The digest of a local file named directly (no index told its hash)."""
     if not url.startswith("file:"):
         return None
-    import hashlib
     from urllib.parse import urlsplit
     from urllib.request import url2pathname
 
+    from inst.hashing import file_sha256
+
     try:
-        digest = hashlib.sha256()
-        with open(url2pathname(urlsplit(url).path), "rb") as stream:
-            for block in iter(lambda: stream.read(1 << 20), b""):
-                digest.update(block)
+        return file_sha256(url2pathname(urlsplit(url).path))
     except OSError:
         return None
-    return digest.hexdigest()
 
 
 def _run_resolvelib(
