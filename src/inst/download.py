@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from inst import cache_layout, fileio, ui
 from inst.errors import InstError
+from inst.fileurls import path_from_file_url
 from inst.models import HASH_ALGORITHMS, DistFile
 from inst.ui.progress import Bar, Progress, format_size
 
@@ -314,7 +315,7 @@ class Downloader:
         _check_filename(file)
         checks = _Checks.of(file, {})
         if _is_file_url(file.url):
-            source = _file_url_path(file.url)
+            source = path_from_file_url(file.url)
             if not source.is_file():
                 return None
             digests = self._hash_or_none(source, checks)
@@ -421,7 +422,7 @@ class Downloader:
         dest: Path | None,
         abort: threading.Event | None,
     ) -> Downloaded:
-        source = _file_url_path(file.url)
+        source = path_from_file_url(file.url)
         if not source.is_file():
             raise DownloadError(
                 f"cannot find {file.filename}",
@@ -751,14 +752,6 @@ def _check_filename(file: DistFile) -> None:
 
 def _is_file_url(url: str) -> bool:
     return url.lower().startswith("file:")
-
-
-def _file_url_path(url: str) -> Path:
-    parts = urllib.parse.urlsplit(url)
-    path = urllib.request.url2pathname(parts.path)
-    if parts.netloc and parts.netloc.lower() != "localhost":
-        path = f"//{parts.netloc}{path}"  # a UNC share: file://server/share/x.whl
-    return Path(path)
 
 
 def _url_key(url: str) -> str:

@@ -29,6 +29,7 @@ from packaging.version import InvalidVersion, Version
 
 from inst import __version__, fileio, ui
 from inst.errors import InstError
+from inst.fileurls import file_url, path_from_file_url
 from inst.index.cache import is_from_cache
 from inst.index.http import ShortBody, broken_body_errors
 from inst.ui import redact
@@ -243,7 +244,7 @@ class MetadataSource:
         metadata = self._builder.prepare_metadata(tree, None)
         file = DistFile(
             f"{metadata.name}-{metadata.version}",
-            tree.resolve().as_uri(),
+            file_url(tree.resolve()),
             source=str(tree),
             tree=True,
         )
@@ -470,10 +471,7 @@ def _hashes(file: DistFile) -> dict[str, frozenset[str]]:
 def _local_path(url: str) -> Path | None:
     if not url.startswith("file:"):
         return None
-    from urllib.parse import urlsplit
-    from urllib.request import url2pathname
-
-    return Path(url2pathname(urlsplit(url).path))
+    return path_from_file_url(url)
 
 
 def _total_size(response: requests.Response) -> int | None:

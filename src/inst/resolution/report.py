@@ -63,12 +63,10 @@ def _local_hashes(url: str) -> dict[str, str]:
     """A local file's sha256, as pip reports it for path requirements."""
     if not url.startswith("file:"):
         return {}
-    from urllib.parse import urlsplit
-    from urllib.request import url2pathname
-
+    from inst.fileurls import path_from_file_url
     from inst.hashing import file_sha256
 
     try:
-        return {"sha256": file_sha256(url2pathname(urlsplit(url).path))}
+        return {"sha256": file_sha256(path_from_file_url(url))}
     except OSError:
         return {}

@@ -239,10 +239,9 @@ def _tree_path(spec: RequirementSpec) -> Path | None:
     if spec.kind is SourceKind.DIRECTORY and spec.path is not None:
         return spec.path
     if spec.url is not None and spec.url.startswith("file:"):
-        from urllib.parse import urlsplit
-        from urllib.request import url2pathname
+        from inst.fileurls import path_from_file_url
 
-        path = Path(url2pathname(urlsplit(spec.url).path))
+        path = path_from_file_url(spec.url)
         if path.is_dir():
             return path
     return None
@@ -291,13 +290,11 @@ def _local_sha256(url: str) -> str | None:
     """The digest of a local file named directly (no index told its hash)."""
     if not url.startswith("file:"):
         return None
-    from urllib.parse import urlsplit
-    from urllib.request import url2pathname
-
+    from inst.fileurls import path_from_file_url
     from inst.hashing import file_sha256
 
     try:
-        return file_sha256(url2pathname(urlsplit(url).path))
+        return file_sha256(path_from_file_url(url))
     except OSError:
         return None
 
