@@ -25,7 +25,7 @@ from typing import Protocol
 from packaging.utils import NormalizedName
 from packaging.version import Version
 
-from inst import ui
+from inst import fileio, ui
 from inst.build.interfaces import BuildEnv
 from inst.errors import InstError
 
@@ -175,9 +175,8 @@ class EnvironmentStore:
                 "pins": [str(p) for p in pins],
                 "files": _files(path),
             }
-            temporary = path / (STAMP_FILE + ".tmp")
-            temporary.write_text(json.dumps(stamp), encoding="utf-8")
-            os.replace(temporary, path / STAMP_FILE)  # last: marks the env complete
+            # Last, and whole: the stamp marks the environment complete.
+            fileio.write_text(path / STAMP_FILE, json.dumps(stamp))
         except BaseException:
             shutil.rmtree(path, ignore_errors=True)
             raise
@@ -214,7 +213,7 @@ def _files(path: Path) -> dict[str, list[int]]:
     for directory, dirs, files in os.walk(path):
         dirs[:] = [d for d in dirs if d not in _UNSTAMPED]
         for name in files:
-            if name.startswith(STAMP_FILE):
+            if name.startswith((STAMP_FILE, f".{STAMP_FILE}")):  # and its temporary
                 continue
             full = os.path.join(directory, name)
             try:
