@@ -113,7 +113,7 @@ class EnvironmentStore:
         env = self._checked.get(path)
         if env is not None:
             return env
-        from inst.install.lock import CannotLock
+        from inst.locking import CannotLock
 
         try:
             self._ready(path, pins)
@@ -139,7 +139,7 @@ class EnvironmentStore:
 
     def _ready(self, path: Path, pins: Sequence[BuildPin]) -> None:
         """Make sure an intact environment of exactly these pins is at path."""
-        from inst.install.lock import locked
+        from inst.locking import locked
 
         listing = ", ".join(map(str, pins)) or "nothing"
         with locked(
