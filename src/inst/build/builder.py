@@ -29,9 +29,9 @@ from inst.build.interfaces import (
 from inst.build.runner import BuildFailed
 from inst.build.sources import unpack_sdist
 from inst.build.wheel_cache import WheelCache
+from inst.core_metadata import Metadata, read_wheel_metadata
 from inst.errors import InstError
 from inst.hashing import file_sha256
-from inst.resolution.metadata import Metadata, read_wheel_metadata
 
 
 @dataclass(frozen=True)

@@ -33,11 +33,12 @@ from inst.resolution.provider import (
 from inst.ui import redact
 
 if TYPE_CHECKING:
+    from inst.core_metadata import Metadata
     from inst.environment import Environment
     from inst.index.finder import Finder
     from inst.models import DistFile
     from inst.requirements.specs import RequirementSpec
-    from inst.resolution.metadata import Metadata, MetadataSource
+    from inst.resolution.metadata import MetadataSource
 
 #: resolvelib counts a round per pin or backtrack; real resolutions take hundreds.
 MAX_ROUNDS = 200_000
