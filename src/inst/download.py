@@ -359,7 +359,9 @@ class Downloader:
         with self._seen_lock:
             for url in [url for url, seen in self._seen.items() if seen == path]:
                 del self._seen[url]
-        if self._cache_dir is None or not _is_below(path, self._cache_dir / "files"):
+        if self._cache_dir is None or not _is_below(
+            path, self._cache_dir / cache_layout.FILES
+        ):
             return False
         with contextlib.suppress(OSError):
             path.unlink()
@@ -721,12 +723,13 @@ class Downloader:
     def _sha256_path(self, file: DistFile, sha256: str | None) -> Path | None:
         if self._cache_dir is None or sha256 is None:
             return None
-        root = self._cache_dir / "files" / "sha256"
-        return root / sha256[:2] / sha256[2:] / file.filename
+        return cache_layout.file_by_sha256(self._cache_dir, sha256, file.filename)
 
     def _url_path(self, file: DistFile) -> Path:
         assert self._cache_dir is not None
-        return self._cache_dir / "files" / "url" / _url_key(file.url) / file.filename
+        return cache_layout.file_by_url(
+            self._cache_dir, _url_key(file.url), file.filename
+        )
 
     def _work_target(self, file: DistFile) -> Path:
         # One folder per URL: two indexes may serve different files under one name.

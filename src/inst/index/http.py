@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional
 
-from inst import __version__
+from inst import __version__, cache_layout
 from inst.errors import InstError
 from inst.fileurls import path_from_file_url
 from inst.index.cache import HttpCache
@@ -125,7 +125,7 @@ class HttpClient:
         self._credentials_lock = threading.Lock()
         self._trusted = [_origin(f"//{host}") for host in config.trusted_hosts]
         self._cache = (
-            HttpCache(config.cache_dir / "http")
+            HttpCache(cache_layout.http_dir(config.cache_dir))
             if config.cache_dir is not None
             else None
         )

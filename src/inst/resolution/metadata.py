@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from inst import __version__, fileio, ui
+from inst import __version__, cache_layout, fileio, ui
 from inst.core_metadata import (
     InvalidMetadata,
     Metadata,
@@ -82,7 +82,7 @@ class MetadataSource:
         self._downloader = downloader
         self._builder = builder
         # Metadata of a file with a known sha256 never changes: kept without expiry.
-        self._cache_dir = cache_dir / "metadata" if cache_dir else None
+        self._cache_dir = cache_dir
         self._trees: dict[str, Metadata] = {}
 
     @property
@@ -198,7 +198,7 @@ class MetadataSource:
         digest = file.hashes.get("sha256")
         if self._cache_dir is None or digest is None or len(digest) != 64:
             return None
-        return self._cache_dir / "sha256" / digest[:2] / digest[2:]
+        return cache_layout.metadata_by_sha256(self._cache_dir, digest)
 
     def _stored(self, file: DistFile) -> bytes | None:
         path = self._stored_path(file)
