@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from inst import cache_layout, fileio, ui
 from inst.errors import InstError
+from inst.fileurls import path_from_file_url
 from inst.models import HASH_ALGORITHMS, DistFile
 from inst.ui.progress import Bar, Progress, format_size
 
@@ -314,7 +315,7 @@ class Downloader:
         _check_filename(file)
         checks = _Checks.of(file, {})
         if _is_file_url(file.url):
-            source = _file_url_path(file.url)
+            source = path_from_file_url(file.url)
             if not source.is_file():
                 return None
             digests = self._hash_or_none(source, checks)
@@ -358,7 +359,9 @@ class Downloader:
         with self._seen_lock:
             for url in [url for url, seen in self._seen.items() if seen == path]:
                 del self._seen[url]
-        if self._cache_dir is None or not _is_below(path, self._cache_dir / "files"):
+        if self._cache_dir is None or not _is_below(
+            path, self._cache_dir / cache_layout.FILES
+        ):
             return False
         with contextlib.suppress(OSError):
             path.unlink()
@@ -421,7 +424,7 @@ class Downloader:
         dest: Path | None,
         abort: threading.Event | None,
     ) -> Downloaded:
-        source = _file_url_path(file.url)
+        source = path_from_file_url(file.url)
         if not source.is_file():
             raise DownloadError(
                 f"cannot find {file.filename}",
@@ -720,12 +723,13 @@ class Downloader:
     def _sha256_path(self, file: DistFile, sha256: str | None) -> Path | None:
         if self._cache_dir is None or sha256 is None:
             return None
-        root = self._cache_dir / "files" / "sha256"
-        return root / sha256[:2] / sha256[2:] / file.filename
+        return cache_layout.file_by_sha256(self._cache_dir, sha256, file.filename)
 
     def _url_path(self, file: DistFile) -> Path:
         assert self._cache_dir is not None
-        return self._cache_dir / "files" / "url" / _url_key(file.url) / file.filename
+        return cache_layout.file_by_url(
+            self._cache_dir, _url_key(file.url), file.filename
+        )
 
     def _work_target(self, file: DistFile) -> Path:
         # One folder per URL: two indexes may serve different files under one name.
@@ -751,14 +755,6 @@ def _check_filename(file: DistFile) -> None:
 
 def _is_file_url(url: str) -> bool:
     return url.lower().startswith("file:")
-
-
-def _file_url_path(url: str) -> Path:
-    parts = urllib.parse.urlsplit(url)
-    path = urllib.request.url2pathname(parts.path)
-    if parts.netloc and parts.netloc.lower() != "localhost":
-        path = f"//{parts.netloc}{path}"  # a UNC share: file://server/share/x.whl
-    return Path(path)
 
 
 def _url_key(url: str) -> str:

@@ -707,8 +707,11 @@ def _cached_probe(
     key = json.dumps([str(executable), __version__, _probe.FORMAT, variables])
     import hashlib
 
+    from inst import cache_layout
+
     digest = hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()
-    cache_file = cache_dir / "interpreters" / f"{digest[:32]}.json"
+    key_part = digest[: cache_layout.INTERPRETER_KEY_LENGTH]
+    cache_file = cache_dir / cache_layout.INTERPRETERS / f"{key_part}.json"
     stamp = [stat.st_mtime_ns, stat.st_size]
     cached = _read_cache(cache_file, key, stamp, executable)
     if cached is not None:

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING
 
 from packaging.utils import canonicalize_name
 
+from inst.fileurls import file_url, path_from_file_url
+
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
@@ -84,17 +86,12 @@ def editable_location(dist: InstalledDist, environment: Environment) -> str | No
 
 
 def file_url_path(url: str) -> str:
-    """The local path of a file:// URL (pip's url_to_path, without UNC hosts)."""
-    from urllib.parse import unquote, urlsplit
-    from urllib.request import url2pathname
+    """The local path of a file:// URL as a string; any other URL as it is."""
+    from urllib.parse import urlsplit
 
-    parts = urlsplit(url)
-    if parts.scheme != "file":
+    if urlsplit(url).scheme != "file":
         return url
-    netloc = parts.netloc
-    if netloc in ("", "localhost"):
-        return url2pathname(unquote(parts.path))
-    return url2pathname(unquote(f"//{netloc}{parts.path}"))
+    return str(path_from_file_url(url))
 
 
 # --- freeze --------------------------------------------------------------------------
@@ -206,7 +203,7 @@ def _git_remote_url(url: str) -> str | None:
     if re.match(r"\w+://", url):
         return url
     if os.path.exists(url):
-        return pathlib.PurePath(os.path.abspath(url)).as_uri()
+        return file_url(os.path.abspath(url))
     scp = _SCP_URL.match(url)
     if scp:
         return scp.expand(r"ssh://\1\2/\3")

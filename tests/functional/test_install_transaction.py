@@ -28,7 +28,7 @@ import pytest
 from harness import VirtualEnv, make_venv, make_wheel
 from harness.config_home import ConfigHome, make_config_home
 from harness.trees import differences, snapshot
-from inst.install.lock import locked
+from inst.locking import locked
 
 STATE_DIR = ".inst"
 LOCK = "lock"

@@ -15,7 +15,7 @@ import pytest
 
 import inst
 from inst.errors import InstError
-from inst.install.lock import locked
+from inst.locking import locked
 
 pytestmark = pytest.mark.skipif(os.name == "nt", reason="POSIX signals")
 
@@ -26,7 +26,7 @@ HOLDER = """
 import sys
 from pathlib import Path
 
-from inst.install.lock import locked
+from inst.locking import locked
 
 with locked(Path(sys.argv[1]), timeout=0, label="the holder's env"):
     print("held", flush=True)

@@ -3,7 +3,7 @@ by tools/realworld: keywords of setuptools, the License text of scipy)."""
 
 from __future__ import annotations
 
-from inst.resolution.metadata import Metadata
+from inst.core_metadata import Metadata
 
 RAW = (
     "Metadata-Version: 2.5\n"

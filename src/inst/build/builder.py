@@ -4,7 +4,6 @@ whole run (the resolver's metadata, the install, and build requirements of build
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 import tempfile
 import threading
@@ -30,8 +29,9 @@ from inst.build.interfaces import (
 from inst.build.runner import BuildFailed
 from inst.build.sources import unpack_sdist
 from inst.build.wheel_cache import WheelCache
+from inst.core_metadata import Metadata, read_wheel_metadata
 from inst.errors import InstError
-from inst.resolution.metadata import Metadata, read_wheel_metadata
+from inst.hashing import file_sha256
 
 
 @dataclass(frozen=True)
@@ -166,7 +166,7 @@ class SourceBuilder:
         if key in self._editable:
             state.purpose = "editable"
         if source.is_file():
-            state.sha256 = _sha256(source)
+            state.sha256 = file_sha256(source)
             cached = self._cached_wheel(state)
             if cached is not None:
                 built_by = WheelCache.built_by(cached)
@@ -410,11 +410,3 @@ def _missing_error(
         hint=f"install them first (inst install {' '.join(repr(m) for m in missing)}), or "
         "drop --no-build-isolation",
     )
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()

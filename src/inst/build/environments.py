@@ -25,7 +25,7 @@ from typing import Protocol
 from packaging.utils import NormalizedName
 from packaging.version import Version
 
-from inst import ui
+from inst import fileio, ui
 from inst.build.interfaces import BuildEnv
 from inst.errors import InstError
 
@@ -113,7 +113,7 @@ class EnvironmentStore:
         env = self._checked.get(path)
         if env is not None:
             return env
-        from inst.install.lock import CannotLock
+        from inst.locking import CannotLock
 
         try:
             self._ready(path, pins)
@@ -139,7 +139,7 @@ class EnvironmentStore:
 
     def _ready(self, path: Path, pins: Sequence[BuildPin]) -> None:
         """Make sure an intact environment of exactly these pins is at path."""
-        from inst.install.lock import locked
+        from inst.locking import locked
 
         listing = ", ".join(map(str, pins)) or "nothing"
         with locked(
@@ -175,9 +175,8 @@ class EnvironmentStore:
                 "pins": [str(p) for p in pins],
                 "files": _files(path),
             }
-            temporary = path / (STAMP_FILE + ".tmp")
-            temporary.write_text(json.dumps(stamp), encoding="utf-8")
-            os.replace(temporary, path / STAMP_FILE)  # last: marks the env complete
+            # Last, and whole: the stamp marks the environment complete.
+            fileio.write_text(path / STAMP_FILE, json.dumps(stamp))
         except BaseException:
             shutil.rmtree(path, ignore_errors=True)
             raise
@@ -214,7 +213,7 @@ def _files(path: Path) -> dict[str, list[int]]:
     for directory, dirs, files in os.walk(path):
         dirs[:] = [d for d in dirs if d not in _UNSTAMPED]
         for name in files:
-            if name.startswith(STAMP_FILE):
+            if name.startswith((STAMP_FILE, f".{STAMP_FILE}")):  # and its temporary
                 continue
             full = os.path.join(directory, name)
             try:

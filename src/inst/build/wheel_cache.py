@@ -12,11 +12,10 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
-import shutil
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
+
+from inst import fileio
 
 #: Beside a cached wheel: {"interface": name of the build interface that made it}.
 BUILT_BY = "built-by.json"
@@ -73,18 +72,11 @@ class WheelCache:
         try:
             directory.mkdir(parents=True, exist_ok=True)
             # Before the wheel: a wheel in the cache always has its origin beside it.
-            (directory / BUILT_BY).write_text(
-                json.dumps({"interface": interface}), encoding="utf-8"
+            fileio.write_text(
+                directory / BUILT_BY, json.dumps({"interface": interface})
             )
-            with (
-                tempfile.NamedTemporaryFile(
-                    dir=directory, suffix=".part", delete=False
-                ) as out,
-                open(wheel, "rb") as source,
-            ):
-                shutil.copyfileobj(source, out)
             final = directory / wheel.name
-            os.replace(out.name, final)  # whole or not at all
+            fileio.copy_file(wheel, final)  # whole or not at all
             return final
         except OSError:
             return wheel

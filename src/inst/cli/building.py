@@ -192,6 +192,7 @@ def _constraint_hashes(
 
 def make_builder(settings: Settings, session: Session) -> SourceBuilder:
     """The run's builder: isolated cached environments unless --no-build-isolation."""
+    from inst import cache_layout
     from inst.build.builder import BuilderConfig, SourceBuilder
     from inst.build.environments import EnvironmentStore, target_build_env
     from inst.build.wheel_cache import WheelCache
@@ -204,14 +205,16 @@ def make_builder(settings: Settings, session: Session) -> SourceBuilder:
     environments = None
     target = None
     if isolated:
-        root = (cache or session.work_dir) / "build-envs"
+        root = (cache or session.work_dir) / cache_layout.BUILD_ENVS
         environments = EnvironmentStore(
             root,
             environment.python,
             environment.version_info,
             provisioner,
             lock_timeout=float(settings.lock_timeout),
-            fallback_root=None if cache is None else session.work_dir / "build-envs",
+            fallback_root=None
+            if cache is None
+            else session.work_dir / cache_layout.BUILD_ENVS,
         )
     else:
         installed = {
@@ -221,7 +224,7 @@ def make_builder(settings: Settings, session: Session) -> SourceBuilder:
     wheel_cache = None
     if cache is not None:
         wheel_cache = WheelCache(
-            cache / "wheels",
+            cache / cache_layout.BUILT_WHEELS,
             {
                 "python": str(environment.python.resolve()),
                 **{

@@ -19,8 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional
 
-from inst import __version__
+from inst import __version__, cache_layout
 from inst.errors import InstError
+from inst.fileurls import path_from_file_url
 from inst.index.cache import HttpCache
 from inst.ui import redact
 
@@ -124,7 +125,7 @@ class HttpClient:
         self._credentials_lock = threading.Lock()
         self._trusted = [_origin(f"//{host}") for host in config.trusted_hosts]
         self._cache = (
-            HttpCache(config.cache_dir / "http")
+            HttpCache(cache_layout.http_dir(config.cache_dir))
             if config.cache_dir is not None
             else None
         )
@@ -400,7 +401,7 @@ def _file_response(request: requests.PreparedRequest) -> requests.Response:
     response = requests.Response()
     response.url = request.url or ""
     response.request = request
-    path = file_url_to_path(request.url or "")
+    path = path_from_file_url(request.url or "")
     try:
         handle = open(path, "rb")  # noqa: SIM115 - closed by the Response
         size = os.fstat(handle.fileno()).st_size
@@ -420,17 +421,6 @@ def _file_response(request: requests.PreparedRequest) -> requests.Response:
         {"Content-Length": str(size), "Content-Type": "application/octet-stream"}
     )
     return response
-
-
-def file_url_to_path(url: str) -> str:
-    """The local path of a file:// URL (percent-escapes decoded)."""
-    from urllib.request import url2pathname
-
-    parts = urllib.parse.urlsplit(url)
-    path = url2pathname(parts.path)
-    if parts.netloc and parts.netloc != "localhost" and os.name == "nt":
-        path = f"\\\\{parts.netloc}{path}"  # a UNC share
-    return path
 
 
 # -- explaining failures -----------------------------------------------------------------

@@ -18,7 +18,8 @@ from packaging.utils import NormalizedName
 
 from inst import ui
 from inst.errors import InstError
-from inst.index.http import NetworkError, file_url_to_path
+from inst.fileurls import file_url, path_from_file_url
+from inst.index.http import NetworkError
 from inst.index.simple import MalformedPage, parse_html_page, parse_json_page
 from inst.models import DistFile, is_dist_filename, parse_dist_file
 from inst.ui import redact
@@ -184,7 +185,7 @@ class IndexSource:
             return self._fetch(client, url)  # the entry is gone: the server answers
 
     def _read_local(self, name: NormalizedName) -> list[DistFile] | None:
-        root = Path(file_url_to_path(self.url))
+        root = path_from_file_url(self.url)
         project = root / name
         # os.path answers False for a name the filesystem cannot hold (ENAMETOOLONG).
         if os.path.isdir(project):
@@ -235,7 +236,7 @@ class FindLinksSource:
             return self._list_path(Path(location).expanduser(), None)
         scheme = location.partition(":")[0].lower()
         if scheme == "file":
-            return self._list_path(Path(file_url_to_path(location)), location)
+            return self._list_path(path_from_file_url(location), location)
         if scheme in ("http", "https"):
             return self._fetch(client)
         raise InstError(
@@ -247,7 +248,7 @@ class FindLinksSource:
         if os.path.isdir(path):  # os.path: False for a name too long, not a crash
             return self._list_directory(path)
         if os.path.isfile(path):
-            page_url = url or path.absolute().as_uri()
+            page_url = url or file_url(path.absolute())
             if is_dist_filename(path.name):
                 return self._listed([path])
             return _read_local_page(path, page_url, self.display)
@@ -277,7 +278,7 @@ class FindLinksSource:
             file = parse_dist_file(
                 DistFile(
                     filename=path.name,
-                    url=path.absolute().as_uri(),
+                    url=file_url(path.absolute()),
                     source=self.display,
                 )
             )

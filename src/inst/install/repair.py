@@ -461,20 +461,15 @@ def _read_text(path: str) -> str | None:
 
 def _sha256(path: str) -> str | None:
     """A regular file's hash as RECORD writes it."""
-    import base64
-    import hashlib
+    from inst.hashing import file_digest, record_digest
 
     try:
         if os.path.islink(path) or not os.path.isfile(path):
             return None
-        digest = hashlib.sha256()
-        with open(path, "rb") as stream:
-            for block in iter(lambda: stream.read(1024 * 1024), b""):
-                digest.update(block)
+        _, digest = file_digest(path)
     except OSError:
         return None
-    encoded = base64.urlsafe_b64encode(digest.digest()).rstrip(b"=").decode("ascii")
-    return f"sha256={encoded}"
+    return f"sha256={record_digest(digest)}"
 
 
 def _problem(text: str) -> str:

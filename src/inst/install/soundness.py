@@ -12,21 +12,20 @@ Two checks of different cost:
 
 from __future__ import annotations
 
-import base64
 import csv
-import hashlib
 import io
 import json
 import os
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+from inst.hashing import file_digest, record_digest
+
 if TYPE_CHECKING:
     from inst.install.unpacked import UnpackedWheel
 
 #: Size, mtime and mode of every unpacked file, beside the files.
 STAMPS = "stamps.json"
-_CHUNK = 1024 * 1024
 
 
 def stamps(unpacked: UnpackedWheel) -> dict[str, list[int]]:
@@ -92,14 +91,9 @@ def _record_hashes(unpacked: UnpackedWheel) -> Mapping[str, str]:
 
 
 def _hash(path: str, algorithm: str) -> tuple[int, str]:
-    hasher = hashlib.new(algorithm)  # ValueError: unknown (the manifest is damaged)
-    size = 0
-    with open(path, "rb") as stream:
-        while chunk := stream.read(_CHUNK):
-            size += len(chunk)
-            hasher.update(chunk)
-    digest = base64.urlsafe_b64encode(hasher.digest()).rstrip(b"=").decode("ascii")
-    return size, digest
+    # ValueError: an algorithm hashlib does not know (the manifest is damaged)
+    size, digest = file_digest(path, algorithm)
+    return size, record_digest(digest)
 
 
 def _reason(error: Exception) -> str:

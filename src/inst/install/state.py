@@ -11,8 +11,7 @@ from pathlib import Path
 
 #: inst's lock, journal and staging directory, inside the target's purelib.
 STATE_DIR_NAME = ".inst"
-#: The lock file (lock.py).
-LOCK_FILE = "lock"
+# The lock file in it is inst.locking.LOCK_FILE ("lock").
 #: ``journal-<id>.json``: one per transaction being committed (transaction.py).
 JOURNAL_PREFIX = "journal-"
 

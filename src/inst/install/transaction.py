@@ -303,7 +303,7 @@ def changing(
 
     A journal that cannot be read stops it: the target may be half changed, and only
     ``inst repair`` (with ``repair_options`` to name the same target) settles it."""
-    from inst.install.lock import locked
+    from inst.locking import locked
 
     with locked(state_dir, timeout=timeout, label=label):
         say_recovered(recover(state_dir), label)
@@ -373,7 +373,7 @@ def settle(
     killed one left, so what is read is a state before or after, never between."""
     if not has_journal(state_dir):
         return
-    from inst.install.lock import locked
+    from inst.locking import locked
 
     try:
         with locked(state_dir, timeout=timeout, label=label):

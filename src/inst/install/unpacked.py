@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import hashlib
 import os
 import secrets
 import shutil
@@ -40,6 +39,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from inst import cache_layout, fileio, ui
+from inst.hashing import file_sha256
 from inst.install import soundness
 from inst.wheel.checks import inspect_wheel
 from inst.wheel.manifest import WheelManifest
@@ -48,7 +48,6 @@ MANIFEST = "manifest.json"
 FILES = "files"
 #: Modes of cached files: readable by everyone, writable by no one.
 READ_ONLY, READ_ONLY_EXECUTABLE = 0o444, 0o555
-_CHUNK = 1024 * 1024
 #: errnos of a rename onto a directory that exists and is not empty.
 _TAKEN = {errno.EEXIST, errno.ENOTEMPTY}
 
@@ -256,11 +255,3 @@ def _exclusive(directory: Path) -> Iterator[None]:
         yield
     finally:
         os.close(descriptor)  # releases the lock
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as stream:
-        while chunk := stream.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()

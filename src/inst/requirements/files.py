@@ -520,7 +520,9 @@ def _location(text: str) -> Path:
             f"cannot read requirements file {text}",
             why=f"it is on another host ({parts.netloc})",
         )
-    return Path(os.path.abspath(urllib.request.url2pathname(parts.path)))
+    from inst.fileurls import path_from_file_url
+
+    return Path(os.path.abspath(path_from_file_url(text)))
 
 
 def _nested_path(parent_dir: Path, value: str) -> Path:

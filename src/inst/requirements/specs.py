@@ -41,6 +41,7 @@ from packaging.utils import (
 from packaging.version import InvalidVersion, Version
 
 from inst.errors import InstError
+from inst.fileurls import file_url, path_from_file_url
 from inst.models import HASH_ALGORITHMS, parse_sdist_name, url_filename
 
 __all__ = [
@@ -446,7 +447,7 @@ def _local_artifact(
             f"{location!r} is not a wheel or an sdist",
             why=_ARCHIVES_WHY,
         )
-    parsed = _Parsed(kind, url=path.as_uri(), path=path, marker=marker)
+    parsed = _Parsed(kind, url=file_url(path), path=path, marker=marker)
     parsed.extras = _parse_extras(extras, location)
     if kind is SourceKind.DIRECTORY:
         parsed.name = name  # only known from "name @"; else after building
@@ -698,7 +699,7 @@ def _file_url_path(url: str, text: str, base: Path) -> Path:
             f"{text!r} points at a file on another host ({parts.netloc})",
             hint="file: URLs must be local: file:///absolute/path",
         )
-    local = urllib.request.url2pathname(parts.path)
+    local = path_from_file_url(url)
     # "file:../x" is relative (pip accepts it, from the current directory).
     return Path(os.path.normpath(os.path.join(base, local)))
 

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from inst.errors import InstError
+from inst.fileurls import file_url
 from inst.models import (
     LZIP_SUFFIXES,
     DistFile,
@@ -53,7 +54,7 @@ def spec_url(spec: RequirementSpec) -> str:
     """The URL of a URL, wheel-path or sdist-path requirement."""
     if spec.url is None:
         path = spec.path or Path(str(spec))
-        return path.resolve().as_uri()
+        return file_url(path.resolve())
     return spec.url
 
 

@@ -9,26 +9,24 @@ build layer's ``prepare metadata`` (a protocol here, implemented by the build la
 from __future__ import annotations
 
 import contextlib
-import email.parser
 import hashlib
 import io
 import os
 import tempfile
-import textwrap
-import zipfile
 from collections.abc import Mapping
-from dataclasses import dataclass
-from email.message import Message
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from packaging.markers import UndefinedEnvironmentName
-from packaging.requirements import InvalidRequirement, Requirement
-from packaging.utils import NormalizedName, canonicalize_name
-from packaging.version import InvalidVersion, Version
-
-from inst import __version__, fileio, ui
+from inst import __version__, cache_layout, fileio, ui
+from inst.core_metadata import (
+    InvalidMetadata,
+    Metadata,
+    MetadataError,
+    metadata_from_zip,
+    read_wheel_metadata,
+)
 from inst.errors import InstError
+from inst.fileurls import file_url, path_from_file_url
 from inst.index.cache import is_from_cache
 from inst.index.http import ShortBody, broken_body_errors
 from inst.ui import redact
@@ -44,145 +42,6 @@ if TYPE_CHECKING:
 #: .dist-info last, usually METADATA itself.
 TAIL_BYTES = 64 * 1024
 MIN_RANGE = 16 * 1024
-
-#: The core metadata fields of an installation report, in the order pip writes them,
-#: each with whether it may appear more than once (a list in JSON). Fields outside
-#: this list (Import-Name, the deprecated Provides/Obsoletes, ...) are left out, as
-#: pip leaves them out: tools that read pip's report see the same keys.
-_REPORT_FIELDS: tuple[tuple[str, bool], ...] = (
-    ("Metadata-Version", False),
-    ("Name", False),
-    ("Version", False),
-    ("Dynamic", True),
-    ("Platform", True),
-    ("Supported-Platform", True),
-    ("Summary", False),
-    ("Description", False),
-    ("Description-Content-Type", False),
-    ("Keywords", False),
-    ("Home-page", False),
-    ("Download-URL", False),
-    ("Author", False),
-    ("Author-email", False),
-    ("Maintainer", False),
-    ("Maintainer-email", False),
-    ("License", False),
-    ("License-Expression", False),
-    ("License-File", True),
-    ("Classifier", True),
-    ("Requires-Dist", True),
-    ("Requires-Python", False),
-    ("Requires-External", True),
-    ("Project-URL", True),
-    ("Provides-Extra", True),
-    ("Provides-Dist", True),
-    ("Obsoletes-Dist", True),
-)
-
-
-class MetadataError(InstError):
-    """Metadata that cannot be had or does not describe the distribution it came with."""
-
-
-class InvalidMetadata(MetadataError):
-    """Metadata that was had but is invalid (a bad requirement or version, a Name or
-    Version missing or not the file's): the resolver skips such a release, as pip."""
-
-
-@dataclass(frozen=True)
-class Metadata:
-    """The parts of core metadata that resolution needs, plus the raw text for reports."""
-
-    name: NormalizedName
-    display_name: str
-    version: Version
-    requires_dist: tuple[Requirement, ...]
-    requires_python: str | None
-    provides_extra: frozenset[NormalizedName]
-    raw: bytes
-
-    @classmethod
-    def parse(cls, data: bytes, where: str) -> Metadata:
-        message = _message(data)
-        name = message.get("Name")
-        version = message.get("Version")
-        if not name or not version:
-            raise InvalidMetadata(
-                f"the metadata of {where} has no Name or Version",
-                hint="the distribution is broken; report it to its maintainers",
-            )
-        try:
-            parsed_version = Version(version)
-        except InvalidVersion:
-            raise InvalidMetadata(
-                f"the metadata of {where} has an invalid version {version!r}"
-            ) from None
-        requires: list[Requirement] = []
-        for line in message.get_all("Requires-Dist") or ():
-            try:
-                requirement = Requirement(line)
-                if requirement.marker is not None:
-                    # Parses, but may not evaluate ('a' == 'a' names no variable):
-                    # found here, where the release can be skipped, not mid-resolve.
-                    requirement.marker.evaluate({"extra": ""})
-                requires.append(requirement)
-            except (InvalidRequirement, UndefinedEnvironmentName, ValueError) as exc:
-                raise InvalidMetadata(
-                    f"the metadata of {where} has an invalid requirement {line!r}",
-                    why=str(exc),
-                    hint="the distribution is broken; report it to its maintainers",
-                ) from None
-        return cls(
-            name=canonicalize_name(name),
-            display_name=name,
-            version=parsed_version,
-            requires_dist=tuple(requires),
-            requires_python=message.get("Requires-Python") or None,
-            provides_extra=frozenset(
-                canonicalize_name(extra)
-                for extra in message.get_all("Provides-Extra") or ()
-            ),
-            raw=data,
-        )
-
-    def as_json(self) -> dict[str, Any]:
-        """The PEP 566 JSON form, as pip's installation report holds it."""
-        message = _message(self.raw)
-        result: dict[str, Any] = {}
-        for field, multiple in _REPORT_FIELDS:
-            values = [_unfolded(str(v)) for v in message.get_all(field) or ()]
-            if not values:
-                continue
-            key = field.lower().replace("-", "_")
-            if multiple:
-                result[key] = values
-            elif key == "keywords":
-                # Comma-separated, or (in old metadata) separated by spaces.
-                value = values[0]
-                result[key] = (
-                    [word.strip() for word in value.split(",")]
-                    if "," in value
-                    else value.split()
-                )
-            else:
-                result[key] = values[0]
-        body = message.get_payload()
-        if isinstance(body, str) and body:
-            result["description"] = body
-        return result
-
-
-def _unfolded(value: str) -> str:
-    """A multi-line header value (a License text) without the indentation its
-    continuation lines carry in the file: what importlib.metadata, and so pip, gives."""
-    if "\n" not in value:
-        return value
-    return textwrap.dedent(" " * 8 + value)
-
-
-def _message(data: bytes) -> Message:
-    # Parsed as text: the bytes parser turns non-ASCII values into Header objects.
-    return email.parser.Parser().parsestr(data.decode("utf-8", "replace"))
 
 
 class SourceMetadataBuilder(Protocol):
@@ -223,7 +82,7 @@ class MetadataSource:
         self._downloader = downloader
         self._builder = builder
         # Metadata of a file with a known sha256 never changes: kept without expiry.
-        self._cache_dir = cache_dir / "metadata" if cache_dir else None
+        self._cache_dir = cache_dir
         self._trees: dict[str, Metadata] = {}
 
     @property
@@ -243,7 +102,7 @@ class MetadataSource:
         metadata = self._builder.prepare_metadata(tree, None)
         file = DistFile(
             f"{metadata.name}-{metadata.version}",
-            tree.resolve().as_uri(),
+            file_url(tree.resolve()),
             source=str(tree),
             tree=True,
         )
@@ -339,7 +198,7 @@ class MetadataSource:
         digest = file.hashes.get("sha256")
         if self._cache_dir is None or digest is None or len(digest) != 64:
             return None
-        return self._cache_dir / "sha256" / digest[:2] / digest[2:]
+        return cache_layout.metadata_by_sha256(self._cache_dir, digest)
 
     def _stored(self, file: DistFile) -> bytes | None:
         path = self._stored_path(file)
@@ -408,7 +267,7 @@ class MetadataSource:
                 reader = HttpRangeReader(
                     self._client, file.url, total, total - len(tail), tail
                 )
-                return _metadata_from_zip(reader, file.filename)
+                return metadata_from_zip(reader, file.filename)
             if response.status_code != 200:
                 raise MetadataError(
                     f"could not fetch {file.filename}",
@@ -470,45 +329,13 @@ def _hashes(file: DistFile) -> dict[str, frozenset[str]]:
 def _local_path(url: str) -> Path | None:
     if not url.startswith("file:"):
         return None
-    from urllib.parse import urlsplit
-    from urllib.request import url2pathname
-
-    return Path(url2pathname(urlsplit(url).path))
+    return path_from_file_url(url)
 
 
 def _total_size(response: requests.Response) -> int | None:
     content_range = response.headers.get("Content-Range", "")
     _, _, total = content_range.rpartition("/")
     return int(total) if total.isdigit() else None
-
-
-def read_wheel_metadata(path: Path | str, filename: str) -> Metadata:
-    try:
-        with open(path, "rb") as stream:
-            return _metadata_from_zip(stream, filename)
-    except OSError as exc:
-        raise MetadataError(f"cannot read {filename}", why=str(exc)) from None
-
-
-def _metadata_from_zip(stream: Any, filename: str) -> Metadata:
-    try:
-        with zipfile.ZipFile(stream) as archive:
-            names = [
-                name
-                for name in archive.namelist()
-                if name.count("/") == 1 and name.endswith(".dist-info/METADATA")
-            ]
-            if len(names) != 1:
-                raise MetadataError(
-                    f"{filename} is not a valid wheel",
-                    why=f"it has {len(names)} .dist-info/METADATA files, not one",
-                )
-            data = archive.read(names[0])
-    except (zipfile.BadZipFile, EOFError) as exc:
-        raise MetadataError(
-            f"{filename} is not a valid wheel", why=f"the zip archive is broken: {exc}"
-        ) from None
-    return Metadata.parse(data, filename)
 
 
 class HttpRangeReader(io.RawIOBase):

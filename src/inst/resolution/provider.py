@@ -16,6 +16,7 @@ from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 from resolvelib import AbstractProvider
 
+from inst.core_metadata import InvalidMetadata
 from inst.resolution.candidates import (
     PYTHON,
     BaseCandidate,
@@ -30,13 +31,13 @@ from inst.resolution.candidates import (
     SpecifierRequirement,
     UnusableRelease,
 )
-from inst.resolution.metadata import InvalidMetadata
 
 if TYPE_CHECKING:
+    from inst.core_metadata import Metadata
     from inst.environment import Environment, InstalledDist
     from inst.index.finder import Finder
     from inst.models import DistFile
-    from inst.resolution.metadata import Metadata, MetadataSource
+    from inst.resolution.metadata import MetadataSource
 
 
 @dataclass(frozen=True)

@@ -63,15 +63,10 @@ def _local_hashes(url: str) -> dict[str, str]:
     """A local file's sha256, as pip reports it for path requirements."""
     if not url.startswith("file:"):
         return {}
-    import hashlib
-    from urllib.parse import urlsplit
-    from urllib.request import url2pathname
+    from inst.fileurls import path_from_file_url
+    from inst.hashing import file_sha256
 
-    digest = hashlib.sha256()
     try:
-        with open(url2pathname(urlsplit(url).path), "rb") as stream:
-            for chunk in iter(lambda: stream.read(1 << 20), b""):
-                digest.update(chunk)
+        return {"sha256": file_sha256(path_from_file_url(url))}
     except OSError:
         return {}
-    return {"sha256": digest.hexdigest()}

@@ -33,11 +33,12 @@ from inst.resolution.provider import (
 from inst.ui import redact
 
 if TYPE_CHECKING:
+    from inst.core_metadata import Metadata
     from inst.environment import Environment
     from inst.index.finder import Finder
     from inst.models import DistFile
     from inst.requirements.specs import RequirementSpec
-    from inst.resolution.metadata import Metadata, MetadataSource
+    from inst.resolution.metadata import MetadataSource
 
 #: resolvelib counts a round per pin or backtrack; real resolutions take hundreds.
 MAX_ROUNDS = 200_000
@@ -239,10 +240,9 @@ def _tree_path(spec: RequirementSpec) -> Path | None:
     if spec.kind is SourceKind.DIRECTORY and spec.path is not None:
         return spec.path
     if spec.url is not None and spec.url.startswith("file:"):
-        from urllib.parse import urlsplit
-        from urllib.request import url2pathname
+        from inst.fileurls import path_from_file_url
 
-        path = Path(url2pathname(urlsplit(spec.url).path))
+        path = path_from_file_url(spec.url)
         if path.is_dir():
             return path
     return None
@@ -291,18 +291,13 @@ def _local_sha256(url: str) -> str | None:
     """The digest of a local file named directly (no index told its hash)."""
     if not url.startswith("file:"):
         return None
-    import hashlib
-    from urllib.parse import urlsplit
-    from urllib.request import url2pathname
+    from inst.fileurls import path_from_file_url
+    from inst.hashing import file_sha256
 
     try:
-        digest = hashlib.sha256()
-        with open(url2pathname(urlsplit(url).path), "rb") as stream:
-            for block in iter(lambda: stream.read(1 << 20), b""):
-                digest.update(block)
+        return file_sha256(path_from_file_url(url))
     except OSError:
         return None
-    return digest.hexdigest()
 
 
 def _run_resolvelib(

@@ -169,6 +169,7 @@ def _download(
     """Wheels for everything to install: fetched, or built from sdists and trees;
     and, by position, how each wheel that was fetched as it is came."""
     from inst.download import DownloadRequest
+    from inst.fileurls import path_from_file_url
     from inst.install.installation import WheelToInstall
     from inst.resolution.candidates import FileCandidate
 
@@ -184,7 +185,7 @@ def _download(
         assert isinstance(candidate, FileCandidate)
         file = candidate.file
         if file.tree:
-            tree = _local_path(file.url)
+            tree = path_from_file_url(file.url)
             wheels.append(
                 WheelToInstall(
                     path=_builder(session).build_wheel(tree, None),
@@ -280,13 +281,6 @@ def _candidate(dist: ResolvedDist) -> FileCandidate:
 def _builder(session: Session) -> SourceBuilder:
     assert session.builder is not None
     return session.builder
-
-
-def _local_path(url: str) -> Path:
-    from urllib.parse import urlsplit
-    from urllib.request import url2pathname
-
-    return Path(url2pathname(urlsplit(url).path))
 
 
 def _tree_direct_url(url: str, candidate: FileCandidate) -> dict[str, object]:

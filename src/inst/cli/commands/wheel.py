@@ -62,10 +62,8 @@ def _wheels(
     session: Session, dists: list[ResolvedDist]
 ) -> list[tuple[str, Path, bool]]:
     """(name, wheel path, built here) for each distribution, checked like any wheel."""
-    from urllib.parse import urlsplit
-    from urllib.request import url2pathname
-
     from inst.download import DownloadRequest
+    from inst.fileurls import path_from_file_url
     from inst.resolution.candidates import FileCandidate
 
     assert session.builder is not None
@@ -85,7 +83,7 @@ def _wheels(
     result = []
     for file, dist in zip(files, dists):
         if file.tree:
-            tree = Path(url2pathname(urlsplit(file.url).path))
+            tree = path_from_file_url(file.url)
             path, built = session.builder.build_wheel(tree, None), True
         else:
             item = next(fetched)

@@ -1,8 +1,12 @@
-"""One inst at a time per environment: an exclusive lock on a file in its state dir.
+"""One inst at a time per directory: an exclusive lock on the file ``lock`` in it.
+
+An install target's state directory is locked while inst changes the target
+(install/transaction.py), a build environment's lock directory while it is made
+(build/environments.py); both import this module, which imports neither.
 
 The operating system releases the lock when the process dies, however it dies, so a
 killed inst never leaves a stale lock behind (its journal is what the next run
-recovers, see transaction.py).
+recovers, see install/transaction.py).
 """
 
 from __future__ import annotations
@@ -16,7 +20,9 @@ from typing import IO
 
 from inst import ui
 from inst.errors import InstError
-from inst.install.state import LOCK_FILE
+
+#: The lock file inside the locked directory.
+LOCK_FILE = "lock"
 
 #: How often a waiting inst tries the lock again.
 _POLL_SECONDS = 0.1
@@ -29,7 +35,8 @@ class CannotLock(InstError):
 
 @contextmanager
 def locked(state_dir: Path, *, timeout: float, label: str) -> Iterator[None]:
-    """Hold the environment's lock for the body; wait up to timeout seconds for it."""
+    """Hold the lock of state_dir (made if missing) for the body; wait up to timeout
+    seconds for it. label names what is locked in messages."""
     path = state_dir / LOCK_FILE
     try:  # a state dir that cannot be made is as unlockable as the file itself
         state_dir.mkdir(parents=True, exist_ok=True)
