@@ -394,6 +394,7 @@ class Downloader:
             if not earlier:  # earlier = fetched or stored in this run: said already
                 size = format_size(path.stat().st_size)
                 self._progress.message(f"Using cached {file.filename} ({size})")
+                self._remember(file, path)  # said once per run
             if dest is not None:
                 path = self._place_or_fail(path, dest)
             return Downloaded(file, path, found["sha256"], from_cache=True)
