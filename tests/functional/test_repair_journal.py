@@ -440,3 +440,92 @@ def test_an_uninstall_cut_short_with_a_garbage_journal_is_put_back_whole(
     again = run(cli_home, "uninstall", "-y", *common, *names)
     assert again.code == 0, again.output
     assert versions(venv) == {}
+
+
+# --- a fresh install whose journal lost its later moves ------------------------------
+
+
+def fresh_wheels(tmp_path: Path) -> list[Path]:
+    """Four distributions with scripts and data files; one vendors a dist-info
+    directory of its own (as setuptools does), which is not its RECORD."""
+    wheels = []
+    for i in range(4):
+        name = f"f{i}"
+        extra = {
+            f"{name}-1.0.data/data/share/{name}/d{j}.txt": f"{name} {j}\n"
+            for j in range(3)
+        }
+        if i == 0:
+            extra["f0/_vendor/v-1.0.dist-info/RECORD"] = "v/__init__.py,,\n"
+            extra["f0/_vendor/v-1.0.dist-info/METADATA"] = "Name: v\nVersion: 1.0\n"
+        wheels.append(
+            make_wheel(
+                tmp_path / "fresh",
+                name,
+                "1.0",
+                files=package(name, "1.0", extra),
+                entry_points={"console_scripts": {f"{name}-run": f"{name}:main"}},
+            )
+        )
+    return wheels
+
+
+def cut_after_places(path: Path, count: int) -> None:
+    """Cut the journal just after its first count places (and the text of the next)."""
+    text = path.read_text()
+    places = json.loads(text)["places"]
+    assert len(places) > count + 1
+    following = json.dumps(places[count + 1], separators=(",", ":"))
+    at = text.index(following)
+    path.write_text(text[: at + len(following) // 2])
+
+
+@pytest.mark.parametrize("done", [0, 12])
+def test_a_fresh_install_cut_short_is_repaired_to_before_when_the_rest_never_moved(
+    tmp_path: Path, cli_home: ConfigHome, venv: VirtualEnv, done: int
+) -> None:
+    before = tree(venv)
+    common = ("--python", str(venv.python))
+    wheels = fresh_wheels(tmp_path)
+    killed = run(
+        cli_home,
+        "install",
+        *common,
+        "--no-index",
+        *map(str, wheels),
+        fault=f"moves:{done}",
+    )
+    assert killed.code == -signal.SIGKILL, killed.output
+    # The journal keeps the moves done, and some more; the rest are lost, but their
+    # files are all still staged.
+    cut_after_places(journal(venv), done + 5)
+
+    repaired = run(cli_home, "repair", *common)
+    assert repaired.code == 0, repaired.output
+    assert "state: committing" in repaired.out
+    assert "the rest lost" in repaired.out
+    assert "it is as it was before the interrupted change" in repaired.out
+    assert repaired.errors == [], repaired.output
+    assert leftovers(venv) == []
+    now = tree(venv)
+    assert now == before, differences(before, now)
+    again = run(cli_home, "install", *common, "--no-index", *map(str, wheels))
+    assert again.code == 0, again.output
+    assert set(versions(venv)) == {f"f{i}" for i in range(4)}
+
+
+def test_a_fresh_install_whose_lost_moves_had_happened_is_not_called_repaired(
+    tmp_path: Path, cli_home: ConfigHome, venv: VirtualEnv
+) -> None:
+    common = ("--python", str(venv.python))
+    wheels = fresh_wheels(tmp_path)
+    killed = run(
+        cli_home, "install", *common, "--no-index", *map(str, wheels), fault="moves:20"
+    )
+    assert killed.code == -signal.SIGKILL, killed.output
+    cut_after_places(journal(venv), 8)  # moves 9..20 happened, and are lost
+
+    repaired = run(cli_home, "repair", *common)
+    assert repaired.code == 1, repaired.output
+    (error,) = repaired.errors
+    assert "may still be half changed" in error

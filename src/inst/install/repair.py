@@ -295,7 +295,20 @@ def _inspect_one(journal: Path, target: InstallTarget) -> Leftover:
         found.kept[entry] = os.fspath(_kept_name(root) / os.path.relpath(entry, root))
     if state == "staging" or (state is None and not found.roots):
         found.outcome = "before"  # nothing had moved (or nothing is left to judge)
-    elif state != "committed" and not stash_entries and _nothing_moved(found.roots):
+    elif (
+        state != "committed"
+        and not stash_entries
+        and _nothing_moved(found.roots, {}, target)
+    ):
+        found.outcome = "before"
+    elif (
+        state == "committing"
+        and not found.unknown
+        and _stashes_back(salvaged)
+        and _nothing_moved(found.roots, _told(salvaged), target)
+    ):
+        # Every file the wheels place is still staged or has a move the journal
+        # names (undone above), and every stashed file goes back: as before.
         found.outcome = "before"
     elif state == "committed":
         found.outcome = "after"
@@ -319,35 +332,93 @@ def _inspect_one(journal: Path, target: InstallTarget) -> Leftover:
     return found
 
 
-def _nothing_moved(roots: list[Path]) -> bool:
-    """Whether every staged wheel is still whole in the staging area: its RECORD
-    (written last) and every file it lists. With an empty stash (nothing replaced or
-    removed), that proves that the environment was not touched."""
+def _nothing_moved(
+    roots: list[Path], told: dict[str, str], target: InstallTarget
+) -> bool:
+    """Whether every file a staged wheel places (its RECORD, written last, lists them)
+    is still in the staging area, or has a move that told (final -> staged, the
+    readable journal's places) names. With an empty stash, or one that all goes back,
+    that proves that the environment is as it was."""
     slots = _slots(roots)
     if not slots:
         return False
-    for directories in slots.values():
-        records = [
-            (directory, record)
-            for directory in directories
-            for record in directory.glob("**/*.dist-info/RECORD")
+    libs = [
+        os.path.abspath(d)
+        for d in [
+            *target.lib_dirs,
+            target.scheme.get("purelib", ""),
+            target.scheme.get("platlib", ""),
         ]
-        if len(records) != 1:
+        if d
+    ]
+    for directories in slots.values():
+        record = _slot_record(directories, told, libs)
+        if record is None:
             return False
-        directory, record = records[0]
-        final_record = os.path.join(os.sep, os.path.relpath(record, directory))
+        final_record, text = record
         base = os.path.dirname(os.path.dirname(final_record))
-        rows = _rows(_read_text(os.fspath(record)) or "")
+        rows = _rows(text)
         if not rows:
             return False
         for row in rows:
             if not row:
                 continue
             final = os.path.normpath(os.path.join(base, row[0]))
+            if final in told:
+                continue
             relative = final.lstrip(os.sep)
             if not any(os.path.lexists(d / relative) for d in directories):
                 return False
     return True
+
+
+def _slot_record(
+    directories: list[Path], told: dict[str, str], libs: list[str]
+) -> tuple[str, str] | None:
+    """A slot's wheel's RECORD: its final place and text, read where it is (staged,
+    or in place once the journal says it moved). Only the one directly in a library
+    directory: a package may vendor other dist-info directories."""
+    found: dict[str, str] = {}  # final -> where it is now
+    for directory in directories:
+        for lib in dict.fromkeys(libs):
+            staged_lib = directory / lib.lstrip(os.sep)
+            for record in staged_lib.glob("*.dist-info/RECORD"):
+                found[os.path.join(lib, os.path.relpath(record, staged_lib))] = (
+                    os.fspath(record)
+                )
+    for final, staged in told.items():
+        if (
+            final not in found
+            and os.path.basename(final) == "RECORD"
+            and os.path.dirname(final).endswith(".dist-info")
+            and os.path.dirname(os.path.dirname(final)) in libs
+            and _inside(staged, [os.fspath(d) for d in directories])
+            and not os.path.lexists(staged)
+        ):
+            found[final] = final
+    if len(found) != 1:
+        return None
+    ((final, now),) = found.items()
+    text = _read_text(now)
+    return None if text is None else (final, text)
+
+
+def _told(salvaged: Salvaged) -> dict[str, str]:
+    """final -> staged, of every place the readable journal names."""
+    return {
+        os.path.normpath(os.path.abspath(final)): os.path.abspath(staged)
+        for staged, final, _ in salvaged.places
+    }
+
+
+def _stashes_back(salvaged: Salvaged) -> bool:
+    """Whether every readable place that replaced a file and has moved still has that
+    file in its stash (to go back)."""
+    return all(
+        os.path.lexists(staged) or os.path.lexists(stash)
+        for staged, _, stash in salvaged.places
+        if stash is not None
+    )
 
 
 def _slots(roots: list[Path]) -> dict[str, list[Path]]:
