@@ -529,3 +529,81 @@ def test_a_fresh_install_whose_lost_moves_had_happened_is_not_called_repaired(
     assert repaired.code == 1, repaired.output
     (error,) = repaired.errors
     assert "may still be half changed" in error
+
+
+# --- an upgrade beside distributions it does not touch ------------------------------
+
+
+def release(name: str, version: str) -> dict[str, str]:
+    """Some files the same in 1.0 and 2.0, some changed, one dropped, one added."""
+    files = {
+        f"{name}/__init__.py": f"VERSION = {version!r}\n",
+        f"{name}/same.py": f"# {name}, unchanged\n",
+        f"{name}-{version}.data/data/share/{name}/same.txt": f"{name} data\n",
+    }
+    files.update({f"{name}/mod{i}.py": f"# {name} {version} {i}\n" for i in range(3)})
+    files[f"{name}/{'old' if version == '1.0' else 'new'}.py"] = f"# {version} only\n"
+    return files
+
+
+@dataclass(frozen=True)
+class Beside:
+    home: ConfigHome
+    venv: VirtualEnv
+    new: list[Path]
+    before: dict[str, tuple[object, ...]]
+
+    def upgrade(self, fault: str) -> Result:
+        common = ("--python", str(self.venv.python), "--no-index")
+        return run(self.home, "install", *common, *map(str, self.new), fault=fault)
+
+
+def beside(tmp_path: Path, home: ConfigHome, venv: VirtualEnv, *compile: str) -> Beside:
+    """up0..up2 1.0 and untouched u0, u1 installed; up0..up2 2.0 ready."""
+    wheels: dict[str, list[Path]] = {"1.0": [], "2.0": []}
+    for version, names in [("1.0", ["u0", "u1", "up0", "up1", "up2"])] + [
+        ("2.0", ["up0", "up1", "up2"])
+    ]:
+        for name in names:
+            points = {"console_scripts": {f"run-{name}": f"{name}:main"}}
+            wheels[version].append(
+                make_wheel(
+                    tmp_path / version,
+                    name,
+                    version,
+                    files=release(name, version),
+                    entry_points=points,
+                )
+            )
+    common = ("--python", str(venv.python), "--no-index", *compile)
+    first = run(home, "install", *common, *map(str, wheels["1.0"]))
+    assert first.code == 0, first.output
+    return Beside(home, venv, wheels["2.0"], tree(venv))
+
+
+def nul_in_places(path: Path, at: int) -> None:
+    """NULs over the middle of the journal's places, from the at-th on."""
+    text = path.read_text()
+    places = json.loads(text)["places"]
+    start = text.index(json.dumps(places[at], separators=(",", ":")))
+    path.write_text(text[:start] + "\x00" * 200 + text[start + 200 :])
+
+
+def test_an_upgrade_cut_short_names_only_the_distributions_it_was_changing(
+    tmp_path: Path, cli_home: ConfigHome, venv: VirtualEnv
+) -> None:
+    # Compiled: the stashed bytecode of 1.0, which no RECORD hashes, stays unplaced.
+    upgrade = beside(tmp_path, cli_home, venv, "--compile")
+    killed = upgrade.upgrade(fault="moves:70")
+    assert killed.code == -signal.SIGKILL, killed.output
+    nul_in_places(journal(venv), 6)
+
+    repaired = run(upgrade.home, "repair", "--python", str(venv.python))
+    assert repaired.code == 1, repaired.output
+    (error,) = repaired.errors
+    command = re.search(r"`(inst install [^`]*)`", error)
+    assert command, error
+    named = {w for w in shlex.split(command.group(1))[4:] if not w.startswith("-")}
+    # Not u0 and u1, though their files lie beside the changed ones (bin/, share/).
+    assert named == {"up0", "up1", "up2"}, error
+    assert not re.search(r"\bu[01]\b", error), error

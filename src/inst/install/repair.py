@@ -628,18 +628,27 @@ def _touched(
     the paths it named (``<lib>/<name>-<version>.dist-info/...``, files an installed
     RECORD lists) and the metadata among its stashed files tell."""
     found: dict[str, str] = {}
-    libs = [os.path.abspath(d) for d in target.scheme.values()]
-    libs = list(dict.fromkeys([*libs, *target.lib_dirs]))
+    # Only the library directories: the other scheme directories (the data one is
+    # the environment itself) hold files of many distributions side by side.
+    libs = [target.scheme.get(key, "") for key in ("purelib", "platlib")]
+    libs = list(
+        dict.fromkeys(os.path.abspath(d) for d in [*libs, *target.lib_dirs] if d)
+    )
     tops: set[str] = set()
     for path in paths:
-        for lib in libs:
-            if _inside(path, [lib]):
-                first = Path(os.path.relpath(path, lib)).parts[0]
-                if first.endswith(".dist-info"):
-                    name, _, version = first[: -len(".dist-info")].partition("-")
-                    _add(found, name, version)
-                else:
-                    tops.add(os.path.join(lib, first))
+        lib = next((lib for lib in libs if _inside(path, [lib])), None)
+        if lib is None:
+            if target.within_roots(path):
+                tops.add(os.path.normpath(os.path.abspath(path)))  # that file only
+            continue
+        first = Path(os.path.relpath(path, lib)).parts[0]
+        if first.endswith(".dist-info"):
+            name, _, version = first[: -len(".dist-info")].partition("-")
+            _add(found, name, version)
+        elif first == "__pycache__":  # shared by every top-level module
+            tops.add(os.path.normpath(os.path.abspath(path)))
+        else:
+            tops.add(os.path.join(lib, first))
     for entry in stashed:
         metadata = _metadata_of(entry)
         if metadata is not None:
