@@ -607,3 +607,36 @@ def test_an_upgrade_cut_short_names_only_the_distributions_it_was_changing(
     # Not u0 and u1, though their files lie beside the changed ones (bin/, share/).
     assert named == {"up0", "up1", "up2"}, error
     assert not re.search(r"\bu[01]\b", error), error
+
+
+def test_an_upgrade_cut_short_puts_back_the_old_files_its_records_hash(
+    tmp_path: Path, cli_home: ConfigHome, venv: VirtualEnv
+) -> None:
+    upgrade = beside(tmp_path, cli_home, venv)
+    killed = upgrade.upgrade(fault="moves:40")
+    assert killed.code == -signal.SIGKILL, killed.output
+    # The journal still names the removals (after the damage) and 6 places; 10 more
+    # places had moved: old files, changed or the same in 2.0, went into the stash.
+    nul_in_places(journal(venv), 6)
+
+    repaired = run(upgrade.home, "repair", "--python", str(venv.python))
+    assert "Kept" not in repaired.out, repaired.output
+    assert leftovers(venv) == [], repaired.output  # nothing kept
+    # Every file of before is back as it was; at most new files of 2.0 are left.
+    now = tree(venv)
+    assert {p: now.get(p) for p in upgrade.before} == upgrade.before, differences(
+        upgrade.before, now
+    )
+    if repaired.code == 0:
+        assert now == upgrade.before, differences(upgrade.before, now)
+        assert set(versions(venv).values()) == {"1.0"}
+    else:
+        (error,) = repaired.errors
+        assert "kept" not in error, error
+        # What the lost moves had added is left: files only 2.0 has.
+        site = os.path.relpath(venv.site_packages, venv.root).replace(os.sep, "/")
+        added = re.compile(
+            rf"{re.escape(site)}/up[0-2](/new\.py|-2\.0\.dist-info(/.*)?)"
+        )
+        extra = set(now) - set(upgrade.before)
+        assert all(added.fullmatch(path) for path in extra), extra

@@ -293,6 +293,9 @@ def _inspect_one(journal: Path, target: InstallTarget) -> Leftover:
     for entry in found.unknown:
         root = next(r for r in found.roots if _inside(entry, [os.fspath(r)]))
         found.kept[entry] = os.fspath(_kept_name(root) / os.path.relpath(entry, root))
+    restored = {
+        os.path.normpath(place): "" for _, place in [*found.put_back, *found.undo]
+    }
     if state == "staging" or (state is None and not found.roots):
         found.outcome = "before"  # nothing had moved (or nothing is left to judge)
     elif (
@@ -305,10 +308,11 @@ def _inspect_one(journal: Path, target: InstallTarget) -> Leftover:
         state == "committing"
         and not found.unknown
         and _stashes_back(salvaged)
-        and _nothing_moved(found.roots, _told(salvaged), target)
+        and _nothing_moved(found.roots, {**restored, **_told(salvaged)}, target)
     ):
-        # Every file the wheels place is still staged or has a move the journal
-        # names (undone above), and every stashed file goes back: as before.
+        # Every file the wheels place is still staged, has a move the journal names
+        # (undone above) or gets its old file back, and every stashed file goes
+        # back: as before.
         found.outcome = "before"
     elif state == "committed":
         found.outcome = "after"
@@ -442,6 +446,7 @@ def _match_by_content(found: Leftover, target: InstallTarget, *, undo: bool) -> 
     such places have that hash (identical files are interchangeable)."""
     libs = list(dict.fromkeys(os.path.abspath(d) for d in target.lib_dirs))
     records: list[tuple[str, str]] = []  # (RECORD's own place, its text)
+    replaced: set[str] = set()  # the RECORDs the stash held: of versions replaced
     for lib in libs:
         with contextlib.suppress(OSError):
             for name in sorted(os.listdir(lib)):
@@ -450,6 +455,16 @@ def _match_by_content(found: Leftover, target: InstallTarget, *, undo: bool) -> 
                     text = _read_text(record)
                     if text is not None:
                         records.append((record, text))
+    # The stashed RECORDs the journal places (back where they were at the end):
+    # they list the old version's files, which the rest of the stash may hold.
+    for entry, back in [*found.put_back, *found.undo]:
+        if os.path.basename(back) == "RECORD" and os.path.dirname(back).endswith(
+            ".dist-info"
+        ):
+            old = _read_text(entry)
+            if old is not None:
+                records.append((back, old))
+                replaced.add(back)
     for entry in list(found.unknown):
         text = _read_text(entry)
         place = None if text is None else _record_place(text, libs)
@@ -459,16 +474,26 @@ def _match_by_content(found: Leftover, target: InstallTarget, *, undo: bool) -> 
             and _claim(found, entry, place, undo=undo)
         ):
             records.append((place, text or ""))
+            replaced.add(place)
+    # Places a stashed file already goes back to (the journal's, or by content).
+    taken = {place for _, place in [*found.put_back, *found.undo]}
     wanted: dict[str, list[str]] = {}  # hash -> places that lack that file
+    # hash -> places of a replaced version that hold that file: the new version's
+    # file, the same as the old one (most files of an upgrade do not change).
+    unchanged: dict[str, list[str]] = {}
     for record, text in records:
         base = os.path.dirname(os.path.dirname(record))
         for row in _rows(text):
             if len(row) < 2 or not row[1].startswith("sha256="):
                 continue
             place = os.path.normpath(os.path.join(base, row[0]))
-            if not target.within_roots(place) or _is_dir(place):
+            if not target.within_roots(place) or _is_dir(place) or place in taken:
                 continue
             current = _sha256(place) if os.path.lexists(place) else None
+            if current == row[1] and record in replaced:
+                same = unchanged.setdefault(row[1], [])
+                if place not in same:
+                    same.append(place)
             if current == row[1] or (current is not None and not undo):
                 continue
             places = wanted.setdefault(row[1], [])
@@ -481,6 +506,15 @@ def _match_by_content(found: Leftover, target: InstallTarget, *, undo: bool) -> 
             have.setdefault(digest, []).append(entry)
     for digest, entries in have.items():
         places = sorted(wanted.get(digest, []))
+        if not places and undo:  # back over the same content, as recover() would
+            places = sorted(unchanged.get(digest, []))
+            for entry in list(entries):  # linked into the stash, not yet replaced
+                linked = next((p for p in places if _same_file(entry, p)), None)
+                if linked is not None and _claim(found, entry, linked, undo=undo):
+                    entries.remove(entry)
+                    places.remove(linked)
+            if not entries:
+                continue
         if len(places) == len(entries):
             for entry, place in zip(sorted(entries), places):
                 _claim(found, entry, place, undo=undo)
@@ -488,9 +522,11 @@ def _match_by_content(found: Leftover, target: InstallTarget, *, undo: bool) -> 
 
 def _claim(found: Leftover, entry: str, place: str, *, undo: bool) -> bool:
     """Put entry back at place (if place is empty, or with undo); False if not."""
-    if not os.path.lexists(place):
+    if _same_file(entry, place):  # linked into the stash, not yet replaced
+        found.links.append(entry)
+    elif not os.path.lexists(place):
         found.put_back.append((entry, place))
-    elif undo and not _same_file(entry, place):
+    elif undo:
         found.undo.append((entry, place))
     else:
         return False
