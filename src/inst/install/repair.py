@@ -301,18 +301,25 @@ def _inspect_one(journal: Path, target: InstallTarget) -> Leftover:
     elif (
         state != "committed"
         and not stash_entries
-        and _nothing_moved(found.roots, {}, target)
+        and _moved_untold(found.roots, {}, target) == []
     ):
         found.outcome = "before"
     elif (
         state == "committing"
         and not found.unknown
         and _stashes_back(salvaged)
-        and _nothing_moved(found.roots, {**restored, **_told(salvaged)}, target)
+        and (
+            added := _moved_untold(found.roots, {**restored, **_told(salvaged)}, target)
+        )
+        is not None
     ):
         # Every file the wheels place is still staged, has a move the journal names
         # (undone above) or gets its old file back, and every stashed file goes
-        # back: as before.
+        # back. The rest moved into places that were empty (a file there would be
+        # in the stash, and all of it has a place): new files, to remove. As before.
+        found.new_files += [
+            path for path in added if os.path.lexists(path) and not _is_dir(path)
+        ]
         found.outcome = "before"
     elif state == "committed":
         found.outcome = "after"
@@ -336,16 +343,18 @@ def _inspect_one(journal: Path, target: InstallTarget) -> Leftover:
     return found
 
 
-def _nothing_moved(
+def _moved_untold(
     roots: list[Path], told: dict[str, str], target: InstallTarget
-) -> bool:
-    """Whether every file a staged wheel places (its RECORD, written last, lists them)
-    is still in the staging area, or has a move that told (final -> staged, the
-    readable journal's places) names. With an empty stash, or one that all goes back,
-    that proves that the environment is as it was."""
+) -> list[str] | None:
+    """The files a staged wheel places (its RECORD, written last, lists them) that are
+    neither still in the staging area nor named by told (final -> staged: the readable
+    journal's places, and places an old file goes back to); None when a wheel's
+    RECORD cannot be found. An empty list, with an empty stash or one that all goes
+    back, proves that the environment is as it was."""
     slots = _slots(roots)
     if not slots:
-        return False
+        return None
+    untold: list[str] = []
     libs = [
         os.path.abspath(d)
         for d in [
@@ -356,14 +365,14 @@ def _nothing_moved(
         if d
     ]
     for directories in slots.values():
-        record = _slot_record(directories, told, libs)
+        record = _slot_record(directories, libs)
         if record is None:
-            return False
+            return None
         final_record, text = record
         base = os.path.dirname(os.path.dirname(final_record))
         rows = _rows(text)
         if not rows:
-            return False
+            return None
         for row in rows:
             if not row:
                 continue
@@ -372,34 +381,25 @@ def _nothing_moved(
                 continue
             relative = final.lstrip(os.sep)
             if not any(os.path.lexists(d / relative) for d in directories):
-                return False
-    return True
+                untold.append(final)
+    return untold
 
 
-def _slot_record(
-    directories: list[Path], told: dict[str, str], libs: list[str]
-) -> tuple[str, str] | None:
+def _slot_record(directories: list[Path], libs: list[str]) -> tuple[str, str] | None:
     """A slot's wheel's RECORD: its final place and text, read where it is (staged,
-    or in place once the journal says it moved). Only the one directly in a library
-    directory: a package may vendor other dist-info directories."""
+    or in place once it has moved: its staged .dist-info directory stays). Only the
+    one directly in a library directory: a package may vendor other dist-info
+    directories."""
     found: dict[str, str] = {}  # final -> where it is now
     for directory in directories:
         for lib in dict.fromkeys(libs):
             staged_lib = directory / lib.lstrip(os.sep)
-            for record in staged_lib.glob("*.dist-info/RECORD"):
-                found[os.path.join(lib, os.path.relpath(record, staged_lib))] = (
-                    os.fspath(record)
-                )
-    for final, staged in told.items():
-        if (
-            final not in found
-            and os.path.basename(final) == "RECORD"
-            and os.path.dirname(final).endswith(".dist-info")
-            and os.path.dirname(os.path.dirname(final)) in libs
-            and _inside(staged, [os.fspath(d) for d in directories])
-            and not os.path.lexists(staged)
-        ):
-            found[final] = final
+            for dist_info in staged_lib.glob("*.dist-info"):
+                if not _is_dir(os.fspath(dist_info)):
+                    continue
+                final = os.path.join(lib, dist_info.name, "RECORD")
+                staged = os.fspath(dist_info / "RECORD")
+                found[final] = staged if os.path.lexists(staged) else final
     if len(found) != 1:
         return None
     ((final, now),) = found.items()
@@ -505,16 +505,17 @@ def _match_by_content(found: Leftover, target: InstallTarget, *, undo: bool) -> 
         if digest is not None:
             have.setdefault(digest, []).append(entry)
     for digest, entries in have.items():
+        same = sorted(unchanged.get(digest, []))
+        for entry in list(entries):  # linked into the stash, not yet replaced
+            linked = next((p for p in same if _same_file(entry, p)), None)
+            if linked is not None and _claim(found, entry, linked, undo=undo):
+                entries.remove(entry)
+                same.remove(linked)
+        if not entries:
+            continue
         places = sorted(wanted.get(digest, []))
         if not places and undo:  # back over the same content, as recover() would
-            places = sorted(unchanged.get(digest, []))
-            for entry in list(entries):  # linked into the stash, not yet replaced
-                linked = next((p for p in places if _same_file(entry, p)), None)
-                if linked is not None and _claim(found, entry, linked, undo=undo):
-                    entries.remove(entry)
-                    places.remove(linked)
-            if not entries:
-                continue
+            places = same
         if len(places) == len(entries):
             for entry, place in zip(sorted(entries), places):
                 _claim(found, entry, place, undo=undo)
