@@ -440,3 +440,199 @@ def test_an_uninstall_cut_short_with_a_garbage_journal_is_put_back_whole(
     again = run(cli_home, "uninstall", "-y", *common, *names)
     assert again.code == 0, again.output
     assert versions(venv) == {}
+
+
+# --- a fresh install whose journal lost its later moves ------------------------------
+
+
+def fresh_wheels(tmp_path: Path) -> list[Path]:
+    """Four distributions with scripts and data files; one vendors a dist-info
+    directory of its own (as setuptools does), which is not its RECORD."""
+    wheels = []
+    for i in range(4):
+        name = f"f{i}"
+        extra = {
+            f"{name}-1.0.data/data/share/{name}/d{j}.txt": f"{name} {j}\n"
+            for j in range(3)
+        }
+        if i == 0:
+            extra["f0/_vendor/v-1.0.dist-info/RECORD"] = "v/__init__.py,,\n"
+            extra["f0/_vendor/v-1.0.dist-info/METADATA"] = "Name: v\nVersion: 1.0\n"
+        wheels.append(
+            make_wheel(
+                tmp_path / "fresh",
+                name,
+                "1.0",
+                files=package(name, "1.0", extra),
+                entry_points={"console_scripts": {f"{name}-run": f"{name}:main"}},
+            )
+        )
+    return wheels
+
+
+def cut_after_places(path: Path, count: int) -> None:
+    """Cut the journal just after its first count places (and the text of the next)."""
+    text = path.read_text()
+    places = json.loads(text)["places"]
+    assert len(places) > count + 1
+    following = json.dumps(places[count + 1], separators=(",", ":"))
+    at = text.index(following)
+    path.write_text(text[: at + len(following) // 2])
+
+
+@pytest.mark.parametrize("done", [0, 12])
+def test_a_fresh_install_cut_short_is_repaired_to_before_when_the_rest_never_moved(
+    tmp_path: Path, cli_home: ConfigHome, venv: VirtualEnv, done: int
+) -> None:
+    before = tree(venv)
+    common = ("--python", str(venv.python))
+    wheels = fresh_wheels(tmp_path)
+    killed = run(
+        cli_home,
+        "install",
+        *common,
+        "--no-index",
+        *map(str, wheels),
+        fault=f"moves:{done}",
+    )
+    assert killed.code == -signal.SIGKILL, killed.output
+    # The journal keeps the moves done, and some more; the rest are lost, but their
+    # files are all still staged.
+    cut_after_places(journal(venv), done + 5)
+
+    repaired = run(cli_home, "repair", *common)
+    assert repaired.code == 0, repaired.output
+    assert "state: committing" in repaired.out
+    assert "the rest lost" in repaired.out
+    assert "it is as it was before the interrupted change" in repaired.out
+    assert repaired.errors == [], repaired.output
+    assert leftovers(venv) == []
+    now = tree(venv)
+    assert now == before, differences(before, now)
+    again = run(cli_home, "install", *common, "--no-index", *map(str, wheels))
+    assert again.code == 0, again.output
+    assert set(versions(venv)) == {f"f{i}" for i in range(4)}
+
+
+def test_a_fresh_install_whose_lost_moves_had_happened_is_undone_all_the_same(
+    tmp_path: Path, cli_home: ConfigHome, venv: VirtualEnv
+) -> None:
+    before = tree(venv)
+    common = ("--python", str(venv.python))
+    wheels = fresh_wheels(tmp_path)
+    killed = run(
+        cli_home, "install", *common, "--no-index", *map(str, wheels), fault="moves:20"
+    )
+    assert killed.code == -signal.SIGKILL, killed.output
+    cut_after_places(journal(venv), 8)  # moves 9..20 happened, and are lost
+
+    # Their files are gone from the staging area, and the stash is empty: they went
+    # into empty places (a file there would be in the stash). New files: removed.
+    repaired = run(cli_home, "repair", *common)
+    assert repaired.code == 0, repaired.output
+    assert "Removed new files the change had put in place" in repaired.out
+    assert "it is as it was before the interrupted change" in repaired.out
+    assert leftovers(venv) == []
+    now = tree(venv)
+    assert now == before, differences(before, now)
+
+
+# --- an upgrade beside distributions it does not touch ------------------------------
+
+
+def release(name: str, version: str) -> dict[str, str]:
+    """Some files the same in 1.0 and 2.0, some changed, one dropped, one added."""
+    files = {
+        f"{name}/__init__.py": f"VERSION = {version!r}\n",
+        f"{name}/same.py": f"# {name}, unchanged\n",
+        f"{name}-{version}.data/data/share/{name}/same.txt": f"{name} data\n",
+    }
+    files.update({f"{name}/mod{i}.py": f"# {name} {version} {i}\n" for i in range(3)})
+    files[f"{name}/{'old' if version == '1.0' else 'new'}.py"] = f"# {version} only\n"
+    return files
+
+
+@dataclass(frozen=True)
+class Beside:
+    home: ConfigHome
+    venv: VirtualEnv
+    new: list[Path]
+    before: dict[str, tuple[object, ...]]
+
+    def upgrade(self, fault: str) -> Result:
+        common = ("--python", str(self.venv.python), "--no-index")
+        return run(self.home, "install", *common, *map(str, self.new), fault=fault)
+
+
+def beside(tmp_path: Path, home: ConfigHome, venv: VirtualEnv, *compile: str) -> Beside:
+    """up0..up2 1.0 and untouched u0, u1 installed; up0..up2 2.0 ready."""
+    wheels: dict[str, list[Path]] = {"1.0": [], "2.0": []}
+    for version, names in [("1.0", ["u0", "u1", "up0", "up1", "up2"])] + [
+        ("2.0", ["up0", "up1", "up2"])
+    ]:
+        for name in names:
+            points = {"console_scripts": {f"run-{name}": f"{name}:main"}}
+            wheels[version].append(
+                make_wheel(
+                    tmp_path / version,
+                    name,
+                    version,
+                    files=release(name, version),
+                    entry_points=points,
+                )
+            )
+    common = ("--python", str(venv.python), "--no-index", *compile)
+    first = run(home, "install", *common, *map(str, wheels["1.0"]))
+    assert first.code == 0, first.output
+    return Beside(home, venv, wheels["2.0"], tree(venv))
+
+
+def nul_in_places(path: Path, at: int) -> None:
+    """NULs over the middle of the journal's places, from the at-th on."""
+    text = path.read_text()
+    places = json.loads(text)["places"]
+    start = text.index(json.dumps(places[at], separators=(",", ":")))
+    path.write_text(text[:start] + "\x00" * 200 + text[start + 200 :])
+
+
+def test_an_upgrade_cut_short_names_only_the_distributions_it_was_changing(
+    tmp_path: Path, cli_home: ConfigHome, venv: VirtualEnv
+) -> None:
+    # Compiled: the stashed bytecode of 1.0, which no RECORD hashes, stays unplaced.
+    upgrade = beside(tmp_path, cli_home, venv, "--compile")
+    killed = upgrade.upgrade(fault="moves:70")
+    assert killed.code == -signal.SIGKILL, killed.output
+    cut_after_places(journal(venv), 6)  # the removals are lost: bytecode among them
+
+    repaired = run(upgrade.home, "repair", "--python", str(venv.python))
+    assert repaired.code == 1, repaired.output
+    (error,) = repaired.errors
+    command = re.search(r"`(inst install [^`]*)`", error)
+    assert command, error
+    named = {w for w in shlex.split(command.group(1))[4:] if not w.startswith("-")}
+    # Not u0 and u1, though their files lie beside the changed ones (bin/, share/).
+    assert named == {"up0", "up1", "up2"}, error
+    assert not re.search(r"\bu[01]\b", error), error
+
+
+def test_an_upgrade_cut_short_puts_back_the_old_files_its_records_hash(
+    tmp_path: Path, cli_home: ConfigHome, venv: VirtualEnv
+) -> None:
+    upgrade = beside(tmp_path, cli_home, venv)
+    killed = upgrade.upgrade(fault="moves:40")
+    assert killed.code == -signal.SIGKILL, killed.output
+    # The journal still names the removals (after the damage) and 6 places; 10 more
+    # places had moved: old files, changed or the same in 2.0, went into the stash.
+    nul_in_places(journal(venv), 6)
+
+    repaired = run(upgrade.home, "repair", "--python", str(venv.python))
+    assert "Kept" not in repaired.out, repaired.output
+    assert "Put back over the new file" in repaired.out, repaired.output
+    assert leftovers(venv) == [], repaired.output  # nothing kept
+    # What the lost moves had added went into empty places (a file there would be
+    # in the stash, and every stashed file has its place): removed.
+    assert repaired.code == 0, repaired.output
+    assert "it is as it was before the interrupted change" in repaired.out
+    now = tree(venv)
+    assert now == upgrade.before, differences(upgrade.before, now)
+    assert set(versions(venv).values()) == {"1.0"}

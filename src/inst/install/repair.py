@@ -293,9 +293,33 @@ def _inspect_one(journal: Path, target: InstallTarget) -> Leftover:
     for entry in found.unknown:
         root = next(r for r in found.roots if _inside(entry, [os.fspath(r)]))
         found.kept[entry] = os.fspath(_kept_name(root) / os.path.relpath(entry, root))
+    restored = {
+        os.path.normpath(place): "" for _, place in [*found.put_back, *found.undo]
+    }
     if state == "staging" or (state is None and not found.roots):
         found.outcome = "before"  # nothing had moved (or nothing is left to judge)
-    elif state != "committed" and not stash_entries and _nothing_moved(found.roots):
+    elif (
+        state != "committed"
+        and not stash_entries
+        and _moved_untold(found.roots, {}, target) == []
+    ):
+        found.outcome = "before"
+    elif (
+        state == "committing"
+        and not found.unknown
+        and _stashes_back(salvaged)
+        and (
+            added := _moved_untold(found.roots, {**restored, **_told(salvaged)}, target)
+        )
+        is not None
+    ):
+        # Every file the wheels place is still staged, has a move the journal names
+        # (undone above) or gets its old file back, and every stashed file goes
+        # back. The rest moved into places that were empty (a file there would be
+        # in the stash, and all of it has a place): new files, to remove. As before.
+        found.new_files += [
+            path for path in added if os.path.lexists(path) and not _is_dir(path)
+        ]
         found.outcome = "before"
     elif state == "committed":
         found.outcome = "after"
@@ -319,35 +343,86 @@ def _inspect_one(journal: Path, target: InstallTarget) -> Leftover:
     return found
 
 
-def _nothing_moved(roots: list[Path]) -> bool:
-    """Whether every staged wheel is still whole in the staging area: its RECORD
-    (written last) and every file it lists. With an empty stash (nothing replaced or
-    removed), that proves that the environment was not touched."""
+def _moved_untold(
+    roots: list[Path], told: dict[str, str], target: InstallTarget
+) -> list[str] | None:
+    """The files a staged wheel places (its RECORD, written last, lists them) that are
+    neither still in the staging area nor named by told (final -> staged: the readable
+    journal's places, and places an old file goes back to); None when a wheel's
+    RECORD cannot be found. An empty list, with an empty stash or one that all goes
+    back, proves that the environment is as it was."""
     slots = _slots(roots)
     if not slots:
-        return False
-    for directories in slots.values():
-        records = [
-            (directory, record)
-            for directory in directories
-            for record in directory.glob("**/*.dist-info/RECORD")
+        return None
+    untold: list[str] = []
+    libs = [
+        os.path.abspath(d)
+        for d in [
+            *target.lib_dirs,
+            target.scheme.get("purelib", ""),
+            target.scheme.get("platlib", ""),
         ]
-        if len(records) != 1:
-            return False
-        directory, record = records[0]
-        final_record = os.path.join(os.sep, os.path.relpath(record, directory))
+        if d
+    ]
+    for directories in slots.values():
+        record = _slot_record(directories, libs)
+        if record is None:
+            return None
+        final_record, text = record
         base = os.path.dirname(os.path.dirname(final_record))
-        rows = _rows(_read_text(os.fspath(record)) or "")
+        rows = _rows(text)
         if not rows:
-            return False
+            return None
         for row in rows:
             if not row:
                 continue
             final = os.path.normpath(os.path.join(base, row[0]))
+            if final in told:
+                continue
             relative = final.lstrip(os.sep)
             if not any(os.path.lexists(d / relative) for d in directories):
-                return False
-    return True
+                untold.append(final)
+    return untold
+
+
+def _slot_record(directories: list[Path], libs: list[str]) -> tuple[str, str] | None:
+    """A slot's wheel's RECORD: its final place and text, read where it is (staged,
+    or in place once it has moved: its staged .dist-info directory stays). Only the
+    one directly in a library directory: a package may vendor other dist-info
+    directories."""
+    found: dict[str, str] = {}  # final -> where it is now
+    for directory in directories:
+        for lib in dict.fromkeys(libs):
+            staged_lib = directory / lib.lstrip(os.sep)
+            for dist_info in staged_lib.glob("*.dist-info"):
+                if not _is_dir(os.fspath(dist_info)):
+                    continue
+                final = os.path.join(lib, dist_info.name, "RECORD")
+                staged = os.fspath(dist_info / "RECORD")
+                found[final] = staged if os.path.lexists(staged) else final
+    if len(found) != 1:
+        return None
+    ((final, now),) = found.items()
+    text = _read_text(now)
+    return None if text is None else (final, text)
+
+
+def _told(salvaged: Salvaged) -> dict[str, str]:
+    """final -> staged, of every place the readable journal names."""
+    return {
+        os.path.normpath(os.path.abspath(final)): os.path.abspath(staged)
+        for staged, final, _ in salvaged.places
+    }
+
+
+def _stashes_back(salvaged: Salvaged) -> bool:
+    """Whether every readable place that replaced a file and has moved still has that
+    file in its stash (to go back)."""
+    return all(
+        os.path.lexists(staged) or os.path.lexists(stash)
+        for staged, _, stash in salvaged.places
+        if stash is not None
+    )
 
 
 def _slots(roots: list[Path]) -> dict[str, list[Path]]:
@@ -371,6 +446,7 @@ def _match_by_content(found: Leftover, target: InstallTarget, *, undo: bool) -> 
     such places have that hash (identical files are interchangeable)."""
     libs = list(dict.fromkeys(os.path.abspath(d) for d in target.lib_dirs))
     records: list[tuple[str, str]] = []  # (RECORD's own place, its text)
+    replaced: set[str] = set()  # the RECORDs the stash held: of versions replaced
     for lib in libs:
         with contextlib.suppress(OSError):
             for name in sorted(os.listdir(lib)):
@@ -379,6 +455,16 @@ def _match_by_content(found: Leftover, target: InstallTarget, *, undo: bool) -> 
                     text = _read_text(record)
                     if text is not None:
                         records.append((record, text))
+    # The stashed RECORDs the journal places (back where they were at the end):
+    # they list the old version's files, which the rest of the stash may hold.
+    for entry, back in [*found.put_back, *found.undo]:
+        if os.path.basename(back) == "RECORD" and os.path.dirname(back).endswith(
+            ".dist-info"
+        ):
+            old = _read_text(entry)
+            if old is not None:
+                records.append((back, old))
+                replaced.add(back)
     for entry in list(found.unknown):
         text = _read_text(entry)
         place = None if text is None else _record_place(text, libs)
@@ -388,16 +474,26 @@ def _match_by_content(found: Leftover, target: InstallTarget, *, undo: bool) -> 
             and _claim(found, entry, place, undo=undo)
         ):
             records.append((place, text or ""))
+            replaced.add(place)
+    # Places a stashed file already goes back to (the journal's, or by content).
+    taken = {place for _, place in [*found.put_back, *found.undo]}
     wanted: dict[str, list[str]] = {}  # hash -> places that lack that file
+    # hash -> places of a replaced version that hold that file: the new version's
+    # file, the same as the old one (most files of an upgrade do not change).
+    unchanged: dict[str, list[str]] = {}
     for record, text in records:
         base = os.path.dirname(os.path.dirname(record))
         for row in _rows(text):
             if len(row) < 2 or not row[1].startswith("sha256="):
                 continue
             place = os.path.normpath(os.path.join(base, row[0]))
-            if not target.within_roots(place) or _is_dir(place):
+            if not target.within_roots(place) or _is_dir(place) or place in taken:
                 continue
             current = _sha256(place) if os.path.lexists(place) else None
+            if current == row[1] and record in replaced:
+                same = unchanged.setdefault(row[1], [])
+                if place not in same:
+                    same.append(place)
             if current == row[1] or (current is not None and not undo):
                 continue
             places = wanted.setdefault(row[1], [])
@@ -409,7 +505,17 @@ def _match_by_content(found: Leftover, target: InstallTarget, *, undo: bool) -> 
         if digest is not None:
             have.setdefault(digest, []).append(entry)
     for digest, entries in have.items():
+        same = sorted(unchanged.get(digest, []))
+        for entry in list(entries):  # linked into the stash, not yet replaced
+            linked = next((p for p in same if _same_file(entry, p)), None)
+            if linked is not None and _claim(found, entry, linked, undo=undo):
+                entries.remove(entry)
+                same.remove(linked)
+        if not entries:
+            continue
         places = sorted(wanted.get(digest, []))
+        if not places and undo:  # back over the same content, as recover() would
+            places = same
         if len(places) == len(entries):
             for entry, place in zip(sorted(entries), places):
                 _claim(found, entry, place, undo=undo)
@@ -417,9 +523,11 @@ def _match_by_content(found: Leftover, target: InstallTarget, *, undo: bool) -> 
 
 def _claim(found: Leftover, entry: str, place: str, *, undo: bool) -> bool:
     """Put entry back at place (if place is empty, or with undo); False if not."""
-    if not os.path.lexists(place):
+    if _same_file(entry, place):  # linked into the stash, not yet replaced
+        found.links.append(entry)
+    elif not os.path.lexists(place):
         found.put_back.append((entry, place))
-    elif undo and not _same_file(entry, place):
+    elif undo:
         found.undo.append((entry, place))
     else:
         return False
@@ -552,18 +660,27 @@ def _touched(
     the paths it named (``<lib>/<name>-<version>.dist-info/...``, files an installed
     RECORD lists) and the metadata among its stashed files tell."""
     found: dict[str, str] = {}
-    libs = [os.path.abspath(d) for d in target.scheme.values()]
-    libs = list(dict.fromkeys([*libs, *target.lib_dirs]))
+    # Only the library directories: the other scheme directories (the data one is
+    # the environment itself) hold files of many distributions side by side.
+    libs = [target.scheme.get(key, "") for key in ("purelib", "platlib")]
+    libs = list(
+        dict.fromkeys(os.path.abspath(d) for d in [*libs, *target.lib_dirs] if d)
+    )
     tops: set[str] = set()
     for path in paths:
-        for lib in libs:
-            if _inside(path, [lib]):
-                first = Path(os.path.relpath(path, lib)).parts[0]
-                if first.endswith(".dist-info"):
-                    name, _, version = first[: -len(".dist-info")].partition("-")
-                    _add(found, name, version)
-                else:
-                    tops.add(os.path.join(lib, first))
+        lib = next((lib for lib in libs if _inside(path, [lib])), None)
+        if lib is None:
+            if target.within_roots(path):
+                tops.add(os.path.normpath(os.path.abspath(path)))  # that file only
+            continue
+        first = Path(os.path.relpath(path, lib)).parts[0]
+        if first.endswith(".dist-info"):
+            name, _, version = first[: -len(".dist-info")].partition("-")
+            _add(found, name, version)
+        elif first == "__pycache__":  # shared by every top-level module
+            tops.add(os.path.normpath(os.path.abspath(path)))
+        else:
+            tops.add(os.path.join(lib, first))
     for entry in stashed:
         metadata = _metadata_of(entry)
         if metadata is not None:
