@@ -161,13 +161,8 @@ class UnpackedWheels:
 
     def _settle(self, ours: UnpackedWheel, place: Path) -> UnpackedWheel:
         """Rename our fresh entry into place, or use the sound entry found there."""
-        try:
-            os.rename(ours.directory, place)
+        if _renamed_into(ours, place):
             return UnpackedWheel(place, ours.manifest)
-        except OSError as error:
-            if error.errno not in _TAKEN:
-                raise
-            taken = error
         # The place is taken. Whether what is there is sound is judged, and an
         # unsound entry replaced, by one inst at a time: otherwise one could move
         # aside the sound entry another has just put there, while it links from it.
@@ -178,14 +173,11 @@ class UnpackedWheels:
                 if theirs is not None:
                     return theirs
                 _move_aside(place)
-                try:
-                    os.rename(ours.directory, place)
+                if _renamed_into(ours, place):
                     return UnpackedWheel(place, ours.manifest)
-                except OSError as error:
-                    if error.errno not in _TAKEN:
-                        raise
-                    taken = error
-        raise taken
+        raise OSError(
+            errno.EEXIST, "kept being taken by other inst processes", str(place)
+        )
 
     def _unpack(self, wheel: Path, parent: Path, *, seal: bool) -> UnpackedWheel:
         """The wheel checked and unpacked into a new temporary directory in parent;
@@ -208,6 +200,17 @@ class UnpackedWheels:
             with contextlib.suppress(OSError):  # the <h[:2]> directory, if now empty
                 parent.rmdir()
             raise
+
+
+def _renamed_into(ours: UnpackedWheel, place: Path) -> bool:
+    """Rename our entry into place; False when the place is taken already."""
+    try:
+        os.rename(ours.directory, place)
+    except OSError as error:
+        if error.errno not in _TAKEN:
+            raise
+        return False
+    return True
 
 
 def _seal(unpacked: UnpackedWheel) -> None:
