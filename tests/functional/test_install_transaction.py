@@ -20,6 +20,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -709,6 +710,33 @@ def test_sigterm_as_inst_exits_after_an_install_does_not_kill_it(
 SLOW_LINK = 0.25
 
 
+def signal_once(
+    process: subprocess.Popen[str],
+    ready: Callable[[], bool],
+    signum: signal.Signals,
+    *,
+    settle: float,
+) -> tuple[Result, float]:
+    """Wait until ready() (at most a minute), then settle seconds, then send signum
+    to inst alone; its result, and how long it took to end after the signal."""
+    try:
+        deadline = time.monotonic() + 60
+        while not ready() and time.monotonic() < deadline:
+            assert process.poll() is None, finish(process).output
+            time.sleep(0.005)
+        assert ready(), "inst never reached the point to signal"
+        time.sleep(settle)
+        assert process.poll() is None
+        sent = time.monotonic()
+        process.send_signal(signum)
+        result = finish(process, timeout=120)
+        return result, time.monotonic() - sent
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+
+
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["INT", "TERM"])
 def test_a_signal_while_staging_a_large_install_acts_at_once(
     big: BigInstall, signum: signal.Signals
@@ -718,22 +746,10 @@ def test_a_signal_while_staging_a_large_install_acts_at_once(
     wheel is staged (which took 12-17 s for a 21,000-file upgrade)."""
     venv = big.reset()
     process = start_faulty(big.home, *big.install_args(venv), SLOW_LINK=str(SLOW_LINK))
-    try:
-        deadline = time.monotonic() + 60
-        while journal_state(venv) != "staging" and time.monotonic() < deadline:
-            assert process.poll() is None, finish(process).output
-            time.sleep(0.005)
-        assert journal_state(venv) == "staging", "inst never began staging"
-        time.sleep(1.0)  # every staging thread at work
-        assert process.poll() is None
-        sent = time.monotonic()
-        process.send_signal(signum)
-        result = finish(process, timeout=120)
-        took = time.monotonic() - sent
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.communicate()
+    # settle: every staging thread at work
+    result, took = signal_once(
+        process, lambda: journal_state(venv) == "staging", signum, settle=1.0
+    )
     context = f"ended {took:.1f} s after the signal\n{result.output}"
     assert result.code == 1, context
     assert error_lines(result) == [SAYS[signum][0]], context
@@ -778,22 +794,12 @@ def test_a_signal_to_inst_alone_while_compiling_stops_the_compile_workers(
         str(wheel),
     )
     workers: list[int] = []
-    try:
-        deadline = time.monotonic() + 60
-        while not workers and time.monotonic() < deadline:
-            assert process.poll() is None, finish(process).output
-            workers = children_of(process.pid)
-            time.sleep(0.01)
-        assert workers, "inst never started its compile workers"
-        time.sleep(0.5)
-        sent = time.monotonic()
-        process.send_signal(signum)
-        result = finish(process, timeout=120)
-        took = time.monotonic() - sent
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.communicate()
+
+    def compiling() -> bool:
+        workers[:] = children_of(process.pid)
+        return bool(workers)
+
+    result, took = signal_once(process, compiling, signum, settle=0.5)
     context = f"ended {took:.1f} s after the signal\n{result.output}"
     assert result.code == 1, context
     assert error_lines(result) == [SAYS[signum][0]], context
