@@ -13,10 +13,23 @@ class InstError(Exception):
         self.hint = hint
         #: Lines shown before the paragraph (the tail of a failed build's output).
         self.details: list[str] = []
+        #: What the failure happened within, outermost first ("cannot provide the
+        #: build requirements of demo 1.0"); the paragraph opens with it.
+        self.context: list[str] = []
+
+    def within(self, context: str) -> InstError:
+        """The same error, seen from one level further out."""
+        self.context.insert(0, context)
+        return self
+
+    @property
+    def message(self) -> str:
+        """What happened, with the context it happened within."""
+        return ": ".join([*self.context, self.what])
 
     def paragraph(self) -> str:
         # `what` may open with a name (a key, a file): it is never capitalised.
-        parts = [_sentence(self.what)]
+        parts = [_sentence(self.message)]
         parts += [
             _sentence(_capitalised(text)) for text in (self.why, self.hint) if text
         ]

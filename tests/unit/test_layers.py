@@ -37,8 +37,7 @@ def _layer(name: str, units: str, *, independent: bool) -> Layer:
 #: Top first. A new top-level module or package must be given a layer here.
 LAYERS = (
     _layer("entry", "__main__ cli", independent=False),
-    # The planned session/prepare floor (design notes); cli/resolving.py and
-    # cli/building.py do its work today.
+    # The wiring of a run (its session) and the one path from a resolution to wheels.
     _layer("session", "session prepare", independent=False),
     _layer("stages", "resolution build install inspect", independent=True),
     _layer("sources", "index download requirements wheel", independent=True),

@@ -187,7 +187,7 @@ def _target_prefix(settings: Settings, command: str) -> tuple[str, str] | None:
 
     if command not in ENVIRONMENT or not settings.python:
         return None
-    from inst.cli.resolving import target_environment
+    from inst.session import target_environment
 
     environment = target_environment(settings)
     if os.path.realpath(environment.prefix) == os.path.realpath(sys.prefix):

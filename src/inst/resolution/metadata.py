@@ -85,14 +85,6 @@ class MetadataSource:
         self._cache_dir = cache_dir
         self._trees: dict[str, Metadata] = {}
 
-    @property
-    def builder(self) -> SourceMetadataBuilder | None:
-        return self._builder
-
-    @builder.setter
-    def builder(self, builder: SourceMetadataBuilder | None) -> None:
-        self._builder = builder
-
     def for_tree(self, tree: Path) -> DistFile:
         """A local source tree as a DistFile, its metadata prepared by the builder."""
         from inst.models import DistFile

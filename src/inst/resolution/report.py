@@ -25,9 +25,8 @@ def installation_report(resolution: Resolution) -> dict[str, Any]:
     }
 
 
-def _item(dist: ResolvedDist) -> dict[str, Any]:
+def _item(dist: ResolvedDist[FileCandidate]) -> dict[str, Any]:
     candidate = dist.candidate
-    assert isinstance(candidate, FileCandidate)
     file = candidate.file
     if file.tree:  # PEP 610: a local directory has dir_info, not archive_info
         editable = bool(candidate.spec is not None and candidate.spec.editable)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, Union
 
 from packaging.utils import NormalizedName, canonicalize_name
 
@@ -44,6 +44,8 @@ if TYPE_CHECKING:
 MAX_ROUNDS = 200_000
 
 Chosen = Union[FileCandidate, InstalledCandidate]
+#: What a resolved distribution is: a file to fetch, or a distribution kept as it is.
+C = TypeVar("C", FileCandidate, InstalledCandidate)
 
 
 class ResolutionError(InstError):
@@ -51,8 +53,8 @@ class ResolutionError(InstError):
 
 
 @dataclass(frozen=True)
-class ResolvedDist:
-    candidate: Chosen
+class ResolvedDist(Generic[C]):
+    candidate: C
     metadata: Metadata | None  # None for what is installed already
     requested: bool  # named by the user, not only a dependency
     requested_extras: frozenset[str]
@@ -62,23 +64,21 @@ class ResolvedDist:
     def name(self) -> NormalizedName:
         return self.candidate.name
 
-    @property
-    def installed(self) -> bool:
-        return isinstance(self.candidate, InstalledCandidate)
-
 
 @dataclass(frozen=True)
 class Resolution:
-    dists: tuple[ResolvedDist, ...]  # dependencies before what depends on them
+    """The pinned set, split by what each needs (each part in install order:
+    dependencies before what depends on them)."""
+
+    to_fetch: tuple[ResolvedDist[FileCandidate], ...]
+    satisfied: tuple[ResolvedDist[InstalledCandidate], ...]
     environment: Environment
 
     @property
-    def to_fetch(self) -> list[ResolvedDist]:
-        return [d for d in self.dists if not d.installed]
-
-    @property
-    def satisfied(self) -> list[ResolvedDist]:
-        return [d for d in self.dists if d.installed]
+    def dists(
+        self,
+    ) -> tuple[ResolvedDist[FileCandidate] | ResolvedDist[InstalledCandidate], ...]:
+        return (*self.to_fetch, *self.satisfied)
 
 
 @dataclass(frozen=True)
@@ -276,9 +276,8 @@ def _check_all_hashed(resolution: Resolution) -> None:
         )
 
 
-def _hash_suggestion(dist: ResolvedDist) -> str:
+def _hash_suggestion(dist: ResolvedDist[FileCandidate]) -> str:
     candidate = dist.candidate
-    assert isinstance(candidate, FileCandidate)
     digest = candidate.file.hashes.get("sha256") or _local_sha256(candidate.file.url)
     hashed = f" --hash=sha256:{digest}" if digest else ""
     if candidate.direct and candidate.spec is not None:
@@ -525,7 +524,8 @@ def _resolution(
                 user_hashes[name] = merge_hashes(user_hashes.get(name, {}), spec_hashes)
     _check_extras(mapping, requested, provider)
     order = _dependency_order(result)
-    dists = []
+    to_fetch: list[ResolvedDist[FileCandidate]] = []
+    satisfied: list[ResolvedDist[InstalledCandidate]] = []
     for key in order:
         candidate = mapping[key]
         if isinstance(candidate, (ExtrasCandidate, PythonCandidate)):
@@ -546,16 +546,17 @@ def _resolution(
                     f"{candidate.file.filename} is yanked, and was picked because it "
                     f"is pinned exactly (reason: {reason})"
                 )
-        dists.append(
-            ResolvedDist(
-                candidate,
-                metadata,
-                requested=candidate.name in requested,
-                requested_extras=requested.get(candidate.name, frozenset()),
-                hashes=user_hashes.get(candidate.name, {}),
-            )
+        resolved = (
+            metadata,
+            candidate.name in requested,
+            requested.get(candidate.name, frozenset()),
+            user_hashes.get(candidate.name, {}),
         )
-    return Resolution(tuple(dists), environment)
+        if isinstance(candidate, FileCandidate):
+            to_fetch.append(ResolvedDist(candidate, *resolved))
+        else:
+            satisfied.append(ResolvedDist(candidate, *resolved))
+    return Resolution(tuple(to_fetch), tuple(satisfied), environment)
 
 
 def _check_extras(

@@ -36,9 +36,9 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
         select_interface,
     )
     from inst.build.project import setup_cfg_requires
-    from inst.cli.building import build_options
-    from inst.cli.resolving import Inputs, open_session, target_environment
-    from inst.requirements.files import FileOptions
+    from inst.requirements.inputs import Inputs
+    from inst.session import open_session, target_environment
+    from inst.session.building import build_options
 
     if args.json:
         ui.info_to_stderr()  # stdout holds the JSON alone
@@ -71,10 +71,7 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
         info["setup_requires_setup_cfg"] = setup_cfg_requires(tree)
     if not args.static:
         environment = target_environment(settings)
-        with open_session(
-            settings, Inputs(options=FileOptions()), environment
-        ) as session:
-            assert session.builder is not None
+        with open_session(settings, Inputs(), environment) as session:
             env, dynamic = session.builder.environment(
                 selection, tree.name, "wheel", options
             )

@@ -102,7 +102,7 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _cache_root(settings: Settings) -> Path:
-    from inst.cli.resolving import cache_location
+    from inst.session import cache_location
 
     root = cache_location(settings)
     if root is None:

@@ -11,8 +11,8 @@ from inst import fileio, ui
 from inst.errors import UsageError
 
 if TYPE_CHECKING:
-    from inst.download import DownloadRequest
     from inst.environment import Environment
+    from inst.models import DistFile
     from inst.settings.resolve import Settings
 
 SUMMARY = "Download the distributions requirements resolve to, without installing."
@@ -28,15 +28,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
-    from inst.cli.resolving import (
-        gather_inputs,
-        open_session,
-        resolve_inputs,
-        target_environment,
-    )
-    from inst.download import DownloadRequest
-    from inst.resolution.candidates import FileCandidate
     from inst.resolution.provider import ProviderOptions
+    from inst.session import gather_inputs, open_session, target_environment
 
     inputs = gather_inputs(settings, args.requirements, "download")
     environment = _with_target(settings, target_environment(settings))
@@ -53,30 +46,21 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     except OSError as exc:
         fileio.remove_dirs(created)
         raise fileio.os_error(exc, f"cannot save the downloads into {dest}") from None
-    requests: list[DownloadRequest] = []
+    files: list[DistFile] = []  # a local project has nothing to download (as pip)
     try:
         with open_session(settings, inputs, environment) as session:
-            resolution = resolve_inputs(session, inputs, options)
-            for dist in resolution.to_fetch:
-                assert isinstance(dist.candidate, FileCandidate)
-                if dist.candidate.file.tree:
-                    continue  # a local project: nothing to download (as pip)
-                # Only the --hash values: the downloader checks the index's own
-                # hashes anyway, and their intersection would hide which failed.
-                requests.append(
-                    DownloadRequest(dist.candidate.file, dist.hashes, dest_dir=dest)
-                )
-            downloaded = session.downloader.fetch_all(requests)
+            resolution = session.resolve(inputs, options)
+            files = [d.candidate.file for d in resolution.to_fetch]
+            files = [file for file in files if not file.tree]
+            downloaded = session.preparer.download(resolution.to_fetch, dest)
     except BaseException:
-        _remove_new_files(dest, requests, before, created)
+        _remove_new_files(dest, files, before, created)
         raise
     for item in downloaded:
         if item.path.name not in before:  # else "File was already downloaded" said it
             ui.info(f"Saved {item.path}")
     names = " ".join(
-        str(dist.candidate.name)
-        for dist in resolution.to_fetch
-        if not (isinstance(dist.candidate, FileCandidate) and dist.candidate.file.tree)
+        str(d.name) for d in resolution.to_fetch if not d.candidate.file.tree
     )
     if names:
         ui.info(f"Successfully downloaded {names}")
@@ -84,16 +68,15 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _remove_new_files(
-    dest: Path, requests: list[DownloadRequest], before: set[str], created: list[Path]
+    dest: Path, files: list[DistFile], before: set[str], created: list[Path]
 ) -> None:
     """After a failed batch, -d holds what it held before: the files this run saved
     (whole and verified, but only part of the set) go again, as do the directories
     it made."""
-    for request in requests:
-        name = request.file.filename
-        if name not in before:
+    for file in files:
+        if file.filename not in before:
             with contextlib.suppress(OSError):
-                (dest / name).unlink()
+                (dest / file.filename).unlink()
     fileio.remove_dirs(created)
 
 

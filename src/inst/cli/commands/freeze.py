@@ -18,8 +18,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
-    from inst.cli.resolving import settled_environment
     from inst.inspect import freeze_lines, freeze_skipped
+    from inst.session import settled_environment
 
     environment = settled_environment(settings)
     skipped = freeze_skipped(environment)

@@ -32,8 +32,8 @@ class Row:
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
-    from inst.cli.resolving import settled_environment
     from inst.inspect import editable_location, listed
+    from inst.session import settled_environment
 
     list_format = str(settings.format)
     if settings.outdated and list_format == "freeze":
@@ -67,12 +67,12 @@ def _outdated(
     yanked files and files that do not fit the target never count), as pip."""
     from packaging.specifiers import SpecifierSet
 
-    from inst.cli.resolving import Inputs, open_session
-    from inst.requirements.files import FileOptions
+    from inst.requirements.inputs import Inputs
+    from inst.session import open_session
 
     result: list[Row] = []
     failures: list[tuple[Row, InstError]] = []
-    with open_session(settings, Inputs(options=FileOptions()), environment) as session:
+    with open_session(settings, Inputs(), environment) as session:
         finder = session.finder
         finder.prefetch(row.dist.name for row in rows)
         for row in rows:

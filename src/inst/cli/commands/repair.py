@@ -33,10 +33,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
-    from inst.cli.resolving import chosen_install_target, target_environment
     from inst.install.repair import inspect, repair
     from inst.install.transaction import recover, say_recovered
     from inst.locking import locked
+    from inst.session import chosen_install_target, target_environment
 
     environment = target_environment(settings)
     target = chosen_install_target(settings, environment)

@@ -43,8 +43,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
-    from inst.cli.resolving import target_environment
     from inst.install.target import check_externally_managed, install_target
+    from inst.session import target_environment
 
     names = _names(settings, args.names)
     environment = target_environment(settings)

@@ -1,11 +1,13 @@
 """The build layer wired to a run: its settings, the session's indexes and cache, and
-the provisioning of build environments by inst's own resolver and installer (given to
-the build layer as a callable, so ``inst.build`` never imports the install pipeline)."""
+the provisioning of build environments by inst's own resolver, preparer and installer
+(given to the build layer as a Provisioner, so ``inst.build`` never imports the
+install pipeline)."""
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,9 +17,13 @@ if TYPE_CHECKING:
     from inst.build.builder import SourceBuilder
     from inst.build.environments import BuildPin
     from inst.build.interfaces import BuildOptions
-    from inst.cli.resolving import Inputs, Session
+    from inst.environment import Environment
     from inst.install.installation import WheelToInstall
+    from inst.requirements.inputs import Inputs
     from inst.requirements.specs import RequirementSpec
+    from inst.resolution.candidates import FileCandidate
+    from inst.resolution.resolver import ResolvedDist
+    from inst.session.core import Session
     from inst.settings.resolve import Settings
 
 
@@ -56,24 +62,41 @@ def spec_options(base: BuildOptions, spec: RequirementSpec) -> BuildOptions | No
     )
 
 
+@dataclass(frozen=True)
+class ProvisionPolicy:
+    """What a run's settings say about build environments."""
+
+    constraints: Sequence[RequirementSpec]  # --build-constraint (never -c)
+    link_mode: str
+    lock_timeout: float
+    verify_cache: bool
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ProvisionPolicy:
+        return cls(
+            constraints=_build_constraints(settings),
+            link_mode=str(settings.link_mode),
+            lock_timeout=float(settings.lock_timeout),
+            verify_cache=bool(getattr(settings, "verify_cache", False)),
+        )
+
+
 class SessionProvisioner:
     """Resolves build requirements against the run's indexes (with --build-constraint,
-    never -c) and installs them with inst's installer into a build environment."""
+    never -c), prepares them with the run's preparer and installs them with inst's
+    installer into a build environment. It uses the session's parts when asked, after
+    the session has made them all."""
 
-    def __init__(self, settings: Settings, session: Session) -> None:
-        self._settings = settings
+    def __init__(self, session: Session, policy: ProvisionPolicy) -> None:
         self._session = session
+        self._policy = policy
+        self._hashes = _constraint_hashes(policy.constraints)
         self._wheels: dict[str, WheelToInstall] = {}
-        self.builder: SourceBuilder | None = None
-        self._constraints = _build_constraints(settings)
 
     def resolve(self, requirements: Sequence[str], purpose: str) -> list[BuildPin]:
         from inst.build.builder import BuildCycle
         from inst.build.environments import BuildPin
-        from inst.download import DownloadRequest
-        from inst.install.installation import WheelToInstall
         from inst.requirements.specs import parse_requirement
-        from inst.resolution.candidates import FileCandidate
         from inst.resolution.provider import ProviderOptions
         from inst.resolution.resolver import ResolveRequest, resolve
 
@@ -81,7 +104,7 @@ class SessionProvisioner:
         specs = [parse_requirement(text, origin=origin) for text in requirements]
         request = ResolveRequest(
             specs,
-            self._constraints,
+            self._policy.constraints,
             options=ProviderOptions(ignore_installed=True),
             quiet=True,
         )
@@ -93,39 +116,34 @@ class SessionProvisioner:
         except BuildCycle:
             raise  # it names the whole chain itself
         except InstError as error:
-            error.what = (
-                f"cannot provide the build requirements of {purpose}: {error.what}"
-            )
-            raise
-        hashes = _constraint_hashes(self._constraints)
-        downloads = []
+            raise error.within(f"cannot provide the build requirements of {purpose}")
         for dist in resolution.to_fetch:
-            assert isinstance(dist.candidate, FileCandidate)
-            allowed = hashes.get(dist.name, {})
-            if session.require_hashes and not allowed:
-                raise InstError(
-                    f"in hash-checking mode, the build requirement {dist.name} "
-                    f"{dist.candidate.version} of {purpose} needs a hash",
-                    why="--require-hashes covers what builds install too",
-                    hint=f"add '{dist.name}=={dist.candidate.version} "
-                    "--hash=sha256:...' to a file given with --build-constraint",
-                )
-            downloads.append(DownloadRequest(dist.candidate.file, allowed))
-        fetched = session.downloader.fetch_all(downloads)
+            self._check_hashed(dist, purpose)
+        prepared = session.preparer.prepare(
+            resolution.to_fetch, hashes=lambda d: self._hashes.get(d.name, {})
+        )
         pins = []
-        for dist, item in zip(resolution.to_fetch, fetched):
-            assert isinstance(dist.candidate, FileCandidate)
-            path = item.path
-            if not dist.candidate.file.is_wheel:
-                assert self.builder is not None
-                path = self.builder.build_wheel(path, dist.name)
-            pin = BuildPin(dist.name, dist.candidate.version, item.sha256)
-            self._wheels[str(pin)] = WheelToInstall(path=path)
+        for item in prepared:
+            version = item.dist.candidate.version
+            pin = BuildPin(item.name, version, item.source_sha256 or "")
+            self._wheels[str(pin)] = dataclasses.replace(
+                item.wheel, requested=False, direct_url=None
+            )
             pins.append(pin)
         return pins
 
+    def _check_hashed(self, dist: ResolvedDist[FileCandidate], purpose: str) -> None:
+        if self._session.require_hashes and not self._hashes.get(dist.name):
+            version = dist.candidate.version
+            raise InstError(
+                f"in hash-checking mode, the build requirement {dist.name} "
+                f"{version} of {purpose} needs a hash",
+                why="--require-hashes covers what builds install too",
+                hint=f"add '{dist.name}=={version} --hash=sha256:...' to a file "
+                "given with --build-constraint",
+            )
+
     def install(self, pins: Sequence[BuildPin], prefix: Path, python: Path) -> None:
-        from inst.cli.resolving import cache_dir
         from inst.install.installation import InstallOptions, install_wheels, unpack_all
         from inst.install.target import venv_target
         from inst.install.transaction import changing
@@ -133,32 +151,20 @@ class SessionProvisioner:
 
         if not pins:
             return
-        base = self._session.environment
-        scheme = base.prefix_scheme_for(prefix)
-        environment = dataclasses.replace(
-            base,
-            python=python,
-            prefix=prefix,
-            is_venv=True,
-            scheme=scheme,
-            sys_path=(scheme["purelib"], scheme["platlib"]),
-            user_site=None,
-            user_site_enabled=False,
-            is_current=False,
-        )
+        environment = _venv_environment(self._session.environment, prefix, python)
         target = venv_target(environment, prefix)
         wheels = [self._wheels[str(pin)] for pin in pins]
         cache = UnpackedWheels(
-            cache_dir(self._settings),
+            self._session.cache,
             self._session.work_dir,
-            verify=bool(getattr(self._settings, "verify_cache", False)),
+            verify=self._policy.verify_cache,
         )
         unpacked = unpack_all(wheels, cache)
         with changing(
             target.state_dir,
             label=target.label,
             keep_dirs=target.keep_dirs,
-            timeout=float(self._settings.lock_timeout),
+            timeout=self._policy.lock_timeout,
             # a build environment: an interrupted run speaks of the user's own
             reported=False,
             repair_options=target.options,
@@ -170,8 +176,24 @@ class SessionProvisioner:
                 changes,
                 # Bytecode now, once: every build then imports the backend fast, and
                 # no build writes .pyc files into the shared environment.
-                InstallOptions(link_mode=str(self._settings.link_mode), compile=True),
+                InstallOptions(link_mode=self._policy.link_mode, compile=True),
             )
+
+
+def _venv_environment(base: Environment, prefix: Path, python: Path) -> Environment:
+    """The build environment at prefix: the target's interpreter, in a venv."""
+    scheme = base.prefix_scheme_for(prefix)
+    return dataclasses.replace(
+        base,
+        python=python,
+        prefix=prefix,
+        is_venv=True,
+        scheme=scheme,
+        sys_path=(scheme["purelib"], scheme["platlib"]),
+        user_site=None,
+        user_site_enabled=False,
+        is_current=False,
+    )
 
 
 def _build_constraints(settings: Settings) -> list[RequirementSpec]:
@@ -196,15 +218,16 @@ def make_builder(settings: Settings, session: Session) -> SourceBuilder:
     from inst.build.builder import BuilderConfig, SourceBuilder
     from inst.build.environments import EnvironmentStore, target_build_env
     from inst.build.wheel_cache import WheelCache
-    from inst.cli.resolving import cache_dir
 
     environment = session.environment
-    cache = cache_dir(settings)
+    cache = session.cache
     isolated = not getattr(settings, "no_build_isolation", False)
-    provisioner = SessionProvisioner(settings, session)
     environments = None
     target = None
     if isolated:
+        provisioner = SessionProvisioner(
+            session, ProvisionPolicy.from_settings(settings)
+        )
         root = (cache or session.work_dir) / cache_layout.BUILD_ENVS
         environments = EnvironmentStore(
             root,
@@ -224,21 +247,9 @@ def make_builder(settings: Settings, session: Session) -> SourceBuilder:
     wheel_cache = None
     if cache is not None:
         wheel_cache = WheelCache(
-            cache / cache_layout.BUILT_WHEELS,
-            {
-                "python": str(environment.python.resolve()),
-                **{
-                    key: environment.markers.get(key, "")
-                    for key in (
-                        "implementation_name",
-                        "python_full_version",
-                        "platform_machine",
-                        "sys_platform",
-                    )
-                },
-            },
+            cache / cache_layout.BUILT_WHEELS, _wheel_cache_key(environment)
         )
-    builder = SourceBuilder(
+    return SourceBuilder(
         BuilderConfig(
             options=build_options(settings),
             use_pep517=bool(getattr(settings, "use_pep517", False)),
@@ -251,8 +262,22 @@ def make_builder(settings: Settings, session: Session) -> SourceBuilder:
         target_env=target,
         wheel_cache=wheel_cache,
     )
-    provisioner.builder = builder
-    return builder
+
+
+def _wheel_cache_key(environment: Environment) -> dict[str, str]:
+    """What a built wheel depends on besides its source and options."""
+    return {
+        "python": str(environment.python.resolve()),
+        **{
+            key: environment.markers.get(key, "")
+            for key in (
+                "implementation_name",
+                "python_full_version",
+                "platform_machine",
+                "sys_platform",
+            )
+        },
+    }
 
 
 def configure_builder(builder: SourceBuilder, inputs: Inputs) -> None:

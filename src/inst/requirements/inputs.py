@@ -1,0 +1,76 @@
+"""The requirements of one run: the command line's, -e's and those of -r/-c files, with
+the file-wide options those files set."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from inst.errors import UsageError
+from inst.requirements.files import FileOptions, read_requirements
+from inst.requirements.specs import RequirementSpec, parse_requirement
+
+
+@dataclass
+class Inputs:
+    """The requirements of one run, from the command line and -r/-c files."""
+
+    requirements: list[RequirementSpec] = field(default_factory=list)
+    constraints: list[RequirementSpec] = field(default_factory=list)
+    options: FileOptions = field(default_factory=FileOptions)
+
+
+def gather_inputs(
+    texts: Sequence[str],
+    *,
+    command: str,
+    requirement_files: Iterable[str] = (),
+    constraint_files: Iterable[str] = (),
+    editables: Iterable[str] = (),
+) -> Inputs:
+    """Everything a resolving command was asked for; at least one requirement."""
+    inputs = Inputs()
+    for path in requirement_files:
+        _add_file(inputs, path, constraint=False)
+    for path in constraint_files:
+        # A -r inside a constraints file still lists requirements, as in pip.
+        _add_file(inputs, path, constraint=True)
+    base_dir = Path.cwd()
+    inputs.requirements += [
+        parse_requirement(text, origin="the command line", base_dir=base_dir)
+        for text in texts
+    ]
+    inputs.requirements += [
+        parse_requirement(
+            text, origin="the command line (-e)", base_dir=base_dir, editable=True
+        )
+        for text in editables
+    ]
+    if not inputs.requirements:
+        raise UsageError(
+            f"`inst {command}` needs at least one requirement",
+            hint=f"name packages (inst {command} requests), or give a file with -r",
+        )
+    return inputs
+
+
+def _add_file(inputs: Inputs, path: str, *, constraint: bool) -> None:
+    parsed = read_requirements(path, constraint=constraint)
+    inputs.requirements += parsed.requirements
+    inputs.constraints += parsed.constraints
+    _merge_options(inputs.options, parsed.options)
+
+
+def _merge_options(into: FileOptions, new: FileOptions) -> None:
+    """Options from requirement files add to those of earlier files (pip's rule)."""
+    into.index_url = new.index_url or into.index_url
+    into.extra_index_urls += new.extra_index_urls
+    into.no_index = into.no_index or new.no_index
+    into.find_links += new.find_links
+    into.pre = into.pre or new.pre
+    into.only_binary += new.only_binary
+    into.no_binary += new.no_binary
+    into.prefer_binary = into.prefer_binary or new.prefer_binary
+    into.require_hashes = into.require_hashes or new.require_hashes
+    into.trusted_hosts += new.trusted_hosts

@@ -1,0 +1,225 @@
+"""The session: the connected parts of one resolving run (index client, finder,
+downloader, metadata source, builder and its environments, preparer), made in order
+from the settings, and closed together."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from inst.errors import InstError
+
+if TYPE_CHECKING:
+    from inst.environment import Environment
+    from inst.index.finder import Finder
+    from inst.index.http import HttpClient
+    from inst.requirements.files import FileOptions
+    from inst.requirements.inputs import Inputs
+    from inst.resolution.provider import ProviderOptions
+    from inst.resolution.resolver import Resolution
+    from inst.settings.resolve import Settings
+
+
+class Session:
+    """The parts of one run, each made once, in the order they need each other: the
+    builder's provisioner holds the session and uses its finder, metadata source and
+    preparer when a build environment is needed, after all are made."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        file_options: FileOptions,
+        environment: Environment,
+        work_dir: Path,
+    ) -> None:
+        from inst.download import Downloader
+        from inst.prepare import Preparer
+        from inst.resolution.metadata import MetadataSource
+        from inst.session.building import make_builder
+        from inst.session.targets import cache_dir
+
+        self.environment = environment
+        self.work_dir = work_dir
+        self.cache = cache_dir(settings)
+        self.require_hashes = bool(
+            settings.require_hashes or file_options.require_hashes
+        )
+        workers = max(1, int(settings.max_downloads))
+        self.client = _client(settings, file_options, self.cache, workers)
+        try:
+            self.finder = _finder(settings, file_options, self.client, environment)
+        except BaseException:
+            self.client.close()
+            raise
+        self.downloader = Downloader(
+            self.client,
+            cache_dir=self.cache,
+            work_dir=work_dir,
+            max_workers=workers,
+            progress=settings.progress_bar == "on",
+            retries=int(settings.retries),
+        )
+        self.builder = make_builder(settings, self)
+        self.metadata = MetadataSource(
+            self.client, self.downloader, self.builder, cache_dir=self.cache
+        )
+        self.preparer = Preparer(self.downloader, self.builder)
+
+    def resolve(self, inputs: Inputs, options: ProviderOptions) -> Resolution:
+        from inst.resolution.resolver import ResolveRequest, resolve
+
+        request = ResolveRequest(
+            inputs.requirements,
+            inputs.constraints,
+            require_hashes=self.require_hashes,
+            options=options,
+        )
+        return resolve(request, self.finder, self.metadata, self.environment)
+
+    def close(self) -> None:
+        self.finder.close()
+        self.client.close()
+
+
+def gather_inputs(settings: Settings, texts: Sequence[str], command: str) -> Inputs:
+    """The requirements a command was given: its arguments, -r, -c and -e."""
+    from inst.requirements.inputs import gather_inputs as gather
+
+    return gather(
+        texts,
+        command=command,
+        requirement_files=settings.requirement,
+        constraint_files=settings.constraint,
+        editables=getattr(settings, "editable", ()),
+    )
+
+
+@contextmanager
+def open_session(
+    settings: Settings, inputs: Inputs, environment: Environment
+) -> Iterator[Session]:
+    """The run's session; while it is open, SIGTERM unwinds like Ctrl-C (its work
+    directory removed, a running build ended) unless a transaction handles it."""
+    import shutil
+
+    from inst.interrupts import sigterm_unwinds_run
+    from inst.session.building import configure_builder
+
+    with sigterm_unwinds_run():
+        work_dir = _work_dir()
+        try:
+            session = Session(settings, inputs.options, environment, work_dir)
+            try:
+                configure_builder(session.builder, inputs)
+                yield session
+            finally:
+                session.close()
+        finally:
+            shutil.rmtree(work_dir, ignore_errors=True)
+
+
+def _work_dir() -> Path:
+    import tempfile
+
+    try:
+        return Path(tempfile.mkdtemp(prefix="inst-"))
+    except OSError as error:
+        from inst import fileio
+
+        raise fileio.os_error(
+            error,
+            f"cannot make a temporary directory in {tempfile.gettempdir()}",
+            hint="point TMPDIR at a directory you may write to",
+        ) from None
+
+
+def default_index_url() -> str:
+    """pip's own default index, read from pip at run time (no address lives in inst)."""
+    try:
+        from pip._internal.models.index import PyPI
+
+        return str(PyPI.simple_url)
+    except ImportError:
+        raise InstError(
+            "no package index is configured, and pip (whose default inst would use) is "
+            "not installed",
+            hint="name an index with --index-url, INST_INDEX_URL or the config file, "
+            "or use --no-index with --find-links",
+        ) from None
+
+
+def _client(
+    settings: Settings, file_options: FileOptions, cache: Path | None, workers: int
+) -> HttpClient:
+    from inst.index.http import HttpClient, HttpConfig
+
+    return HttpClient(
+        HttpConfig(
+            timeout=float(settings.timeout),
+            retries=int(settings.retries),
+            trusted_hosts=(*settings.trusted_host, *file_options.trusted_hosts),
+            cert=settings.cert,
+            client_cert=settings.client_cert,
+            proxy=settings.proxy,
+            cache_dir=cache,
+            max_connections=max(workers, 10),
+        )
+    )
+
+
+def _finder(
+    settings: Settings,
+    file_options: FileOptions,
+    client: HttpClient,
+    environment: Environment,
+) -> Finder:
+    from inst.index.finder import BinaryPolicy, Finder, FinderPolicy
+    from inst.index.sources import FindLinksSource, IndexSource
+
+    indexes: list[IndexSource] = []
+    if not (settings.no_index or file_options.no_index):
+        primary = file_options.index_url or settings.index_url or default_index_url()
+        extras = [*settings.extra_index_url, *file_options.extra_index_urls]
+        urls = [*extras, primary]  # first-index searches extra indexes first, as uv
+        indexes = [IndexSource(url) for url in dict.fromkeys(urls)]
+    find_links = [
+        FindLinksSource(location)
+        for location in dict.fromkeys([*settings.find_links, *file_options.find_links])
+    ]
+    policy = FinderPolicy(
+        pre=bool(settings.pre or file_options.pre),
+        prefer_binary=bool(settings.prefer_binary or file_options.prefer_binary),
+        binary=BinaryPolicy.from_lists(
+            [*settings.only_binary, *file_options.only_binary],
+            [*settings.no_binary, *file_options.no_binary],
+        ),
+        ignore_requires_python=bool(settings.ignore_requires_python),
+        first_index=settings.index_strategy == "first-index",
+    )
+    for url in [s.url for s in indexes] + [s.location for s in find_links]:
+        _check_secure(client, url)
+    return Finder(client, indexes, find_links, environment, policy)
+
+
+_LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1", "[::1]")
+
+
+def _check_secure(client: HttpClient, url: str) -> None:
+    """Plain http only to this machine or a --trusted-host, as pip: anyone on the way
+    could otherwise swap the files."""
+    from urllib.parse import urlsplit
+
+    from inst.ui import redact
+
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if parts.scheme != "http" or host in _LOCAL_HOSTS or host.startswith("127."):
+        return
+    if not client.is_trusted(url):
+        raise InstError(
+            f"{redact(url)} is plain http and {host} is not a trusted host",
+            why="files fetched without TLS could be replaced on the way",
+            hint=f"use https, or allow it with --trusted-host {host}",
+        )

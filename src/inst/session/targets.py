@@ -1,0 +1,91 @@
+"""Where a run works: the cache it may use, the environment --python names, and the
+place an install writes to (the environment, --user, --target, --prefix or --root)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from inst.environment import Environment
+    from inst.install.target import InstallTarget
+    from inst.settings.resolve import Settings
+
+
+def cache_location(settings: Settings) -> Path | None:
+    """Where the cache is (None with --no-cache-dir), whether or not it can be used."""
+    if settings.no_cache_dir:
+        return None
+    if settings.cache_dir:
+        # Absolute: builds run their environment's interpreter from the project dir.
+        return Path(os.path.abspath(Path(settings.cache_dir).expanduser()))
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("inst", appauthor=False))
+
+
+def cache_dir(settings: Settings) -> Path | None:
+    """The cache of this run: None with --no-cache-dir, and when it cannot be written
+    (a file in its place, a read-only disk, no permission); then, as pip, the run goes
+    on without a cache after a warning."""
+    location = cache_location(settings)
+    if location is None:
+        return None
+    from inst.cache_layout import usable
+
+    return location if usable(location) else None
+
+
+_environments: dict[tuple[str, str], Environment] = {}
+
+
+def target_environment(settings: Settings) -> Environment:
+    """The environment --python names (probed once per process)."""
+    from inst.environment import find_environment
+
+    cache = cache_dir(settings)
+    key = (str(settings.python or ""), str(cache))
+    if key not in _environments:
+        _environments[key] = find_environment(settings.python, cache_dir=cache)
+    return _environments[key]
+
+
+def chosen_install_target(
+    settings: Settings, environment: Environment
+) -> InstallTarget:
+    """Where install (and repair) work: the environment, or --user, --target,
+    --prefix or --root."""
+    from inst.install.target import install_target
+
+    def path(value: object) -> Path | None:
+        return None if value in (None, "") else Path(str(value)).expanduser()
+
+    return install_target(
+        environment,
+        user=bool(settings.user),
+        target=path(settings.target),
+        prefix=path(settings.prefix),
+        root=path(settings.root),
+    )
+
+
+def settled_environment(settings: Settings) -> Environment:
+    """The target environment, once no inst is changing it and nothing a killed inst
+    left half done remains (for the commands that read it)."""
+    from inst.install.state import STATE_DIR_NAME, has_journal
+
+    environment = target_environment(settings)
+    if not environment.hypothetical and environment.scheme.get("purelib"):
+        state_dir = Path(environment.scheme["purelib"]) / STATE_DIR_NAME
+        if has_journal(state_dir):
+            from inst.install.transaction import settle
+
+            settle(
+                state_dir,
+                label=f"the environment of {environment.python}",
+                repair_options=()
+                if environment.is_current
+                else ("--python", str(environment.python)),
+            )
+    return environment
