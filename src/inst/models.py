@@ -8,6 +8,7 @@ import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 
 from packaging.tags import Tag
 from packaging.utils import (
@@ -62,9 +63,6 @@ class DistFile:
     metadata_hashes: Mapping[str, str] | None = None
     size: int | None = None
     source: str = ""  # the index or find-links location it came from (redacted)
-    #: A local source tree (url: file:// of the directory; filename: "name-version",
-    #: known once the build layer prepared its metadata).
-    tree: bool = False
 
     @property
     def is_wheel(self) -> bool:
@@ -79,9 +77,6 @@ class DistFile:
         if self.is_wheel:
             name, version, build, tags = parse_wheel_filename(self.filename)
             return name, version, tags, build
-        if self.tree:
-            tree_name, _, tree_version = self.filename.rpartition("-")
-            return canonicalize_name(tree_name), Version(tree_version), frozenset(), ()
         name, version = parse_sdist_name(self.filename)
         return name, version, frozenset(), ()
 
@@ -102,6 +97,33 @@ class DistFile:
     def build_tag(self) -> BuildTag:
         """The wheel's build tag, ``()`` when it has none (or for an sdist)."""
         return self._parsed[3]
+
+
+@dataclass(frozen=True)
+class SourceTree:
+    """A local project directory asked for by path; its name and version are those of
+    the metadata the build layer prepared from it."""
+
+    path: Path
+    project: NormalizedName
+    version: Version
+    display_name: str  # the name as the metadata spells it
+
+    @property
+    def url(self) -> str:
+        """Its file: URL (PEP 610's ``url``, and a key among files)."""
+        from inst.fileurls import file_url
+
+        return file_url(self.path)
+
+    @property
+    def label(self) -> str:
+        return f"{self.project}-{self.version}"
+
+
+def file_label(file: DistFile | SourceTree) -> str:
+    """How messages name a file or a tree."""
+    return file.filename if isinstance(file, DistFile) else file.label
 
 
 def parse_dist_file(file: DistFile) -> DistFile | None:

@@ -9,10 +9,11 @@ import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from inst import ui
 from inst.errors import InstError
+from inst.models import DistFile, SourceTree
 
 if TYPE_CHECKING:
     from packaging.utils import NormalizedName
@@ -73,7 +74,7 @@ class Preparer:
             [
                 DownloadRequest(d.candidate.file, d.hashes, dest_dir=dest_dir)
                 for d in dists
-                if not d.candidate.file.tree
+                if isinstance(d.candidate.file, DistFile)
             ]
         )
 
@@ -93,37 +94,45 @@ class Preparer:
         requests = {
             d.name: DownloadRequest(d.candidate.file, allowed(d))
             for d in dists
-            if not d.candidate.file.tree
+            if isinstance(d.candidate.file, DistFile)
         }
         results = self._downloader.fetch_all(list(requests.values()))
         fetched = {
             name: Fetched(request, result)
             for (name, request), result in zip(requests.items(), results)
         }
-        return [self._wheel_of(dist, fetched.get(dist.name)) for dist in dists]
+        return [
+            self._built_tree(dist, file)
+            if isinstance(file := dist.candidate.file, SourceTree)
+            else self._wheel_of(dist, fetched[dist.name])
+            for dist in dists
+        ]
+
+    def _built_tree(
+        self, dist: ResolvedDist[FileCandidate], tree: SourceTree
+    ) -> PreparedWheel:
+        from inst.install.installation import WheelToInstall
+        from inst.resolution.direct import tree_direct_url
+
+        path = self._builder.build_wheel(tree.path, None)
+        wheel = WheelToInstall(
+            path=path,
+            built=True,
+            requested=dist.requested,
+            direct_url=tree_direct_url(dist.candidate),
+        )
+        return PreparedWheel(dist, wheel, self._builder.built_here(path), None, None)
 
     def _wheel_of(
-        self, dist: ResolvedDist[FileCandidate], fetched: Fetched | None
+        self, dist: ResolvedDist[FileCandidate], fetched: Fetched
     ) -> PreparedWheel:
-        from inst.fileurls import path_from_file_url
+        """The wheel fetched, or the one built from the sdist fetched."""
         from inst.install.installation import WheelToInstall
+        from inst.resolution.direct import archive_direct_url
 
-        candidate = dist.candidate
-        if fetched is None:  # a local project directory
-            path = self._builder.build_wheel(
-                path_from_file_url(candidate.file.url), None
-            )
-            wheel = WheelToInstall(
-                path=path,
-                built=True,
-                requested=dist.requested,
-                direct_url=tree_direct_url(candidate),
-            )
-            built_here = self._builder.built_here(path)
-            return PreparedWheel(dist, wheel, built_here, None, None)
         result = fetched.result
-        direct_url = archive_direct_url(candidate, result.sha256)
-        if candidate.file.is_wheel:
+        direct_url = archive_direct_url(dist.candidate, result.sha256)
+        if result.file.is_wheel:
             wheel = WheelToInstall(
                 path=result.path,
                 sha256=result.sha256,
@@ -218,28 +227,3 @@ def refused_build(refusal: InstError, wheel: Path) -> InstError:
         hint="the project's build backend made it so: report the problem to the "
         "project's maintainers (inst wheel saves such a wheel, with a warning)",
     )
-
-
-def tree_direct_url(candidate: FileCandidate) -> dict[str, Any]:
-    """PEP 610 for a local project directory (editable or not)."""
-    editable = bool(candidate.spec is not None and candidate.spec.editable)
-    return {
-        "url": candidate.file.url,
-        "dir_info": {"editable": True} if editable else {},
-    }
-
-
-def archive_direct_url(candidate: FileCandidate, sha256: str) -> dict[str, Any] | None:
-    """PEP 610's record of a wheel or sdist named by URL or path (never with
-    credentials); None for one found on an index."""
-    if not candidate.direct:
-        return None
-    from urllib.parse import urlsplit, urlunsplit
-
-    parts = urlsplit(candidate.file.url)
-    netloc = parts.netloc.rpartition("@")[2]
-    url = urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))
-    return {
-        "url": url,
-        "archive_info": {"hash": f"sha256={sha256}", "hashes": {"sha256": sha256}},
-    }

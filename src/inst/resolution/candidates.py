@@ -17,7 +17,7 @@ from packaging.version import Version
 
 if TYPE_CHECKING:
     from inst.environment import InstalledDist
-    from inst.models import DistFile
+    from inst.models import DistFile, SourceTree
     from inst.requirements.specs import RequirementSpec
 
 PYTHON = "<python>"
@@ -29,11 +29,12 @@ def identifier(name: str, extras: frozenset[str] = frozenset()) -> str:
 
 @dataclass(frozen=True, eq=False)
 class FileCandidate:
-    """A distribution file to fetch: from an index, a find-links location, a URL or a path."""
+    """A distribution file to fetch (from an index, a find-links location, a URL or a
+    path), or a local project directory to build."""
 
     name: NormalizedName
     version: Version
-    file: DistFile
+    file: DistFile | SourceTree
     direct: bool = False  # asked for by URL or path (PEP 610 "direct")
     spec: RequirementSpec | None = None  # the requirement that named it, when direct
 

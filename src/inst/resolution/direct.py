@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from inst.errors import InstError
 from inst.fileurls import file_url
@@ -19,6 +19,7 @@ from inst.ui import redact
 
 if TYPE_CHECKING:
     from inst.requirements.specs import RequirementSpec
+    from inst.resolution.candidates import FileCandidate
 
 
 def direct_file(url: str, name: str | None = None) -> DistFile:
@@ -99,3 +100,28 @@ def _unusable(url: str, filename: str) -> InstError:
         hint="point the requirement at a wheel (.whl) or an sdist (.tar.gz, .zip, "
         ".tar.bz2, .tar.xz, ...), or at the project's directory",
     )
+
+
+def tree_direct_url(candidate: FileCandidate) -> dict[str, Any]:
+    """PEP 610 for a local project directory (editable or not)."""
+    editable = bool(candidate.spec is not None and candidate.spec.editable)
+    return {
+        "url": candidate.file.url,
+        "dir_info": {"editable": True} if editable else {},
+    }
+
+
+def archive_direct_url(candidate: FileCandidate, sha256: str) -> dict[str, Any] | None:
+    """PEP 610's record of a wheel or sdist named by URL or path (never with
+    credentials); None for one found on an index."""
+    if not candidate.direct:
+        return None
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(candidate.file.url)
+    netloc = parts.netloc.rpartition("@")[2]
+    url = urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))
+    return {
+        "url": url,
+        "archive_info": {"hash": f"sha256={sha256}", "hashes": {"sha256": sha256}},
+    }

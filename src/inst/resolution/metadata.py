@@ -26,7 +26,7 @@ from inst.core_metadata import (
     read_wheel_metadata,
 )
 from inst.errors import InstError
-from inst.fileurls import file_url, path_from_file_url
+from inst.fileurls import path_from_file_url
 from inst.index.cache import is_from_cache
 from inst.index.http import ShortBody, broken_body_errors
 from inst.ui import redact
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
     from inst.download import Downloader
     from inst.index.http import HttpClient
-    from inst.models import DistFile
+    from inst.models import DistFile, SourceTree
 
 #: How much of a wheel's tail to ask for first: the central directory and, as wheels put
 #: .dist-info last, usually METADATA itself.
@@ -85,21 +85,22 @@ class MetadataSource:
         self._cache_dir = cache_dir
         self._trees: dict[str, Metadata] = {}
 
-    def for_tree(self, tree: Path) -> DistFile:
-        """A local source tree as a DistFile, its metadata prepared by the builder."""
-        from inst.models import DistFile
+    def for_tree(self, tree: Path) -> SourceTree:
+        """A local source tree, named by the metadata the builder prepared from it."""
+        from inst.models import SourceTree
 
         if self._builder is None:
             raise cannot_build(str(tree), str(tree), local=True)
         metadata = self._builder.prepare_metadata(tree, None)
-        file = DistFile(
-            f"{metadata.name}-{metadata.version}",
-            file_url(tree.resolve()),
-            source=str(tree),
-            tree=True,
+        source = SourceTree(
+            tree.resolve(), metadata.name, metadata.version, metadata.display_name
         )
-        self._trees[file.url] = metadata
-        return file
+        self._trees[source.url] = metadata
+        return source
+
+    def of_tree(self, tree: SourceTree) -> Metadata:
+        """The metadata for_tree() prepared."""
+        return self._trees[tree.url]
 
     def for_unnamed_archive(
         self,
@@ -142,7 +143,7 @@ class MetadataSource:
     def _read(self, file: DistFile) -> tuple[Metadata, bool]:
         """The metadata, and whether it was fetched from the index (and so is worth
         storing in the metadata cache once checked)."""
-        if file.tree or file.url in self._trees:
+        if file.url in self._trees:
             return self._trees[file.url], False
         if not file.is_wheel:
             if self._builder is None:

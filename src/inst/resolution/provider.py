@@ -17,6 +17,7 @@ from packaging.version import Version
 from resolvelib import AbstractProvider
 
 from inst.core_metadata import InvalidMetadata
+from inst.models import DistFile, SourceTree, file_label
 from inst.resolution.candidates import (
     PYTHON,
     BaseCandidate,
@@ -36,7 +37,6 @@ if TYPE_CHECKING:
     from inst.core_metadata import Metadata
     from inst.environment import Environment, InstalledDist
     from inst.index.finder import Finder
-    from inst.models import DistFile
     from inst.resolution.metadata import MetadataSource
 
 
@@ -261,7 +261,7 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]
             yield self.file_candidate(release.best)
 
     def file_candidate(
-        self, file: DistFile, *, direct: bool = False, spec: Any = None
+        self, file: DistFile | SourceTree, *, direct: bool = False, spec: Any = None
     ) -> FileCandidate:
         with self._lock:
             candidate = self._file_candidates.get(file.url)
@@ -282,9 +282,9 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]
         """The DistFile of an sdist that must be built to know its name and version."""
         return self._metadata.for_unnamed_archive(url, hashes, suffix, allowed)
 
-    def tree_file(self, tree: Path, spec: Any = None) -> DistFile:
-        """The DistFile of a local source tree, its metadata prepared by the build
-        layer (which also tells its name and version)."""
+    def tree_file(self, tree: Path, spec: Any = None) -> SourceTree:
+        """A local source tree, its metadata prepared by the build layer (which also
+        tells its name and version)."""
         return self._metadata.for_tree(tree)
 
     def is_satisfied_by(self, requirement: Requirement, candidate: Candidate) -> bool:
@@ -311,6 +311,7 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]
         if (
             isinstance(candidate, FileCandidate)
             and not candidate.direct
+            and isinstance(candidate.file, DistFile)
             and (candidate.file.is_wheel or self._options.full_metadata)
         ):
             try:
@@ -356,7 +357,7 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]
         if self._on_discard is not None:
             self._on_discard(
                 f"discarding {candidate.name} {candidate.version} "
-                f"({candidate.file.filename}): {error.paragraph()} Trying other "
+                f"({file_label(candidate.file)}): {error.paragraph()} Trying other "
                 "versions."
             )
 
@@ -386,7 +387,9 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]
 
     # -- metadata, fetched once and prefetched in parallel ------------------------------
 
-    def metadata_of(self, file: DistFile) -> Metadata:
+    def metadata_of(self, file: DistFile | SourceTree) -> Metadata:
+        if isinstance(file, SourceTree):
+            return self._metadata.of_tree(file)  # prepared when the tree was named
         return self._metadata_future(file).result()
 
     def provided_extras(self, candidate: BaseCandidate) -> frozenset[str] | None:
@@ -401,7 +404,7 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]
             future = self._meta_futures.get(file.url)
             if future is not None:
                 return future
-            if file.is_wheel or file.tree:
+            if file.is_wheel:
                 future = self._pool.submit(self._metadata.for_file, file)
                 self._meta_futures[file.url] = future
                 return future

@@ -6,10 +6,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from inst import __version__
-from inst.resolution.candidates import FileCandidate
+from inst.models import DistFile
+from inst.resolution.direct import tree_direct_url
 
 if TYPE_CHECKING:
-    from inst.models import DistFile
+    from inst.resolution.candidates import FileCandidate
     from inst.resolution.resolver import Resolution, ResolvedDist
 
 REPORT_VERSION = "1"
@@ -28,18 +29,14 @@ def installation_report(resolution: Resolution) -> dict[str, Any]:
 def _item(dist: ResolvedDist[FileCandidate]) -> dict[str, Any]:
     candidate = dist.candidate
     file = candidate.file
-    if file.tree:  # PEP 610: a local directory has dir_info, not archive_info
-        editable = bool(candidate.spec is not None and candidate.spec.editable)
-        download_info: dict[str, Any] = {
-            "url": file.url,
-            "dir_info": {"editable": True} if editable else {},
-        }
-    else:
+    if isinstance(file, DistFile):
         download_info = {"url": file.url, "archive_info": _archive_info(file)}
+    else:  # PEP 610: a local directory has dir_info, not archive_info
+        download_info = tree_direct_url(candidate)
     item: dict[str, Any] = {
         "download_info": download_info,
         "is_direct": candidate.direct,
-        "is_yanked": file.yanked is not None,
+        "is_yanked": isinstance(file, DistFile) and file.yanked is not None,
         "requested": dist.requested,
         "metadata": dist.metadata.as_json() if dist.metadata else {},
     }

@@ -11,6 +11,7 @@ from packaging.utils import NormalizedName, canonicalize_name
 
 from inst import ui
 from inst.errors import InstError
+from inst.models import DistFile, SourceTree
 from inst.resolution.candidates import (
     PYTHON,
     ExplicitRequirement,
@@ -36,7 +37,6 @@ if TYPE_CHECKING:
     from inst.core_metadata import Metadata
     from inst.environment import Environment
     from inst.index.finder import Finder
-    from inst.models import DistFile
     from inst.requirements.specs import RequirementSpec
     from inst.resolution.metadata import MetadataSource
 
@@ -130,7 +130,7 @@ def _announce(requirement: Requirement) -> None:
     if (
         isinstance(requirement, ExplicitRequirement)
         and isinstance(requirement.candidate, FileCandidate)
-        and requirement.candidate.file.tree
+        and isinstance(requirement.candidate.file, SourceTree)
     ):
         return  # "Processing <path>" said it
     parent = getattr(requirement, "parent", None)
@@ -186,8 +186,8 @@ def _root_requirements(
         tree = _tree_path(spec)
         if tree is not None:
             ui.info(f"Processing {tree}")  # pip's word: metadata comes from a build
-            file = provider.tree_file(tree, spec)
-            candidate = provider.file_candidate(file, direct=True, spec=spec)
+            source = provider.tree_file(tree, spec)
+            candidate = provider.file_candidate(source, direct=True, spec=spec)
             roots.append(
                 ExplicitRequirement(
                     candidate, spec.extras, text=text, origin=spec.origin
@@ -278,7 +278,10 @@ def _check_all_hashed(resolution: Resolution) -> None:
 
 def _hash_suggestion(dist: ResolvedDist[FileCandidate]) -> str:
     candidate = dist.candidate
-    digest = candidate.file.hashes.get("sha256") or _local_sha256(candidate.file.url)
+    file = candidate.file
+    digest = None  # a source tree has no hash to check
+    if isinstance(file, DistFile):
+        digest = file.hashes.get("sha256") or _local_sha256(file.url)
     hashed = f" --hash=sha256:{digest}" if digest else ""
     if candidate.direct and candidate.spec is not None:
         # A path or URL requirement: pinning by name would fetch from an index.
@@ -532,18 +535,16 @@ def _resolution(
             continue
         metadata = None
         if isinstance(candidate, FileCandidate):
+            file = candidate.file
+            wheel = isinstance(file, DistFile) and file.is_wheel
             # With --no-deps an sdist's metadata would need a build nothing else needs
             # (but a report shows it).
-            if (
-                candidate.file.is_wheel
-                or not provider.no_deps
-                or provider.full_metadata
-            ):
-                metadata = provider.metadata_of(candidate.file)
-            if candidate.file.yanked is not None:
-                reason = candidate.file.yanked or "no reason given"
+            if wheel or not provider.no_deps or provider.full_metadata:
+                metadata = provider.metadata_of(file)
+            if isinstance(file, DistFile) and file.yanked is not None:
+                reason = file.yanked or "no reason given"
                 ui.warning(
-                    f"{candidate.file.filename} is yanked, and was picked because it "
+                    f"{file.filename} is yanked, and was picked because it "
                     f"is pinned exactly (reason: {reason})"
                 )
         resolved = (

@@ -28,6 +28,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
+    from inst.models import DistFile
     from inst.resolution.provider import ProviderOptions
     from inst.session import gather_inputs, open_session, target_environment
 
@@ -50,8 +51,11 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     try:
         with open_session(settings, inputs, environment) as session:
             resolution = session.resolve(inputs, options)
-            files = [d.candidate.file for d in resolution.to_fetch]
-            files = [file for file in files if not file.tree]
+            files = [
+                d.candidate.file
+                for d in resolution.to_fetch
+                if isinstance(d.candidate.file, DistFile)
+            ]
             downloaded = session.preparer.download(resolution.to_fetch, dest)
     except BaseException:
         _remove_new_files(dest, files, before, created)
@@ -60,7 +64,9 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
         if item.path.name not in before:  # else "File was already downloaded" said it
             ui.info(f"Saved {item.path}")
     names = " ".join(
-        str(d.name) for d in resolution.to_fetch if not d.candidate.file.tree
+        str(d.name)
+        for d in resolution.to_fetch
+        if isinstance(d.candidate.file, DistFile)
     )
     if names:
         ui.info(f"Successfully downloaded {names}")
