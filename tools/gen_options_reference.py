@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
-"""Write docs/reference/options.md from inst's option table.
+"""Write the files generated from inst's option table: the options reference page
+(docs/reference/options.md) and the typed view of the settings
+(src/inst/settings/typed.py).
 
-python tools/gen_options_reference.py          # rewrite the page
-python tools/gen_options_reference.py --check  # exit 1 if the committed page is stale
+python tools/gen_options_reference.py          # rewrite what is stale
+python tools/gen_options_reference.py --check  # exit 1 if a committed file is stale
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = ROOT / "docs" / "reference" / "options.md"
+TYPED = ROOT / "src" / "inst" / "settings" / "typed.py"
 
 
 def main() -> int:
@@ -22,26 +25,25 @@ def main() -> int:
     )
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT / "src"))
-    from inst.settings.reference import render
+    from inst.settings import codegen, reference
 
-    page = render()
-    current = PAGE.read_text(encoding="utf-8") if PAGE.exists() else None
-    if args.check:
-        if current != page:
+    stale = 0
+    for path, text in ((PAGE, reference.render()), (TYPED, codegen.render())):
+        current = path.read_text(encoding="utf-8") if path.exists() else None
+        name = path.relative_to(ROOT)
+        if current == text:
+            print(f"{name} is up to date")
+        elif args.check:
             print(
-                f"{PAGE} is stale: run python tools/gen_options_reference.py",
+                f"{path} is stale: run python tools/gen_options_reference.py",
                 file=sys.stderr,
             )
-            return 1
-        print(f"{PAGE.relative_to(ROOT)} is up to date")
-        return 0
-    if current != page:
-        PAGE.parent.mkdir(parents=True, exist_ok=True)
-        PAGE.write_text(page, encoding="utf-8")
-        print(f"wrote {PAGE.relative_to(ROOT)}")
-    else:
-        print(f"{PAGE.relative_to(ROOT)} already up to date")
-    return 0
+            stale += 1
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+            print(f"wrote {name}")
+    return 1 if stale else 0
 
 
 if __name__ == "__main__":

@@ -366,15 +366,21 @@ def test_broken_pip_file_is_an_error_naming_it(config_home: ConfigHome) -> None:
 
 
 def test_no_settings_attribute_hides_an_option(config_home: ConfigHome) -> None:
-    # An instance or class attribute named like an option would win over __getattr__
-    # and silently ignore the option (it happened with --prefix).
+    # A member of Settings named like an option would win over the typed view's
+    # property and silently ignore the option (it happened with --prefix).
     from inst.settings.options import OPTIONS
+    from inst.settings.typed import OptionValues
 
     s = settings()
     hidden = [
         option.name
         for option in OPTIONS
-        if option.dest in vars(s) or hasattr(type(s), option.dest)
+        if option.dest in vars(s)
+        or any(
+            option.dest in vars(cls)
+            for cls in type(s).__mro__
+            if cls is not OptionValues
+        )
     ]
     assert hidden == []
     assert settings(cli={"prefix": "/somewhere"}).prefix == "/somewhere"

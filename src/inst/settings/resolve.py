@@ -31,6 +31,7 @@ from inst.settings.options import (
     Option,
     Source,
 )
+from inst.settings.typed import OptionValues
 from inst.settings.values import InvalidValue, convert
 
 
@@ -47,9 +48,10 @@ class Setting:
         return self.origin is DEFAULT
 
 
-class Settings:
+class Settings(OptionValues):
     """The effective options of one command run. ``settings.timeout`` reads an option's
-    value; ``settings.setting("timeout")`` gives its origin too."""
+    value, typed (typed.py, generated from the table); ``settings.setting("timeout")``
+    gives its origin too. Each option is resolved on first access."""
 
     def __init__(
         self,
@@ -64,7 +66,7 @@ class Settings:
     ) -> None:
         self.command = command
         # The target environment's prefix, home of the site file (not the --prefix
-        # option, which __getattr__ answers like every other option).
+        # option, which OptionValues answers like every other option).
         self.site_prefix = prefix
         self.inst_files = list(inst_files)
         self.pip_files = list(pip_files)
@@ -79,10 +81,7 @@ class Settings:
             self._resolved[name] = self._resolve(OPTIONS_BY_NAME[name])
         return self._resolved[name]
 
-    def __getattr__(self, attribute: str) -> Any:
-        name = attribute.replace("_", "-")
-        if name not in OPTIONS_BY_NAME:
-            raise AttributeError(attribute)
+    def _value(self, name: str) -> Any:
         return self.setting(name).value
 
     def all(self) -> list[Setting]:
@@ -102,7 +101,7 @@ class Settings:
 
     @property
     def verbosity(self) -> int:
-        return int(self.verbose) - int(self.quiet)
+        return self.verbose - self.quiet
 
     def _resolve(self, option: Option) -> Setting:
         for layer in self._layers:

@@ -50,7 +50,7 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
         )
     options = build_options(settings)
     flags = SelectionFlags(
-        use_pep517=bool(settings.use_pep517),
+        use_pep517=settings.use_pep517,
         config_settings=bool(options.config_settings),
     )
     selection = select_interface(tree, flags)

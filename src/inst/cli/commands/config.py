@@ -131,11 +131,12 @@ def parse_key(key: str) -> tuple[str, Option]:
 
 
 def _chosen_level(settings: Settings) -> str | None:
-    chosen = [
-        level
-        for level in ("user", "global", "site")
-        if getattr(settings, f"config_{level}")
-    ]
+    given = {
+        "user": settings.config_user,
+        "global": settings.config_global,
+        "site": settings.config_site,
+    }
+    chosen = [level for level, on in given.items() if on]
     if len(chosen) > 1:
         raise UsageError("give at most one of --user, --global and --site")
     return chosen[0] if chosen else None

@@ -35,7 +35,7 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     from inst.inspect import editable_location, listed
     from inst.session import settled_environment
 
-    list_format = str(settings.format)
+    list_format = settings.format
     if settings.outdated and list_format == "freeze":
         raise UsageError(
             "--format freeze cannot be used with --outdated",
@@ -47,15 +47,15 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     rows = [Row(dist, editable_location(dist, environment)) for dist in dists]
     if settings.outdated:
         rows = _outdated(settings, environment, rows)
-    verbose = int(settings.verbose) >= 1  # pip: -v, whatever -q says
+    verbose = settings.verbose >= 1  # pip: -v, whatever -q says
     if list_format == "json":
-        ui.output(_json(rows, verbose, bool(settings.outdated)))
+        ui.output(_json(rows, verbose, settings.outdated))
     elif list_format == "freeze":
         for row in rows:
             line = f"{row.dist.display_name}=={row.dist.version}"
             ui.output(f"{line} ({row.dist.location})" if verbose else line)
     elif rows:
-        for line in _columns(rows, verbose, bool(settings.outdated)):
+        for line in _columns(rows, verbose, settings.outdated):
             ui.output(line)
     return 0
 

@@ -40,13 +40,11 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
 
     environment = target_environment(settings)
     target = chosen_install_target(settings, environment)
-    dry_run = bool(settings.dry_run)
+    dry_run = settings.dry_run
     if not os.path.isdir(target.state_dir):  # nothing of inst's there: change nothing
         ui.info(f"Nothing to repair in {target.label}.")
         return 0
-    with locked(
-        target.state_dir, timeout=float(settings.lock_timeout), label=target.label
-    ):
+    with locked(target.state_dir, timeout=settings.lock_timeout, label=target.label):
         if not dry_run:  # readable journals: as every inst does
             say_recovered(recover(target.state_dir), target.label)
         leftovers = inspect(target)

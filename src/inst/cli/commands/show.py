@@ -51,8 +51,8 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
             dist,
             installed,
             environment,
-            verbose=int(settings.verbose) >= 1,
-            files=bool(settings.files),
+            verbose=settings.verbose >= 1,
+            files=settings.files,
         ):
             ui.output(line)
     return 0 if found else 1

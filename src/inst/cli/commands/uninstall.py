@@ -50,12 +50,12 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     environment = target_environment(settings)
     target = install_target(environment)
     check_externally_managed(
-        environment, break_system_packages=bool(settings.break_system_packages)
+        environment, break_system_packages=settings.break_system_packages
     )
     chosen = _select(names, environment, target)
     if not chosen:
         return 0
-    yes = bool(settings.yes)
+    yes = settings.yes
     if not yes and not _can_ask():
         raise InstError(
             "inst uninstall needs a confirmation, and standard input is not a terminal",
@@ -146,7 +146,7 @@ def _uninstall(
             target.state_dir,
             label=target.label,
             keep_dirs=target.keep_dirs,
-            timeout=float(settings.lock_timeout),
+            timeout=settings.lock_timeout,
             repair_options=target.options,
         ) as changes:
             # Again under the lock: another inst may have changed the environment.
