@@ -34,10 +34,10 @@ def build_options(settings: Settings) -> BuildOptions:
 
     return BuildOptions(
         config_settings=parse_config_settings(
-            getattr(settings, "config_settings", ()), "the command line"
+            settings.config_settings, "the command line"
         ),
-        global_options=tuple(getattr(settings, "global_option", ())),
-        build_options=tuple(getattr(settings, "build_option", ())),
+        global_options=settings.global_option,
+        build_options=settings.build_option,
         verbose=ui.verbosity() >= 1,
     )
 
@@ -75,9 +75,9 @@ class ProvisionPolicy:
     def from_settings(cls, settings: Settings) -> ProvisionPolicy:
         return cls(
             constraints=_build_constraints(settings),
-            link_mode=str(settings.link_mode),
-            lock_timeout=float(settings.lock_timeout),
-            verify_cache=bool(getattr(settings, "verify_cache", False)),
+            link_mode=settings.link_mode,
+            lock_timeout=settings.lock_timeout,
+            verify_cache=settings.verify_cache,
         )
 
 
@@ -200,7 +200,7 @@ def _build_constraints(settings: Settings) -> list[RequirementSpec]:
     from inst.requirements.files import read_requirements
 
     found: list[RequirementSpec] = []
-    for path in getattr(settings, "build_constraint", ()):
+    for path in settings.build_constraint:
         parsed = read_requirements(str(path), constraint=True)
         found += parsed.constraints
     return found
@@ -221,7 +221,7 @@ def make_builder(settings: Settings, session: Session) -> SourceBuilder:
 
     environment = session.environment
     cache = session.cache
-    isolated = not getattr(settings, "no_build_isolation", False)
+    isolated = not settings.no_build_isolation
     environments = None
     target = None
     if isolated:
@@ -234,7 +234,7 @@ def make_builder(settings: Settings, session: Session) -> SourceBuilder:
             environment.python,
             environment.version_info,
             provisioner,
-            lock_timeout=float(settings.lock_timeout),
+            lock_timeout=settings.lock_timeout,
             fallback_root=None
             if cache is None
             else session.work_dir / cache_layout.BUILD_ENVS,
@@ -252,9 +252,9 @@ def make_builder(settings: Settings, session: Session) -> SourceBuilder:
     return SourceBuilder(
         BuilderConfig(
             options=build_options(settings),
-            use_pep517=bool(getattr(settings, "use_pep517", False)),
+            use_pep517=settings.use_pep517,
             isolated=isolated,
-            no_clean=bool(getattr(settings, "no_clean", False)),
+            no_clean=settings.no_clean,
             work_dir=session.work_dir,
             markers=environment.markers,
         ),

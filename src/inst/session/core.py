@@ -46,7 +46,7 @@ class Session:
         self.require_hashes = bool(
             settings.require_hashes or file_options.require_hashes
         )
-        workers = max(1, int(settings.max_downloads))
+        workers = max(1, settings.max_downloads)
         self.client = _client(settings, file_options, self.cache, workers)
         try:
             self.finder = _finder(settings, file_options, self.client, environment)
@@ -59,7 +59,7 @@ class Session:
             work_dir=work_dir,
             max_workers=workers,
             progress=settings.progress_bar == "on",
-            retries=int(settings.retries),
+            retries=settings.retries,
         )
         self.builder = make_builder(settings, self)
         self.metadata = MetadataSource(
@@ -92,7 +92,7 @@ def gather_inputs(settings: Settings, texts: Sequence[str], command: str) -> Inp
         command=command,
         requirement_files=settings.requirement,
         constraint_files=settings.constraint,
-        editables=getattr(settings, "editable", ()),
+        editables=settings.editable,
     )
 
 
@@ -157,8 +157,8 @@ def _client(
 
     return HttpClient(
         HttpConfig(
-            timeout=float(settings.timeout),
-            retries=int(settings.retries),
+            timeout=settings.timeout,
+            retries=settings.retries,
             trusted_hosts=(*settings.trusted_host, *file_options.trusted_hosts),
             cert=settings.cert,
             client_cert=settings.client_cert,
@@ -189,13 +189,13 @@ def _finder(
         for location in dict.fromkeys([*settings.find_links, *file_options.find_links])
     ]
     policy = FinderPolicy(
-        pre=bool(settings.pre or file_options.pre),
-        prefer_binary=bool(settings.prefer_binary or file_options.prefer_binary),
+        pre=settings.pre or file_options.pre,
+        prefer_binary=settings.prefer_binary or file_options.prefer_binary,
         binary=BinaryPolicy.from_lists(
             [*settings.only_binary, *file_options.only_binary],
             [*settings.no_binary, *file_options.no_binary],
         ),
-        ignore_requires_python=bool(settings.ignore_requires_python),
+        ignore_requires_python=settings.ignore_requires_python,
         first_index=settings.index_strategy == "first-index",
     )
     for url in [s.url for s in indexes] + [s.location for s in find_links]:

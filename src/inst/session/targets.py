@@ -45,7 +45,7 @@ def target_environment(settings: Settings) -> Environment:
     from inst.environment import find_environment
 
     cache = cache_dir(settings)
-    key = (str(settings.python or ""), str(cache))
+    key = (settings.python or "", str(cache))
     if key not in _environments:
         _environments[key] = find_environment(settings.python, cache_dir=cache)
     return _environments[key]
@@ -63,7 +63,7 @@ def chosen_install_target(
 
     return install_target(
         environment,
-        user=bool(settings.user),
+        user=settings.user,
         target=path(settings.target),
         prefix=path(settings.prefix),
         root=path(settings.root),

@@ -36,9 +36,9 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     environment = _with_target(settings, target_environment(settings))
     dest = Path(settings.dest).expanduser()
     options = ProviderOptions(
-        no_deps=bool(settings.no_deps),
+        no_deps=settings.no_deps,
         ignore_installed=True,  # pip download fetches whatever is installed already
-        ignore_requires_python=bool(settings.ignore_requires_python),
+        ignore_requires_python=settings.ignore_requires_python,
     )
     # Made before resolving, as pip does: a -d that cannot be used fails at once.
     created = fileio.make_dirs(dest, "save the downloads")

@@ -34,7 +34,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(settings: Settings, args: argparse.Namespace) -> int:
     from inst.session import gather_inputs, target_environment
 
-    if settings.report and str(settings.report) == "-":
+    if settings.report == "-":
         ui.info_to_stderr()
     inputs = gather_inputs(settings, args.requirements, "install")
     environment = target_environment(settings)
@@ -49,12 +49,12 @@ def _provider_options(settings: Settings, *, ignore_installed: bool) -> Provider
     from inst.resolution.provider import ProviderOptions
 
     return ProviderOptions(
-        no_deps=bool(settings.no_deps),
-        ignore_installed=bool(settings.ignore_installed) or ignore_installed,
-        force_reinstall=bool(settings.force_reinstall),
-        upgrade=bool(settings.upgrade),
+        no_deps=settings.no_deps,
+        ignore_installed=settings.ignore_installed or ignore_installed,
+        force_reinstall=settings.force_reinstall,
+        upgrade=settings.upgrade,
         eager=settings.upgrade_strategy == "eager",
-        ignore_requires_python=bool(settings.ignore_requires_python),
+        ignore_requires_python=settings.ignore_requires_python,
         full_metadata=bool(settings.report),
     )
 
@@ -67,7 +67,7 @@ def _resolve_only(settings: Settings, inputs: Inputs, environment: Environment) 
         resolution = session.resolve(inputs, options)
     _say_satisfied(resolution)
     if settings.report:
-        _write_report(resolution, str(settings.report))
+        _write_report(resolution, settings.report)
     names = " ".join(
         f"{d.metadata.display_name if d.metadata else d.name}-{d.candidate.version}"
         for d in sorted(resolution.to_fetch, key=lambda d: d.name)
@@ -86,14 +86,14 @@ def _install(settings: Settings, inputs: Inputs, environment: Environment) -> No
     target = chosen_install_target(settings, environment)
     if target.kind in ("environment", "user"):  # as pip: not --target/--prefix/--root
         check_externally_managed(
-            environment, break_system_packages=bool(settings.break_system_packages)
+            environment, break_system_packages=settings.break_system_packages
         )
     options = InstallOptions(
-        link_mode=str(settings.link_mode),
-        compile=bool(settings.compile),
-        force_reinstall=bool(settings.force_reinstall),
-        ignore_requires_python=bool(settings.ignore_requires_python),
-        upgrade=bool(settings.upgrade),
+        link_mode=settings.link_mode,
+        compile=settings.compile,
+        force_reinstall=settings.force_reinstall,
+        ignore_requires_python=settings.ignore_requires_python,
+        upgrade=settings.upgrade,
     )
     provider_options = _provider_options(
         settings, ignore_installed=target.ignore_installed
@@ -102,7 +102,7 @@ def _install(settings: Settings, inputs: Inputs, environment: Environment) -> No
         target.state_dir,
         label=target.label,
         keep_dirs=target.keep_dirs,
-        timeout=float(settings.lock_timeout),
+        timeout=settings.lock_timeout,
         repair_options=target.options,
     ) as changes:
         if not (target.ignore_installed or settings.report) and _all_satisfied(
@@ -113,14 +113,14 @@ def _install(settings: Settings, inputs: Inputs, environment: Environment) -> No
             resolution = session.resolve(inputs, provider_options)
             _say_satisfied(resolution)
             if settings.report:  # as pip: the report describes a real install too
-                _write_report(resolution, str(settings.report))
+                _write_report(resolution, settings.report)
             if not resolution.to_fetch:
                 return  # everything asked for is installed already (-U included)
             prepared = session.preparer.prepare(resolution.to_fetch)
             unpacked = session.preparer.unpack(
                 prepared,
                 UnpackedWheels(
-                    session.cache, session.work_dir, verify=bool(settings.verify_cache)
+                    session.cache, session.work_dir, verify=settings.verify_cache
                 ),
             )
             outcome = install_wheels(
@@ -159,7 +159,7 @@ def _all_satisfied(
         inputs.requirements,
         inputs.constraints,
         environment,
-        no_deps=bool(settings.no_deps),
+        no_deps=settings.no_deps,
     )
     if found is None:
         return False

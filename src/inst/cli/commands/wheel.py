@@ -38,9 +38,9 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     environment = target_environment(settings)
     dest = Path(settings.wheel_dir or os.getcwd()).expanduser()
     options = ProviderOptions(
-        no_deps=bool(settings.no_deps),
+        no_deps=settings.no_deps,
         ignore_installed=True,  # as pip wheel: what is installed does not count
-        ignore_requires_python=bool(settings.ignore_requires_python),
+        ignore_requires_python=settings.ignore_requires_python,
     )
     with open_session(settings, inputs, environment) as session:
         resolution = session.resolve(inputs, options)
