@@ -133,19 +133,7 @@ class SessionProvisioner:
 
         if not pins:
             return
-        base = self._session.environment
-        scheme = base.prefix_scheme_for(prefix)
-        environment = dataclasses.replace(
-            base,
-            python=python,
-            prefix=prefix,
-            is_venv=True,
-            scheme=scheme,
-            sys_path=(scheme["purelib"], scheme["platlib"]),
-            user_site=None,
-            user_site_enabled=False,
-            is_current=False,
-        )
+        environment = self._session.environment.for_venv(prefix, python)
         target = venv_target(environment, prefix)
         wheels = [self._wheels[str(pin)] for pin in pins]
         cache = UnpackedWheels(
