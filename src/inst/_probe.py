@@ -2,10 +2,12 @@
 
 Two ways in:
 
-- in-process: ``inst.environment`` imports ``probe()`` for the interpreter running inst;
-- as a script in the target interpreter: ``inst.environment`` runs ``BOOTSTRAP`` with
-  ``python -c`` and passes this file and the directory of inst's own ``packaging``
-  package. ``main()`` prints ``MARKER`` followed by the JSON on one line.
+- in-process: ``inst.environment.interpreter`` imports ``probe()`` for the interpreter
+  running inst;
+- as a script in the target interpreter: ``inst.environment.interpreter`` runs
+  ``BOOTSTRAP`` with ``python -c`` and passes this file and the directory of inst's
+  own ``packaging`` package. ``main()`` prints ``MARKER`` followed by the JSON on one
+  line.
 
 Tags are computed *inside the target* with inst's ``packaging`` (26.x imports on
 Python 3.8, checked), because only the target knows its glibc/musl, macOS version,
@@ -179,7 +181,8 @@ def _is_venv() -> bool:
 
 
 def probe(*, tags: bool, drop_script_entry: bool) -> dict[str, Any]:
-    """Everything inst.environment.Environment needs, as JSON-able values.
+    """Everything an inst.environment.Environment needs (its Interpreter and its
+    TargetPlatform), as JSON-able values.
 
     With tags False the caller computes them later (in-process, they are only needed
     when a wheel is chosen). drop_script_entry removes sys.path[0] when it is the

@@ -79,7 +79,7 @@ def editable_location(dist: InstalledDist, environment: Environment) -> str | No
             return file_url_path(url)
         return None
     link_name = re.sub("[^A-Za-z0-9.]+", "-", dist.display_name) + ".egg-link"
-    for entry in environment.sys_path:
+    for entry in environment.interpreter.sys_path:
         if entry and os.path.isfile(os.path.join(entry, link_name)):
             return str(dist.location)
     return None

@@ -58,13 +58,13 @@ def test_a_venv_directory_and_its_python_are_the_same_target(
     env = by_dir
     assert env.python == shared_venv.python
     assert Path(env.prefix).resolve() == shared_venv.root.resolve()
-    assert env.is_venv
+    assert env.interpreter.is_venv
     assert not env.is_current
     assert env.version_info == tuple(sys.version_info[:3])
     assert Path(env.scheme["purelib"]).resolve() == shared_venv.site_packages.resolve()
     assert Path(env.scheme["scripts"]).resolve() == shared_venv.bin_dir.resolve()
-    assert str(shared_venv.site_packages) in env.sys_path
-    assert not env.user_site_enabled  # a venv without system site packages
+    assert str(shared_venv.site_packages) in env.interpreter.sys_path
+    assert not env.interpreter.user_site_enabled  # a venv without system site packages
     # The same binary as ours: the tags computed inside it are ours.
     assert env.tags == current_environment().tags
     assert dict(env.markers) == dict(current_environment().markers)
@@ -95,12 +95,12 @@ def test_pythonpath_comes_first_on_the_targets_sys_path(
     (extra / "shadow-9.0.dist-info" / "METADATA").write_text("Name: shadow\n")
     monkeypatch.setenv("PYTHONPATH", str(extra))
     env = find_environment(shared_venv.root, cache_dir=tmp_path / "cache")
-    assert env.sys_path[0] == str(extra)
+    assert env.interpreter.sys_path[0] == str(extra)
     assert env.installed()["shadow"].version == Version("9.0")
     monkeypatch.delenv("PYTHONPATH")
     # The variable is part of the cache key: without it the answer differs.
     again = find_environment(shared_venv.root, cache_dir=tmp_path / "cache")
-    assert str(extra) not in again.sys_path
+    assert str(extra) not in again.interpreter.sys_path
 
 
 def test_the_running_interpreter_is_the_current_environment(
@@ -121,7 +121,7 @@ def test_a_name_on_path(
     write_script(bin_dir / "inst-test-python", f'exec "{shared_venv.python}" "$@"')
     monkeypatch.setenv("PATH", str(bin_dir) + os.pathsep + os.environ["PATH"])
     env = find_environment("inst-test-python", cache_dir=None)
-    assert env.is_venv
+    assert env.interpreter.is_venv
     # The interpreter's own sys.executable, not the launcher script.
     assert env.python == shared_venv.python
 
@@ -134,8 +134,8 @@ def test_the_callers_directory_cannot_shadow_the_probe(
     (tmp_path / "packaging" / "__init__.py").write_text("raise SystemExit('no')\n")
     monkeypatch.chdir(tmp_path)
     env = find_environment(shared_venv.root, cache_dir=None)
-    assert str(tmp_path) not in env.sys_path
-    assert "" not in env.sys_path
+    assert str(tmp_path) not in env.interpreter.sys_path
+    assert "" not in env.interpreter.sys_path
 
 
 # --- other interpreters --------------------------------------------------------------
@@ -156,7 +156,7 @@ def test_another_python_version() -> None:
     assert env.tag_rank(current_environment().tags[:1]) is None
     assert env.python_supported(f"=={major}.{minor}.*")
     assert env.scheme["purelib"]
-    assert any("site-packages" in entry for entry in env.sys_path)
+    assert any("site-packages" in entry for entry in env.interpreter.sys_path)
 
 
 # --- the probe cache -----------------------------------------------------------------
@@ -211,8 +211,8 @@ def test_a_new_pth_file_is_probed_again(
         after = find_environment(wrapper, cache_dir=cache)
     finally:
         pth.unlink()
-    assert str(added) not in before.sys_path
-    assert str(added) in after.sys_path
+    assert str(added) not in before.interpreter.sys_path
+    assert str(added) in after.interpreter.sys_path
 
 
 def test_a_bad_cache_entry_is_ignored(wrapper: Path, tmp_path: Path) -> None:
@@ -322,7 +322,7 @@ def test_a_target_where_our_packaging_cannot_load_gets_tags_computed_here(
 def test_a_python_that_never_answers_is_stopped_with_its_children(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    import inst.environment
+    import inst.environment.interpreter
     from inst.cli.main import main
 
     # A wrapper whose own child keeps the output pipes open: killing the wrapper
@@ -331,7 +331,7 @@ def test_a_python_that_never_answers_is_stopped_with_its_children(
     hanging = write_script(
         tmp_path / "python3", f"sleep 600 & echo $! > {pid_file}; wait"
     )
-    monkeypatch.setattr(inst.environment, "PROBE_TIMEOUT", 0.5)
+    monkeypatch.setattr(inst.environment.interpreter, "PROBE_TIMEOUT", 0.5)
 
     code = main(["install", "--dry-run", "--python", str(hanging), "anything"])
 

@@ -40,7 +40,14 @@ def layout(base: Path, version: str = "3.11") -> dict[str, str]:
 
 
 def fake_env(tmp_path: Path, **changes: object) -> Environment:
-    """The running interpreter, but with its prefix, user base and stdlib in tmp_path."""
+    """The running interpreter, but with its prefix, user base and stdlib in tmp_path
+    (changes: fields of its Interpreter, or version_info of its platform)."""
+    current = current_environment()
+    platform = current.platform
+    version_info = changes.pop("version_info", None)
+    if version_info is not None:
+        assert isinstance(version_info, tuple)
+        platform = dataclasses.replace(platform, version_info=version_info)
     prefix = tmp_path / "prefix"
     stdlib = tmp_path / "stdlib"
     stdlib.mkdir(exist_ok=True)
@@ -56,7 +63,8 @@ def fake_env(tmp_path: Path, **changes: object) -> Environment:
         "is_current": False,
     }
     fields.update(changes)
-    return dataclasses.replace(current_environment(), **fields)  # type: ignore[arg-type]
+    interpreter = dataclasses.replace(current.interpreter, **fields)  # type: ignore[arg-type]
+    return Environment.of(interpreter, platform)
 
 
 def error(environment: Environment, **options: object) -> InstError:
@@ -265,13 +273,13 @@ def test_target_installed_and_owns(tmp_path: Path) -> None:
     assert not own.owns(installed["inside"])
 
 
-def test_target_with_a_hypothetical_environment_still_sees_the_directory(
+def test_target_with_a_described_platform_still_sees_the_directory(
     tmp_path: Path,
 ) -> None:
     directory = tmp_path / "t"
     write_dist(directory, "inside", "1.0")
-    env = fake_env(tmp_path).with_target(platforms=["win_amd64"])
-    assert env.hypothetical
+    env = fake_env(tmp_path).described(platforms=["win_amd64"])
+    assert env.installed() == {}
     assert list(install_target(env, target=directory).installed()) == ["inside"]
 
 
@@ -356,7 +364,7 @@ def test_a_target_is_a_value(tmp_path: Path) -> None:
 
 def managed(tmp_path: Path, text: str | bytes, **changes: object) -> Environment:
     env = fake_env(tmp_path, **changes)
-    marker = Path(env.stdlib) / "EXTERNALLY-MANAGED"
+    marker = Path(env.interpreter.stdlib) / "EXTERNALLY-MANAGED"
     if isinstance(text, bytes):
         marker.write_bytes(text)
     else:
@@ -471,20 +479,20 @@ def test_break_system_packages_overrides(tmp_path: Path) -> None:
 def test_the_running_interpreter_reports_its_schemes() -> None:
     import sysconfig
 
-    env = current_environment()
-    assert env.user_scheme is not None
+    interpreter = current_environment().interpreter
+    assert interpreter.user_scheme is not None
     user = sysconfig.get_paths(scheme=sysconfig.get_preferred_scheme("user"))
-    assert env.user_scheme["purelib"] == user["purelib"]
-    assert env.user_scheme["headers"] == user["include"]
-    assert set(env.prefix_scheme) == set(env.user_scheme)
+    assert interpreter.user_scheme["purelib"] == user["purelib"]
+    assert interpreter.user_scheme["headers"] == user["include"]
+    assert set(interpreter.prefix_scheme) == set(interpreter.user_scheme)
 
 
 def test_a_venvs_prefix_scheme_is_posix_prefix_like(tmp_path: Path) -> None:
     venv = make_venv(tmp_path / "venv")
     env = find_environment(venv.root, cache_dir=None)
-    assert env.is_venv
+    assert env.interpreter.is_venv
     major, minor = env.version_info[:2]
-    scheme = env.prefix_scheme_for(tmp_path / "x")
+    scheme = env.interpreter.prefix_scheme_for(tmp_path / "x")
     if os.name == "nt":
         site = tmp_path / "x" / "Lib" / "site-packages"
     else:
@@ -514,14 +522,15 @@ def test_another_pythons_user_and_prefix_schemes() -> None:
     other = others[0]
     env = find_environment(other.path, cache_dir=None)
     major, minor = other.version[:2]
-    assert env.user_scheme is not None
-    assert f"python{major}.{minor}" in env.user_scheme["purelib"]
-    assert os.path.isabs(env.user_scheme["scripts"])
-    scheme = env.prefix_scheme_for(Path("/tmp/x"))
+    user_scheme = env.interpreter.user_scheme
+    assert user_scheme is not None
+    assert f"python{major}.{minor}" in user_scheme["purelib"]
+    assert os.path.isabs(user_scheme["scripts"])
+    scheme = env.interpreter.prefix_scheme_for(Path("/tmp/x"))
     assert scheme["purelib"] == f"/tmp/x/lib/python{major}.{minor}/site-packages"
     assert scheme["scripts"] == "/tmp/x/bin"
     user = install_target(env, user=True)
-    assert user.scheme["purelib"] == env.user_scheme["purelib"]
+    assert user.scheme["purelib"] == user_scheme["purelib"]
     assert user.interpreter == str(env.python)
 
 
@@ -535,4 +544,4 @@ def test_a_cached_probe_of_another_format_is_not_used(
     monkeypatch.setattr(_probe, "FORMAT", _probe.FORMAT + 1)
     again = find_environment(venv.root, cache_dir=cache)
     assert len(list((cache / "interpreters").iterdir())) == 2  # probed afresh
-    assert again.prefix_scheme
+    assert again.interpreter.prefix_scheme

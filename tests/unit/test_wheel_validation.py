@@ -153,14 +153,23 @@ def env(tmp_path: Path) -> Environment:
     python = root / "bin" / "python"
     python.write_text("#!/bin/sh\n")
     (root / "bin" / "activate").write_text("# the venv's own\n")
-    return dataclasses.replace(
-        current_environment(),
+    current = current_environment()
+    interpreter = dataclasses.replace(
+        current.interpreter,
         python=python,
         prefix=root,
         scheme={key: str(path) for key, path in scheme.items()},
         sys_path=(str(site),),
         is_current=False,
     )
+    return Environment.of(interpreter, current.platform)
+
+
+def with_scheme(env: Environment, **paths: str) -> Environment:
+    """env, with these paths of its scheme changed."""
+    scheme = {**env.scheme, **paths}
+    interpreter = dataclasses.replace(env.interpreter, scheme=scheme)
+    return Environment.of(interpreter, env.platform)
 
 
 def install_fake(
@@ -556,15 +565,13 @@ def test_member_paths_stay_inside_their_scheme(
 def test_a_scheme_the_environment_lacks_is_refused(
     tmp_path: Path, env: Environment
 ) -> None:
-    lacking = dataclasses.replace(env, scheme={**env.scheme, "scripts": ""})
+    lacking = with_scheme(env, scripts="")
     wheel = craft(tmp_path, members=[("demo-1.0.data/scripts/tool", b"")])
     assert "which the target environment does not define" in refusal(wheel, lacking)
 
 
 def test_two_members_cannot_write_one_file(tmp_path: Path, env: Environment) -> None:
-    same_dir = dataclasses.replace(
-        env, scheme={**env.scheme, "platlib": env.scheme["purelib"]}
-    )
+    same_dir = with_scheme(env, platlib=env.scheme["purelib"])
     wheel = craft(tmp_path, members=[("demo-1.0.data/platlib/demo/__init__.py", b"")])
     assert (
         "member 'demo/__init__.py' and member 'demo-1.0.data/platlib/demo/__init__.py' "

@@ -189,10 +189,10 @@ def _target_prefix(settings: Settings, command: str) -> tuple[str, str] | None:
         return None
     from inst.session import target_environment
 
-    environment = target_environment(settings)
-    if os.path.realpath(environment.prefix) == os.path.realpath(sys.prefix):
+    interpreter = target_environment(settings).interpreter
+    if os.path.realpath(interpreter.prefix) == os.path.realpath(sys.prefix):
         return None
-    return str(environment.prefix), str(environment.base_prefix)
+    return str(interpreter.prefix), str(interpreter.base_prefix)
 
 
 def _configure_ui_from_argv(argv: list[str]) -> None:

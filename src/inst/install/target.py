@@ -21,14 +21,14 @@ from __future__ import annotations
 import configparser
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 from typing import Literal
 
 from packaging.utils import NormalizedName
 
-from inst.environment import Environment, InstalledDist
+from inst.environment import Environment, InstalledDist, InstalledSet, Interpreter
 from inst.errors import InstError
 from inst.install.paths import is_below
 from inst.install.state import STATE_DIR_NAME
@@ -60,8 +60,6 @@ class InstallTarget:
     lib_dirs: tuple[str, ...]
     #: How messages name it: "the virtual environment /v", "the target directory /t".
     label: str
-    #: The interpreter the target belongs to (for ``installed()``).
-    environment: Environment = field(repr=False, compare=False)
     #: True for --target (pip: --target implies --ignore-installed).
     ignore_installed: bool = False
     #: The command-line options that choose this target again (for the messages that
@@ -74,7 +72,7 @@ class InstallTarget:
         directories: dict[str, str] = {}
         for key in ("purelib", "platlib"):
             directories.setdefault(_resolved(self.scheme[key]), self.scheme[key])
-        return self.environment.installed_in(directories.values())
+        return InstalledSet(tuple(directories.values())).distributions()
 
     @property
     def keep_dirs(self) -> list[str]:
@@ -126,15 +124,16 @@ def install_target(
         return _target_dir(environment, Path(os.path.abspath(target)), options)
     if user:
         kind: TargetKind = "user"
-        scheme, base, label = _user(environment)
+        scheme, base, label = _user(environment.interpreter)
     elif prefix is not None:
         kind, base = "prefix", os.path.abspath(prefix)
-        scheme = _installer_keys(environment.prefix_scheme_for(Path(base)))
+        scheme = _installer_keys(environment.interpreter.prefix_scheme_for(Path(base)))
         label = f"the prefix {base}"
     else:
         kind, base = "environment", str(environment.prefix)
         scheme = _installer_keys(environment.scheme)
-        name = "virtual environment" if environment.is_venv else "Python installation"
+        venv = environment.interpreter.is_venv
+        name = "virtual environment" if venv else "Python installation"
         label = f"the {name} {base}"
     if root is not None:
         new_root = os.path.abspath(root)
@@ -146,7 +145,7 @@ def install_target(
 
 def venv_target(environment: Environment, prefix: Path) -> InstallTarget:
     """A fresh venv of environment's interpreter at prefix (a build environment)."""
-    scheme = _installer_keys(environment.prefix_scheme_for(prefix))
+    scheme = _installer_keys(environment.interpreter.prefix_scheme_for(prefix))
     return _make(
         environment,
         "environment",
@@ -209,24 +208,24 @@ def _check_combination(
         )
 
 
-def _user(environment: Environment) -> tuple[dict[str, str], str, str]:
+def _user(interpreter: Interpreter) -> tuple[dict[str, str], str, str]:
     """The user scheme, the user base, and the label; InstError where pip refuses."""
-    if environment.is_venv and not environment.user_site_enabled:
+    if interpreter.is_venv and not interpreter.user_site_enabled:
         raise InstError(
             "cannot perform a --user install",
             why=f"user site-packages are not visible in the virtual environment "
-            f"{environment.prefix}",
+            f"{interpreter.prefix}",
             hint="install without --user into the virtual environment, or recreate "
             "it with --system-site-packages",
         )
-    if environment.user_scheme is None:
+    if interpreter.user_scheme is None:
         raise InstError(
             "cannot perform a --user install",
-            why=f"the Python at {environment.python} has no user scheme (no user base "
+            why=f"the Python at {interpreter.python} has no user scheme (no user base "
             "directory)",
             hint="install without --user",
         )
-    scheme = _installer_keys(environment.user_scheme)
+    scheme = _installer_keys(interpreter.user_scheme)
     # The user base: every path of the user scheme lies below it.
     try:
         base = os.path.commonpath(list(scheme.values()))
@@ -247,7 +246,7 @@ def _target_dir(
     # What pip leaves in DIR: it installs with the "home" scheme (posix_home on every
     # platform, so bin/ even on Windows) into a temporary directory, then moves the
     # contents of lib/python and everything else except lib/ into DIR.
-    if environment.is_venv:
+    if environment.interpreter.is_venv:
         major, minor = environment.version_info[:2]
         headers = directory / "include" / "site" / f"python{major}.{minor}"
     else:
@@ -293,7 +292,6 @@ def _make(
             [scheme["purelib"], scheme["platlib"]], drop_nested=False
         ),
         label=label,
-        environment=environment,
         ignore_installed=ignore_installed,
         options=options,
     )
@@ -347,18 +345,19 @@ def check_externally_managed(
     Only outside a venv, and only for installs into the environment or ``--user``:
     the caller does not call this for --target, --prefix or --root, as pip.
     """
-    if environment.is_venv or break_system_packages:
+    interpreter = environment.interpreter
+    if interpreter.is_venv or break_system_packages:
         return
-    marker = Path(environment.stdlib) / _MARKER
+    marker = Path(interpreter.stdlib) / _MARKER
     if not marker.is_file():
         return
     message = _distributor_message(marker) or (
-        f"The Python environment under {environment.prefix} is managed by its "
+        f"The Python environment under {interpreter.prefix} is managed by its "
         f"distributor ({marker} says so), and inst may not change it. Use the "
         "distributor's own tools to install packages into it"
     )
     raise InstError(
-        f"this environment ({environment.prefix}) is externally managed",
+        f"this environment ({interpreter.prefix}) is externally managed",
         why=message,
         hint="install into a virtual environment (python -m venv DIR), use pipx to "
         "install applications, or pass --break-system-packages to override this at "

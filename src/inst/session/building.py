@@ -151,7 +151,7 @@ class SessionProvisioner:
 
         if not pins:
             return
-        environment = _venv_environment(self._session.environment, prefix, python)
+        environment = self._session.environment.for_venv(prefix, python)
         target = venv_target(environment, prefix)
         wheels = [self._wheels[str(pin)] for pin in pins]
         cache = UnpackedWheels(
@@ -178,22 +178,6 @@ class SessionProvisioner:
                 # no build writes .pyc files into the shared environment.
                 InstallOptions(link_mode=self._policy.link_mode, compile=True),
             )
-
-
-def _venv_environment(base: Environment, prefix: Path, python: Path) -> Environment:
-    """The build environment at prefix: the target's interpreter, in a venv."""
-    scheme = base.prefix_scheme_for(prefix)
-    return dataclasses.replace(
-        base,
-        python=python,
-        prefix=prefix,
-        is_venv=True,
-        scheme=scheme,
-        sys_path=(scheme["purelib"], scheme["platlib"]),
-        user_site=None,
-        user_site_enabled=False,
-        is_current=False,
-    )
 
 
 def _build_constraints(settings: Settings) -> list[RequirementSpec]:

@@ -76,7 +76,7 @@ def settled_environment(settings: Settings) -> Environment:
     from inst.install.state import STATE_DIR_NAME, has_journal
 
     environment = target_environment(settings)
-    if not environment.hypothetical and environment.scheme.get("purelib"):
+    if environment.installed_set is not None and environment.scheme.get("purelib"):
         state_dir = Path(environment.scheme["purelib"]) / STATE_DIR_NAME
         if has_journal(state_dir):
             from inst.install.transaction import settle

@@ -108,7 +108,7 @@ def _with_target(settings: Settings, environment: Environment) -> Environment:
             "target they describe",
             hint="add --only-binary=:all:",
         )
-    return environment.with_target(
+    return environment.described(
         platforms=platforms,
         python_version=settings.python_version,
         implementation=settings.implementation,
