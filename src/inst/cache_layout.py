@@ -1,4 +1,7 @@
-"""The layout of inst's cache directory, in one place: what lives where, and walking it.
+"""The layout of inst's cache directory: what lives where, and walking it.
+
+The paths of entries are worked out by ``inst.cache.Cache`` (a bucket per part);
+this module names the parts and walks, counts and purges them for ``inst cache``.
 
 ```
 cache_dir/
@@ -42,7 +45,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-#: ``cache_dir/http``: the HTTP cache (``HttpCache(cache_dir / HTTP)``).
+#: ``cache_dir/http``: the HTTP cache (index/cache.py).
 HTTP = "http"
 #: ``cache_dir/files``: downloaded distribution files.
 FILES = "files"
@@ -82,65 +85,6 @@ DIST_SUFFIXES = (
     ".zip",
 )
 WHEEL_SUFFIX = ".whl"
-
-
-# -- where entries live ---------------------------------------------------------------
-
-
-def http_dir(cache_dir: Path) -> Path:
-    return cache_dir / HTTP
-
-
-def file_by_sha256(cache_dir: Path, sha256: str, filename: str) -> Path:
-    return cache_dir / FILES / FILES_BY_SHA256 / sha256[:2] / sha256[2:] / filename
-
-
-def file_by_url(cache_dir: Path, url_key: str, filename: str) -> Path:
-    """``url_key``: the sha256 hex digest of the URL without credentials or fragment."""
-    return cache_dir / FILES / FILES_BY_URL / url_key / filename
-
-
-def metadata_dir(cache_dir: Path) -> Path:
-    return cache_dir / METADATA
-
-
-def metadata_by_sha256(cache_dir: Path, sha256: str) -> Path:
-    return metadata_dir(cache_dir) / METADATA_BY_SHA256 / sha256[:2] / sha256[2:]
-
-
-def unpacked_wheel(cache_dir: Path, sha256: str) -> Path:
-    return cache_dir / UNPACKED / sha256[:2] / sha256[2:]
-
-
-def unpacked_entries(cache_dir: Path) -> list[Path]:
-    """The entries of the cache of unpacked wheels in their places (not temporary
-    directories being made or removed), sorted."""
-    root = cache_dir / UNPACKED
-    found = []
-    for shard in _subdirectories(root):
-        if len(shard.name) == 2:
-            found += [
-                entry
-                for entry in _subdirectories(shard)
-                if not UNPACKED_PART.is_temporary(entry.name)
-            ]
-    return sorted(found)
-
-
-def _subdirectories(directory: Path) -> list[Path]:
-    try:
-        with os.scandir(directory) as entries:
-            return [
-                Path(entry.path)
-                for entry in entries
-                if entry.is_dir(follow_symlinks=False)
-            ]
-    except OSError:  # absent, or not readable
-        return []
-
-
-def interpreter_probe(cache_dir: Path, digest: str) -> Path:
-    return cache_dir / INTERPRETERS / f"{digest[:INTERPRETER_KEY_LENGTH]}.json"
 
 
 @dataclass(frozen=True)
@@ -326,11 +270,11 @@ class CachedDist:
         return project_part(self.filename)
 
 
-def cached_dists(cache_dir: Path) -> list[CachedDist]:
-    """The distribution files in the cache, by filename then path."""
+def cached_dists(files_dir: Path) -> list[CachedDist]:
+    """The distribution files under ``cache_dir/files``, by filename then path."""
     dists = [
         CachedDist(entry)
-        for entry in walk(FILES_PART.path(cache_dir))
+        for entry in walk(files_dir)
         if not FILES_PART.is_temporary(entry.path.name)
     ]
     return sorted(dists, key=lambda dist: (dist.filename, str(dist.entry.path)))

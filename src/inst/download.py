@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from inst import cache_layout, fileio, ui
+from inst import fileio, ui
 from inst.errors import InstError
 from inst.fileurls import path_from_file_url
 from inst.models import HASH_ALGORITHMS, DistFile
@@ -50,6 +50,8 @@ from inst.ui.progress import Bar, Progress, format_size
 
 if TYPE_CHECKING:
     import requests
+
+    from inst.cache import Downloads
 
 CHUNK_SIZE = 256 * 1024
 
@@ -225,19 +227,17 @@ class Downloader:
         self,
         fetcher: Fetcher,
         *,
-        cache_dir: Path | None,
+        cache: Downloads,
         work_dir: Path,
         max_workers: int = 10,
         progress: bool = True,
         retries: int = 2,
     ) -> None:
         self._fetcher = fetcher
-        self._cache_dir = cache_dir
+        self._cache = cache
         self._retries = max(0, retries)
         # False once a write into the cache failed: the rest of the run skips it.
-        self._cache_writable = cache_dir is not None and not (
-            cache_layout.is_unwritable(cache_dir)
-        )
+        self._cache_writable = cache.writable
         self._work_dir = work_dir
         self._max_workers = max(1, max_workers)
         self._progress = Progress(progress)
@@ -359,9 +359,7 @@ class Downloader:
         with self._seen_lock:
             for url in [url for url, seen in self._seen.items() if seen == path]:
                 del self._seen[url]
-        if self._cache_dir is None or not _is_below(
-            path, self._cache_dir / cache_layout.FILES
-        ):
+        if not self._cache.holds(path):
             return False
         with contextlib.suppress(OSError):
             path.unlink()
@@ -658,8 +656,7 @@ class Downloader:
 
     def _cache_failed(self, error: OSError) -> None:
         """The cache cannot be written: warn once, and store nothing more there."""
-        assert self._cache_dir is not None
-        cache_layout.warn_unwritable(self._cache_dir, error)
+        self._cache.cannot_write(error)
         self._cache_writable = False
 
     # -- cache -----------------------------------------------------------------------
@@ -710,27 +707,22 @@ class Downloader:
         return None
 
     def _cache_paths(self, file: DistFile, checks: _Checks) -> list[Path]:
-        if self._cache_dir is None:
-            return []
         by_sha256 = self._sha256_path(file, checks.known_sha256)
         return [path for path in (by_sha256, self._url_path(file)) if path is not None]
 
     def _cache_target(self, file: DistFile, checks: _Checks) -> Path | None:
-        if self._cache_dir is None or not self._cache_writable:
+        if not self._cache_writable:
             return None
         known = checks.known_sha256
         return self._url_path(file) if known is None else self._sha256_path(file, known)
 
     def _sha256_path(self, file: DistFile, sha256: str | None) -> Path | None:
-        if self._cache_dir is None or sha256 is None:
+        if sha256 is None:
             return None
-        return cache_layout.file_by_sha256(self._cache_dir, sha256, file.filename)
+        return self._cache.by_sha256(sha256, file.filename)
 
-    def _url_path(self, file: DistFile) -> Path:
-        assert self._cache_dir is not None
-        return cache_layout.file_by_url(
-            self._cache_dir, _url_key(file.url), file.filename
-        )
+    def _url_path(self, file: DistFile) -> Path | None:
+        return self._cache.by_url(_url_key(file.url), file.filename)
 
     def _work_target(self, file: DistFile) -> Path:
         # One folder per URL: two indexes may serve different files under one name.
@@ -768,13 +760,6 @@ def _url_key(url: str) -> str:
 
 def _save_error(error: OSError, filename: str, target: Path) -> InstError:
     return fileio.os_error(error, f"cannot save {filename} into {target.parent}")
-
-
-def _is_below(path: Path, directory: Path) -> bool:
-    try:
-        return os.path.commonpath([path, directory]) == str(directory)
-    except ValueError:  # another drive
-        return False
 
 
 def archive_problem(path: Path, filename: str) -> str | None:

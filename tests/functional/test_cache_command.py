@@ -16,6 +16,7 @@ from harness import IndexServer, LocalIndex
 from harness.checks import HEAVY, top_level_imports
 from harness.config_home import ConfigHome
 from inst import cache_layout
+from inst.cache import Cache
 from inst.ui.progress import format_size
 
 Serve = Callable[[Union[LocalIndex, Path]], IndexServer]
@@ -52,8 +53,9 @@ def assert_one_error(run: Any) -> str:
     return str(errors[0])
 
 
-def put(path: Path, size: int = 10, *, age: float = 0.0) -> Path:
+def put(path: Path | None, size: int = 10, *, age: float = 0.0) -> Path:
     """A file of ``size`` bytes (sparse beyond the first few), ``age`` seconds old."""
+    assert path is not None  # a bucket of a real cache always gives a path
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("wb") as out:
         out.truncate(size)
@@ -68,8 +70,8 @@ def put_dist(
 ) -> Path:
     digest = hashlib.sha256(filename.encode()).hexdigest()
     if by_url:
-        return put(cache_layout.file_by_url(cache, digest, filename), size)
-    return put(cache_layout.file_by_sha256(cache, digest, filename), size)
+        return put(Cache(cache).downloads.by_url(digest, filename), size)
+    return put(Cache(cache).downloads.by_sha256(digest, filename), size)
 
 
 @pytest.fixture
@@ -191,8 +193,8 @@ def test_info_sizes_read_as_pip_writes_them(inst_cache, cache: Path) -> None:
     put(cache / "http" / "aa" / "bb" / ("c" * 60), 999)
     put_dist(cache, "big-1.0-py3-none-any.whl", 2_500_000)
     put_dist(cache, "small-1.0.tar.gz", 12_345, by_url=True)
-    put(cache_layout.metadata_by_sha256(cache, "ab" * 32), 1_500)
-    put(cache_layout.interpreter_probe(cache, "12" * 32), 3)
+    put(Cache(cache).metadata.by_sha256("ab" * 32), 1_500)
+    put(Cache(cache).interpreters.probe("12" * 32), 3)
     lines = inst_cache("info").out.splitlines()
     assert "HTTP responses size: 999 bytes" in lines
     assert "Downloaded files size: 2.5 MB" in lines
@@ -383,7 +385,7 @@ def test_remove_star_is_purge(inst_cache, downloaded, cache: Path) -> None:
 
 
 def test_purge_removes_every_part(inst_cache, downloaded, cache: Path) -> None:
-    put(cache_layout.interpreter_probe(cache, "ab" * 32))
+    put(Cache(cache).interpreters.probe("ab" * 32))
     count = len(files_under(cache))
     assert count == 3 + 3 + 6 + 1
     run = inst_cache("purge")
@@ -498,14 +500,15 @@ def test_removing_a_file_already_gone_is_not_counted(tmp_path: Path) -> None:
 def test_the_layout_names_where_a_download_put_its_files(
     downloaded: LocalIndex, cache: Path
 ) -> None:
-    """download.py and resolution/metadata.py build their paths by hand today: the
-    layout module must agree with what they really write."""
+    """The buckets `inst cache` walks are where a real run wrote its entries."""
+    buckets = Cache(cache)
     for name in WHEELS:
         digest = hashlib.sha256(downloaded.dist_path(name).read_bytes()).hexdigest()
-        assert cache_layout.file_by_sha256(cache, digest, name).is_file()
-        assert cache_layout.metadata_by_sha256(cache, digest).is_file()
-    assert len(files_under(cache_layout.http_dir(cache))) == 6
-    dists = cache_layout.cached_dists(cache)
+        assert Path(str(buckets.downloads.by_sha256(digest, name))).is_file()
+        assert Path(str(buckets.metadata.by_sha256(digest))).is_file()
+    assert buckets.http.directory == cache / "http"
+    assert len(files_under(cache / "http")) == 6
+    dists = buckets.downloads.dists()
     assert [(d.filename, d.project) for d in dists] == [
         (name, name.split("-")[0]) for name in WHEELS
     ]

@@ -20,6 +20,7 @@ import requests
 from harness import IndexServer, LocalIndex
 from harness.index import IndexFile
 from inst import ui
+from inst.cache import NULL_CACHE, Cache
 from inst.download import (
     Downloaded,
     Downloader,
@@ -139,7 +140,7 @@ def downloader(
 ) -> Downloader:
     return Downloader(
         fetcher or SessionFetcher(),
-        cache_dir=cache,
+        cache=Cache(cache).downloads,
         work_dir=work,
         progress=False,
         **kwargs,
@@ -599,9 +600,9 @@ def test_network_errors_pass_through(work: Path) -> None:
             filename="x-1.0.tar.gz", url=f"http://127.0.0.1:{port}/x-1.0.tar.gz"
         )
         with pytest.raises(http.NetworkError):
-            Downloader(client, cache_dir=None, work_dir=work, progress=False).fetch(
-                DownloadRequest(file)
-            )
+            Downloader(
+                client, cache=NULL_CACHE.downloads, work_dir=work, progress=False
+            ).fetch(DownloadRequest(file))
 
 
 def test_http_client_satisfies_the_fetcher_protocol(
@@ -610,9 +611,9 @@ def test_http_client_satisfies_the_fetcher_protocol(
     http = pytest.importorskip("inst.index.http")
     entry = wheel(sample_index)
     client = http.HttpClient(http.HttpConfig(retries=0))
-    result = Downloader(client, cache_dir=None, work_dir=work, progress=False).fetch(
-        DownloadRequest(dist_file(server.files_url, entry))
-    )
+    result = Downloader(
+        client, cache=NULL_CACHE.downloads, work_dir=work, progress=False
+    ).fetch(DownloadRequest(dist_file(server.files_url, entry)))
     assert result.sha256 == entry.sha256
 
 
@@ -849,7 +850,9 @@ def test_a_slow_download_draws_a_bar(
     monkeypatch.setattr(sys, "stderr", terminal)
     monkeypatch.setattr(progress, "DELAY_SECONDS", 0.0)  # "slow" from the start
     entry = wheel(sample_index)
-    loader = Downloader(SessionFetcher(), cache_dir=None, work_dir=work, progress=True)
+    loader = Downloader(
+        SessionFetcher(), cache=NULL_CACHE.downloads, work_dir=work, progress=True
+    )
 
     loader.fetch(DownloadRequest(dist_file(server.files_url, entry)))
 
@@ -867,7 +870,9 @@ def test_a_quick_download_draws_no_bar(
     terminal = FakeTerminal()
     monkeypatch.setattr(sys, "stderr", terminal)
     monkeypatch.setattr(progress, "DELAY_SECONDS", 60.0)
-    loader = Downloader(SessionFetcher(), cache_dir=None, work_dir=work, progress=True)
+    loader = Downloader(
+        SessionFetcher(), cache=NULL_CACHE.downloads, work_dir=work, progress=True
+    )
 
     loader.fetch(DownloadRequest(dist_file(server.files_url, wheel(sample_index))))
 

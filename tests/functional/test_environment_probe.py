@@ -14,6 +14,7 @@ import pytest
 from packaging.version import Version
 
 from harness import VirtualEnv, make_venv, other_pythons
+from inst.cache import NULL_CACHE, Cache
 from inst.environment import current_environment, find_environment
 from inst.errors import InstError
 
@@ -42,7 +43,7 @@ def write_script(path: Path, body: str) -> Path:
 
 def error_of(python: str | os.PathLike[str], cache_dir: Path | None = None) -> str:
     with pytest.raises(InstError) as caught:
-        find_environment(python, cache_dir=cache_dir)
+        find_environment(python, cache=Cache(cache_dir).interpreters)
     return caught.value.paragraph()
 
 
@@ -52,8 +53,8 @@ def error_of(python: str | os.PathLike[str], cache_dir: Path | None = None) -> s
 def test_a_venv_directory_and_its_python_are_the_same_target(
     shared_venv: VirtualEnv,
 ) -> None:
-    by_dir = find_environment(shared_venv.root, cache_dir=None)
-    by_python = find_environment(str(shared_venv.python), cache_dir=None)
+    by_dir = find_environment(shared_venv.root, cache=NULL_CACHE.interpreters)
+    by_python = find_environment(str(shared_venv.python), cache=NULL_CACHE.interpreters)
     assert by_dir == by_python
     env = by_dir
     assert env.python == shared_venv.python
@@ -77,7 +78,9 @@ def test_installed_in_a_venv(shared_venv: VirtualEnv, tmp_path: Path) -> None:
     dist.mkdir()
     try:
         (dist / "METADATA").write_text("Name: My.Project\nVersion: 1.2\n")
-        installed = find_environment(shared_venv.root, cache_dir=None).installed()
+        installed = find_environment(
+            shared_venv.root, cache=NULL_CACHE.interpreters
+        ).installed()
         assert list(installed) == ["my-project"]
         assert installed["my-project"].version == Version("1.2")
         assert installed["my-project"].display_name == "My.Project"
@@ -94,22 +97,33 @@ def test_pythonpath_comes_first_on_the_targets_sys_path(
     (extra / "shadow-9.0.dist-info").mkdir(parents=True)
     (extra / "shadow-9.0.dist-info" / "METADATA").write_text("Name: shadow\n")
     monkeypatch.setenv("PYTHONPATH", str(extra))
-    env = find_environment(shared_venv.root, cache_dir=tmp_path / "cache")
+    env = find_environment(
+        shared_venv.root, cache=Cache(tmp_path / "cache").interpreters
+    )
     assert env.interpreter.sys_path[0] == str(extra)
     assert env.installed()["shadow"].version == Version("9.0")
     monkeypatch.delenv("PYTHONPATH")
     # The variable is part of the cache key: without it the answer differs.
-    again = find_environment(shared_venv.root, cache_dir=tmp_path / "cache")
+    again = find_environment(
+        shared_venv.root, cache=Cache(tmp_path / "cache").interpreters
+    )
     assert str(extra) not in again.interpreter.sys_path
 
 
 def test_the_running_interpreter_is_the_current_environment(
     shared_venv: VirtualEnv,
 ) -> None:
-    assert find_environment(None, cache_dir=None) is current_environment()
-    assert find_environment(sys.executable, cache_dir=None) is current_environment()
+    assert (
+        find_environment(None, cache=NULL_CACHE.interpreters) is current_environment()
+    )
+    assert (
+        find_environment(sys.executable, cache=NULL_CACHE.interpreters)
+        is current_environment()
+    )
     # A venv of the running python shares its binary but is another target.
-    assert not find_environment(shared_venv.python, cache_dir=None).is_current
+    assert not find_environment(
+        shared_venv.python, cache=NULL_CACHE.interpreters
+    ).is_current
 
 
 @POSIX_ONLY
@@ -120,7 +134,7 @@ def test_a_name_on_path(
     bin_dir.mkdir()
     write_script(bin_dir / "inst-test-python", f'exec "{shared_venv.python}" "$@"')
     monkeypatch.setenv("PATH", str(bin_dir) + os.pathsep + os.environ["PATH"])
-    env = find_environment("inst-test-python", cache_dir=None)
+    env = find_environment("inst-test-python", cache=NULL_CACHE.interpreters)
     assert env.interpreter.is_venv
     # The interpreter's own sys.executable, not the launcher script.
     assert env.python == shared_venv.python
@@ -133,7 +147,7 @@ def test_the_callers_directory_cannot_shadow_the_probe(
     (tmp_path / "packaging").mkdir()
     (tmp_path / "packaging" / "__init__.py").write_text("raise SystemExit('no')\n")
     monkeypatch.chdir(tmp_path)
-    env = find_environment(shared_venv.root, cache_dir=None)
+    env = find_environment(shared_venv.root, cache=NULL_CACHE.interpreters)
     assert str(tmp_path) not in env.interpreter.sys_path
     assert "" not in env.interpreter.sys_path
 
@@ -147,7 +161,7 @@ def test_another_python_version() -> None:
         pytest.skip("no other Python on this machine")
     # The oldest: inst's packaging must import there (3.8 is the oldest target).
     other = others[0]
-    env = find_environment(other.path, cache_dir=None)
+    env = find_environment(other.path, cache=NULL_CACHE.interpreters)
     assert env.version_info == other.version
     assert not env.is_current
     major, minor = other.version[:2]
@@ -175,12 +189,12 @@ def test_the_probe_is_cached(
     wrapper: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     cache = tmp_path / "cache"
-    first = find_environment(wrapper, cache_dir=cache)
+    first = find_environment(wrapper, cache=Cache(cache).interpreters)
     entries = list((cache / "interpreters").iterdir())
     assert len(entries) == 1
     assert entries[0].suffix == ".json"
     no_subprocess(monkeypatch)
-    second = find_environment(wrapper, cache_dir=cache)
+    second = find_environment(wrapper, cache=Cache(cache).interpreters)
     assert second == first
     assert second.tags == first.tags
     assert second is not first
@@ -190,25 +204,25 @@ def test_a_changed_executable_is_probed_again(
     wrapper: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     cache = tmp_path / "cache"
-    find_environment(wrapper, cache_dir=cache)
+    find_environment(wrapper, cache=Cache(cache).interpreters)
     stat = wrapper.stat()
     os.utime(wrapper, ns=(stat.st_atime_ns, stat.st_mtime_ns + 5_000_000_000))
     no_subprocess(monkeypatch)
     with pytest.raises(AssertionError, match="unexpected subprocess"):
-        find_environment(wrapper, cache_dir=cache)
+        find_environment(wrapper, cache=Cache(cache).interpreters)
 
 
 def test_a_new_pth_file_is_probed_again(
     shared_venv: VirtualEnv, wrapper: Path, tmp_path: Path
 ) -> None:
     cache = tmp_path / "cache"
-    before = find_environment(wrapper, cache_dir=cache)
+    before = find_environment(wrapper, cache=Cache(cache).interpreters)
     added = tmp_path / "added-by-pth"
     added.mkdir()
     pth = shared_venv.site_packages / "inst_test_editable.pth"
     pth.write_text(str(added) + "\n")
     try:
-        after = find_environment(wrapper, cache_dir=cache)
+        after = find_environment(wrapper, cache=Cache(cache).interpreters)
     finally:
         pth.unlink()
     assert str(added) not in before.interpreter.sys_path
@@ -217,23 +231,23 @@ def test_a_new_pth_file_is_probed_again(
 
 def test_a_bad_cache_entry_is_ignored(wrapper: Path, tmp_path: Path) -> None:
     cache = tmp_path / "cache"
-    first = find_environment(wrapper, cache_dir=cache)
+    first = find_environment(wrapper, cache=Cache(cache).interpreters)
     (entry,) = (cache / "interpreters").iterdir()
     entry.write_text("{not json")
-    assert find_environment(wrapper, cache_dir=cache) == first
+    assert find_environment(wrapper, cache=Cache(cache).interpreters) == first
     assert entry.read_text().startswith("{")
     entry.write_text('{"probe": []}')
-    assert find_environment(wrapper, cache_dir=cache) == first
+    assert find_environment(wrapper, cache=Cache(cache).interpreters) == first
 
 
 def test_no_cache_dir_means_no_cache(
     wrapper: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    find_environment(wrapper, cache_dir=None)
+    find_environment(wrapper, cache=NULL_CACHE.interpreters)
     assert list(tmp_path.iterdir()) == [wrapper]
     no_subprocess(monkeypatch)
     with pytest.raises(AssertionError, match="unexpected subprocess"):
-        find_environment(wrapper, cache_dir=None)
+        find_environment(wrapper, cache=NULL_CACHE.interpreters)
 
 
 # --- errors --------------------------------------------------------------------------
@@ -313,7 +327,7 @@ def test_a_target_where_our_packaging_cannot_load_gets_tags_computed_here(
     from inst.environment import current_environment, find_environment
 
     monkeypatch.setattr(packaging, "__file__", str(tmp_path / "gone" / "__init__.py"))
-    env = find_environment(shared_venv.root, cache_dir=None)
+    env = find_environment(shared_venv.root, cache=NULL_CACHE.interpreters)
     assert set(env.tags) == set(current_environment().tags)
     assert env.markers == current_environment().markers
 

@@ -23,6 +23,7 @@ from harness import IndexServer, LocalIndex, build_index, make_wheel
 from harness.build_projects import assert_ok, inst_traceback
 from harness.checks import leftovers
 from harness.server import BODY_BREAKS
+from inst.cache import Cache
 from inst.index.cache import HttpCache
 from inst.index.sources import INDEX_ACCEPT
 
@@ -60,7 +61,7 @@ def cached_names(cache: Path) -> list[str]:
 
 
 def http_entry(cache: Path, url: str, accept: str = "") -> Path:
-    return HttpCache(cache / "http").path_for(url, accept)
+    return Path(str(HttpCache(Cache(cache).http).path_for(url, accept)))
 
 
 @pytest.fixture
@@ -256,9 +257,9 @@ def test_a_cached_page_that_does_not_parse_is_fetched_again(
     assert_ok(download())
     url = server.simple_url + "beta/"
     entry = http_entry(cache, url, INDEX_ACCEPT)
-    cache_entry = HttpCache(cache / "http").load(url, INDEX_ACCEPT)
+    cache_entry = HttpCache(Cache(cache).http).load(url, INDEX_ACCEPT)
     assert cache_entry is not None
-    HttpCache(cache / "http").store(
+    HttpCache(Cache(cache).http).store(
         INDEX_ACCEPT, replace(cache_entry, body=b'{"meta": "not a page"')
     )
     assert entry.exists()

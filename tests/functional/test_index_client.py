@@ -21,6 +21,7 @@ from harness import (
     IndexServer,
     LocalIndex,
 )
+from inst.cache import NULL_CACHE, Cache
 from inst.errors import InstError
 from inst.index import (
     FindLinksSource,
@@ -52,7 +53,7 @@ def make_client(tmp_path: Path) -> Iterator[MakeClient]:
         defaults: dict[str, object] = {
             "timeout": 5.0,
             "retries": 2,
-            "cache_dir": tmp_path / "cache",
+            "pages": Cache(tmp_path / "cache").http,
         }
         client = HttpClient(HttpConfig(**{**defaults, **fields}))  # type: ignore[arg-type]
         clients.append(client)
@@ -126,13 +127,13 @@ def test_html_only_index_gives_the_same_files(
     index_server: Serve, sample_index: LocalIndex, make_client: MakeClient
 ) -> None:
     json_files = IndexSource(sample_index.file_url).project_files(
-        make_client(cache_dir=None), canonical("another")
+        make_client(pages=NULL_CACHE.http), canonical("another")
     )
     for page in sample_index.simple_dir.glob("*/index.json"):
         page.unlink()
     server = index_server(sample_index)
     html_files = IndexSource(server.simple_url).project_files(
-        make_client(cache_dir=None), canonical("another")
+        make_client(pages=NULL_CACHE.http), canonical("another")
     )
     assert shape(html_files) == shape(json_files)
     assert html_files is not None
@@ -589,7 +590,7 @@ def test_cache_false_and_no_cache_dir_bypass_the_cache(
     client = make_client()
     client.get(url)
     client.get(url)
-    uncached = make_client(cache_dir=None)
+    uncached = make_client(pages=NULL_CACHE.http)
     uncached.get(url, cache=True)
     uncached.get(url, cache=True)
     assert len(server.requests_to("/simple/simple/")) == 4
@@ -602,7 +603,7 @@ def test_corrupt_entries_are_ignored_and_rewritten(
     server.add_headers("/simple/", {"Cache-Control": "max-age=600"})
     url = server.simple_url + "simple/"
     body = client.get(url, headers={"Accept": JSON_V1}, cache=True).content
-    entry = HttpCache(tmp_path / "cache" / "http").path_for(url, JSON_V1)
+    entry = HttpCache(Cache(tmp_path / "cache").http).path_for(url, JSON_V1)
     assert entry.is_file()
     good = entry.read_bytes()
     for corrupt in (
@@ -625,7 +626,7 @@ def test_unwritable_cache_is_skipped(
 ) -> None:
     blocker = tmp_path / "not-a-dir"
     blocker.write_text("a file where the cache directory should be")
-    client = make_client(cache_dir=blocker)
+    client = make_client(pages=Cache(blocker).http)
     response = client.get(server.simple_url + "simple/", cache=True)
     assert response.status_code == 200
 

@@ -419,6 +419,7 @@ def test_backtracking_picks_an_older_version(run_inst, universe):
 
 
 def test_runaway_resolution_gives_up(universe, tmp_path):
+    from inst.cache import NULL_CACHE
     from inst.download import Downloader
     from inst.environment import current_environment
     from inst.index.finder import Finder, FinderPolicy
@@ -429,11 +430,13 @@ def test_runaway_resolution_gives_up(universe, tmp_path):
     from inst.resolution.resolver import ResolutionError, ResolveRequest, resolve
 
     environment = current_environment()
-    client = HttpClient(HttpConfig(cache_dir=None))
+    client = HttpClient(HttpConfig())
     finder = Finder(
         client, [IndexSource(universe.url)], [], environment, FinderPolicy()
     )
-    downloader = Downloader(client, cache_dir=None, work_dir=tmp_path, progress=False)
+    downloader = Downloader(
+        client, cache=NULL_CACHE.downloads, work_dir=tmp_path, progress=False
+    )
     metadata = MetadataSource(client, downloader)
     specs = [parse_requirement(t, origin="the command line") for t in ("s", "t>=2")]
     try:

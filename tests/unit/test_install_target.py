@@ -15,6 +15,7 @@ from packaging.version import Version
 
 from harness import make_venv, other_pythons
 from inst import _probe
+from inst.cache import NULL_CACHE, Cache
 from inst.environment import Environment, current_environment, find_environment
 from inst.errors import InstError
 from inst.install.target import (
@@ -489,7 +490,7 @@ def test_the_running_interpreter_reports_its_schemes() -> None:
 
 def test_a_venvs_prefix_scheme_is_posix_prefix_like(tmp_path: Path) -> None:
     venv = make_venv(tmp_path / "venv")
-    env = find_environment(venv.root, cache_dir=None)
+    env = find_environment(venv.root, cache=NULL_CACHE.interpreters)
     assert env.interpreter.is_venv
     major, minor = env.version_info[:2]
     scheme = env.interpreter.prefix_scheme_for(tmp_path / "x")
@@ -520,7 +521,7 @@ def test_another_pythons_user_and_prefix_schemes() -> None:
     if not others:
         pytest.skip("no other Python on this machine")
     other = others[0]
-    env = find_environment(other.path, cache_dir=None)
+    env = find_environment(other.path, cache=NULL_CACHE.interpreters)
     major, minor = other.version[:2]
     user_scheme = env.interpreter.user_scheme
     assert user_scheme is not None
@@ -539,9 +540,9 @@ def test_a_cached_probe_of_another_format_is_not_used(
 ) -> None:
     venv = make_venv(tmp_path / "venv")
     cache = tmp_path / "cache"
-    find_environment(venv.root, cache_dir=cache)
+    find_environment(venv.root, cache=Cache(cache).interpreters)
     assert len(list((cache / "interpreters").iterdir())) == 1
     monkeypatch.setattr(_probe, "FORMAT", _probe.FORMAT + 1)
-    again = find_environment(venv.root, cache_dir=cache)
+    again = find_environment(venv.root, cache=Cache(cache).interpreters)
     assert len(list((cache / "interpreters").iterdir())) == 2  # probed afresh
     assert again.interpreter.prefix_scheme

@@ -29,6 +29,7 @@ from packaging.version import Version
 
 from harness import VirtualEnv, make_venv, make_wheel
 from harness.dists import DistFactory
+from inst.cache import NULL_CACHE
 from inst.environment import (
     Environment,
     InstalledDist,
@@ -832,7 +833,7 @@ def real_venv(tmp_path_factory: pytest.TempPathFactory) -> VirtualEnv:
 def test_a_real_venv_s_interpreter_and_activate_are_protected(
     tmp_path: Path, real_venv: VirtualEnv
 ) -> None:
-    venv_env = find_environment(real_venv.root, cache_dir=None)
+    venv_env = find_environment(real_venv.root, cache=NULL_CACHE.interpreters)
     for script in ("python", "python3", "activate"):
         wheel = craft(
             tmp_path, entry_points=f"[console_scripts]\n{script} = demo:main\n"

@@ -27,6 +27,7 @@ from packaging.version import Version
 
 from inst import fileio, ui
 from inst.build.interfaces import BuildEnv
+from inst.cache import BuildEnvironments
 from inst.errors import InstError
 
 STAMP_FILE = "inst-build-env.json"
@@ -86,17 +87,16 @@ class EnvironmentStore:
 
     def __init__(
         self,
-        root: Path,
+        place: BuildEnvironments,
         python: Path,
         version_info: Sequence[int],
         provisioner: Provisioner,
         *,
         lock_timeout: float = 300.0,
-        fallback_root: Path | None = None,
     ) -> None:
-        self._root = root
-        #: Where environments go when root cannot be written (a run's temp dir).
-        self._fallback_root = fallback_root
+        #: Where environments go, and (its fallback: a run's work directory) where
+        #: they go when that cannot be written.
+        self._place = place
         self._python = python
         self._version = ".".join(map(str, version_info[:3]))
         self._provisioner = provisioner
@@ -109,7 +109,7 @@ class EnvironmentStore:
             self._provisioner.resolve(requirements, purpose), key=lambda p: p.name
         )
         key = self._key(pins)
-        path = self._root / key[:2] / key[2:34]
+        path = self._place.entry(key)
         env = self._checked.get(path)
         if env is not None:
             return env
@@ -118,15 +118,15 @@ class EnvironmentStore:
         try:
             self._ready(path, pins)
         except (CannotLock, OSError) as error:
-            if self._fallback_root is None:
+            if self._place.fallback is None:
                 raise
             # As pip with a cache it cannot write: the run goes on, only slower.
             ui.warning(
-                f"the build environment cache {self._root} cannot be used "
+                f"the build environment cache {self._place.directory} cannot be used "
                 f"({getattr(error, 'why', None) or error}); this build gets a "
                 "temporary environment"
             )
-            self._root, self._fallback_root = self._fallback_root, None
+            self._place = self._place.fallback
             return self.get(requirements, purpose)
         env = BuildEnv(
             python=str(_venv_python(path)),

@@ -16,23 +16,28 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from inst import fileio
+from inst.cache import BuiltWheels
 
 #: Beside a cached wheel: {"interface": name of the build interface that made it}.
 BUILT_BY = "built-by.json"
 
 
 class WheelCache:
-    def __init__(self, root: Path, interpreter: Mapping[str, object]) -> None:
-        self._root = root
+    """The built wheels of the cache's bucket; over the null cache's, none are kept."""
+
+    def __init__(self, bucket: BuiltWheels, interpreter: Mapping[str, object]) -> None:
+        self._bucket = bucket
         self._interpreter = dict(interpreter)
 
-    def _dir(self, sdist_sha256: str, options: Mapping[str, object]) -> Path:
+    def _dir(self, sdist_sha256: str, options: Mapping[str, object]) -> Path | None:
         facts = {"sdist": sdist_sha256, "interpreter": self._interpreter, **options}
         key = hashlib.sha256(json.dumps(facts, sort_keys=True).encode()).hexdigest()
-        return self._root / key[:2] / key[2:]
+        return self._bucket.entry(key)
 
     def get(self, sdist_sha256: str, options: Mapping[str, object]) -> Path | None:
         directory = self._dir(sdist_sha256, options)
+        if directory is None:
+            return None
         try:
             wheels = [p for p in directory.iterdir() if p.name.endswith(".whl")]
         except OSError:
@@ -69,6 +74,8 @@ class WheelCache:
         path. A cache that cannot be written costs speed only: then the wheel itself
         is returned."""
         directory = self._dir(sdist_sha256, options)
+        if directory is None:
+            return wheel
         try:
             directory.mkdir(parents=True, exist_ok=True)
             # Before the wheel: a wheel in the cache always has its origin beside it.

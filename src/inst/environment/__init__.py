@@ -24,6 +24,7 @@ import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from packaging.markers import Marker
 from packaging.specifiers import SpecifierSet
@@ -40,6 +41,9 @@ from inst.environment.interpreter import (
 )
 from inst.environment.platform import TargetPlatform
 from inst.errors import InstError
+
+if TYPE_CHECKING:
+    from inst.cache import Interpreters
 
 __all__ = [
     "Environment",
@@ -163,7 +167,7 @@ def _current_environment(executable: str, prefix: str, base_prefix: str) -> Envi
 
 
 def find_environment(
-    python: str | os.PathLike[str] | None, *, cache_dir: Path | None
+    python: str | os.PathLike[str] | None, *, cache: Interpreters
 ) -> Environment:
     """The environment of ``--python``: an executable, a venv directory or a name on PATH.
 
@@ -175,7 +179,7 @@ def find_environment(
     executable = locate(text)
     if is_running_interpreter(executable):
         return current_environment()
-    data = probe_interpreter(executable, text, cache_dir)
+    data = probe_interpreter(executable, text, cache)
     try:
         return Environment.of(
             Interpreter.from_probe(data, executable, is_current=False),

@@ -22,10 +22,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from inst import __version__, _probe
 from inst.errors import InstError
+
+if TYPE_CHECKING:
+    from inst.cache import Interpreters
 
 #: Seconds a target interpreter gets to answer the probe (a cold start on a slow disk).
 PROBE_TIMEOUT = 60.0
@@ -217,11 +220,11 @@ def _same_path(a: str, b: str) -> bool:
 
 
 def probe_interpreter(
-    executable: Path, text: str, cache_dir: Path | None
+    executable: Path, text: str, cache: Interpreters
 ) -> dict[str, Any]:
     """The probe's answer for the executable ``--python text`` named: from the cache
     when it is fresh, else by running the probe (and caching its answer)."""
-    if cache_dir is None:
+    if not cache.keeps:
         return _run_probe(executable, text)
     try:
         stat = executable.stat()
@@ -236,11 +239,10 @@ def probe_interpreter(
     key = json.dumps([str(executable), __version__, _probe.FORMAT, variables])
     import hashlib
 
-    from inst import cache_layout
-
     digest = hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()
-    key_part = digest[: cache_layout.INTERPRETER_KEY_LENGTH]
-    cache_file = cache_dir / cache_layout.INTERPRETERS / f"{key_part}.json"
+    cache_file = cache.probe(digest)
+    if cache_file is None:
+        return _run_probe(executable, text)
     stamp = [stat.st_mtime_ns, stat.st_size]
     cached = _read_cache(cache_file, key, stamp, executable)
     if cached is not None:

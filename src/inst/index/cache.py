@@ -31,6 +31,8 @@ from inst import fileio
 if TYPE_CHECKING:
     import requests
 
+    from inst.cache import HttpPages
+
 _MAGIC = b"inst-http-cache 1\n"
 
 # The response headers kept with an entry: what freshness, revalidation and the
@@ -126,17 +128,24 @@ def _age(headers: Mapping[str, str]) -> float:
 
 
 class HttpCache:
-    """The entries under one directory (``cache_dir/http``)."""
+    """The entries of the cache's HTTP bucket (``cache_dir/http``); over the null
+    cache's, nothing is kept."""
 
-    def __init__(self, directory: Path) -> None:
-        self.directory = Path(directory)
+    def __init__(self, pages: HttpPages) -> None:
+        self.pages = pages
 
-    def path_for(self, url: str, accept: str) -> Path:
+    @property
+    def keeps(self) -> bool:
+        return self.pages.keeps
+
+    def path_for(self, url: str, accept: str) -> Path | None:
         key = hashlib.sha256(f"{url}\n{accept}".encode()).hexdigest()
-        return self.directory / key[:2] / key[2:4] / key[4:]
+        return self.pages.entry(key)
 
     def load(self, url: str, accept: str) -> CacheEntry | None:
         path = self.path_for(url, accept)
+        if path is None:
+            return None
         try:
             data = path.read_bytes()
         except OSError:
@@ -151,6 +160,8 @@ class HttpCache:
     def store(self, accept: str, entry: CacheEntry) -> None:
         """Write an entry atomically; a cache that cannot be written is just skipped."""
         path = self.path_for(entry.url, accept)
+        if path is None:
+            return
         header = {
             "url": entry.url,
             "status": entry.status,
@@ -167,7 +178,9 @@ class HttpCache:
             pass  # a full or read-only cache only costs speed (as pip)
 
     def delete(self, url: str, accept: str) -> None:
-        _unlink(self.path_for(url, accept))
+        path = self.path_for(url, accept)
+        if path is not None:
+            _unlink(path)
 
     def fetch(
         self,

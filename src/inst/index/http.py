@@ -16,10 +16,10 @@ import time
 import urllib.parse
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional
 
-from inst import __version__, cache_layout
+from inst import __version__
+from inst.cache import NULL_CACHE, HttpPages
 from inst.errors import InstError
 from inst.fileurls import path_from_file_url
 from inst.index.cache import HttpCache
@@ -59,7 +59,7 @@ class HttpConfig:
     cert: str | None = None  # CA bundle
     client_cert: str | None = None
     proxy: str | None = None  # else requests' usual environment proxies
-    cache_dir: Path | None = None  # the HTTP cache goes in cache_dir/http
+    pages: HttpPages = NULL_CACHE.http  # the HTTP cache: the run's Cache().http
     max_connections: int = 10  # pool size per host
 
 
@@ -124,11 +124,7 @@ class HttpClient:
         self._credentials: dict[_Origin, Credentials] = {}
         self._credentials_lock = threading.Lock()
         self._trusted = [_origin(f"//{host}") for host in config.trusted_hosts]
-        self._cache = (
-            HttpCache(cache_layout.http_dir(config.cache_dir))
-            if config.cache_dir is not None
-            else None
-        )
+        self._cache = HttpCache(config.pages)
 
     # -- public ------------------------------------------------------------------------
 
@@ -148,7 +144,7 @@ class HttpClient:
         """
         bare_url, credentials = self._credentials_for(url)
         request_headers = dict(headers or {})
-        if cache and self._cache is not None:
+        if cache and self._cache.keeps:
             return self._cache.fetch(
                 bare_url,
                 request_headers,
@@ -160,7 +156,7 @@ class HttpClient:
         """Drop the cached response of ``get(url, headers=headers, cache=True)``: its
         body failed a check (a page that does not parse, a file with the wrong hash),
         so the next get() asks the server again instead of serving it."""
-        if self._cache is None:
+        if not self._cache.keeps:
             return
         bare_url, _ = self._credentials_for(url)
         accept = next(

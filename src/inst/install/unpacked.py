@@ -38,7 +38,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from inst import cache_layout, fileio, ui
+from inst import fileio, ui
+from inst.cache import Unpacked
 from inst.hashing import file_sha256
 from inst.install import soundness
 from inst.wheel.checks import inspect_wheel
@@ -73,9 +74,9 @@ class UnpackedWheels:
     verify: re-hash a cached entry's files before handing it out (--verify-cache)."""
 
     def __init__(
-        self, cache_dir: Path | None, work_dir: Path, *, verify: bool = False
+        self, cache: Unpacked, work_dir: Path, *, verify: bool = False
     ) -> None:
-        self.cache_dir = cache_dir
+        self.cache = cache
         self.work_dir = work_dir
         self.verify = verify
 
@@ -84,10 +85,13 @@ class UnpackedWheels:
 
         A cache that cannot be written (full, read-only, no permission) is warned
         about once and the wheel unpacked into the work directory instead."""
-        if self.cache_dir is None or cache_layout.is_unwritable(self.cache_dir):
+        place = (
+            self.cache.entry(sha256 or file_sha256(wheel))
+            if self.cache.writable
+            else None
+        )
+        if place is None:
             return self._unpack_here(wheel)
-        digest = sha256 or file_sha256(wheel)
-        place = cache_layout.unpacked_wheel(self.cache_dir, digest)
         try:
             cached = self.cached(place)
             if cached is not None and soundness.unchanged(cached):
@@ -101,7 +105,7 @@ class UnpackedWheels:
                 self.discard(place)
             return self._unpack_into(wheel, place)
         except OSError as error:
-            cache_layout.warn_unwritable(self.cache_dir, error)
+            self.cache.cannot_write(error)
             return self._unpack_here(wheel)
 
     def _unpack_here(self, wheel: Path) -> UnpackedWheel:
@@ -145,9 +149,8 @@ class UnpackedWheels:
         """Remove the entry at place unless it is sound (looked at again under the
         lock: another inst may have replaced a damaged entry with a sound one, and
         be linking from it). verify: hash its files to judge it. Whether it went."""
-        assert self.cache_dir is not None
-        judge = UnpackedWheels(self.cache_dir, self.work_dir, verify=verify)
-        with _exclusive(self.cache_dir / cache_layout.UNPACKED):
+        judge = UnpackedWheels(self.cache, self.work_dir, verify=verify)
+        with self._exclusive():
             if judge.sound(place) is not None:
                 return False
             return _move_aside(place)
@@ -166,8 +169,7 @@ class UnpackedWheels:
         # The place is taken. Whether what is there is sound is judged, and an
         # unsound entry replaced, by one inst at a time: otherwise one could move
         # aside the sound entry another has just put there, while it links from it.
-        assert self.cache_dir is not None
-        with _exclusive(self.cache_dir / cache_layout.UNPACKED):
+        with self._exclusive():
             for _ in range(3):  # an inst without the lock may rename in meanwhile
                 theirs = self.sound(place)
                 if theirs is not None:
@@ -178,6 +180,12 @@ class UnpackedWheels:
         raise OSError(
             errno.EEXIST, "kept being taken by other inst processes", str(place)
         )
+
+    def _exclusive(self) -> contextlib.AbstractContextManager[None]:
+        """The lock on the cache of unpacked wheels (only its entries are settled
+        or discarded)."""
+        assert self.cache.directory is not None
+        return _exclusive(self.cache.directory)
 
     def _unpack(self, wheel: Path, parent: Path, *, seal: bool) -> UnpackedWheel:
         """The wheel checked and unpacked into a new temporary directory in parent;

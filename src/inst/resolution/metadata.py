@@ -17,7 +17,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from inst import __version__, cache_layout, fileio, ui
+from inst import __version__, fileio, ui
+from inst.cache import NULL_CACHE, MetadataFiles
 from inst.core_metadata import (
     InvalidMetadata,
     Metadata,
@@ -76,13 +77,13 @@ class MetadataSource:
         downloader: Downloader,
         builder: SourceMetadataBuilder | None = None,
         *,
-        cache_dir: Path | None = None,
+        cache: MetadataFiles = NULL_CACHE.metadata,
     ) -> None:
         self._client = client
         self._downloader = downloader
         self._builder = builder
         # Metadata of a file with a known sha256 never changes: kept without expiry.
-        self._cache_dir = cache_dir
+        self._cache = cache
         self._trees: dict[str, Metadata] = {}
 
     def for_tree(self, tree: Path) -> SourceTree:
@@ -189,9 +190,9 @@ class MetadataSource:
 
     def _stored_path(self, file: DistFile) -> Path | None:
         digest = file.hashes.get("sha256")
-        if self._cache_dir is None or digest is None or len(digest) != 64:
+        if digest is None or len(digest) != 64:
             return None
-        return cache_layout.metadata_by_sha256(self._cache_dir, digest)
+        return self._cache.by_sha256(digest)
 
     def _stored(self, file: DistFile) -> bytes | None:
         path = self._stored_path(file)

@@ -7,20 +7,20 @@ environment and the install target)."""
 
 from inst.session.core import Session, gather_inputs, open_session
 from inst.session.targets import (
-    cache_dir,
     cache_location,
     chosen_install_target,
+    run_cache,
     settled_environment,
     target_environment,
 )
 
 __all__ = [
     "Session",
-    "cache_dir",
     "cache_location",
     "chosen_install_target",
     "gather_inputs",
     "open_session",
+    "run_cache",
     "settled_environment",
     "target_environment",
 ]

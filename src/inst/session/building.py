@@ -155,7 +155,7 @@ class SessionProvisioner:
         target = venv_target(environment, prefix)
         wheels = [self._wheels[str(pin)] for pin in pins]
         cache = UnpackedWheels(
-            self._session.cache,
+            self._session.cache.unpacked,
             self._session.work_dir,
             verify=self._policy.verify_cache,
         )
@@ -198,7 +198,6 @@ def _constraint_hashes(
 
 def make_builder(settings: Settings, session: Session) -> SourceBuilder:
     """The run's builder: isolated cached environments unless --no-build-isolation."""
-    from inst import cache_layout
     from inst.build.builder import BuilderConfig, SourceBuilder
     from inst.build.environments import EnvironmentStore, target_build_env
     from inst.build.wheel_cache import WheelCache
@@ -212,27 +211,19 @@ def make_builder(settings: Settings, session: Session) -> SourceBuilder:
         provisioner = SessionProvisioner(
             session, ProvisionPolicy.from_settings(settings)
         )
-        root = (cache or session.work_dir) / cache_layout.BUILD_ENVS
         environments = EnvironmentStore(
-            root,
+            cache.build_environments(session.work_dir),
             environment.python,
             environment.version_info,
             provisioner,
             lock_timeout=settings.lock_timeout,
-            fallback_root=None
-            if cache is None
-            else session.work_dir / cache_layout.BUILD_ENVS,
         )
     else:
         installed = {
             name: dist.version for name, dist in environment.installed().items()
         }
         target = target_build_env(environment.python, installed)
-    wheel_cache = None
-    if cache is not None:
-        wheel_cache = WheelCache(
-            cache / cache_layout.BUILT_WHEELS, _wheel_cache_key(environment)
-        )
+    wheel_cache = WheelCache(cache.built_wheels, _wheel_cache_key(environment))
     return SourceBuilder(
         BuilderConfig(
             options=build_options(settings),

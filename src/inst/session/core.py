@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from inst.errors import InstError
 
 if TYPE_CHECKING:
+    from inst.cache import HttpPages
     from inst.environment import Environment
     from inst.index.finder import Finder
     from inst.index.http import HttpClient
@@ -38,16 +39,16 @@ class Session:
         from inst.prepare import Preparer
         from inst.resolution.metadata import MetadataSource
         from inst.session.building import make_builder
-        from inst.session.targets import cache_dir
+        from inst.session.targets import run_cache
 
         self.environment = environment
         self.work_dir = work_dir
-        self.cache = cache_dir(settings)
+        self.cache = run_cache(settings)
         self.require_hashes = bool(
             settings.require_hashes or file_options.require_hashes
         )
         workers = max(1, settings.max_downloads)
-        self.client = _client(settings, file_options, self.cache, workers)
+        self.client = _client(settings, file_options, self.cache.http, workers)
         try:
             self.finder = _finder(settings, file_options, self.client, environment)
         except BaseException:
@@ -55,7 +56,7 @@ class Session:
             raise
         self.downloader = Downloader(
             self.client,
-            cache_dir=self.cache,
+            cache=self.cache.downloads,
             work_dir=work_dir,
             max_workers=workers,
             progress=settings.progress_bar == "on",
@@ -63,7 +64,7 @@ class Session:
         )
         self.builder = make_builder(settings, self)
         self.metadata = MetadataSource(
-            self.client, self.downloader, self.builder, cache_dir=self.cache
+            self.client, self.downloader, self.builder, cache=self.cache.metadata
         )
         self.preparer = Preparer(self.downloader, self.builder)
 
@@ -151,7 +152,7 @@ def default_index_url() -> str:
 
 
 def _client(
-    settings: Settings, file_options: FileOptions, cache: Path | None, workers: int
+    settings: Settings, file_options: FileOptions, pages: HttpPages, workers: int
 ) -> HttpClient:
     from inst.index.http import HttpClient, HttpConfig
 
@@ -163,7 +164,7 @@ def _client(
             cert=settings.cert,
             client_cert=settings.client_cert,
             proxy=settings.proxy,
-            cache_dir=cache,
+            pages=pages,
             max_connections=max(workers, 10),
         )
     )

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from inst.cache import Cache
     from inst.environment import Environment
     from inst.install.target import InstallTarget
     from inst.settings.resolve import Settings
@@ -25,18 +26,21 @@ def cache_location(settings: Settings) -> Path | None:
     return Path(platformdirs.user_cache_dir("inst", appauthor=False))
 
 
-def cache_dir(settings: Settings) -> Path | None:
-    """The cache of this run: None with --no-cache-dir, and when it cannot be written
-    (a file in its place, a read-only disk, no permission); then, as pip, the run goes
-    on without a cache after a warning."""
-    location = cache_location(settings)
-    if location is None:
-        return None
+def run_cache(settings: Settings) -> Cache:
+    """The cache of this run: the null cache with --no-cache-dir, and when it cannot
+    be written (a file in its place, a read-only disk, no permission); then, as pip,
+    the run goes on without a cache after a warning."""
+    from inst.cache import NULL_CACHE, Cache
     from inst.cache_layout import usable
 
-    return location if usable(location) else None
+    location = cache_location(settings)
+    if location is None or not usable(location):
+        return NULL_CACHE
+    # One object per directory, whoever asks (the probe of --python, the session).
+    return _caches.setdefault(str(location), Cache(location))
 
 
+_caches: dict[str, Cache] = {}
 _environments: dict[tuple[str, str], Environment] = {}
 
 
@@ -44,10 +48,10 @@ def target_environment(settings: Settings) -> Environment:
     """The environment --python names (probed once per process)."""
     from inst.environment import find_environment
 
-    cache = cache_dir(settings)
-    key = (settings.python or "", str(cache))
+    cache = run_cache(settings)
+    key = (settings.python or "", str(cache.directory))
     if key not in _environments:
-        _environments[key] = find_environment(settings.python, cache_dir=cache)
+        _environments[key] = find_environment(settings.python, cache=cache.interpreters)
     return _environments[key]
 
 

@@ -8,10 +8,12 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from inst import cache_layout, ui
+from inst import ui
 from inst.errors import InstError, UsageError
 
 if TYPE_CHECKING:
+    from inst.cache import Cache
+    from inst.cache_layout import Removal
     from inst.settings.resolve import Settings
 
 SUMMARY = (
@@ -86,22 +88,25 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
             hint="name a project (`inst cache remove requests`), or use `inst cache "
             "purge` to remove everything",
         )
-    root = _cache_root(settings)
+    cache = _cache(settings)
     if action == "dir":
-        ui.output(str(root))
+        ui.output(str(cache.directory))
         return 0
     if action == "info":
-        return _info(root)
+        return _info(cache)
     if action == "list":
-        return _list(root, words[0] if words else None, args.cache_list_format)
+        return _list(cache, words[0] if words else None, args.cache_list_format)
     if action == "verify":
-        return _verify(root)
+        return _verify(cache)
     if action == "remove" and words[0] != "*":
-        return _remove(root, words[0])
-    return _purge(root)  # `remove '*'` is purge, as in pip
+        return _remove(cache, words[0])
+    return _purge(cache)  # `remove '*'` is purge, as in pip
 
 
-def _cache_root(settings: Settings) -> Path:
+def _cache(settings: Settings) -> Cache:
+    """The cache where the settings put it, usable or not (`inst cache` is how to
+    look at one that cannot be written)."""
+    from inst.cache import Cache
     from inst.session import cache_location
 
     root = cache_location(settings)
@@ -113,14 +118,15 @@ def _cache_root(settings: Settings) -> Path:
             hint="drop --no-cache-dir, or unset it where it is set; `inst config debug "
             "cache` shows where",
         )
-    return Path(os.path.abspath(root))  # as pip shows it, whatever the spelling
+    # As pip shows it, whatever the spelling.
+    return Cache(Path(os.path.abspath(root)))
 
 
-def _info(root: Path) -> int:
+def _info(cache: Cache) -> int:
     from inst.ui.progress import format_size
 
-    parts = cache_layout.usage(root)
-    ui.output(f"Cache location: {root}")
+    parts = cache.usage()
+    ui.output(f"Cache location: {cache.directory}")
     for usage in parts:
         title = usage.part.title
         ui.output(f"{title} location: {usage.path}")
@@ -133,13 +139,14 @@ def _info(root: Path) -> int:
     return 0
 
 
-def _list(root: Path, pattern: str | None, format: str) -> int:
+def _list(cache: Cache, pattern: str | None, format: str) -> int:
+    from inst.cache_layout import matches
     from inst.ui.progress import format_size
 
     dists = [
         dist
-        for dist in cache_layout.cached_dists(root)
-        if pattern is None or cache_layout.matches(dist.filename, pattern)
+        for dist in cache.downloads.dists()
+        if pattern is None or matches(dist.filename, pattern)
     ]
     if format == "abspath":
         for dist in dists:
@@ -157,44 +164,47 @@ def _list(root: Path, pattern: str | None, format: str) -> int:
     return 0
 
 
-def _remove(root: Path, pattern: str) -> int:
-    files_dir = cache_layout.FILES_PART.path(root)
+def _remove(cache: Cache, pattern: str) -> int:
+    from inst.cache_layout import matches
+
     chosen = [
         dist.entry.path
-        for dist in cache_layout.cached_dists(root)
-        if cache_layout.matches(dist.filename, pattern)
+        for dist in cache.downloads.dists()
+        if matches(dist.filename, pattern)
     ]
     if not chosen:
         ui.warning(f'No matching packages for pattern "{pattern}"')
-    return _report(cache_layout.remove_files(chosen, stop=files_dir))
+    return _report(cache.downloads.remove(chosen))
 
 
-def _purge(root: Path) -> int:
-    removal = cache_layout.purge(root)
+def _purge(cache: Cache) -> int:
+    removal = cache.purge()
     if not removal.removed and not removal.failed:
         ui.warning("No matching packages")
     return _report(removal)
 
 
-def _verify(root: Path) -> int:
+def _verify(cache: Cache) -> int:
     """Check every unpacked wheel whole; drop those that fail (unless another inst
     has replaced one with a sound copy meanwhile)."""
+    from inst.cache_layout import walk
     from inst.install.unpacked import UnpackedWheels
     from inst.ui.progress import format_size
 
-    cache = UnpackedWheels(root, root, verify=True)
+    assert cache.directory is not None  # `inst cache` refuses the null cache
+    unpacked = UnpackedWheels(cache.unpacked, cache.directory, verify=True)
     checked = dropped = checked_size = dropped_size = 0
     failed = False
-    for place in cache_layout.unpacked_entries(root):
-        size = sum(entry.size for entry in cache_layout.walk(place))
+    for place in cache.unpacked.entries():
+        size = sum(entry.size for entry in walk(place))
         checked, checked_size = checked + 1, checked_size + size
-        problem = cache.problem(place)
+        problem = unpacked.problem(place)
         if problem is None:
             continue
-        found = cache.cached(place)
+        found = unpacked.cached(place)
         label = f"{found.manifest.filename} ({place})" if found else str(place)
         try:
-            gone = cache.discard(place)
+            gone = unpacked.discard(place)
         except OSError as error:
             ui.warning(f"cannot drop {label}: {error.strerror or error}")
             failed = True
@@ -207,7 +217,7 @@ def _verify(root: Path) -> int:
     return 1 if failed else 0
 
 
-def _report(removal: cache_layout.Removal) -> int:
+def _report(removal: Removal) -> int:
     for path in removal.removed:
         ui.detail(f"Removed {path}")
     for path, why in removal.failed:

@@ -120,7 +120,9 @@ def _install(settings: Settings, inputs: Inputs, environment: Environment) -> No
             unpacked = session.preparer.unpack(
                 prepared,
                 UnpackedWheels(
-                    session.cache, session.work_dir, verify=settings.verify_cache
+                    session.cache.unpacked,
+                    session.work_dir,
+                    verify=settings.verify_cache,
                 ),
             )
             outcome = install_wheels(
