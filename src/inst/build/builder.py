@@ -26,7 +26,7 @@ from inst.build.interfaces import (
     missing_requirements,
     select_interface,
 )
-from inst.build.runner import BuildFailed
+from inst.build.runner import BuildFailed, StepFailed
 from inst.build.sources import unpack_sdist
 from inst.build.wheel_cache import WheelCache
 from inst.core_metadata import Metadata, read_wheel_metadata
@@ -393,10 +393,8 @@ class _announced:
 
 
 def _naming(error: BuildFailed, label: str) -> BuildFailed:
-    """The error with the project named: "building a wheel of demo failed (...)"."""
-    if " failed (" in error.what and f" of {label} " not in error.what:
-        error.what = error.what.replace(" failed (", f" of {label} failed (", 1)
-    return error
+    """The error with the project named, when it is a failed step's."""
+    return error.of_project(label) if isinstance(error, StepFailed) else error
 
 
 def _missing_error(

@@ -25,7 +25,31 @@ _INVALID_COMMAND = re.compile(r"invalid command '([\w-]+)'")
 
 
 class BuildFailed(InstError):
-    """A build step exited with an error; ``details`` holds the last lines it printed."""
+    """A build failed; ``details`` holds the last lines its step printed."""
+
+
+class StepFailed(BuildFailed):
+    """A build step exited with an error. The step, interface and backend are kept as
+    data, so the builder can name the project the step was for."""
+
+    def __init__(
+        self, step: str, interface: str, backend: str, *, why: str, hint: str
+    ) -> None:
+        self.step = step
+        self.circumstances = f"{interface} interface, backend {backend}"
+        self.project: str | None = None
+        super().__init__(self._what(), why=why, hint=hint)
+
+    def _what(self) -> str:
+        of = f" of {self.project}" if self.project else ""
+        return f"{self.step}{of} failed ({self.circumstances})"
+
+    def of_project(self, label: str) -> StepFailed:
+        """The same failure, naming the project: "building a wheel of demo failed"."""
+        if self.project is None and f" of {label} " not in self.what:
+            self.project = label
+            self.what = self._what()
+        return self
 
 
 @dataclass
@@ -157,7 +181,7 @@ class HookRunner:
 
 def failure(
     what: str, interface: str, backend: str, output: StepOutput, *, isolated: bool
-) -> BuildFailed:
+) -> StepFailed:
     """The error for a failed step: interface, backend, the tail, one thing to try."""
     tail = output.tail()
     text = "\n".join(output.lines)
@@ -184,9 +208,7 @@ def failure(
         last = tail[-1].strip() if tail else "it printed nothing"
         why = f"the last line it printed: {last}"
         hint = "run inst with -v to see the whole build output"
-    error = BuildFailed(
-        f"{what} failed ({interface} interface, backend {backend})", why=why, hint=hint
-    )
+    error = StepFailed(what, interface, backend, why=why, hint=hint)
     error.details = tail
     return error
 
