@@ -27,6 +27,9 @@ class InstError(Exception):
         """What happened, with the context it happened within."""
         return ": ".join([*self.context, self.what])
 
+    def __str__(self) -> str:
+        return self.message
+
     def paragraph(self) -> str:
         # `what` may open with a name (a key, a file): it is never capitalised.
         parts = [_sentence(self.message)]

@@ -182,7 +182,7 @@ def test_a_nested_file_that_is_binary_names_the_including_line(
     (tmp_path / "req.txt").write_text("foo\n-c /dev/zero\n")
     with pytest.raises(RequirementError) as caught:
         read_requirements("req.txt")
-    assert caught.value.what.startswith(
+    assert caught.value.message.startswith(
         "req.txt line 2: /dev/zero is not a constraints file"
     )
 

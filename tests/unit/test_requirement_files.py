@@ -155,7 +155,7 @@ def test_env_vars_are_expanded_in_the_braced_form_only() -> None:
     )
     with pytest.raises(RequirementError) as info:
         read_requirements("r.txt", environ={"USER_TOKEN": "t0k", "VERSION": "1.0"})
-    assert "'other==$VERSION'" in info.value.what  # $VERSION is left alone
+    assert "'other==$VERSION'" in info.value.message  # $VERSION is left alone
 
     write(
         Path("r.txt"), "pkg @ https://${USER_TOKEN}@example.org/pkg-${VERSION}.tar.gz"
@@ -219,7 +219,7 @@ def test_requirement_with_marker_and_hash() -> None:
 
 def test_hash_without_a_requirement() -> None:
     exc = failure(f"requests==2.31.0\n    --hash=sha256:{SHA_A}\n")
-    assert exc.what == "requirements.txt line 2: --hash without a requirement"
+    assert exc.message == "requirements.txt line 2: --hash without a requirement"
     assert "backslash" in exc.hint
 
 
@@ -233,8 +233,8 @@ def test_hash_without_a_requirement() -> None:
 )
 def test_bad_hash_values(value: str, message: str) -> None:
     exc = failure(f"requests==1 --hash={value}\n")
-    assert exc.what.startswith("requirements.txt line 1: ")
-    assert message in exc.what
+    assert exc.message.startswith("requirements.txt line 1: ")
+    assert message in exc.message
 
 
 # ---- per-requirement build options --------------------------------------------------
@@ -282,7 +282,7 @@ def test_build_options_in_a_constraints_file_stay_on_the_spec() -> None:
 )
 def test_config_setting_without_a_key_and_value(value: str, why: str) -> None:
     exc = failure(f"requests\npkg==1.0 --config-settings {value}\n")
-    assert exc.what == (
+    assert exc.message == (
         f"requirements.txt line 2: invalid --config-settings value {value!r}"
     )
     assert why in exc.why
@@ -295,32 +295,32 @@ def test_config_setting_without_a_key_and_value(value: str, why: str) -> None:
 def test_build_option_without_a_requirement(line: str) -> None:
     exc = failure(f"requests\n{line}\n")
     spelling = line.split("=")[0].split()[0]
-    assert exc.what == f"requirements.txt line 2: {spelling} without a requirement"
+    assert exc.message == f"requirements.txt line 2: {spelling} without a requirement"
     assert "command line" in exc.hint
 
 
 def test_build_option_needs_a_value() -> None:
-    assert failure("pkg --build-option\n").what == (
+    assert failure("pkg --build-option\n").message == (
         "requirements.txt line 1: --build-option needs a value"
     )
 
 
 def test_unknown_options_on_a_requirement_line_are_still_refused() -> None:
     exc = failure("pkg -C a=1 --install-option=--prefix=/x\n")
-    assert exc.what == "requirements.txt line 1: unknown option --install-option"
+    assert exc.message == "requirements.txt line 1: unknown option --install-option"
     assert "--config-settings" in exc.hint
 
 
 def test_file_option_after_a_requirement_names_the_per_line_options() -> None:
     exc = failure("pkg -C a=1 --pre\n")
-    assert exc.what == "requirements.txt line 1: --pre cannot follow a requirement"
+    assert exc.message == "requirements.txt line 1: --pre cannot follow a requirement"
     assert "--config-settings" in exc.why and "--hash" in exc.why
 
 
 def test_editable_line_refuses_file_options(in_tmp: Path, projects_dir: Path) -> None:
     shutil.copytree(projects_dir / "simple", in_tmp / "simple")
     exc = failure("-e ./simple -C a=1 --no-index\n")
-    assert "--no-index cannot follow a requirement" in exc.what
+    assert "--no-index cannot follow a requirement" in exc.message
     assert "an -e line takes only" in exc.why
 
 
@@ -397,33 +397,33 @@ def test_last_index_url_wins_and_extras_accumulate_across_files() -> None:
 
 def test_unknown_option() -> None:
     exc = failure("requests\n--use-feature=fast-deps\n")
-    assert exc.what == "requirements.txt line 2: unknown option --use-feature"
+    assert exc.message == "requirements.txt line 2: unknown option --use-feature"
     assert "--index-url" in exc.hint
 
 
 def test_unknown_short_option() -> None:
-    assert "unknown option -x" in failure("-x foo\n").what
+    assert "unknown option -x" in failure("-x foo\n").message
 
 
 def test_option_missing_its_value() -> None:
-    assert failure("--index-url\n").what == (
+    assert failure("--index-url\n").message == (
         "requirements.txt line 1: --index-url needs a value"
     )
 
 
 def test_flag_given_a_value() -> None:
-    assert "--pre takes no value" in failure("--pre=yes\n").what
+    assert "--pre takes no value" in failure("--pre=yes\n").message
 
 
 def test_file_option_after_a_requirement_is_refused() -> None:
     exc = failure("requests --index-url https://example.org/\n")
-    assert exc.what == (
+    assert exc.message == (
         "requirements.txt line 1: --index-url cannot follow a requirement"
     )
 
 
 def test_unbalanced_quotes_in_options() -> None:
-    assert "cannot split options" in failure("--find-links 'oops\n").what
+    assert "cannot split options" in failure("--find-links 'oops\n").message
 
 
 def test_http_requirements_file_is_not_supported() -> None:
@@ -444,14 +444,14 @@ def test_file_url_requirements_file(in_tmp: Path) -> None:
 
 def test_invalid_requirement_names_file_and_line() -> None:
     exc = failure("requests\n\n# comment\nfoo>>1\n")
-    assert exc.what == "requirements.txt line 4: invalid requirement 'foo>>1'"
+    assert exc.message == "requirements.txt line 4: invalid requirement 'foo>>1'"
     assert exc.why.startswith("Expected")
     assert "PEP 508" in exc.hint
 
 
 def test_single_equals_hint_in_a_file() -> None:
     exc = failure("foo=1.0\n")
-    assert exc.what == "requirements.txt line 1: invalid requirement 'foo=1.0'"
+    assert exc.message == "requirements.txt line 1: invalid requirement 'foo=1.0'"
     assert "'foo==1.0'" in exc.hint
 
 
@@ -470,7 +470,7 @@ def test_a_directory_is_not_a_requirements_file(in_tmp: Path) -> None:
 
 def test_missing_path_requirement_names_file_and_line() -> None:
     exc = failure("requests\n./missing-dir\n")
-    assert exc.what.startswith("requirements.txt line 2: './missing-dir' looks like")
+    assert exc.message.startswith("requirements.txt line 2: './missing-dir' looks like")
 
 
 # ---- nested files and constraints ---------------------------------------------------
@@ -525,24 +525,24 @@ def test_reading_a_constraints_file(in_tmp: Path) -> None:
 )
 def test_forms_pip_refuses_in_constraints(line: str, why: str) -> None:
     exc = failure(f"ok<1\n{line}\n", name="c.txt", constraint=True)
-    assert exc.what == f"c.txt line 2: invalid constraint {line!r}"
+    assert exc.message == f"c.txt line 2: invalid constraint {line!r}"
     assert why in exc.why
 
 
 def test_editable_in_a_constraints_file_is_refused(projects_dir: Path) -> None:
     exc = failure(f"-e {projects_dir / 'simple'}\n", name="c.txt", constraint=True)
-    assert exc.what.startswith("c.txt line 1: invalid constraint")
+    assert exc.message.startswith("c.txt line 1: invalid constraint")
 
 
 def test_error_in_a_nested_file_names_that_file(in_tmp: Path) -> None:
     write(in_tmp / "sub" / "inner.txt", "fine\nbad>>1\n")
     exc = failure("-r sub/inner.txt\n")
-    assert exc.what == "sub/inner.txt line 2: invalid requirement 'bad>>1'"
+    assert exc.message == "sub/inner.txt line 2: invalid requirement 'bad>>1'"
 
 
 def test_missing_nested_file_names_the_including_line() -> None:
     exc = failure("requests\n-r other.txt\n")
-    assert exc.what == (
+    assert exc.message == (
         "requirements.txt line 2: cannot read requirements file other.txt"
     )
     assert "relative to that file" in exc.hint
@@ -553,13 +553,13 @@ def test_include_cycle(in_tmp: Path) -> None:
     write(in_tmp / "sub" / "b.txt", "-c ../a.txt\n")
     with pytest.raises(RequirementError) as info:
         read_requirements("a.txt")
-    assert info.value.what == "sub/b.txt line 1: a.txt includes itself"
+    assert info.value.message == "sub/b.txt line 1: a.txt includes itself"
     assert info.value.why == "a.txt → sub/b.txt → a.txt"
 
 
 def test_file_including_itself() -> None:
     exc = failure("-r requirements.txt\n")
-    assert exc.what == "requirements.txt line 1: requirements.txt includes itself"
+    assert exc.message == "requirements.txt line 1: requirements.txt includes itself"
 
 
 def test_same_file_included_twice_is_not_a_cycle(in_tmp: Path) -> None:
@@ -607,13 +607,15 @@ def test_editable_lines(in_tmp: Path, projects_dir: Path) -> None:
 
 def test_editable_must_be_a_directory() -> None:
     exc = failure("-e requests\n")
-    assert exc.what == "requirements.txt line 1: cannot install 'requests' as editable"
+    assert (
+        exc.message == "requirements.txt line 1: cannot install 'requests' as editable"
+    )
 
 
 def test_editable_takes_no_hash(in_tmp: Path, projects_dir: Path) -> None:
     shutil.copytree(projects_dir / "simple", in_tmp / "simple")
     exc = failure(f"-e ./simple --hash=sha256:{SHA_A}\n")
-    assert "--hash cannot follow a requirement" in exc.what
+    assert "--hash cannot follow a requirement" in exc.message
 
 
 def test_wheel_and_url_lines(in_tmp: Path, dist_factory: DistFactory) -> None:
@@ -639,7 +641,7 @@ def test_wheel_and_url_lines(in_tmp: Path, dist_factory: DistFactory) -> None:
 def test_directory_without_project_files_in_a_file(in_tmp: Path) -> None:
     (in_tmp / "notaproject").mkdir()
     exc = failure("./notaproject\n")
-    assert exc.what == (
+    assert exc.message == (
         "requirements.txt line 1: './notaproject' does not appear to be a Python "
         "project: neither setup.py nor pyproject.toml found"
     )

@@ -106,10 +106,6 @@ def read_requirements(
     return reader.result
 
 
-class _Located(RequirementError):
-    """An error that already names its file and line (so includers pass it on)."""
-
-
 # ---- options ------------------------------------------------------------------------
 
 
@@ -229,11 +225,10 @@ class _Reader:
         for number, line, expanded in _logical_lines(text, self.environ):
             try:
                 self._line(display, location, number, line, expanded, constraint, chain)
-            except _Located:
-                raise
             except RequirementError as exc:
-                where = f"{display} line {number}: "
-                raise _Located(where + exc.what, exc.why, exc.hint) from None
+                if not exc.context:  # an included file's error names its own line
+                    exc.within(f"{display} line {number}")
+                raise exc from None
 
     def _line(
         self,
