@@ -11,14 +11,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from inst import ui
 from inst.errors import InstError
 
 if TYPE_CHECKING:
     from packaging.utils import NormalizedName
 
     from inst.build.builder import SourceBuilder
-    from inst.download import Downloaded, Downloader, DownloadRequest
+    from inst.download import (
+        Downloaded,
+        Downloader,
+        DownloadReporter,
+        DownloadRequest,
+    )
     from inst.install.installation import WheelToInstall
     from inst.install.unpacked import UnpackedWheel, UnpackedWheels
     from inst.resolution.candidates import FileCandidate
@@ -54,11 +58,19 @@ class PreparedWheel:
 
 class Preparer:
     """Turns resolved distributions into local wheels with the run's downloader and
-    builder."""
+    builder; reporter hears of cached wheels dropped (the downloader's reporter)."""
 
-    def __init__(self, downloader: Downloader, builder: SourceBuilder) -> None:
+    def __init__(
+        self,
+        downloader: Downloader,
+        builder: SourceBuilder,
+        reporter: DownloadReporter | None = None,
+    ) -> None:
+        from inst.download import DownloadReporter
+
         self._downloader = downloader
         self._builder = builder
+        self._reporter = reporter or DownloadReporter()
 
     def download(
         self, dists: Sequence[ResolvedDist[FileCandidate]], dest_dir: Path
@@ -180,7 +192,7 @@ class Preparer:
             result = item.fetched.result
             if not self._downloader.discard(result.path) or not result.from_cache:
                 break
-            ui.warning(
+            self._reporter.warning(
                 f"the cached copy of {refusal.wheel} cannot be installed "
                 f"({refusal.why}); it is dropped and downloaded again"
             )

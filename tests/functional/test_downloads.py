@@ -20,6 +20,7 @@ import requests
 from harness import IndexServer, LocalIndex
 from harness.index import IndexFile
 from inst import ui
+from inst.cli.reporters import TextDownloadReporter
 from inst.download import (
     Downloaded,
     Downloader,
@@ -137,6 +138,7 @@ def dist_file(
 def downloader(
     cache: Path | None, work: Path, fetcher: object = None, **kwargs: object
 ) -> Downloader:
+    kwargs.setdefault("reporter", TextDownloadReporter(progress=False))
     return Downloader(
         fetcher or SessionFetcher(),
         cache_dir=cache,
@@ -849,7 +851,13 @@ def test_a_slow_download_draws_a_bar(
     monkeypatch.setattr(sys, "stderr", terminal)
     monkeypatch.setattr(progress, "DELAY_SECONDS", 0.0)  # "slow" from the start
     entry = wheel(sample_index)
-    loader = Downloader(SessionFetcher(), cache_dir=None, work_dir=work, progress=True)
+    loader = Downloader(
+        SessionFetcher(),
+        cache_dir=None,
+        work_dir=work,
+        progress=True,
+        reporter=TextDownloadReporter(progress=True),  # the CLI's words and bars
+    )
 
     loader.fetch(DownloadRequest(dist_file(server.files_url, entry)))
 
@@ -867,7 +875,13 @@ def test_a_quick_download_draws_no_bar(
     terminal = FakeTerminal()
     monkeypatch.setattr(sys, "stderr", terminal)
     monkeypatch.setattr(progress, "DELAY_SECONDS", 60.0)
-    loader = Downloader(SessionFetcher(), cache_dir=None, work_dir=work, progress=True)
+    loader = Downloader(
+        SessionFetcher(),
+        cache_dir=None,
+        work_dir=work,
+        progress=True,
+        reporter=TextDownloadReporter(progress=True),  # the CLI's words and bars
+    )
 
     loader.fetch(DownloadRequest(dist_file(server.files_url, wheel(sample_index))))
 

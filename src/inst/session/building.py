@@ -27,8 +27,8 @@ if TYPE_CHECKING:
     from inst.settings.resolve import Settings
 
 
-def build_options(settings: Settings) -> BuildOptions:
-    from inst import ui
+def build_options(settings: Settings, *, verbose: bool = False) -> BuildOptions:
+    """The run's build options; verbose: the backends' output shown as it comes."""
     from inst.build.interfaces import BuildOptions
     from inst.requirements.specs import parse_config_settings
 
@@ -38,7 +38,7 @@ def build_options(settings: Settings) -> BuildOptions:
         ),
         global_options=tuple(getattr(settings, "global_option", ())),
         build_options=tuple(getattr(settings, "build_option", ())),
-        verbose=ui.verbosity() >= 1,
+        verbose=verbose,
     )
 
 
@@ -111,7 +111,11 @@ class SessionProvisioner:
         session = self._session
         try:
             resolution = resolve(
-                request, session.finder, session.metadata, session.environment
+                request,
+                session.finder,
+                session.metadata,
+                session.environment,
+                session.reporters.resolve,
             )
         except BuildCycle:
             raise  # it names the whole chain itself
@@ -154,10 +158,12 @@ class SessionProvisioner:
         environment = _venv_environment(self._session.environment, prefix, python)
         target = venv_target(environment, prefix)
         wheels = [self._wheels[str(pin)] for pin in pins]
+        reporter = self._session.reporters.install
         cache = UnpackedWheels(
             self._session.cache,
             self._session.work_dir,
             verify=self._policy.verify_cache,
+            reporter=reporter,
         )
         unpacked = unpack_all(wheels, cache)
         with changing(
@@ -168,7 +174,9 @@ class SessionProvisioner:
             # a build environment: an interrupted run speaks of the user's own
             reported=False,
             repair_options=target.options,
+            reporter=reporter,
         ) as changes:
+            # No reporter: the packages of a build environment are not announced.
             install_wheels(
                 list(zip(wheels, unpacked)),
                 target,
@@ -238,6 +246,7 @@ def make_builder(settings: Settings, session: Session) -> SourceBuilder:
             fallback_root=None
             if cache is None
             else session.work_dir / cache_layout.BUILD_ENVS,
+            reporter=session.reporters.build,
         )
     else:
         installed = {
@@ -251,7 +260,9 @@ def make_builder(settings: Settings, session: Session) -> SourceBuilder:
         )
     return SourceBuilder(
         BuilderConfig(
-            options=build_options(settings),
+            options=build_options(
+                settings, verbose=session.reporters.build.shows_output()
+            ),
             use_pep517=bool(getattr(settings, "use_pep517", False)),
             isolated=isolated,
             no_clean=bool(getattr(settings, "no_clean", False)),
@@ -261,6 +272,7 @@ def make_builder(settings: Settings, session: Session) -> SourceBuilder:
         environments=environments,
         target_env=target,
         wheel_cache=wheel_cache,
+        reporter=session.reporters.build,
     )
 
 

@@ -19,13 +19,15 @@ if TYPE_CHECKING:
     from inst.requirements.inputs import Inputs
     from inst.resolution.provider import ProviderOptions
     from inst.resolution.resolver import Resolution
+    from inst.session.reporting import Reporters
     from inst.settings.resolve import Settings
 
 
 class Session:
     """The parts of one run, each made once, in the order they need each other: the
     builder's provisioner holds the session and uses its finder, metadata source and
-    preparer when a build environment is needed, after all are made."""
+    preparer when a build environment is needed, after all are made. Each part gets
+    its stage's reporter from ``reporters``."""
 
     def __init__(
         self,
@@ -33,6 +35,7 @@ class Session:
         file_options: FileOptions,
         environment: Environment,
         work_dir: Path,
+        reporters: Reporters,
     ) -> None:
         from inst.download import Downloader
         from inst.prepare import Preparer
@@ -42,6 +45,7 @@ class Session:
 
         self.environment = environment
         self.work_dir = work_dir
+        self.reporters = reporters
         self.cache = cache_dir(settings)
         self.require_hashes = bool(
             settings.require_hashes or file_options.require_hashes
@@ -60,12 +64,17 @@ class Session:
             max_workers=workers,
             progress=settings.progress_bar == "on",
             retries=int(settings.retries),
+            reporter=reporters.download,
         )
         self.builder = make_builder(settings, self)
         self.metadata = MetadataSource(
-            self.client, self.downloader, self.builder, cache_dir=self.cache
+            self.client,
+            self.downloader,
+            self.builder,
+            cache_dir=self.cache,
+            reporter=reporters.download,
         )
-        self.preparer = Preparer(self.downloader, self.builder)
+        self.preparer = Preparer(self.downloader, self.builder, reporters.download)
 
     def resolve(self, inputs: Inputs, options: ProviderOptions) -> Resolution:
         from inst.resolution.resolver import ResolveRequest, resolve
@@ -76,7 +85,13 @@ class Session:
             require_hashes=self.require_hashes,
             options=options,
         )
-        return resolve(request, self.finder, self.metadata, self.environment)
+        return resolve(
+            request,
+            self.finder,
+            self.metadata,
+            self.environment,
+            self.reporters.resolve,
+        )
 
     def close(self) -> None:
         self.finder.close()
@@ -98,10 +113,14 @@ def gather_inputs(settings: Settings, texts: Sequence[str], command: str) -> Inp
 
 @contextmanager
 def open_session(
-    settings: Settings, inputs: Inputs, environment: Environment
+    settings: Settings,
+    inputs: Inputs,
+    environment: Environment,
+    reporters: Reporters,
 ) -> Iterator[Session]:
-    """The run's session; while it is open, SIGTERM unwinds like Ctrl-C (its work
-    directory removed, a running build ended) unless a transaction handles it."""
+    """The run's session, its parts telling what they do to ``reporters``; while it
+    is open, SIGTERM unwinds like Ctrl-C (its work directory removed, a running build
+    ended) unless a transaction handles it."""
     import shutil
 
     from inst.interrupts import sigterm_unwinds_run
@@ -110,7 +129,9 @@ def open_session(
     with sigterm_unwinds_run():
         work_dir = _work_dir()
         try:
-            session = Session(settings, inputs.options, environment, work_dir)
+            session = Session(
+                settings, inputs.options, environment, work_dir, reporters
+            )
             try:
                 configure_builder(session.builder, inputs)
                 yield session

@@ -18,10 +18,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
+    from inst.cli.reporters import TextInstallReporter
     from inst.inspect import freeze_lines, freeze_skipped
     from inst.session import settled_environment
 
-    environment = settled_environment(settings)
+    environment = settled_environment(settings, TextInstallReporter())
     skipped = freeze_skipped(environment)
     dists = [
         dist for name, dist in environment.installed().items() if name not in skipped

@@ -33,6 +33,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
+    from inst.cli.reporters import TextInstallReporter
     from inst.install.repair import inspect, repair
     from inst.install.transaction import recover, say_recovered
     from inst.locking import locked
@@ -48,7 +49,9 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
         target.state_dir, timeout=float(settings.lock_timeout), label=target.label
     ):
         if not dry_run:  # readable journals: as every inst does
-            say_recovered(recover(target.state_dir), target.label)
+            say_recovered(
+                recover(target.state_dir), target.label, TextInstallReporter()
+            )
         leftovers = inspect(target)
         if not leftovers:
             ui.info(f"Nothing to repair in {target.label}.")

@@ -30,6 +30,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
+    from inst.cli.reporters import text_reporters
     from inst.prepare import check_built
     from inst.resolution.provider import ProviderOptions
     from inst.session import gather_inputs, open_session, target_environment
@@ -42,7 +43,9 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
         ignore_installed=True,  # as pip wheel: what is installed does not count
         ignore_requires_python=bool(settings.ignore_requires_python),
     )
-    with open_session(settings, inputs, environment) as session:
+    with open_session(
+        settings, inputs, environment, text_reporters(settings)
+    ) as session:
         resolution = session.resolve(inputs, options)
         prepared = session.preparer.prepare(resolution.to_fetch)
         for item, refused in check_built(prepared):
