@@ -202,9 +202,11 @@ class Preparer:
 
 def check_built(
     prepared: Sequence[PreparedWheel],
+    warn: Callable[[str], None] | None = None,
 ) -> list[tuple[PreparedWheel, InvalidWheel]]:
     """The wheels built in this run that break a rule installers check, each with its
-    refusal (``inst wheel`` keeps them, with a warning, as pip wheel does)."""
+    refusal (``inst wheel`` keeps them, with a warning, as pip wheel does); warn hears
+    what the checks say of a wheel they accept anyway."""
     from inst.wheel.checks import InvalidWheel, inspect_wheel
 
     problems = []
@@ -212,7 +214,7 @@ def check_built(
         if not item.built_here:
             continue
         try:
-            inspect_wheel(item.wheel.path)
+            inspect_wheel(item.wheel.path, warn=warn)
         except InvalidWheel as refused:
             problems.append((item, refused))
     return problems

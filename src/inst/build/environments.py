@@ -149,6 +149,7 @@ class EnvironmentStore:
             path.parent / f".{path.name}.lock",
             timeout=self._lock_timeout,
             label=f"the build environment {path}",
+            waiting=self._reporter.waiting_for_lock,
         ):
             if _intact(path, pins, self._reporter):
                 self._reporter.using_cached_environment(listing)

@@ -52,5 +52,8 @@ class BuildReporter:
     def using_cached_environment(self, pins: Sequence[str]) -> None:
         """A cached build environment with these build requirements is used."""
 
+    def waiting_for_lock(self, label: str) -> None:
+        """Another inst is making the build environment label: this one waits."""
+
     def warning(self, text: str) -> None:
         """A problem that did not stop the build, in words."""

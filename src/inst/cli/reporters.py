@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from inst import ui
 from inst.build.reporting import BuildReporter, BuildStep, Outcome
 from inst.download import DownloadReporter, ProgressBar
+from inst.index.reporting import IndexReporter
 from inst.install.reporting import InstallReporter
 from inst.resolution.reporting import ResolveReporter
 from inst.session.reporting import Reporters
@@ -19,6 +20,16 @@ from inst.ui.progress import Bar, Progress, format_size
 
 if TYPE_CHECKING:
     from inst.settings.resolve import Settings
+
+
+class TextIndexReporter(IndexReporter):
+    def cached_page_dropped(self, url: str) -> None:
+        ui.warning(
+            f"the cached copy of {url} does not parse; it is dropped and fetched again"
+        )
+
+    def warning(self, text: str) -> None:
+        ui.warning(text)
 
 
 class TextResolveReporter(ResolveReporter):
@@ -91,6 +102,10 @@ class TextDownloadReporter(DownloadReporter):
         ui.warning(text)
 
 
+def waiting_for_lock(label: str) -> None:
+    ui.info(f"Waiting for another inst to finish with {label} ...")
+
+
 def step_text(step: BuildStep) -> str:
     """``Preparing metadata (pyproject.toml)``, ``Building wheel for demo (setup.py)``."""
     if step.action == "metadata":
@@ -128,6 +143,9 @@ class TextBuildReporter(BuildReporter):
     def installing_requirements(self, pins: Sequence[str]) -> None:
         ui.info(f"Installing build dependencies: {', '.join(pins)}")
 
+    def waiting_for_lock(self, label: str) -> None:
+        waiting_for_lock(label)
+
     def using_cached_environment(self, pins: Sequence[str]) -> None:
         ui.detail(f"Using cached build environment: {', '.join(pins) or 'nothing'}")
 
@@ -144,6 +162,9 @@ class TextInstallReporter(InstallReporter):
             f"{label} holds {name} {version} already; pass --upgrade to replace it"
         )
 
+    def waiting_for_lock(self, label: str) -> None:
+        waiting_for_lock(label)
+
     def recovered(self, label: str, line: str) -> None:
         ui.warning(f"{label}: {line}")
 
@@ -154,6 +175,7 @@ class TextInstallReporter(InstallReporter):
 def text_reporters(settings: Settings) -> Reporters:
     """The reporters of a command's run, in pip's words."""
     return Reporters(
+        index=TextIndexReporter(),
         resolve=TextResolveReporter(),
         download=TextDownloadReporter(settings.progress_bar == "on"),
         build=TextBuildReporter(),

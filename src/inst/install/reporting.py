@@ -17,6 +17,9 @@ class InstallReporter:
     def kept_in_target(self, label: str, name: str, version: str) -> None:
         """--target without --upgrade: a distribution already there stays."""
 
+    def waiting_for_lock(self, label: str) -> None:
+        """Another inst is changing label: this one waits for its lock."""
+
     def recovered(self, label: str, line: str) -> None:
         """What a killed inst left in label was finished or undone (one journal)."""
 

@@ -306,7 +306,9 @@ def changing(
     ``inst repair`` (with ``repair_options`` to name the same target) settles it."""
     from inst.locking import locked
 
-    with locked(state_dir, timeout=timeout, label=label):
+    reporter = reporter or InstallReporter()
+    waiting = reporter.waiting_for_lock
+    with locked(state_dir, timeout=timeout, label=label, waiting=waiting):
         say_recovered(recover(state_dir), label, reporter)
         _refuse_unreadable(state_dir, label, repair_options)
         with transaction(state_dir, keep_dirs=keep_dirs, reported=reported) as changes:
@@ -379,7 +381,8 @@ def settle(
 
     reporter = reporter or InstallReporter()
     try:
-        with locked(state_dir, timeout=timeout, label=label):
+        waiting = reporter.waiting_for_lock
+        with locked(state_dir, timeout=timeout, label=label, waiting=waiting):
             say_recovered(recover(state_dir), label, reporter)
     except (InstError, OSError) as error:  # read-only here: show what is there
         reporter.warning(

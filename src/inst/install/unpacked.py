@@ -194,7 +194,8 @@ class UnpackedWheels:
         try:
             files = temporary / FILES
             files.mkdir()
-            manifest = inspect_wheel(wheel, extract_to=files)
+            warn = self._reporter.warning
+            manifest = inspect_wheel(wheel, extract_to=files, warn=warn)
             unpacked = UnpackedWheel(temporary, manifest)
             if seal:
                 _seal(unpacked)

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from inst.environment import Environment
     from inst.index.finder import Finder
     from inst.index.http import HttpClient
+    from inst.index.reporting import IndexReporter
     from inst.requirements.files import FileOptions
     from inst.requirements.inputs import Inputs
     from inst.resolution.provider import ProviderOptions
@@ -53,7 +54,9 @@ class Session:
         workers = max(1, int(settings.max_downloads))
         self.client = _client(settings, file_options, self.cache, workers)
         try:
-            self.finder = _finder(settings, file_options, self.client, environment)
+            self.finder = _finder(
+                settings, file_options, self.client, environment, reporters.index
+            )
         except BaseException:
             self.client.close()
             raise
@@ -195,6 +198,7 @@ def _finder(
     file_options: FileOptions,
     client: HttpClient,
     environment: Environment,
+    reporter: IndexReporter,
 ) -> Finder:
     from inst.index.finder import BinaryPolicy, Finder, FinderPolicy
     from inst.index.sources import FindLinksSource, IndexSource
@@ -204,9 +208,9 @@ def _finder(
         primary = file_options.index_url or settings.index_url or default_index_url()
         extras = [*settings.extra_index_url, *file_options.extra_index_urls]
         urls = [*extras, primary]  # first-index searches extra indexes first, as uv
-        indexes = [IndexSource(url) for url in dict.fromkeys(urls)]
+        indexes = [IndexSource(url, reporter) for url in dict.fromkeys(urls)]
     find_links = [
-        FindLinksSource(location)
+        FindLinksSource(location, reporter)
         for location in dict.fromkeys([*settings.find_links, *file_options.find_links])
     ]
     policy = FinderPolicy(

@@ -8,12 +8,14 @@ from dataclasses import dataclass, field
 
 from inst.build.reporting import BuildReporter
 from inst.download import DownloadReporter
+from inst.index.reporting import IndexReporter
 from inst.install.reporting import InstallReporter
 from inst.resolution.reporting import ResolveReporter
 
 
 @dataclass(frozen=True)
 class Reporters:
+    index: IndexReporter = field(default_factory=IndexReporter)
     resolve: ResolveReporter = field(default_factory=ResolveReporter)
     #: Downloads, and cached copies dropped by the metadata source and the preparer.
     download: DownloadReporter = field(default_factory=DownloadReporter)

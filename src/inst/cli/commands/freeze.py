@@ -29,6 +29,6 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     ]
     # pip's order here is by the name as written, lower-cased (not canonicalised).
     for dist in sorted(dists, key=lambda dist: dist.display_name.lower()):
-        for line in freeze_lines(dist, environment):
+        for line in freeze_lines(dist, environment, ui.warning):
             ui.output(line, verbatim=True)
     return 0

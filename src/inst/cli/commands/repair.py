@@ -45,13 +45,15 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     if not os.path.isdir(target.state_dir):  # nothing of inst's there: change nothing
         ui.info(f"Nothing to repair in {target.label}.")
         return 0
+    reporter = TextInstallReporter()
     with locked(
-        target.state_dir, timeout=float(settings.lock_timeout), label=target.label
+        target.state_dir,
+        timeout=float(settings.lock_timeout),
+        label=target.label,
+        waiting=reporter.waiting_for_lock,
     ):
         if not dry_run:  # readable journals: as every inst does
-            say_recovered(
-                recover(target.state_dir), target.label, TextInstallReporter()
-            )
+            say_recovered(recover(target.state_dir), target.label, reporter)
         leftovers = inspect(target)
         if not leftovers:
             ui.info(f"Nothing to repair in {target.label}.")
