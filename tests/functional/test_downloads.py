@@ -20,7 +20,7 @@ import requests
 from harness import IndexServer, LocalIndex
 from harness.index import IndexFile
 from inst import ui
-from inst.cli.reporters import TextDownloadReporter
+from inst.cli.reporters.download import TextDownloadReporter
 from inst.download import (
     Downloaded,
     Downloader,

@@ -21,7 +21,7 @@ from harness import (
     IndexServer,
     LocalIndex,
 )
-from inst.cli.reporters import TextIndexReporter
+from inst.cli.reporters.index import TextIndexReporter
 from inst.errors import InstError
 from inst.index import (
     FindLinksSource,

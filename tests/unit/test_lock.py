@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 import inst
-from inst.cli.reporters import TextInstallReporter
+from inst.cli.reporters.install import TextInstallReporter
 from inst.errors import InstError
 from inst.locking import locked
 

@@ -18,7 +18,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
-    from inst.cli.reporters import TextInstallReporter
+    from inst.cli.reporters.install import TextInstallReporter
     from inst.inspect import freeze_lines, freeze_skipped
     from inst.session import settled_environment
 

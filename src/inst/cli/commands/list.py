@@ -32,7 +32,7 @@ class Row:
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
-    from inst.cli.reporters import TextInstallReporter
+    from inst.cli.reporters.install import TextInstallReporter
     from inst.inspect import editable_location, listed
     from inst.session import settled_environment
 

@@ -33,7 +33,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
-    from inst.cli.reporters import TextInstallReporter
+    from inst.cli.reporters.install import TextInstallReporter
     from inst.install.repair import inspect, repair
     from inst.install.transaction import recover, say_recovered
     from inst.locking import locked

@@ -28,7 +28,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(settings: Settings, args: argparse.Namespace) -> int:
     from packaging.utils import canonicalize_name
 
-    from inst.cli.reporters import TextInstallReporter
+    from inst.cli.reporters.install import TextInstallReporter
     from inst.session import settled_environment
 
     if not args.names:

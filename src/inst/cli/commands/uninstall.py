@@ -138,7 +138,7 @@ def _uninstall(
     *,
     yes: bool,
 ) -> None:
-    from inst.cli.reporters import TextInstallReporter
+    from inst.cli.reporters.install import TextInstallReporter
     from inst.install.transaction import changing
 
     plans: list[RemovalPlan] = []
