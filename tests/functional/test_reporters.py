@@ -25,6 +25,16 @@ from inst.environment import Environment, current_environment
 from inst.index.finder import Finder, FinderPolicy
 from inst.index.http import HttpClient, HttpConfig
 from inst.index.sources import IndexSource
+from inst.install.installation import (
+    InstallOptions,
+    WheelToInstall,
+    install_wheels,
+    unpack_all,
+)
+from inst.install.reporting import InstallReporter
+from inst.install.target import install_target
+from inst.install.transaction import changing
+from inst.install.unpacked import UnpackedWheels
 from inst.models import DistFile
 from inst.requirements.specs import parse_requirement
 from inst.resolution.metadata import MetadataSource
@@ -211,3 +221,39 @@ def test_a_failed_build_step_ends_in_error(tmp_path: Path) -> None:
     step = BuildStep("wheel", "broken", "pyproject.toml")
     assert ("step_finished", (step, "error")) in reporter.events
     assert "built" not in reporter.names()
+
+
+# -- installing -------------------------------------------------------------------------
+
+
+def test_installing_tells_what_it_installs_and_what_a_target_keeps(
+    dist_factory: Any, tmp_path: Path
+) -> None:
+    environment = current_environment()
+    target = install_target(environment, target=tmp_path / "target")
+    wheels = [WheelToInstall(dist_factory.wheel("simple", "1.0"))]
+
+    def install() -> Any:
+        reporter = recording(InstallReporter)
+        cache = UnpackedWheels(None, tmp_path / "work", reporter=reporter)
+        unpacked = unpack_all(wheels, cache)
+        with changing(
+            target.state_dir,
+            label=target.label,
+            keep_dirs=target.keep_dirs,
+            timeout=10,
+            reporter=reporter,
+        ) as changes:
+            install_wheels(
+                list(zip(wheels, unpacked)),
+                target,
+                environment,
+                changes,
+                InstallOptions(),
+                reporter=reporter,
+            )
+        return reporter
+
+    assert install().events == [("installing", (["simple"],))]
+    # --target without --upgrade: what the directory holds stays, and is named.
+    assert install().events == [("kept_in_target", (target.label, "simple", "1.0"))]
