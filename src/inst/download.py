@@ -42,11 +42,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from inst import fileio, ui
+from inst import fileio
 from inst.errors import InstError
 from inst.fileurls import path_from_file_url
 from inst.models import HASH_ALGORITHMS, DistFile
-from inst.ui.progress import Bar, Progress, format_size
+from inst.ui import redact
 
 if TYPE_CHECKING:
     import requests
@@ -58,6 +58,43 @@ CHUNK_SIZE = 256 * 1024
 # Sent with every file request: a transparently gzip-encoded body would not hash to
 # the index's digest of the file itself (pip does the same).
 _IDENTITY = {"Accept-Encoding": "identity"}
+
+
+class ProgressBar:
+    """One transfer's progress, as the reporter shows it (this base shows nothing);
+    finished when the transfer ends, however it ends."""
+
+    def advance(self, size: int) -> None:
+        """size more bytes arrived."""
+
+    def finish(self) -> None:
+        """The transfer ended."""
+
+
+class DownloadReporter:
+    """What downloads tell, as events that carry data (the words are the caller's;
+    the CLI writes pip's). Called from the download threads. This base says nothing:
+    it is what a Downloader gets when no reporter is given."""
+
+    def already_downloaded(self, path: Path) -> None:
+        """The file in the -d directory is the one wanted already: kept."""
+
+    def using_cached(self, filename: str, size: int) -> None:
+        """The file comes from the cache (said once per file and run)."""
+
+    def downloading(self, filename: str, size: int | None) -> None:
+        """A transfer starts (size: what the server or the index says, if any)."""
+
+    def progress(self, filename: str, size: int | None) -> ProgressBar:
+        """The bar of a transfer that starts now (asked for only when progress bars
+        are wanted)."""
+        return ProgressBar()
+
+    def cached_copy_dropped(self, filename: str, problem: str) -> None:
+        """A damaged cached copy was removed; the file is fetched again."""
+
+    def warning(self, text: str) -> None:
+        """A problem that did not stop the download, in words."""
 
 
 class Fetcher(Protocol):
@@ -232,6 +269,7 @@ class Downloader:
         max_workers: int = 10,
         progress: bool = True,
         retries: int = 2,
+        reporter: DownloadReporter | None = None,
     ) -> None:
         self._fetcher = fetcher
         self._cache = cache
@@ -240,7 +278,8 @@ class Downloader:
         self._cache_writable = cache.writable
         self._work_dir = work_dir
         self._max_workers = max(1, max_workers)
-        self._progress = Progress(progress)
+        self._progress = progress  # bars wanted (--progress-bar)
+        self._reporter = reporter or DownloadReporter()
         # URL -> where this Downloader last put that file (fetched or stored), so a
         # second fetch in the same run needs no transfer even without a cache.
         self._seen: dict[str, Path] = {}
@@ -382,7 +421,7 @@ class Downloader:
         if dest is not None:
             kept = self._reusable(dest, checks, None, abort)
             if kept is not None:
-                self._progress.message(f"File was already downloaded {dest}")
+                self._reporter.already_downloaded(dest)
                 self._remember(file, dest)
                 return Downloaded(file, dest, kept["sha256"], from_cache=True)
 
@@ -390,8 +429,7 @@ class Downloader:
         if hit is not None:
             path, found, earlier = hit
             if not earlier:  # earlier = fetched or stored in this run: said already
-                size = format_size(path.stat().st_size)
-                self._progress.message(f"Using cached {file.filename} ({size})")
+                self._reporter.using_cached(file.filename, path.stat().st_size)
                 self._remember(file, path)  # said once per run
             if dest is not None:
                 path = self._place_or_fail(path, dest)
@@ -427,7 +465,7 @@ class Downloader:
         if not source.is_file():
             raise DownloadError(
                 f"cannot find {file.filename}",
-                f"{source} does not exist (from {ui.redact(file.url)})",
+                f"{source} does not exist (from {redact(file.url)})",
                 "check the path, or the --find-links / --index-url that lists it",
             )
         if dest is None or _same_file(source, dest):
@@ -440,7 +478,7 @@ class Downloader:
 
         digests_or_none = self._reusable(dest, checks, source, abort)
         if digests_or_none is not None:
-            self._progress.message(f"File was already downloaded {dest}")
+            self._reporter.already_downloaded(dest)
             return Downloaded(file, dest, digests_or_none["sha256"], from_cache=True)
         try:
             with source.open("rb") as stream:
@@ -472,7 +510,7 @@ class Downloader:
                     if tries > 1:
                         broken.why += f" (tried {tries} times)"
                     raise
-                ui.warning(f"{broken.why}; trying again")
+                self._reporter.warning(f"{broken.why}; trying again")
                 delay = RETRY_DELAYS[min(attempt, len(RETRY_DELAYS)) - 1]
                 if abort is not None:
                     if abort.wait(delay):
@@ -488,7 +526,7 @@ class Downloader:
         checks: _Checks,
         abort: threading.Event | None,
     ) -> dict[str, str]:
-        url = ui.redact(file.url)
+        url = redact(file.url)
         response = self._fetcher.get(file.url, headers=dict(_IDENTITY), stream=True)
         try:
             status = response.status_code
@@ -500,9 +538,13 @@ class Downloader:
                 )
             length = _content_length(response)
             size = length if length is not None else file.size
-            shown = f" ({format_size(size)})" if size is not None else ""
-            self._progress.message(f"Downloading {file.filename}{shown}")
-            with self._progress.bar(file.filename, size) as bar:
+            self._reporter.downloading(file.filename, size)
+            bar = (
+                self._reporter.progress(file.filename, size)
+                if self._progress
+                else ProgressBar()
+            )
+            try:
                 return self._write(
                     _response_chunks(response, file.filename, url),
                     target,
@@ -512,6 +554,8 @@ class Downloader:
                     length=length,
                     url=url,
                 )
+            finally:
+                bar.finish()
         finally:
             response.close()  # back to the pool, even when we stopped reading early
 
@@ -524,7 +568,7 @@ class Downloader:
         checks: _Checks,
         abort: threading.Event | None,
         *,
-        bar: Bar | None = None,
+        bar: ProgressBar | None = None,
         length: int | None = None,
         url: str = "",
         archive_check: bool = True,
@@ -545,7 +589,7 @@ class Downloader:
                     hasher.update(chunk)
                 written += len(chunk)
                 if bar is not None:
-                    bar.update(len(chunk))
+                    bar.advance(len(chunk))
             if length is not None and written != length:
                 raise BrokenTransfer(
                     f"cannot download {checks.filename}",
@@ -628,14 +672,16 @@ class Downloader:
             except OSError as error:
                 problem = error.strerror or str(error)
             if problem is not None:
-                ui.warning(
+                self._reporter.warning(
                     f"previously-downloaded file {dest} is damaged ({problem}); "
                     "replacing it"
                 )
                 return None
             ok = True
         if not ok:
-            ui.warning(f"previously-downloaded file {dest} has bad hash; replacing it")
+            self._reporter.warning(
+                f"previously-downloaded file {dest} has bad hash; replacing it"
+            )
             return None
         return digests
 
@@ -690,19 +736,13 @@ class Downloader:
                 if problem is None:
                     return path, digests, earlier
                 # Nothing vouches for it and it is not whole: never use it again.
-                ui.warning(
-                    f"the cached copy of {file.filename} is damaged ({problem}); "
-                    "it is dropped and downloaded again"
-                )
+                self._reporter.cached_copy_dropped(file.filename, problem)
                 self.discard(path)
                 continue
             known = checks.known_sha256
             if path == self._sha256_path(file, known) and digests["sha256"] != known:
                 # Does not hold what its name promises: damaged, so drop it.
-                ui.warning(
-                    f"the cached copy of {file.filename} is damaged (its sha256 "
-                    "changed); it is dropped and downloaded again"
-                )
+                self._reporter.cached_copy_dropped(file.filename, "its sha256 changed")
                 self.discard(path)
         return None
 
@@ -742,7 +782,7 @@ def _check_filename(file: DistFile) -> None:
     if not name or name in (".", "..") or "/" in name or "\\" in name or "\0" in name:
         raise DownloadError(
             f"refusing to download {name!r}",
-            f"{ui.redact(file.url)} gives a file name that is not a plain name",
+            f"{redact(file.url)} gives a file name that is not a plain name",
         )
 
 
@@ -871,7 +911,7 @@ def _reason(error: BaseException) -> str:
         if isinstance(current, ConnectionResetError):
             return "the connection was reset"
         pending += [*current.args, current.__cause__, current.__context__]
-    return ui.redact(str(error).split(">: ", 1)[-1]) or type(error).__name__
+    return redact(str(error).split(">: ", 1)[-1]) or type(error).__name__
 
 
 def _status_hint(status: int) -> str:

@@ -19,7 +19,7 @@ from packaging.utils import canonicalize_name
 from inst.fileurls import file_url, path_from_file_url
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
 
     from packaging.utils import NormalizedName
 
@@ -97,14 +97,19 @@ def file_url_path(url: str) -> str:
 # --- freeze --------------------------------------------------------------------------
 
 
-def freeze_lines(dist: InstalledDist, environment: Environment) -> list[str]:
-    """The lines ``pip freeze`` writes for one distribution (comments first)."""
+def freeze_lines(
+    dist: InstalledDist,
+    environment: Environment,
+    warn: Callable[[str], None] | None = None,
+) -> list[str]:
+    """The lines ``pip freeze`` writes for one distribution (comments first); warn
+    hears, in words, why an editable project's location could not be told."""
     name = dist.display_name
     pinned = f"{name}=={dist.version}"
     editable = editable_location(dist, environment)
     if editable is not None:
         location = os.path.normcase(os.path.abspath(editable))
-        found = _git_requirement(location, name, pinned)
+        found = _git_requirement(location, name, pinned, warn or (lambda text: None))
         if found is None:
             return [
                 f"# Editable install with no version control ({pinned})",
@@ -120,21 +125,19 @@ _SCP_URL = re.compile(r"^(\w+@)?([^/:]+):(\w[^:]*)$")
 
 
 def _git_requirement(
-    location: str, name: str, pinned: str
+    location: str, name: str, pinned: str, warn: Callable[[str], None]
 ) -> tuple[str, list[str]] | None:
     """pip's ``-e git+URL@COMMIT#egg=NAME`` (and its comments) for an editable project in
     a git work tree; None when it is in none. Only git, of pip's four VCSs."""
     import shutil
     import subprocess
 
-    from inst import ui
-
     has_dot_git = os.path.exists(os.path.join(location, ".git"))
     git = shutil.which("git")
     if git is None:
         if not has_dot_git:
             return None
-        ui.warning(
+        warn(
             f"cannot determine the version of the editable source in {location} "
             "(git command not found in path)"
         )
@@ -188,7 +191,7 @@ def _git_requirement(
         ]
     revision = (git_output("rev-parse", "HEAD") or "").strip()
     if not revision:
-        ui.warning(f"Could not determine repository location of {location}")
+        warn(f"Could not determine repository location of {location}")
         return location, ["## !! Could not determine repository location"]
     requirement = f"git+{url}@{revision}#egg={name.replace('-', '_')}"
     subdirectory = _project_subdirectory(location, root)

@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
-from inst import ui
 from inst.errors import InstError
 
 #: The lock file inside the locked directory.
@@ -34,9 +33,16 @@ class CannotLock(InstError):
 
 
 @contextmanager
-def locked(state_dir: Path, *, timeout: float, label: str) -> Iterator[None]:
+def locked(
+    state_dir: Path,
+    *,
+    timeout: float,
+    label: str,
+    waiting: Callable[[str], None] | None = None,
+) -> Iterator[None]:
     """Hold the lock of state_dir (made if missing) for the body; wait up to timeout
-    seconds for it. label names what is locked in messages."""
+    seconds for it. label names what is locked in messages; waiting(label) is called
+    once if another process holds the lock (the caller's reporter says so)."""
     path = state_dir / LOCK_FILE
     try:  # a state dir that cannot be made is as unlockable as the file itself
         state_dir.mkdir(parents=True, exist_ok=True)
@@ -49,7 +55,7 @@ def locked(state_dir: Path, *, timeout: float, label: str) -> Iterator[None]:
             "environment you own)",
         ) from None
     try:
-        _acquire(stream, path, timeout=timeout, label=label)
+        _acquire(stream, path, timeout=timeout, label=label, waiting=waiting)
         try:
             yield
         finally:
@@ -58,7 +64,14 @@ def locked(state_dir: Path, *, timeout: float, label: str) -> Iterator[None]:
         stream.close()
 
 
-def _acquire(stream: IO[bytes], path: Path, *, timeout: float, label: str) -> None:
+def _acquire(
+    stream: IO[bytes],
+    path: Path,
+    *,
+    timeout: float,
+    label: str,
+    waiting: Callable[[str], None] | None,
+) -> None:
     deadline = time.monotonic() + max(timeout, 0.0)
     said = False
     while not _try_lock(stream):
@@ -70,7 +83,8 @@ def _acquire(stream: IO[bytes], path: Path, *, timeout: float, label: str) -> No
                 "--lock-timeout SECONDS",
             )
         if not said:
-            ui.info(f"Waiting for another inst to finish with {label} ...")
+            if waiting is not None:
+                waiting(label)
             said = True
         time.sleep(_POLL_SECONDS)
 

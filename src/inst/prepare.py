@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from inst import ui
 from inst.errors import InstError
 from inst.models import DistFile, SourceTree
 
@@ -19,7 +18,12 @@ if TYPE_CHECKING:
     from packaging.utils import NormalizedName
 
     from inst.build.builder import SourceBuilder
-    from inst.download import Downloaded, Downloader, DownloadRequest
+    from inst.download import (
+        Downloaded,
+        Downloader,
+        DownloadReporter,
+        DownloadRequest,
+    )
     from inst.install.installation import WheelToInstall
     from inst.install.unpacked import UnpackedWheel, UnpackedWheels
     from inst.resolution.candidates import FileCandidate
@@ -55,11 +59,19 @@ class PreparedWheel:
 
 class Preparer:
     """Turns resolved distributions into local wheels with the run's downloader and
-    builder."""
+    builder; reporter hears of cached wheels dropped (the downloader's reporter)."""
 
-    def __init__(self, downloader: Downloader, builder: SourceBuilder) -> None:
+    def __init__(
+        self,
+        downloader: Downloader,
+        builder: SourceBuilder,
+        reporter: DownloadReporter | None = None,
+    ) -> None:
+        from inst.download import DownloadReporter
+
         self._downloader = downloader
         self._builder = builder
+        self._reporter = reporter or DownloadReporter()
 
     def download(
         self, dists: Sequence[ResolvedDist[FileCandidate]], dest_dir: Path
@@ -189,7 +201,7 @@ class Preparer:
             result = item.fetched.result
             if not self._downloader.discard(result.path) or not result.from_cache:
                 break
-            ui.warning(
+            self._reporter.warning(
                 f"the cached copy of {refusal.wheel} cannot be installed "
                 f"({refusal.why}); it is dropped and downloaded again"
             )
@@ -199,9 +211,11 @@ class Preparer:
 
 def check_built(
     prepared: Sequence[PreparedWheel],
+    warn: Callable[[str], None] | None = None,
 ) -> list[tuple[PreparedWheel, InvalidWheel]]:
     """The wheels built in this run that break a rule installers check, each with its
-    refusal (``inst wheel`` keeps them, with a warning, as pip wheel does)."""
+    refusal (``inst wheel`` keeps them, with a warning, as pip wheel does); warn hears
+    what the checks say of a wheel they accept anyway."""
     from inst.wheel.checks import InvalidWheel, inspect_wheel
 
     problems = []
@@ -209,7 +223,7 @@ def check_built(
         if not item.built_here:
             continue
         try:
-            inspect_wheel(item.wheel.path)
+            inspect_wheel(item.wheel.path, warn=warn)
         except InvalidWheel as refused:
             problems.append((item, refused))
     return problems

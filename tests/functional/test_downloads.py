@@ -21,6 +21,7 @@ from harness import IndexServer, LocalIndex
 from harness.index import IndexFile
 from inst import ui
 from inst.cache import NULL_CACHE, Cache
+from inst.cli.reporters.download import TextDownloadReporter
 from inst.download import (
     Downloaded,
     Downloader,
@@ -138,6 +139,7 @@ def dist_file(
 def downloader(
     cache: Path | None, work: Path, fetcher: object = None, **kwargs: object
 ) -> Downloader:
+    kwargs.setdefault("reporter", TextDownloadReporter(progress=False))
     return Downloader(
         fetcher or SessionFetcher(),
         cache=Cache(cache).downloads,
@@ -851,7 +853,11 @@ def test_a_slow_download_draws_a_bar(
     monkeypatch.setattr(progress, "DELAY_SECONDS", 0.0)  # "slow" from the start
     entry = wheel(sample_index)
     loader = Downloader(
-        SessionFetcher(), cache=NULL_CACHE.downloads, work_dir=work, progress=True
+        SessionFetcher(),
+        cache=NULL_CACHE.downloads,
+        work_dir=work,
+        progress=True,
+        reporter=TextDownloadReporter(progress=True),  # the CLI's words and bars
     )
 
     loader.fetch(DownloadRequest(dist_file(server.files_url, entry)))
@@ -871,7 +877,11 @@ def test_a_quick_download_draws_no_bar(
     monkeypatch.setattr(sys, "stderr", terminal)
     monkeypatch.setattr(progress, "DELAY_SECONDS", 60.0)
     loader = Downloader(
-        SessionFetcher(), cache=NULL_CACHE.downloads, work_dir=work, progress=True
+        SessionFetcher(),
+        cache=NULL_CACHE.downloads,
+        work_dir=work,
+        progress=True,
+        reporter=TextDownloadReporter(progress=True),  # the CLI's words and bars
     )
 
     loader.fetch(DownloadRequest(dist_file(server.files_url, wheel(sample_index))))

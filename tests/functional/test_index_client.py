@@ -22,6 +22,7 @@ from harness import (
     LocalIndex,
 )
 from inst.cache import NULL_CACHE, Cache
+from inst.cli.reporters.index import TextIndexReporter
 from inst.errors import InstError
 from inst.index import (
     FindLinksSource,
@@ -317,7 +318,8 @@ def test_find_links_missing_location_is_a_warning(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     for location in (str(tmp_path / "nowhere"), server.url + "nowhere/"):
-        assert FindLinksSource(location).project_files(client, canonical("x")) == []
+        source = FindLinksSource(location, TextIndexReporter())  # the CLI's words
+        assert source.project_files(client, canonical("x")) == []
         assert "is ignored" in capsys.readouterr().err
 
 

@@ -48,8 +48,10 @@ def install(seed: int, count: int, meeting: Path) -> None:
             time.sleep(0.01)
         time.sleep(0.1 * seed)
 
-    def crowded_inspect(path: Path, *, extract_to: Path | None = None) -> Any:
-        manifest = inspect_wheel(path, extract_to=extract_to)
+    def crowded_inspect(
+        path: Path, *, extract_to: Path | None = None, **options: Any
+    ) -> Any:
+        manifest = inspect_wheel(path, extract_to=extract_to, **options)
         if extract_to is not None and _UNPACKED in str(extract_to):
             meet(Path(path).name)
         return manifest

@@ -343,7 +343,7 @@ def test_a_nested_requirements_url_that_does_not_parse(tmp_path: Path) -> None:
     (tmp_path / "req.txt").write_text("-r http://[::1/\n")
     with pytest.raises(RequirementError) as caught:
         read_requirements("req.txt")
-    assert caught.value.what == (
+    assert caught.value.message == (
         "req.txt line 1: cannot read requirements file http://[::1/"
     )
     assert "not a valid URL" in caught.value.why

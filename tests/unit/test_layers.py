@@ -173,11 +173,78 @@ def test_the_checker_sees_what_it_must() -> None:
 
 
 def test_function_level_imports_are_read() -> None:
-    module = PACKAGE / "build" / "builder.py"
+    module = PACKAGE / "build" / "environments.py"
     names = {name for _, name in imported_modules(module)}
-    assert "inst.core_metadata" in names  # module level
-    assert "inst.ui" in names  # "from inst import ui"
+    assert "inst.build.interfaces" in names  # module level
+    assert "inst.fileio" in names  # "from inst import fileio"
     transaction = {
         name for _, name in imported_modules(PACKAGE / "install" / "transaction.py")
     }
     assert "inst.locking" in transaction  # imported inside a function
+
+
+# -- output goes through each stage's reporter ----------------------------------------
+
+#: Modules outside cli/ and ui/ that may still print through inst.ui, and why.
+UI_ALLOWED: Mapping[str, str] = {
+    # The cache is chosen (and found unwritable) before any session or reporter
+    # exists (cli/main.py's target_environment), and the warning is said once per run
+    # by whichever part meets it first; it moves into the one Cache object.
+    "inst.cache_layout": "the unwritable-cache warning, said once per run",
+}
+#: What any module may take from inst.ui: a pure helper, no output.
+UI_HELPERS = frozenset({"redact"})
+
+
+def ui_uses(path: Path) -> Iterator[tuple[int, str]]:
+    """(line, what) of each import of inst.ui (or a module below it) beyond its
+    helpers, wherever it is."""
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name == "inst.ui" or alias.name.startswith("inst.ui."):
+                    yield node.lineno, alias.name
+        elif isinstance(node, ast.ImportFrom) and not node.level:
+            module = node.module or ""
+            for alias in node.names:
+                if module == "inst" and alias.name == "ui":
+                    yield node.lineno, "inst.ui"
+                elif module.startswith("inst.ui.") or (
+                    module == "inst.ui" and alias.name not in UI_HELPERS
+                ):
+                    yield node.lineno, f"{module}.{alias.name}"
+
+
+def test_stages_report_through_reporters_not_ui() -> None:
+    """Only cli/ (whose reporters write pip's words) and ui/ itself print through
+    inst.ui; every stage tells its reporter (docs/architecture.md, Output)."""
+    found = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        name = _module_name(path)
+        if unit_of(name) in ("cli", "ui") or name in UI_ALLOWED:
+            continue
+        found += [
+            f"{path.relative_to(SRC.parent)}:{line}: {what}"
+            for line, what in ui_uses(path)
+        ]
+    assert not found, "stages print through their reporters:\n" + "\n".join(found)
+
+
+def test_ui_allowlist_has_no_stale_entries() -> None:
+    paths = {_module_name(path): path for path in PACKAGE.rglob("*.py")}
+    stale = [name for name in UI_ALLOWED if not list(ui_uses(paths[name]))]
+    assert not stale, f"remove from UI_ALLOWED, it prints no more: {stale}"
+
+
+def test_the_ui_check_sees_what_it_must(tmp_path: Path) -> None:
+    module = tmp_path / "m.py"
+    module.write_text(
+        "from inst.ui import redact\n"
+        "def f():\n"
+        "    from inst import ui\n"
+        "    from inst.ui import info\n"
+        "    from inst.ui.progress import Progress\n"
+        "    import inst.ui\n",
+        encoding="utf-8",
+    )
+    assert [line for line, _ in ui_uses(module)] == [3, 4, 5, 6]

@@ -14,12 +14,15 @@ from pathlib import Path
 import pytest
 
 import inst
+from inst.cli.reporters.install import TextInstallReporter
 from inst.errors import InstError
 from inst.locking import locked
 
 pytestmark = pytest.mark.skipif(os.name == "nt", reason="POSIX signals")
 
 SRC = str(Path(inst.__file__).resolve().parent.parent)
+#: What a command says while it waits (the CLI's reporters' words).
+SAY = TextInstallReporter().waiting_for_lock
 
 # Holds the lock until its stdin closes (or it is killed).
 HOLDER = """
@@ -79,7 +82,10 @@ def test_a_second_inst_gives_up_after_its_timeout(
 ) -> None:
     state = tmp_path / "state"
     start = time.monotonic()
-    with pytest.raises(InstError) as raised, locked(state, timeout=0.3, label="my-env"):
+    with (
+        pytest.raises(InstError) as raised,
+        locked(state, timeout=0.3, label="my-env", waiting=SAY),
+    ):
         pytest.fail("got a lock another process holds")
     assert time.monotonic() - start >= 0.3
     error = raised.value
@@ -95,7 +101,10 @@ def test_a_zero_timeout_fails_at_once_without_waiting(
 ) -> None:
     busy = "another inst is still changing my-env"
     state = tmp_path / "state"
-    with pytest.raises(InstError, match=busy), locked(state, timeout=0, label="my-env"):
+    with (
+        pytest.raises(InstError, match=busy),
+        locked(state, timeout=0, label="my-env", waiting=SAY),
+    ):
         pytest.fail("got a lock another process holds")
     out, err = capsys.readouterr()
     assert "Waiting" not in out + err
@@ -115,7 +124,7 @@ def test_a_second_inst_waits_for_the_lock(
     releaser = threading.Thread(target=release)
     releaser.start()
     try:
-        with locked(tmp_path / "state", timeout=30, label="my-env"):
+        with locked(tmp_path / "state", timeout=30, label="my-env", waiting=SAY):
             acquired_at = time.monotonic()
             assert holder.stdout is not None
             assert holder.stdout.readline() == "released\n"
@@ -144,7 +153,7 @@ def test_a_state_dir_that_cannot_be_made_is_an_inst_error(tmp_path: Path) -> Non
     unlockable = "cannot lock my-env"
     with (
         pytest.raises(InstError, match=unlockable) as raised,
-        locked(state, timeout=0, label="my-env"),
+        locked(state, timeout=0, label="my-env", waiting=SAY),
     ):
         pytest.fail("locked in a directory that cannot exist")
     assert "may write there" in raised.value.paragraph()

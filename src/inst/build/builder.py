@@ -7,14 +7,14 @@ from __future__ import annotations
 import shutil
 import tempfile
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from packaging.utils import canonicalize_name, parse_wheel_filename
 
-from inst import ui
 from inst.build.environments import EnvironmentStore
 from inst.build.interfaces import (
     BuildEnv,
@@ -26,6 +26,7 @@ from inst.build.interfaces import (
     missing_requirements,
     select_interface,
 )
+from inst.build.reporting import BuildReporter, BuildStep
 from inst.build.runner import BuildFailed, StepFailed
 from inst.build.sources import unpack_sdist
 from inst.build.wheel_cache import WheelCache
@@ -70,8 +71,10 @@ class SourceBuilder:
         environments: EnvironmentStore | None,
         target_env: BuildEnv | None,
         wheel_cache: WheelCache | None,
+        reporter: BuildReporter | None = None,
     ) -> None:
         self._config = config
+        self._reporter = reporter or BuildReporter()
         self._environments = environments
         self._target_env = target_env
         self._wheel_cache = wheel_cache
@@ -170,9 +173,7 @@ class SourceBuilder:
             cached = self._cached_wheel(state)
             if cached is not None:
                 built_by = WheelCache.built_by(cached)
-                how = f" (built through {built_by})" if built_by else ""
-                ui.info(f"Using cached wheel for {label}{how}")
-                ui.detail(f"The cached wheel of {source.name}: {cached}")
+                self._reporter.using_cached_wheel(label, source, cached, built_by)
                 state.wheel = cached
                 state.from_cache = True
                 state.metadata = read_wheel_metadata(cached, cached.name)
@@ -188,7 +189,7 @@ class SourceBuilder:
             )
             legacy_options = state.options.global_options + state.options.build_options
             if legacy_options and state.selection.interface.name != "setup.py":
-                ui.warning(
+                self._reporter.warning(
                     f"--global-option/--build-option are ignored for {label}: they "
                     f"apply to the setup.py interface, and it builds through "
                     f"{state.selection.interface.name} (use -C for backend settings)"
@@ -198,7 +199,7 @@ class SourceBuilder:
     def _build_dir(self, label: str) -> Path:
         if self._config.no_clean:
             path = Path(tempfile.mkdtemp(prefix=f"inst-build-{label}-"))
-            ui.info(f"Build directory of {label} (kept, --no-clean): {path}")
+            self._reporter.build_dir_kept(label, path)
             return path
         root = self._config.work_dir / "build"
         root.mkdir(parents=True, exist_ok=True)
@@ -273,8 +274,9 @@ class SourceBuilder:
         assert state.build_dir is not None
         out = state.build_dir / "metadata"
         out.mkdir(exist_ok=True)
-        step = f"Preparing {'editable ' if state.purpose == 'editable' else ''}metadata ({interface.name})"
-        with _announced(step):
+        editable = state.purpose == "editable"
+        step = BuildStep("metadata", state.label, interface.name, editable)
+        with self._announced(step):
             try:
                 state.metadata_dir = interface.prepare_metadata(
                     env, out, state.purpose, state.options
@@ -304,8 +306,8 @@ class SourceBuilder:
         assert state.build_dir is not None
         out = state.build_dir / "wheel"
         out.mkdir(exist_ok=True)
-        kind = "editable" if state.purpose == "editable" else "wheel"
-        with _announced(f"Building {kind} for {state.label} ({interface.name})"):
+        editable = state.purpose == "editable"
+        with self._announced(BuildStep("wheel", state.label, interface.name, editable)):
             try:
                 wheel = interface.build(
                     env, out, state.metadata_dir, state.purpose, state.options
@@ -313,7 +315,7 @@ class SourceBuilder:
             except BuildFailed as error:
                 raise _naming(error, state.label) from None
         self._check(state, wheel, name)
-        ui.detail(f"Created {kind} for {state.label}: {wheel.name}")
+        self._reporter.built(state.label, wheel, editable)
         if self._wheel_cache is not None and state.sha256 and state.purpose == "wheel":
             wheel = self._wheel_cache.put(
                 state.sha256,
@@ -345,6 +347,20 @@ class SourceBuilder:
         if state.metadata is None:
             state.metadata = read_wheel_metadata(wheel, wheel.name)
 
+    @contextmanager
+    def _announced(self, step: BuildStep) -> Iterator[None]:
+        """The step's start and its outcome (done, error, or interrupted) told."""
+        self._reporter.step_started(step)
+        try:
+            yield
+        except Exception:
+            self._reporter.step_finished(step, "error")
+            raise
+        except BaseException:  # Ctrl-C, SIGTERM: the build was stopped, not failed
+            self._reporter.step_finished(step, "interrupted")
+            raise
+        self._reporter.step_finished(step, "done")
+
     def cleanup(self) -> None:
         """Build directories go with the run's work dir; nothing else to remove."""
         if not self._config.no_clean:
@@ -370,26 +386,6 @@ class BuildCycle(InstError):
             + " (with --find-links), or build with --no-build-isolation in an "
             "environment that already has it",
         )
-
-
-class _announced:
-    """Prints "step ... done" (pip's shape), or "step ... error" when it fails."""
-
-    def __init__(self, step: str) -> None:
-        self._step = step
-
-    def __enter__(self) -> None:
-        if ui.verbosity() >= 1:
-            ui.info(f"{self._step} ...")
-
-    def __exit__(self, kind: object, value: object, tb: object) -> None:
-        if kind is None:
-            outcome = "done"
-        elif isinstance(value, Exception):
-            outcome = "error"
-        else:  # Ctrl-C, SIGTERM: the build was stopped, it did not fail
-            outcome = "interrupted"
-        ui.info(f"{self._step} ... {outcome}")
 
 
 def _naming(error: BuildFailed, label: str) -> BuildFailed:

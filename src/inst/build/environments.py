@@ -25,8 +25,9 @@ from typing import Protocol
 from packaging.utils import NormalizedName
 from packaging.version import Version
 
-from inst import fileio, ui
+from inst import fileio
 from inst.build.interfaces import BuildEnv
+from inst.build.reporting import BuildReporter
 from inst.cache import BuildEnvironments
 from inst.errors import InstError
 
@@ -93,10 +94,12 @@ class EnvironmentStore:
         provisioner: Provisioner,
         *,
         lock_timeout: float = 300.0,
+        reporter: BuildReporter | None = None,
     ) -> None:
         #: Where environments go, and (its fallback: a run's work directory) where
         #: they go when that cannot be written.
         self._place = place
+        self._reporter = reporter or BuildReporter()
         self._python = python
         self._version = ".".join(map(str, version_info[:3]))
         self._provisioner = provisioner
@@ -121,7 +124,7 @@ class EnvironmentStore:
             if self._place.fallback is None:
                 raise
             # As pip with a cache it cannot write: the run goes on, only slower.
-            ui.warning(
+            self._reporter.warning(
                 f"the build environment cache {self._place.directory} cannot be used "
                 f"({getattr(error, 'why', None) or error}); this build gets a "
                 "temporary environment"
@@ -141,17 +144,18 @@ class EnvironmentStore:
         """Make sure an intact environment of exactly these pins is at path."""
         from inst.locking import locked
 
-        listing = ", ".join(map(str, pins)) or "nothing"
+        listing = [str(pin) for pin in pins]
         with locked(
             path.parent / f".{path.name}.lock",
             timeout=self._lock_timeout,
             label=f"the build environment {path}",
+            waiting=self._reporter.waiting_for_lock,
         ):
-            if _intact(path, pins):
-                ui.detail(f"Using cached build environment: {listing}")
+            if _intact(path, pins, self._reporter):
+                self._reporter.using_cached_environment(listing)
             else:
                 if pins:
-                    ui.info(f"Installing build dependencies: {listing}")
+                    self._reporter.installing_requirements(listing)
                 self._make(path, pins)
 
     def _key(self, pins: Sequence[BuildPin]) -> str:
@@ -224,7 +228,7 @@ def _files(path: Path) -> dict[str, list[int]]:
     return found
 
 
-def _intact(path: Path, pins: Sequence[BuildPin]) -> bool:
+def _intact(path: Path, pins: Sequence[BuildPin], reporter: BuildReporter) -> bool:
     try:
         stamp = json.loads((path / STAMP_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -232,7 +236,9 @@ def _intact(path: Path, pins: Sequence[BuildPin]) -> bool:
     if stamp.get("format") != FORMAT or stamp.get("pins") != [str(p) for p in pins]:
         return False
     if stamp.get("files") != _files(path):
-        ui.warning(f"the cached build environment {path} was changed; making it again")
+        reporter.warning(
+            f"the cached build environment {path} was changed; making it again"
+        )
         return False
     return True
 

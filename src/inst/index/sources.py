@@ -10,16 +10,16 @@ import codecs
 import os
 import re
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from packaging.utils import NormalizedName
 
-from inst import ui
 from inst.errors import InstError
 from inst.fileurls import file_url, path_from_file_url
 from inst.index.http import NetworkError
+from inst.index.reporting import IndexReporter
 from inst.index.simple import MalformedPage, parse_html_page, parse_json_page
 from inst.models import DistFile, is_dist_filename, parse_dist_file
 from inst.ui import redact
@@ -112,7 +112,11 @@ def _http_failure(url: str, response: requests.Response) -> NetworkError:
 
 
 def _forget(
-    client: HttpClient, url: str, headers: dict[str, str], response: requests.Response
+    client: HttpClient,
+    url: str,
+    headers: dict[str, str],
+    response: requests.Response,
+    reporter: IndexReporter,
 ) -> bool:
     """A page that does not parse must not stay in the HTTP cache. Returns whether
     it came from there (then it is worth asking the server once more)."""
@@ -121,10 +125,7 @@ def _forget(
     client.forget(url, headers)
     if not is_from_cache(response):
         return False
-    ui.warning(
-        f"the cached copy of {redact(url)} does not parse; it is dropped and "
-        "fetched again"
-    )
+    reporter.cached_page_dropped(redact(url))
     return True
 
 
@@ -133,6 +134,9 @@ class IndexSource:
     """A simple-API index (PEP 503/691): one page per project under ``url``."""
 
     url: str  # the root, always with a trailing slash
+    reporter: IndexReporter = field(
+        default_factory=IndexReporter, compare=False, repr=False
+    )
 
     def __post_init__(self) -> None:
         if not self.url.endswith("/"):
@@ -180,7 +184,7 @@ class IndexSource:
                 self.display,
             )
         except MalformedPage:
-            if not _forget(client, url, headers, response):
+            if not _forget(client, url, headers, response, self.reporter):
                 raise
             return self._fetch(client, url)  # the entry is gone: the server answers
 
@@ -209,8 +213,9 @@ class FindLinksSource:
     filtered per project.
     """
 
-    def __init__(self, location: str) -> None:
+    def __init__(self, location: str, reporter: IndexReporter | None = None) -> None:
         self.location = location
+        self.reporter = reporter or IndexReporter()
         self._lock = threading.Lock()
         self._by_project: dict[NormalizedName, list[DistFile]] | None = None
 
@@ -252,7 +257,7 @@ class FindLinksSource:
             if is_dist_filename(path.name):
                 return self._listed([path])
             return _read_local_page(path, page_url, self.display)
-        ui.warning(
+        self.reporter.warning(
             f"the find-links location {self.display} does not exist; it is ignored"
         )
         return []
@@ -291,7 +296,7 @@ class FindLinksSource:
         response = client.get(self.location, headers=headers, cache=True)
         status = response.status_code
         if status in _MISSING:
-            ui.warning(
+            self.reporter.warning(
                 f"the find-links page {self.display} was not found "
                 f"(HTTP {status}); it is ignored"
             )
@@ -308,6 +313,6 @@ class FindLinksSource:
                 self.display,
             )
         except MalformedPage:
-            if not _forget(client, self.location, headers, response):
+            if not _forget(client, self.location, headers, response, self.reporter):
                 raise
             return self._fetch(client)  # the entry is gone: the server answers

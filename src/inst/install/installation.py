@@ -25,11 +25,12 @@ from typing import Any, TypeVar
 
 from packaging.utils import NormalizedName
 
-from inst import fileio, ui
+from inst import fileio
 from inst.environment import Environment, InstalledDist
 from inst.errors import InstError, Interrupted
 from inst.install.bytecode import compile_modules
 from inst.install.placement import place_wheel
+from inst.install.reporting import InstallReporter
 from inst.install.staging import StagedWheel, stage_wheel
 from inst.install.target import InstallTarget
 from inst.install.transaction import Transaction
@@ -87,9 +88,10 @@ def install_wheels(
     changes: Transaction,
     options: InstallOptions,
     *,
-    announce: Callable[[list[WheelManifest]], None] = lambda manifests: None,
+    reporter: InstallReporter | None = None,
 ) -> InstallOutcome:
     """Install the wheels (dependencies first) and commit; roll back on any error."""
+    reporter = reporter or InstallReporter()
     installed = target.installed()
     outcome = InstallOutcome()
     chosen: list[tuple[WheelToInstall, UnpackedWheel]] = []
@@ -97,10 +99,7 @@ def install_wheels(
         manifest = unpacked.manifest
         old = installed.get(manifest.name)
         if old is not None and target.kind == "target" and not options.upgrade:
-            ui.warning(
-                f"{target.label} holds {old.display_name} {old.version} already; "
-                "pass --upgrade to replace it"
-            )
+            reporter.kept_in_target(target.label, old.display_name, str(old.version))
             continue
         chosen.append((wheel, unpacked))
     replacing: dict[NormalizedName, InstalledDist] = {
@@ -126,7 +125,7 @@ def install_wheels(
         )
     if not chosen:
         return outcome
-    announce([unpacked.manifest for _, unpacked in chosen])
+    reporter.installing([unpacked.manifest.display_name for _, unpacked in chosen])
 
     try:
         _stage_and_commit(chosen, replacing, target, environment, changes, options)

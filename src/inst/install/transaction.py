@@ -31,9 +31,9 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from inst import ui
 from inst.errors import InstError, Interrupted
 from inst.install.paths import is_below
+from inst.install.reporting import InstallReporter
 from inst.install.state import JOURNAL_PREFIX, has_journal
 from inst.interrupts import change_made, change_under_way
 
@@ -297,6 +297,7 @@ def changing(
     timeout: float,
     reported: bool = True,
     repair_options: Sequence[str] = (),
+    reporter: InstallReporter | None = None,
 ) -> Iterator[Transaction]:
     """The target locked, what a killed inst left there recovered, and a transaction
     that is rolled back unless the body commits it (reported: see Transaction).
@@ -305,8 +306,10 @@ def changing(
     ``inst repair`` (with ``repair_options`` to name the same target) settles it."""
     from inst.locking import locked
 
-    with locked(state_dir, timeout=timeout, label=label):
-        say_recovered(recover(state_dir), label)
+    reporter = reporter or InstallReporter()
+    waiting = reporter.waiting_for_lock
+    with locked(state_dir, timeout=timeout, label=label, waiting=waiting):
+        say_recovered(recover(state_dir), label, reporter)
         _refuse_unreadable(state_dir, label, repair_options)
         with transaction(state_dir, keep_dirs=keep_dirs, reported=reported) as changes:
             yield changes
@@ -368,6 +371,7 @@ def settle(
     label: str,
     timeout: float = 60.0,
     repair_options: Sequence[str] = (),
+    reporter: InstallReporter | None = None,
 ) -> None:
     """Before reading an environment: wait for an inst changing it, and recover what a
     killed one left, so what is read is a state before or after, never between."""
@@ -375,11 +379,13 @@ def settle(
         return
     from inst.locking import locked
 
+    reporter = reporter or InstallReporter()
     try:
-        with locked(state_dir, timeout=timeout, label=label):
-            say_recovered(recover(state_dir), label)
+        waiting = reporter.waiting_for_lock
+        with locked(state_dir, timeout=timeout, label=label, waiting=waiting):
+            say_recovered(recover(state_dir), label, reporter)
     except (InstError, OSError) as error:  # read-only here: show what is there
-        ui.warning(
+        reporter.warning(
             f"{label} has an unfinished change that inst could not settle: {error}"
         )
         return
@@ -387,7 +393,7 @@ def settle(
 
     journals = unreadable_journals(state_dir)
     if journals:  # read-only here: say so once, and show what is there
-        ui.warning(unreadable_warning(journals, label, repair_options))
+        reporter.warning(unreadable_warning(journals, label, repair_options))
 
 
 def _refuse_unreadable(state_dir: Path, label: str, options: Sequence[str]) -> None:
@@ -557,6 +563,8 @@ def _unlink(path: Path) -> None:
         os.unlink(path)
 
 
-def say_recovered(lines: list[str], label: str) -> None:
+def say_recovered(
+    lines: list[str], label: str, reporter: InstallReporter | None
+) -> None:
     for line in lines:
-        ui.warning(f"{label}: {line}")
+        (reporter or InstallReporter()).recovered(label, line)

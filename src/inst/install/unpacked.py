@@ -38,10 +38,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from inst import fileio, ui
+from inst import fileio
 from inst.cache import Unpacked
 from inst.hashing import file_sha256
 from inst.install import soundness
+from inst.install.reporting import InstallReporter
 from inst.wheel.checks import inspect_wheel
 from inst.wheel.manifest import WheelManifest
 
@@ -74,11 +75,17 @@ class UnpackedWheels:
     verify: re-hash a cached entry's files before handing it out (--verify-cache)."""
 
     def __init__(
-        self, cache: Unpacked, work_dir: Path, *, verify: bool = False
+        self,
+        cache: Unpacked,
+        work_dir: Path,
+        *,
+        verify: bool = False,
+        reporter: InstallReporter | None = None,
     ) -> None:
         self.cache = cache
         self.work_dir = work_dir
         self.verify = verify
+        self._reporter = reporter or InstallReporter()
 
     def get(self, wheel: Path, sha256: str | None = None) -> UnpackedWheel:
         """The wheel unpacked; InvalidWheel (nothing left behind) when it is refused.
@@ -98,7 +105,7 @@ class UnpackedWheels:
                 problem = soundness.damage(cached) if self.verify else None
                 if problem is None:
                     return cached
-                ui.warning(
+                self._reporter.warning(
                     f"the cached unpacked copy of {wheel.name} is damaged ({problem}); "
                     "it is dropped and unpacked again from the wheel"
                 )
@@ -195,7 +202,8 @@ class UnpackedWheels:
         try:
             files = temporary / FILES
             files.mkdir()
-            manifest = inspect_wheel(wheel, extract_to=files)
+            warn = self._reporter.warning
+            manifest = inspect_wheel(wheel, extract_to=files, warn=warn)
             unpacked = UnpackedWheel(temporary, manifest)
             if seal:
                 _seal(unpacked)

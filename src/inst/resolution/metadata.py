@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from inst import __version__, fileio, ui
+from inst import __version__, fileio
 from inst.cache import NULL_CACHE, MetadataFiles
 from inst.core_metadata import (
     InvalidMetadata,
@@ -35,7 +35,7 @@ from inst.ui import redact
 if TYPE_CHECKING:
     import requests
 
-    from inst.download import Downloader
+    from inst.download import Downloader, DownloadReporter
     from inst.index.http import HttpClient
     from inst.models import DistFile, SourceTree
 
@@ -78,10 +78,14 @@ class MetadataSource:
         builder: SourceMetadataBuilder | None = None,
         *,
         cache: MetadataFiles = NULL_CACHE.metadata,
+        reporter: DownloadReporter | None = None,
     ) -> None:
+        from inst.download import DownloadReporter
+
         self._client = client
         self._downloader = downloader
         self._builder = builder
+        self._reporter = reporter or DownloadReporter()  # cached copies dropped
         # Metadata of a file with a known sha256 never changes: kept without expiry.
         self._cache = cache
         self._trees: dict[str, Metadata] = {}
@@ -164,10 +168,7 @@ class MetadataSource:
                 # A cached wheel that does not read: dropped, and fetched again.
                 if not self._downloader.discard(cached):
                     raise
-                ui.warning(
-                    f"the cached copy of {file.filename} is damaged ({error.why}); "
-                    "it is dropped and downloaded again"
-                )
+                self._reporter.cached_copy_dropped(file.filename, error.why)
         stored = self._stored(file)
         if stored is not None:
             try:
@@ -233,7 +234,7 @@ class MetadataSource:
                     # Never served from the HTTP cache again.
                     self._client.forget(file.metadata_url)
                     if is_from_cache(response):
-                        ui.warning(
+                        self._reporter.warning(
                             f"the cached metadata file of {file.filename} does not "
                             "match its hash; it is dropped and fetched again"
                         )

@@ -92,7 +92,7 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]
         user_names: Iterable[str],
         options: ProviderOptions,
         on_collect: Callable[[Requirement], None] | None = None,
-        on_discard: Callable[[str], None] | None = None,
+        on_discard: Callable[[str, str, str, str], None] | None = None,
         workers: int = 8,
     ) -> None:
         self._finder = finder
@@ -354,11 +354,12 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]
             if candidate.file.url in self._discarded:
                 return
             self._discarded.add(candidate.file.url)
-        if self._on_discard is not None:
+        if self._on_discard is not None:  # name, version, file, why
             self._on_discard(
-                f"discarding {candidate.name} {candidate.version} "
-                f"({file_label(candidate.file)}): {error.paragraph()} Trying other "
-                "versions."
+                candidate.name,
+                str(candidate.version),
+                file_label(candidate.file),
+                error.paragraph(),
             )
 
     def _dependency(

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, Union
 
 from packaging.utils import NormalizedName, canonicalize_name
 
-from inst import ui
 from inst.errors import InstError
 from inst.models import DistFile, SourceTree
 from inst.resolution.candidates import (
@@ -31,6 +30,7 @@ from inst.resolution.provider import (
     ProviderOptions,
     merge_hashes,
 )
+from inst.resolution.reporting import ResolveReporter
 from inst.ui import redact
 
 if TYPE_CHECKING:
@@ -96,7 +96,11 @@ def resolve(
     finder: Finder,
     metadata: MetadataSource,
     environment: Environment,
+    reporter: ResolveReporter | None = None,
 ) -> Resolution:
+    """The pinned set; reporter hears what happens on the way (by default nothing
+    is said)."""
+    reporter = reporter or ResolveReporter()
     require_hashes = request.require_hashes or any(
         spec.hashes for spec in request.requirements
     )
@@ -107,16 +111,18 @@ def resolve(
         constraints=_constraints(request.constraints, environment),
         user_names=[s.name for s in request.requirements if s.name],
         options=request.options,
-        on_collect=None if request.quiet else _announce,
-        on_discard=ui.warning,
+        on_collect=None if request.quiet else _collector(reporter),
+        on_discard=reporter.discarded,
     )
     try:
-        roots = _root_requirements(request.requirements, provider, environment)
+        roots = _root_requirements(
+            request.requirements, provider, environment, reporter
+        )
         if require_hashes:
             _check_hash_mode(request.requirements)
         finder.prefetch(r.name for r in roots if isinstance(r, SpecifierRequirement))
-        result = _run_resolvelib(provider, roots, request.max_rounds, finder)
-        resolution = _resolution(result, roots, provider, environment)
+        result = _run_resolvelib(provider, roots, request.max_rounds, finder, reporter)
+        resolution = _resolution(result, roots, provider, environment, reporter)
     finally:
         provider.close()
     if require_hashes:
@@ -124,18 +130,25 @@ def resolve(
     return resolution
 
 
-def _announce(requirement: Requirement) -> None:
-    if isinstance(requirement, (PythonRequirement, UnusableRelease)):
-        return
-    if (
-        isinstance(requirement, ExplicitRequirement)
-        and isinstance(requirement.candidate, FileCandidate)
-        and isinstance(requirement.candidate.file, SourceTree)
-    ):
-        return  # "Processing <path>" said it
-    parent = getattr(requirement, "parent", None)
-    suffix = f" (from {parent.name}=={parent.version})" if parent is not None else ""
-    ui.info(f"Collecting {requirement}{suffix}")
+def _collector(reporter: ResolveReporter) -> Callable[[Requirement], None]:
+    """What the provider calls when it first looks a requirement up."""
+
+    def collecting(requirement: Requirement) -> None:
+        if isinstance(requirement, (PythonRequirement, UnusableRelease)):
+            return
+        if (
+            isinstance(requirement, ExplicitRequirement)
+            and isinstance(requirement.candidate, FileCandidate)
+            and isinstance(requirement.candidate.file, SourceTree)
+        ):
+            return  # "processing" said it
+        parent = getattr(requirement, "parent", None)
+        reporter.collecting(
+            str(requirement),
+            None if parent is None else (str(parent.name), str(parent.version)),
+        )
+
+    return collecting
 
 
 def _constraints(
@@ -157,17 +170,17 @@ def _constraints(
 
 
 def _root_requirements(
-    specs: Sequence[RequirementSpec], provider: Provider, environment: Environment
+    specs: Sequence[RequirementSpec],
+    provider: Provider,
+    environment: Environment,
+    reporter: ResolveReporter,
 ) -> list[Requirement]:
     from inst.requirements.specs import SourceKind
 
     roots: list[Requirement] = []
     for spec in specs:
         if not environment.evaluate(spec.marker):
-            ui.info(
-                f"Ignoring {spec.name or spec}: markers '{spec.marker}' don't match "
-                "the target environment"
-            )
+            reporter.ignoring(str(spec.name or spec), str(spec.marker))
             continue
         text = str(spec)
         if spec.kind is SourceKind.NAMED:
@@ -185,7 +198,7 @@ def _root_requirements(
             continue
         tree = _tree_path(spec)
         if tree is not None:
-            ui.info(f"Processing {tree}")  # pip's word: metadata comes from a build
+            reporter.processing(str(tree))  # metadata comes from a build
             source = provider.tree_file(tree, spec)
             candidate = provider.file_candidate(source, direct=True, spec=spec)
             roots.append(
@@ -200,7 +213,7 @@ def _root_requirements(
                 "project directory can be installed in editable mode",
                 hint="give the path of the project's directory after -e",
             )
-        file = _unnamed_archive_file(spec, provider) or spec_file(spec)
+        file = _unnamed_archive_file(spec, provider, reporter) or spec_file(spec)
         if file.is_wheel and environment.tag_rank(file.tags) is None:
             raise InstError(
                 f"{file.filename} is not a supported wheel for the target "
@@ -215,7 +228,9 @@ def _root_requirements(
     return roots
 
 
-def _unnamed_archive_file(spec: RequirementSpec, provider: Provider) -> DistFile | None:
+def _unnamed_archive_file(
+    spec: RequirementSpec, provider: Provider, reporter: ResolveReporter
+) -> DistFile | None:
     """The DistFile of an sdist whose file name does not say what it is, found out by
     building its metadata (``pip install .../archive/main.zip``); None for others."""
     url = spec_url(spec)
@@ -223,7 +238,7 @@ def _unnamed_archive_file(spec: RequirementSpec, provider: Provider) -> DistFile
     if unnamed is None:
         return None
     base, hashes, suffix = unnamed
-    ui.info(f"Processing {spec.path if spec.path is not None else redact(base)}")
+    reporter.processing(str(spec.path) if spec.path is not None else redact(base))
     file = provider.unnamed_archive_file(base, hashes, suffix, dict(spec.hashes))
     if spec.name is not None and file.project != canonicalize_name(spec.name):
         raise InstError(
@@ -303,16 +318,15 @@ def _local_sha256(url: str) -> str | None:
 
 
 def _run_resolvelib(
-    provider: Provider, roots: list[Requirement], max_rounds: int, finder: Finder
+    provider: Provider,
+    roots: list[Requirement],
+    max_rounds: int,
+    finder: Finder,
+    reporter: ResolveReporter,
 ) -> Any:
-    from resolvelib import (
-        BaseReporter,
-        ResolutionImpossible,
-        ResolutionTooDeep,
-        Resolver,
-    )
+    from resolvelib import ResolutionImpossible, ResolutionTooDeep, Resolver
 
-    resolver: Resolver[Any, Any, Any] = Resolver(provider, BaseReporter())
+    resolver: Resolver[Any, Any, Any] = Resolver(provider, reporter)
     try:
         return resolver.resolve(roots, max_rounds=max_rounds)
     except ResolutionImpossible as exc:
@@ -506,6 +520,7 @@ def _resolution(
     roots: Sequence[Requirement],
     provider: Provider,
     environment: Environment,
+    reporter: ResolveReporter,
 ) -> Resolution:
     mapping: dict[str, Any] = dict(result.mapping)
     requested: dict[NormalizedName, frozenset[str]] = {}
@@ -542,11 +557,7 @@ def _resolution(
             if wheel or not provider.no_deps or provider.full_metadata:
                 metadata = provider.metadata_of(file)
             if isinstance(file, DistFile) and file.yanked is not None:
-                reason = file.yanked or "no reason given"
-                ui.warning(
-                    f"{file.filename} is yanked, and was picked because it "
-                    f"is pinned exactly (reason: {reason})"
-                )
+                reporter.yanked_pick(file.filename, file.yanked or None)
         resolved = (
             metadata,
             candidate.name in requested,

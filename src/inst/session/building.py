@@ -27,8 +27,8 @@ if TYPE_CHECKING:
     from inst.settings.resolve import Settings
 
 
-def build_options(settings: Settings) -> BuildOptions:
-    from inst import ui
+def build_options(settings: Settings, *, verbose: bool = False) -> BuildOptions:
+    """The run's build options; verbose: the backends' output shown as it comes."""
     from inst.build.interfaces import BuildOptions
     from inst.requirements.specs import parse_config_settings
 
@@ -38,7 +38,7 @@ def build_options(settings: Settings) -> BuildOptions:
         ),
         global_options=settings.global_option,
         build_options=settings.build_option,
-        verbose=ui.verbosity() >= 1,
+        verbose=verbose,
     )
 
 
@@ -111,7 +111,11 @@ class SessionProvisioner:
         session = self._session
         try:
             resolution = resolve(
-                request, session.finder, session.metadata, session.environment
+                request,
+                session.finder,
+                session.metadata,
+                session.environment,
+                session.reporters.resolve,
             )
         except BuildCycle:
             raise  # it names the whole chain itself
@@ -154,10 +158,12 @@ class SessionProvisioner:
         environment = self._session.environment.for_venv(prefix, python)
         target = venv_target(environment, prefix)
         wheels = [self._wheels[str(pin)] for pin in pins]
+        reporter = self._session.reporters.install
         cache = UnpackedWheels(
             self._session.cache.unpacked,
             self._session.work_dir,
             verify=self._policy.verify_cache,
+            reporter=reporter,
         )
         unpacked = unpack_all(wheels, cache)
         with changing(
@@ -168,7 +174,9 @@ class SessionProvisioner:
             # a build environment: an interrupted run speaks of the user's own
             reported=False,
             repair_options=target.options,
+            reporter=reporter,
         ) as changes:
+            # No reporter: the packages of a build environment are not announced.
             install_wheels(
                 list(zip(wheels, unpacked)),
                 target,
@@ -217,6 +225,7 @@ def make_builder(settings: Settings, session: Session) -> SourceBuilder:
             environment.version_info,
             provisioner,
             lock_timeout=settings.lock_timeout,
+            reporter=session.reporters.build,
         )
     else:
         installed = {
@@ -226,7 +235,9 @@ def make_builder(settings: Settings, session: Session) -> SourceBuilder:
     wheel_cache = WheelCache(cache.built_wheels, _wheel_cache_key(environment))
     return SourceBuilder(
         BuilderConfig(
-            options=build_options(settings),
+            options=build_options(
+                settings, verbose=session.reporters.build.shows_output()
+            ),
             use_pep517=settings.use_pep517,
             isolated=isolated,
             no_clean=settings.no_clean,
@@ -236,6 +247,7 @@ def make_builder(settings: Settings, session: Session) -> SourceBuilder:
         environments=environments,
         target_env=target,
         wheel_cache=wheel_cache,
+        reporter=session.reporters.build,
     )
 
 

@@ -16,17 +16,20 @@ if TYPE_CHECKING:
     from inst.environment import Environment
     from inst.index.finder import Finder
     from inst.index.http import HttpClient
+    from inst.index.reporting import IndexReporter
     from inst.requirements.files import FileOptions
     from inst.requirements.inputs import Inputs
     from inst.resolution.provider import ProviderOptions
     from inst.resolution.resolver import Resolution
+    from inst.session.reporting import Reporters
     from inst.settings.resolve import Settings
 
 
 class Session:
     """The parts of one run, each made once, in the order they need each other: the
     builder's provisioner holds the session and uses its finder, metadata source and
-    preparer when a build environment is needed, after all are made."""
+    preparer when a build environment is needed, after all are made. Each part gets
+    its stage's reporter from ``reporters``."""
 
     def __init__(
         self,
@@ -34,6 +37,7 @@ class Session:
         file_options: FileOptions,
         environment: Environment,
         work_dir: Path,
+        reporters: Reporters,
     ) -> None:
         from inst.download import Downloader
         from inst.prepare import Preparer
@@ -43,6 +47,7 @@ class Session:
 
         self.environment = environment
         self.work_dir = work_dir
+        self.reporters = reporters
         self.cache = run_cache(settings)
         self.require_hashes = bool(
             settings.require_hashes or file_options.require_hashes
@@ -50,7 +55,9 @@ class Session:
         workers = max(1, settings.max_downloads)
         self.client = _client(settings, file_options, self.cache.http, workers)
         try:
-            self.finder = _finder(settings, file_options, self.client, environment)
+            self.finder = _finder(
+                settings, file_options, self.client, environment, reporters.index
+            )
         except BaseException:
             self.client.close()
             raise
@@ -61,12 +68,17 @@ class Session:
             max_workers=workers,
             progress=settings.progress_bar == "on",
             retries=settings.retries,
+            reporter=reporters.download,
         )
         self.builder = make_builder(settings, self)
         self.metadata = MetadataSource(
-            self.client, self.downloader, self.builder, cache=self.cache.metadata
+            self.client,
+            self.downloader,
+            self.builder,
+            cache=self.cache.metadata,
+            reporter=reporters.download,
         )
-        self.preparer = Preparer(self.downloader, self.builder)
+        self.preparer = Preparer(self.downloader, self.builder, reporters.download)
 
     def resolve(self, inputs: Inputs, options: ProviderOptions) -> Resolution:
         from inst.resolution.resolver import ResolveRequest, resolve
@@ -77,7 +89,13 @@ class Session:
             require_hashes=self.require_hashes,
             options=options,
         )
-        return resolve(request, self.finder, self.metadata, self.environment)
+        return resolve(
+            request,
+            self.finder,
+            self.metadata,
+            self.environment,
+            self.reporters.resolve,
+        )
 
     def close(self) -> None:
         self.finder.close()
@@ -99,10 +117,14 @@ def gather_inputs(settings: Settings, texts: Sequence[str], command: str) -> Inp
 
 @contextmanager
 def open_session(
-    settings: Settings, inputs: Inputs, environment: Environment
+    settings: Settings,
+    inputs: Inputs,
+    environment: Environment,
+    reporters: Reporters,
 ) -> Iterator[Session]:
-    """The run's session; while it is open, SIGTERM unwinds like Ctrl-C (its work
-    directory removed, a running build ended) unless a transaction handles it."""
+    """The run's session, its parts telling what they do to ``reporters``; while it
+    is open, SIGTERM unwinds like Ctrl-C (its work directory removed, a running build
+    ended) unless a transaction handles it."""
     import shutil
 
     from inst.interrupts import sigterm_unwinds_run
@@ -111,7 +133,9 @@ def open_session(
     with sigterm_unwinds_run():
         work_dir = _work_dir()
         try:
-            session = Session(settings, inputs.options, environment, work_dir)
+            session = Session(
+                settings, inputs.options, environment, work_dir, reporters
+            )
             try:
                 configure_builder(session.builder, inputs)
                 yield session
@@ -175,6 +199,7 @@ def _finder(
     file_options: FileOptions,
     client: HttpClient,
     environment: Environment,
+    reporter: IndexReporter,
 ) -> Finder:
     from inst.index.finder import BinaryPolicy, Finder, FinderPolicy
     from inst.index.sources import FindLinksSource, IndexSource
@@ -184,9 +209,9 @@ def _finder(
         primary = file_options.index_url or settings.index_url or default_index_url()
         extras = [*settings.extra_index_url, *file_options.extra_index_urls]
         urls = [*extras, primary]  # first-index searches extra indexes first, as uv
-        indexes = [IndexSource(url) for url in dict.fromkeys(urls)]
+        indexes = [IndexSource(url, reporter) for url in dict.fromkeys(urls)]
     find_links = [
-        FindLinksSource(location)
+        FindLinksSource(location, reporter)
         for location in dict.fromkeys([*settings.find_links, *file_options.find_links])
     ]
     policy = FinderPolicy(

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from inst.cache import Cache
     from inst.environment import Environment
+    from inst.install.reporting import InstallReporter
     from inst.install.target import InstallTarget
     from inst.settings.resolve import Settings
 
@@ -74,9 +75,12 @@ def chosen_install_target(
     )
 
 
-def settled_environment(settings: Settings) -> Environment:
+def settled_environment(
+    settings: Settings, reporter: InstallReporter | None = None
+) -> Environment:
     """The target environment, once no inst is changing it and nothing a killed inst
-    left half done remains (for the commands that read it)."""
+    left half done remains (for the commands that read it; reporter hears what was
+    recovered, or could not be)."""
     from inst.install.state import STATE_DIR_NAME, has_journal
 
     environment = target_environment(settings)
@@ -91,5 +95,6 @@ def settled_environment(settings: Settings) -> Environment:
                 repair_options=()
                 if environment.is_current
                 else ("--python", str(environment.python)),
+                reporter=reporter,
             )
     return environment

@@ -38,7 +38,6 @@ from packaging.utils import (
 )
 from packaging.version import InvalidVersion, Version
 
-from inst import ui
 from inst.errors import InstError
 from inst.wheel.archive import (
     Archive,
@@ -94,7 +93,12 @@ class InvalidWheel(InstError):
         self.wheel = wheel
 
 
-def inspect_wheel(path: Path, *, extract_to: Path | None = None) -> WheelManifest:
+def inspect_wheel(
+    path: Path,
+    *,
+    extract_to: Path | None = None,
+    warn: Callable[[str], None] | None = None,
+) -> WheelManifest:
     """Check everything about the wheel at path that needs no environment; raise
     InvalidWheel. The manifest says what each file is and where in a scheme it goes.
 
@@ -103,6 +107,9 @@ def inspect_wheel(path: Path, *, extract_to: Path | None = None) -> WheelManifes
     hashes it, so the archive is decompressed once. A refusal (or an OSError writing)
     can come after some files were written: the caller then deletes extract_to, which
     this function never does.
+
+    warn: what is said of a wheel installed anyway (a newer minor Wheel-Version),
+    in words, for the caller's reporter; unsaid without it.
     """
     path = Path(path)
     if extract_to is not None and any(Path(extract_to).iterdir()):
@@ -114,7 +121,7 @@ def inspect_wheel(path: Path, *, extract_to: Path | None = None) -> WheelManifes
         _refuse(wheel, f"its file name is not a valid wheel file name ({error})")
     try:
         with Archive.opened(path) as opened:
-            inspection = _Inspection(wheel, name, version, opened, extract_to)
+            inspection = _Inspection(wheel, name, version, opened, extract_to, warn)
             manifest = inspection.survey()
             inspection.check_contents()
     except ArchiveError as error:  # the archive's own words, as a refusal
@@ -136,8 +143,10 @@ class _Inspection:
         version: Version,
         archive: Archive,
         extract_to: Path | None,
+        warn: Callable[[str], None] | None = None,
     ) -> None:
         self.wheel = wheel
+        self.warn = warn or (lambda text: None)
         self.name = name
         self.version = version
         self.archive = archive
@@ -292,7 +301,7 @@ class _Inspection:
                 hint="look for an older release of it, or a newer inst",
             )
         if major == SUPPORTED_WHEEL_VERSION[0] and minor > SUPPORTED_WHEEL_VERSION[1]:
-            ui.warning(
+            self.warn(
                 f"{self.wheel} has Wheel-Version {wheel_version}, newer than the "
                 f"{'.'.join(map(str, SUPPORTED_WHEEL_VERSION))} inst knows; "
                 "installing it anyway, as the wheel spec allows"

@@ -36,6 +36,7 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
         select_interface,
     )
     from inst.build.project import setup_cfg_requires
+    from inst.cli.reporters import text_reporters
     from inst.requirements.inputs import Inputs
     from inst.session import open_session, target_environment
     from inst.session.building import build_options
@@ -48,7 +49,8 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
             f"{args.path} is not a directory",
             hint="give the directory holding pyproject.toml or setup.py",
         )
-    options = build_options(settings)
+    reporters = text_reporters(settings)
+    options = build_options(settings, verbose=reporters.build.shows_output())
     flags = SelectionFlags(
         use_pep517=settings.use_pep517,
         config_settings=bool(options.config_settings),
@@ -71,7 +73,7 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
         info["setup_requires_setup_cfg"] = setup_cfg_requires(tree)
     if not args.static:
         environment = target_environment(settings)
-        with open_session(settings, Inputs(), environment) as session:
+        with open_session(settings, Inputs(), environment, reporters) as session:
             env, dynamic = session.builder.environment(
                 selection, tree.name, "wheel", options
             )

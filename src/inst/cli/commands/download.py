@@ -28,6 +28,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
+    from inst.cli.reporters import text_reporters
     from inst.models import DistFile
     from inst.resolution.provider import ProviderOptions
     from inst.session import gather_inputs, open_session, target_environment
@@ -49,7 +50,9 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
         raise fileio.os_error(exc, f"cannot save the downloads into {dest}") from None
     files: list[DistFile] = []  # a local project has nothing to download (as pip)
     try:
-        with open_session(settings, inputs, environment) as session:
+        with open_session(
+            settings, inputs, environment, text_reporters(settings)
+        ) as session:
             resolution = session.resolve(inputs, options)
             files = [
                 d.candidate.file

@@ -18,16 +18,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
+    from inst.cli.reporters.install import TextInstallReporter
     from inst.inspect import freeze_lines, freeze_skipped
     from inst.session import settled_environment
 
-    environment = settled_environment(settings)
+    environment = settled_environment(settings, TextInstallReporter())
     skipped = freeze_skipped(environment)
     dists = [
         dist for name, dist in environment.installed().items() if name not in skipped
     ]
     # pip's order here is by the name as written, lower-cased (not canonicalised).
     for dist in sorted(dists, key=lambda dist: dist.display_name.lower()):
-        for line in freeze_lines(dist, environment):
+        for line in freeze_lines(dist, environment, ui.warning):
             ui.output(line, verbatim=True)
     return 0

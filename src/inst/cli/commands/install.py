@@ -16,7 +16,6 @@ if TYPE_CHECKING:
     from inst.resolution.provider import ProviderOptions
     from inst.resolution.resolver import Resolution
     from inst.settings.resolve import Settings
-    from inst.wheel.manifest import WheelManifest
 
 SUMMARY = "Install packages: resolve requirements, download and install them."
 
@@ -60,10 +59,12 @@ def _provider_options(settings: Settings, *, ignore_installed: bool) -> Provider
 
 
 def _resolve_only(settings: Settings, inputs: Inputs, environment: Environment) -> None:
+    from inst.cli.reporters import text_reporters
     from inst.session import open_session
 
     options = _provider_options(settings, ignore_installed=bool(settings.target))
-    with open_session(settings, inputs, environment) as session:
+    reporters = text_reporters(settings)
+    with open_session(settings, inputs, environment, reporters) as session:
         resolution = session.resolve(inputs, options)
     _say_satisfied(resolution)
     if settings.report:
@@ -77,6 +78,7 @@ def _resolve_only(settings: Settings, inputs: Inputs, environment: Environment) 
 
 
 def _install(settings: Settings, inputs: Inputs, environment: Environment) -> None:
+    from inst.cli.reporters import text_reporters
     from inst.install.installation import InstallOptions, install_wheels
     from inst.install.target import check_externally_managed
     from inst.install.transaction import changing
@@ -98,18 +100,20 @@ def _install(settings: Settings, inputs: Inputs, environment: Environment) -> No
     provider_options = _provider_options(
         settings, ignore_installed=target.ignore_installed
     )
+    reporters = text_reporters(settings)
     with changing(
         target.state_dir,
         label=target.label,
         keep_dirs=target.keep_dirs,
         timeout=settings.lock_timeout,
         repair_options=target.options,
+        reporter=reporters.install,
     ) as changes:
         if not (target.ignore_installed or settings.report) and _all_satisfied(
             settings, inputs, environment
         ):
             return
-        with open_session(settings, inputs, environment) as session:
+        with open_session(settings, inputs, environment, reporters) as session:
             resolution = session.resolve(inputs, provider_options)
             _say_satisfied(resolution)
             if settings.report:  # as pip: the report describes a real install too
@@ -123,6 +127,7 @@ def _install(settings: Settings, inputs: Inputs, environment: Environment) -> No
                     session.cache.unpacked,
                     session.work_dir,
                     verify=settings.verify_cache,
+                    reporter=reporters.install,
                 ),
             )
             outcome = install_wheels(
@@ -131,7 +136,7 @@ def _install(settings: Settings, inputs: Inputs, environment: Environment) -> No
                 environment,
                 changes,
                 options,
-                announce=_announce,
+                reporter=reporters.install,
             )
     if outcome.installed:
         names = " ".join(
@@ -141,11 +146,6 @@ def _install(settings: Settings, inputs: Inputs, environment: Environment) -> No
         ui.info(f"Successfully installed {names}")
         if target.kind != "target":
             _warn_broken(environment, {m.name for m in outcome.installed})
-
-
-def _announce(manifests: list[WheelManifest]) -> None:
-    names = ", ".join(m.display_name for m in manifests)
-    ui.info(f"Installing collected packages: {names}")
 
 
 def _all_satisfied(

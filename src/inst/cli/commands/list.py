@@ -32,6 +32,7 @@ class Row:
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
+    from inst.cli.reporters.install import TextInstallReporter
     from inst.inspect import editable_location, listed
     from inst.session import settled_environment
 
@@ -42,7 +43,7 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
             why="freeze lines have no room for the newer version",
             hint="use --format columns or --format json",
         )
-    environment = settled_environment(settings)
+    environment = settled_environment(settings, TextInstallReporter())
     dists = listed(environment)
     rows = [Row(dist, editable_location(dist, environment)) for dist in dists]
     if settings.outdated:
@@ -67,12 +68,15 @@ def _outdated(
     yanked files and files that do not fit the target never count), as pip."""
     from packaging.specifiers import SpecifierSet
 
+    from inst.cli.reporters import text_reporters
     from inst.requirements.inputs import Inputs
     from inst.session import open_session
 
     result: list[Row] = []
     failures: list[tuple[Row, InstError]] = []
-    with open_session(settings, Inputs(), environment) as session:
+    with open_session(
+        settings, Inputs(), environment, text_reporters(settings)
+    ) as session:
         finder = session.finder
         finder.prefetch(row.dist.name for row in rows)
         for row in rows:

@@ -33,6 +33,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
+    from inst.cli.reporters.install import TextInstallReporter
     from inst.install.repair import inspect, repair
     from inst.install.transaction import recover, say_recovered
     from inst.locking import locked
@@ -44,9 +45,15 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     if not os.path.isdir(target.state_dir):  # nothing of inst's there: change nothing
         ui.info(f"Nothing to repair in {target.label}.")
         return 0
-    with locked(target.state_dir, timeout=settings.lock_timeout, label=target.label):
+    reporter = TextInstallReporter()
+    with locked(
+        target.state_dir,
+        timeout=settings.lock_timeout,
+        label=target.label,
+        waiting=reporter.waiting_for_lock,
+    ):
         if not dry_run:  # readable journals: as every inst does
-            say_recovered(recover(target.state_dir), target.label)
+            say_recovered(recover(target.state_dir), target.label, reporter)
         leftovers = inspect(target)
         if not leftovers:
             ui.info(f"Nothing to repair in {target.label}.")

@@ -28,6 +28,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(settings: Settings, args: argparse.Namespace) -> int:
     from packaging.utils import canonicalize_name
 
+    from inst.cli.reporters.install import TextInstallReporter
     from inst.session import settled_environment
 
     if not args.names:
@@ -35,7 +36,7 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
             "`inst show` needs at least one package name",
             hint="name installed distributions, as in: inst show requests",
         )
-    environment = settled_environment(settings)
+    environment = settled_environment(settings, TextInstallReporter())
     installed = environment.installed()
     wanted = [canonicalize_name(name) for name in args.names]
     missing = sorted(

@@ -138,6 +138,7 @@ def _uninstall(
     *,
     yes: bool,
 ) -> None:
+    from inst.cli.reporters.install import TextInstallReporter
     from inst.install.transaction import changing
 
     plans: list[RemovalPlan] = []
@@ -148,6 +149,7 @@ def _uninstall(
             keep_dirs=target.keep_dirs,
             timeout=settings.lock_timeout,
             repair_options=target.options,
+            reporter=TextInstallReporter(),
         ) as changes:
             # Again under the lock: another inst may have changed the environment.
             wanted = {dist.name: names[dist.name] for dist in candidates}

@@ -30,6 +30,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
+    from inst.cli.reporters import text_reporters
     from inst.prepare import check_built
     from inst.resolution.provider import ProviderOptions
     from inst.session import gather_inputs, open_session, target_environment
@@ -42,10 +43,11 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
         ignore_installed=True,  # as pip wheel: what is installed does not count
         ignore_requires_python=settings.ignore_requires_python,
     )
-    with open_session(settings, inputs, environment) as session:
+    reporters = text_reporters(settings)
+    with open_session(settings, inputs, environment, reporters) as session:
         resolution = session.resolve(inputs, options)
         prepared = session.preparer.prepare(resolution.to_fetch)
-        for item, refused in check_built(prepared):
+        for item, refused in check_built(prepared, reporters.build.warning):
             _warn_refused(item, refused)
         saved = _save([item.wheel.path for item in prepared], dest)
     for path in saved:
