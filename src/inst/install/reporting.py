@@ -7,6 +7,11 @@ but their recoveries, through the run's reporter)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from inst.environment import InstalledDist
+    from inst.install.uninstall import RemovalPlan
 
 
 class InstallReporter:
@@ -25,3 +30,17 @@ class InstallReporter:
 
     def warning(self, text: str) -> None:
         """A problem that did not stop the change, in words."""
+
+
+class UninstallReporter:
+    """What uninstalling tells (the CLI writes pip's words)."""
+
+    def not_installed(self, name: str) -> None:
+        """A name given is not installed (as written by the user)."""
+
+    def not_owned(self, dist: InstalledDist, label: str) -> None:
+        """dist is installed, but outside the target (a user site, the system)."""
+
+    def found(self, plan: RemovalPlan, label: str) -> None:
+        """An installed distribution, planned for removal: what will and will not be
+        removed (paths outside the target, the target's Python)."""

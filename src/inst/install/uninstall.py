@@ -12,16 +12,27 @@ Nothing here changes the environment: the caller hands the files to a Transactio
 from __future__ import annotations
 
 import csv
+import dataclasses
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from inst.environment import InstalledDist
 from inst.errors import InstError
 from inst.install.paths import is_below
 
-__all__ = ["RemovalPlan", "compress_listing", "develop_link", "plan_removal"]
+if TYPE_CHECKING:
+    from inst.install.target import InstallTarget
+
+__all__ = [
+    "RemovalPlan",
+    "compress_listing",
+    "develop_link",
+    "plan_for_target",
+    "plan_removal",
+]
 
 
 @dataclass(frozen=True)
@@ -30,6 +41,43 @@ class RemovalPlan:
     files: tuple[Path, ...]  # existing files to remove, sorted
     outside: tuple[str, ...]  # paths the record lists outside every root: never touched
     missing: int  # listed but already absent
+    interpreter: tuple[Path, ...] = ()  # the target's Python, which the record names
+
+
+def plan_for_target(dist: InstalledDist, target: InstallTarget) -> RemovalPlan:
+    """The removal plan within target: without anything of inst's own state
+    directory, and without the target's interpreter (a RECORD naming it would leave
+    the environment dead; those are in ``interpreter``)."""
+    plan = plan_removal(dist, target.roots)
+    state = os.path.normcase(os.path.abspath(target.state_dir))
+    state_real = os.path.normcase(os.path.realpath(target.state_dir))
+    files: list[Path] = []
+    interpreter: list[Path] = []
+    for path in plan.files:
+        if is_below(os.path.normcase(os.path.abspath(path)), state) or is_below(
+            os.path.normcase(os.path.realpath(path.parent)), state_real
+        ):
+            continue
+        if _is_interpreter(path, target.interpreter):
+            interpreter.append(path)
+            continue
+        files.append(path)
+    return dataclasses.replace(plan, files=tuple(files), interpreter=tuple(interpreter))
+
+
+def _is_interpreter(path: Path, interpreter: str) -> bool:
+    """path is the interpreter, or a name of it beside it (python3, python3.12)."""
+    executable = os.path.abspath(interpreter)
+    if os.path.normcase(os.path.dirname(os.path.abspath(path))) != os.path.normcase(
+        os.path.dirname(executable)
+    ):
+        return False
+    if os.path.normcase(os.path.abspath(path)) == os.path.normcase(executable):
+        return True
+    try:
+        return os.path.samefile(path, executable)
+    except OSError:
+        return False
 
 
 def plan_removal(dist: InstalledDist, roots: Sequence[str]) -> RemovalPlan:

@@ -8,16 +8,15 @@ terminal to ask on, inst stops with an error instead of waiting for an answer.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from typing import TYPE_CHECKING
 
 from inst import ui
 from inst.errors import InstError, UsageError
+from inst.install.reporting import UninstallReporter
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
-    from pathlib import Path
 
     from packaging.utils import NormalizedName
 
@@ -45,6 +44,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(settings: Settings, args: argparse.Namespace) -> int:
     from inst.install.target import check_externally_managed, install_target
     from inst.session import target_environment
+    from inst.session.uninstalling import select_installed
 
     names = _names(settings, args.names)
     environment = target_environment(settings)
@@ -52,7 +52,7 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     check_externally_managed(
         environment, break_system_packages=settings.break_system_packages
     )
-    chosen = _select(names, environment, target)
+    chosen = select_installed(names, environment, target, _TextUninstallReporter())
     if not chosen:
         return 0
     yes = settings.yes
@@ -101,34 +101,6 @@ def _names(settings: Settings, texts: Sequence[str]) -> dict[NormalizedName, str
     return names
 
 
-def _select(
-    names: Mapping[NormalizedName, str],
-    environment: Environment,
-    target: InstallTarget,
-) -> list[InstalledDist]:
-    """The installed distributions of these names that are the target's to remove."""
-    from inst.install.uninstall import develop_install_error, develop_link
-
-    installed = environment.installed()
-    chosen: list[InstalledDist] = []
-    for name, written in names.items():
-        dist = installed.get(name)
-        if dist is None:
-            ui.warning(f"Skipping {written} as it is not installed.")
-            continue
-        link = develop_link(dist, target.lib_dirs)
-        if link is not None:
-            raise develop_install_error(dist, link)
-        if not target.owns(dist):
-            ui.warning(
-                f"Not uninstalling {dist.display_name} at {dist.location}, "
-                f"outside {target.label}"
-            )
-            continue
-        chosen.append(dist)
-    return chosen
-
-
 def _uninstall(
     settings: Settings,
     environment: Environment,
@@ -139,86 +111,47 @@ def _uninstall(
     yes: bool,
 ) -> None:
     from inst.cli.reporters.install import TextInstallReporter
-    from inst.install.transaction import changing
+    from inst.session.uninstalling import uninstall_distributions
 
-    plans: list[RemovalPlan] = []
-    try:
-        with changing(
-            target.state_dir,
-            label=target.label,
-            keep_dirs=target.keep_dirs,
-            timeout=settings.lock_timeout,
-            repair_options=target.options,
-            reporter=TextInstallReporter(),
-        ) as changes:
-            # Again under the lock: another inst may have changed the environment.
-            wanted = {dist.name: names[dist.name] for dist in candidates}
-            for dist in _select(wanted, environment, target):
-                plan = _plan(dist, target)
-                ui.info(
-                    f"Found existing installation: {dist.display_name} {dist.version}"
-                )
-                _warn_outside(plan, target)
-                if yes or _confirm(plan, target):
-                    plans.append(plan)
-            for path in (path for plan in plans for path in plan.files):
-                changes.remove(path)
-            changes.commit()
-    except OSError as error:  # rolled back as it left the transaction
-        raise _failure(plans, error) from None
+    plans = uninstall_distributions(
+        environment,
+        target,
+        candidates,
+        names=names,
+        lock_timeout=settings.lock_timeout,
+        confirm=lambda plan: yes or _confirm(plan, target),
+        reporter=_TextUninstallReporter(),
+        install_reporter=TextInstallReporter(),
+    )
     for plan in plans:
         label = f"{plan.dist.display_name}-{plan.dist.version}"
         ui.info(f"Uninstalling {label}:")
         ui.info(f"  Successfully uninstalled {label}")
 
 
-def _plan(dist: InstalledDist, target: InstallTarget) -> RemovalPlan:
-    """The removal plan, without anything of inst's own state directory and without
-    the target's interpreter (a RECORD naming it would leave the environment dead)."""
-    import dataclasses
+class _TextUninstallReporter(UninstallReporter):
+    """pip's words for what uninstall finds."""
 
-    from inst.install.paths import is_below
-    from inst.install.uninstall import plan_removal
+    def not_installed(self, name: str) -> None:
+        ui.warning(f"Skipping {name} as it is not installed.")
 
-    plan = plan_removal(dist, target.roots)
-    state = os.path.normcase(os.path.abspath(target.state_dir))
-    state_real = os.path.normcase(os.path.realpath(target.state_dir))
-    files: list[Path] = []
-    for path in plan.files:
-        if is_below(os.path.normcase(os.path.abspath(path)), state) or is_below(
-            os.path.normcase(os.path.realpath(path.parent)), state_real
-        ):
-            continue
-        if _is_interpreter(path, target.interpreter):
-            ui.warning(f"not removing {path}: it is the Python of {target.label}")
-            continue
-        files.append(path)
-    return dataclasses.replace(plan, files=tuple(files))
-
-
-def _is_interpreter(path: Path, interpreter: str) -> bool:
-    """path is the interpreter, or a name of it beside it (python3, python3.12)."""
-    executable = os.path.abspath(interpreter)
-    if os.path.normcase(os.path.dirname(os.path.abspath(path))) != os.path.normcase(
-        os.path.dirname(executable)
-    ):
-        return False
-    if os.path.normcase(os.path.abspath(path)) == os.path.normcase(executable):
-        return True
-    try:
-        return os.path.samefile(path, executable)
-    except OSError:
-        return False
-
-
-def _warn_outside(plan: RemovalPlan, target: InstallTarget) -> None:
-    for path in plan.outside[:_OUTSIDE_SHOWN]:
-        ui.warning(f"not removing {path}: it is outside {target.label}")
-    more = len(plan.outside) - _OUTSIDE_SHOWN
-    if more > 0:
+    def not_owned(self, dist: InstalledDist, label: str) -> None:
         ui.warning(
-            f"and {more} more paths of {plan.dist.display_name} outside {target.label}"
+            f"Not uninstalling {dist.display_name} at {dist.location}, outside {label}"
         )
+
+    def found(self, plan: RemovalPlan, label: str) -> None:
+        dist = plan.dist
+        for path in plan.interpreter:
+            ui.warning(f"not removing {path}: it is the Python of {label}")
+        ui.info(f"Found existing installation: {dist.display_name} {dist.version}")
+        for outside in plan.outside[:_OUTSIDE_SHOWN]:
+            ui.warning(f"not removing {outside}: it is outside {label}")
+        more = len(plan.outside) - _OUTSIDE_SHOWN
+        if more > 0:
+            ui.warning(
+                f"and {more} more paths of {plan.dist.display_name} outside {label}"
+            )
 
 
 def _can_ask() -> bool:
@@ -244,14 +177,3 @@ def _confirm(plan: RemovalPlan, target: InstallTarget) -> bool:
         return True
     ui.info(f"Not uninstalling {label}.")
     return False
-
-
-def _failure(plans: Sequence[RemovalPlan], error: OSError) -> InstError:
-    what = ", ".join(f"{p.dist.display_name} {p.dist.version}" for p in plans)
-    where = f" ({error.filename})" if error.filename else ""
-    return InstError(
-        f"could not uninstall {what}",
-        why=f"{error.strerror or error}{where}",
-        hint="nothing was removed; check that you may change those files, then try "
-        "again",
-    )
