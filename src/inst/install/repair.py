@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from inst.errors import InstError
-from inst.install.state import JOURNAL_PREFIX
+from inst.install.state import JOURNAL_PREFIX, unreadable_journals
 
 if TYPE_CHECKING:
     from inst.install.target import InstallTarget
@@ -49,19 +49,6 @@ _SPACE = " \t\r\n"
 
 
 # -- the refusal ---------------------------------------------------------------------------
-
-
-def unreadable_journals(state_dir: Path) -> list[Path]:
-    """The journals left in state_dir (after recover(): the ones it could not read)."""
-    try:
-        names = sorted(os.listdir(state_dir))
-    except OSError:
-        return []
-    return [
-        state_dir / name
-        for name in names
-        if name.startswith(JOURNAL_PREFIX) and name.endswith(".json")
-    ]
 
 
 def repair_command(options: Sequence[str]) -> str:

@@ -24,3 +24,16 @@ def has_journal(state_dir: Path) -> bool:
         return False
     # ".journal-*.tmp": a journal whose writing was cut short by a kill.
     return any(name.lstrip(".").startswith(JOURNAL_PREFIX) for name in names)
+
+
+def unreadable_journals(state_dir: Path) -> list[Path]:
+    """The journals left in state_dir (after recover(): the ones it could not read)."""
+    try:
+        names = sorted(os.listdir(state_dir))
+    except OSError:
+        return []
+    return [
+        state_dir / name
+        for name in names
+        if name.startswith(JOURNAL_PREFIX) and name.endswith(".json")
+    ]

@@ -34,7 +34,7 @@ from typing import Any
 from inst.errors import InstError, Interrupted
 from inst.install.paths import is_below
 from inst.install.reporting import InstallReporter
-from inst.install.state import JOURNAL_PREFIX, has_journal
+from inst.install.state import JOURNAL_PREFIX, has_journal, unreadable_journals
 from inst.interrupts import change_made, change_under_way
 
 _FORMAT = 1
@@ -389,18 +389,18 @@ def settle(
             f"{label} has an unfinished change that inst could not settle: {error}"
         )
         return
-    from inst.install.repair import unreadable_journals, unreadable_warning
-
     journals = unreadable_journals(state_dir)
     if journals:  # read-only here: say so once, and show what is there
+        from inst.install.repair import unreadable_warning
+
         reporter.warning(unreadable_warning(journals, label, repair_options))
 
 
 def _refuse_unreadable(state_dir: Path, label: str, options: Sequence[str]) -> None:
-    from inst.install.repair import unreadable_error, unreadable_journals
-
     journals = unreadable_journals(state_dir)
-    if journals:
+    if journals:  # the repair machinery is loaded only when it is needed
+        from inst.install.repair import unreadable_error
+
         raise unreadable_error(journals, label, options)
 
 

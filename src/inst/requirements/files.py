@@ -38,7 +38,6 @@ import os
 import re
 import shlex
 import urllib.parse
-import urllib.request
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path

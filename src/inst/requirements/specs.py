@@ -23,7 +23,6 @@ import errno
 import os
 import re
 import urllib.parse
-import urllib.request
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
