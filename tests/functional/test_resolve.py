@@ -540,10 +540,16 @@ def test_installed_is_kept(run_inst, universe):
     satisfied = [
         line for line in run.err.splitlines() if line.startswith("Requirement already")
     ]
+    site = universe.venv.site_packages
+    # pip's words: the requirement as asked, where, who asked (for a dependency), the
+    # version; and no "Collecting" line for what is kept.
     assert sorted(satisfied) == [
-        f"Requirement already satisfied: {name} in {universe.venv.site_packages} (1.0)"
-        for name in ("b", "d")
+        f"Requirement already satisfied: b in {site} (1.0)",
+        f"Requirement already satisfied: c>=1 in {site} (from g==1.0) (1.0)",
+        f"Requirement already satisfied: d[fast] in {site} (1.0)",
     ]
+    collecting = [line for line in run.err.splitlines() if line.startswith("Collect")]
+    assert sorted(collecting) == ["Collecting e (from d==1.0)", "Collecting g"]
     assert "Would install e-1.0 g-1.0" in run.err.splitlines()
 
 

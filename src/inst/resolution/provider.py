@@ -91,7 +91,7 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]
         constraints: Mapping[str, Constraint],
         user_names: Iterable[str],
         options: ProviderOptions,
-        on_collect: Callable[[Requirement], None] | None = None,
+        on_collect: Callable[[Requirement, InstalledDist | None], None] | None = None,
         on_discard: Callable[[str, str, str, str], None] | None = None,
         workers: int = 8,
     ) -> None:
@@ -185,13 +185,20 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]
             if python in bad or not all(r.is_satisfied_by(python) for r in wanted):
                 return []
             return [python]
-        for requirement in wanted:
-            if requirement.name not in self._announced and self._on_collect:
-                self._announced.add(requirement.name)
-                self._on_collect(requirement)
         name = canonicalize_name(identifier.partition("[")[0])
         extras = _extras(identifier)
         bases = self._base_matches(name, wanted)
+        # Said once per project: kept as installed when that is the first choice
+        # (pip's "Requirement already satisfied"), else looked up ("Collecting").
+        kept = (
+            bases[0].dist
+            if bases and isinstance(bases[0], InstalledCandidate)
+            else None
+        )
+        for requirement in wanted:
+            if requirement.name not in self._announced and self._on_collect:
+                self._announced.add(requirement.name)
+                self._on_collect(requirement, kept)
         matches: list[Candidate] = []
         for base in bases:
             candidate: Candidate = ExtrasCandidate(base, extras) if extras else base

@@ -16,6 +16,16 @@ class ResolveReporter(BaseReporter[Any, Any, Any]):
         """A requirement is looked up for the first time; parent is the (name,
         version) of the distribution that asks for it, None for a root."""
 
+    def already_satisfied(
+        self,
+        requirement: str,
+        location: str,
+        parent: tuple[str, str] | None,
+        version: str,
+    ) -> None:
+        """A requirement met for the first time is kept as the distribution installed
+        in location (its first choice: it may still be replaced on backtracking)."""
+
     def ignoring(self, requirement: str, marker: str) -> None:
         """A root requirement whose marker does not match the target environment."""
 

@@ -35,7 +35,7 @@ from inst.ui import redact
 
 if TYPE_CHECKING:
     from inst.core_metadata import Metadata
-    from inst.environment import Environment
+    from inst.environment import Environment, InstalledDist
     from inst.index.finder import Finder
     from inst.requirements.specs import RequirementSpec
     from inst.resolution.metadata import MetadataSource
@@ -130,10 +130,13 @@ def resolve(
     return resolution
 
 
-def _collector(reporter: ResolveReporter) -> Callable[[Requirement], None]:
-    """What the provider calls when it first looks a requirement up."""
+def _collector(
+    reporter: ResolveReporter,
+) -> Callable[[Requirement, InstalledDist | None], None]:
+    """What the provider calls when it first looks a requirement up (with the
+    installed distribution it keeps, if that is its first choice)."""
 
-    def collecting(requirement: Requirement) -> None:
+    def collecting(requirement: Requirement, kept: InstalledDist | None) -> None:
         if isinstance(requirement, (PythonRequirement, UnusableRelease)):
             return
         if (
@@ -143,10 +146,13 @@ def _collector(reporter: ResolveReporter) -> Callable[[Requirement], None]:
         ):
             return  # "processing" said it
         parent = getattr(requirement, "parent", None)
-        reporter.collecting(
-            str(requirement),
-            None if parent is None else (str(parent.name), str(parent.version)),
-        )
+        asker = None if parent is None else (str(parent.name), str(parent.version))
+        if kept is not None:
+            reporter.already_satisfied(
+                str(requirement), str(kept.location), asker, str(kept.version)
+            )
+        else:
+            reporter.collecting(str(requirement), asker)
 
     return collecting
 

@@ -85,11 +85,8 @@ def _install(settings: Settings, inputs: Inputs, environment: Environment) -> No
 
 
 def _resolved(settings: Settings, resolution: Resolution) -> None:
-    """What a resolution is followed by: the requested distributions installed
-    already, and --report (as pip: the report describes a real install too)."""
-    for dist in resolution.satisfied:
-        if dist.requested:
-            _say_satisfied(dist.candidate.dist)
+    """What a resolution is followed by: --report (as pip: the report describes a
+    real install too). What is installed already the resolver's reporter said."""
     if settings.report:
         _write_report(resolution, settings.report)
 

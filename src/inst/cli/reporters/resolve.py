@@ -11,6 +11,19 @@ class TextResolveReporter(ResolveReporter):
         suffix = f" (from {parent[0]}=={parent[1]})" if parent is not None else ""
         ui.info(f"Collecting {requirement}{suffix}")
 
+    def already_satisfied(
+        self,
+        requirement: str,
+        location: str,
+        parent: tuple[str, str] | None,
+        version: str,
+    ) -> None:
+        asker = f" (from {parent[0]}=={parent[1]})" if parent is not None else ""
+        ui.info(
+            f"Requirement already satisfied: {requirement} in {location}{asker} "
+            f"({version})"
+        )
+
     def ignoring(self, requirement: str, marker: str) -> None:
         ui.info(
             f"Ignoring {requirement}: markers '{marker}' don't match the target "
