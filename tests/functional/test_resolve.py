@@ -129,6 +129,7 @@ def universe(tmp_path_factory: pytest.TempPathFactory) -> Universe:
         ("g", "1.0", {"requires": ["c>=1"]}),
         ("h", "1.0", {}),
         ("bin", "1.0", {}),
+        ("ux", "1.0", {"requires": ["c[nope]"]}),
     ]
     wheels = {
         f"{name}-{version}": make_wheel(out, name, version, **kw)
@@ -334,9 +335,24 @@ def test_extra_of_a_dependency(run_inst, universe):
     assert "Collecting d[fast] (from a==1.0)" in run.err.splitlines()
 
 
-def test_unknown_extra_on_the_command_line(run_inst, universe):
-    run = dry(run_inst, universe.url, "a[nope]")
-    assert_error(run, "a 1.0 has no extra named 'nope'", "provides are: x, y")
+def test_an_unknown_extra_is_a_warning_as_in_pip(run_inst, universe):
+    # pip and uv warn and install the release without the extra, on the command
+    # line as in a dependency; said once per release and extra.
+    run = dry(run_inst, universe.url, "a[nope]", "ux")
+    assert_ok(run, "a-1.0 b-2.0 c-2.0 ux-1.0")
+    warnings = [line for line in run.err.splitlines() if line.startswith("warning:")]
+    assert warnings == [
+        "warning: a 1.0 does not provide the extra 'nope'",
+        "warning: c 2.0 does not provide the extra 'nope'",
+    ]
+
+
+def test_an_unknown_extra_of_an_installed_release_is_a_warning(run_inst, universe):
+    run = dry(run_inst, universe.url, "--python", str(universe.venv.python), "d[nope]")
+    assert_ok(run, None)
+    assert "warning: d 1.0 does not provide the extra 'nope'" in run.err.splitlines()
+    site = universe.venv.site_packages
+    assert f"Requirement already satisfied: d[nope] in {site} (1.0)" in run.out
 
 
 def test_markers_within_an_extra(run_inst, universe):

@@ -93,6 +93,7 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]
         options: ProviderOptions,
         on_collect: Callable[[Requirement, InstalledDist | None], None] | None = None,
         on_discard: Callable[[str, str, str, str], None] | None = None,
+        on_unknown_extra: Callable[[str, str, str], None] | None = None,
         workers: int = 8,
     ) -> None:
         self._finder = finder
@@ -104,6 +105,8 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]
         self._on_collect = on_collect
         self._on_discard = on_discard
         self._discarded: set[str] = set()  # URLs of releases with invalid metadata
+        self._on_unknown_extra = on_unknown_extra
+        self._unknown_extras: set[tuple[str, str, str]] = set()  # warned once each
         self._installed: dict[NormalizedName, InstalledDist] = (
             {} if options.ignore_installed else environment.installed()
         )
@@ -307,10 +310,24 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]
             ]
             if not self._options.no_deps:
                 deps += self._requirements_of(base, candidate.extras, parent=candidate)
+                self._check_extras(base, candidate.extras)
             return deps
         if self._options.no_deps:
             return self._checked_only(candidate)
         return self._requirements_of(candidate, frozenset(), parent=candidate)
+
+    def _check_extras(self, base: BaseCandidate, extras: frozenset[str]) -> None:
+        """An extra the release does not declare brings nothing: a warning, as in
+        pip and uv (said once per release and extra, backtracking or not)."""
+        if isinstance(base, FileCandidate) and base.file.url in self._discarded:
+            return  # its metadata is invalid: the discard said so
+        provided = self.provided_extras(base)
+        for extra in sorted(extras - (provided or frozenset())):
+            key = (base.name, str(base.version), extra)
+            if key in self._unknown_extras or self._on_unknown_extra is None:
+                continue
+            self._unknown_extras.add(key)
+            self._on_unknown_extra(*key)
 
     def _checked_only(self, candidate: BaseCandidate) -> list[Requirement]:
         """--no-deps: no dependencies, but a release from an index whose metadata is

@@ -26,6 +26,10 @@ class ResolveReporter(BaseReporter[Any, Any, Any]):
         """A requirement met for the first time is kept as the distribution installed
         in location (its first choice: it may still be replaced on backtracking)."""
 
+    def unknown_extra(self, name: str, version: str, extra: str) -> None:
+        """A requirement asks for an extra the chosen release does not declare;
+        the extra brings nothing."""
+
     def ignoring(self, requirement: str, marker: str) -> None:
         """A root requirement whose marker does not match the target environment."""
 

@@ -113,6 +113,7 @@ def resolve(
         options=request.options,
         on_collect=None if request.quiet else _collector(reporter),
         on_discard=reporter.discarded,
+        on_unknown_extra=reporter.unknown_extra,
     )
     try:
         roots = _root_requirements(
@@ -546,7 +547,6 @@ def _resolution(
             spec_hashes = dict(root.candidate.spec.hashes)
             if spec_hashes:
                 user_hashes[name] = merge_hashes(user_hashes.get(name, {}), spec_hashes)
-    _check_extras(mapping, requested, provider)
     order = _dependency_order(result)
     to_fetch: list[ResolvedDist[FileCandidate]] = []
     satisfied: list[ResolvedDist[InstalledCandidate]] = []
@@ -575,27 +575,6 @@ def _resolution(
         else:
             satisfied.append(ResolvedDist(candidate, *resolved))
     return Resolution(tuple(to_fetch), tuple(satisfied), environment)
-
-
-def _check_extras(
-    mapping: Mapping[str, Any],
-    requested: Mapping[NormalizedName, frozenset[str]],
-    provider: Provider,
-) -> None:
-    for name, extras in requested.items():
-        candidate = mapping.get(name)
-        if not extras or candidate is None:
-            continue
-        provided = provider.provided_extras(candidate)
-        unknown = sorted(extras - provided) if provided is not None else []
-        if unknown:
-            offered = ", ".join(sorted(provided or ())) or "none"
-            raise ResolutionError(
-                f"{candidate.name} {candidate.version} has no extra named "
-                f"{', '.join(repr(e) for e in unknown)}",
-                why=f"the extras it provides are: {offered}",
-                hint="check the spelling in the requirement's [brackets]",
-            )
 
 
 def _dependency_order(result: Any) -> list[str]:

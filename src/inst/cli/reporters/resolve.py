@@ -24,6 +24,9 @@ class TextResolveReporter(ResolveReporter):
             f"({version})"
         )
 
+    def unknown_extra(self, name: str, version: str, extra: str) -> None:
+        ui.warning(f"{name} {version} does not provide the extra '{extra}'")
+
     def ignoring(self, requirement: str, marker: str) -> None:
         ui.info(
             f"Ignoring {requirement}: markers '{marker}' don't match the target "
