@@ -399,6 +399,54 @@ def test_impossible_constraint_names_the_file(run_inst, universe, tmp_path):
     )
 
 
+def test_a_name_at_url_constraint_gives_the_file_when_required(
+    run_inst, universe, tmp_path
+):
+    # pip accepts "name @ URL" in -c files: the project, when required, is that file.
+    wheel = make_wheel(tmp_path / "elsewhere", "c", "1.5")
+    unused = make_wheel(tmp_path / "elsewhere", "q", "3.0")
+    constraints = tmp_path / "constraints.txt"
+    constraints.write_text(
+        f"c @ {wheel.as_uri()}\nq @ {unused.as_uri()}\n", encoding="utf-8"
+    )
+    run = dry(run_inst, universe.url, "-c", str(constraints), "--report", "-", "g")
+    report = report_of(run)
+    assert versions(report) == {"c": "1.5", "g": "1.0"}  # q is not required
+    assert items(report)["c"]["download_info"]["url"] == wheel.as_uri()
+    assert items(report)["c"]["is_direct"] is True
+
+
+def test_a_name_at_url_constraint_over_http(run_inst, universe, tmp_path, index_server):
+    served = tmp_path / "served"
+    make_wheel(served / "files", "c", "1.5")
+    server = index_server(served)
+    url = f"{server.files_url}c-1.5-py3-none-any.whl"
+    constraints = tmp_path / "constraints.txt"
+    constraints.write_text(f"c @ {url}\n", encoding="utf-8")
+    assert_ok(dry(run_inst, universe.url, "-c", str(constraints), "g"), "c-1.5 g-1.0")
+
+
+def test_a_name_at_url_constraint_that_a_requirement_excludes(
+    run_inst, universe, tmp_path
+):
+    wheel = make_wheel(tmp_path / "elsewhere", "c", "1.5")
+    constraints = tmp_path / "constraints.txt"
+    constraints.write_text(f"c @ {wheel.as_uri()}\n", encoding="utf-8")
+    run = dry(run_inst, universe.url, "-c", str(constraints), "c>=2")
+    assert_error(run, "cannot find versions of c", "c>=2 (asked for on the command")
+
+
+def test_two_different_files_constrained_for_one_project(run_inst, universe, tmp_path):
+    first = make_wheel(tmp_path / "one", "c", "1.5")
+    second = make_wheel(tmp_path / "two", "c", "1.6")
+    constraints = tmp_path / "constraints.txt"
+    constraints.write_text(
+        f"c @ {first.as_uri()}\nc @ {second.as_uri()}\n", encoding="utf-8"
+    )
+    run = dry(run_inst, universe.url, "-c", str(constraints), "g")
+    assert_error(run, "the constraints name two different files for c")
+
+
 # -- conflicts and backtracking ---------------------------------------------------------
 
 

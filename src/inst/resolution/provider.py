@@ -3,6 +3,7 @@ metadata source and the target environment. It knows nothing of output or comman
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
     from inst.core_metadata import Metadata
     from inst.environment import Environment, InstalledDist
     from inst.index.finder import Finder
+    from inst.requirements.specs import RequirementSpec
     from inst.resolution.metadata import MetadataSource
 
 
@@ -47,12 +49,16 @@ class Constraint:
     specifier: SpecifierSet = field(default_factory=SpecifierSet)
     hashes: Mapping[str, frozenset[str]] = field(default_factory=dict)
     origins: tuple[str, ...] = ()
+    #: A ``name @ URL`` (or path) constraint: when the project is required, it is
+    #: this file (pip accepts these in -c files).
+    direct: RequirementSpec | None = None
 
     def __and__(self, other: Constraint) -> Constraint:
         return Constraint(
             self.specifier & other.specifier,
             merge_hashes(self.hashes, other.hashes),
             self.origins + other.origins,
+            self.direct or other.direct,
         )
 
 
@@ -216,6 +222,8 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]
     ) -> list[BaseCandidate]:
         constraint = self._constraints.get(name, Constraint())
         explicit = [r.candidate for r in wanted if isinstance(r, ExplicitRequirement)]
+        if constraint.direct is not None:
+            explicit.insert(0, self._constrained_candidate(constraint.direct))
         if explicit:
             first = explicit[0]
             if all(c == first for c in explicit) and constraint.specifier.contains(
@@ -250,6 +258,17 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]
         if not placed:
             ordered.append(installed)
         return ordered
+
+    def _constrained_candidate(self, spec: RequirementSpec) -> FileCandidate:
+        """The candidate a ``name @ URL`` constraint names (made once: the same
+        URL gives the same candidate, so it equals a requirement's own)."""
+        from inst.resolution.direct import spec_file
+
+        if spec.path is not None and os.path.isdir(spec.path):
+            return self.file_candidate(
+                self.tree_file(spec.path), direct=True, spec=spec
+            )
+        return self.file_candidate(spec_file(spec), direct=True, spec=spec)
 
     def _installed_candidate(
         self, name: NormalizedName, specifier: SpecifierSet

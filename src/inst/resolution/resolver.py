@@ -165,15 +165,25 @@ def _constraints(
     for spec in specs:
         if spec.name is None or not environment.evaluate(spec.marker):
             continue
-        if spec.url is not None or spec.path is not None:
-            raise InstError(
-                f"constraint {spec} ({spec.origin}) names a file or URL",
-                hint="constraints may only limit versions by name, like name==1.0",
-            )
-        new = Constraint(spec.specifier, dict(spec.hashes), (spec.origin,))
+        direct = spec if spec.url is not None or spec.path is not None else None
+        new = Constraint(spec.specifier, dict(spec.hashes), (spec.origin,), direct)
         old = constraints.get(spec.name)
+        if old is not None and _different_files(old.direct, direct):
+            raise InstError(
+                f"the constraints name two different files for {spec.name}: "
+                f"{old.direct} ({'; '.join(old.origins)}) and {spec} ({spec.origin})",
+                hint="keep one name @ URL constraint per project",
+            )
         constraints[spec.name] = new if old is None else old & new
     return constraints
+
+
+def _different_files(
+    first: RequirementSpec | None, second: RequirementSpec | None
+) -> bool:
+    if first is None or second is None:
+        return False
+    return spec_url(first) != spec_url(second)
 
 
 def _root_requirements(
