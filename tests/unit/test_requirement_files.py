@@ -426,10 +426,31 @@ def test_unbalanced_quotes_in_options() -> None:
     assert "cannot split options" in failure("--find-links 'oops\n").message
 
 
-def test_http_requirements_file_is_not_supported() -> None:
+def test_http_requirements_file_needs_a_fetch() -> None:
     with pytest.raises(RequirementError) as info:
         read_requirements("https://example.org/requirements.txt")
     assert "local paths and file: URLs only" in info.value.why
+
+
+def test_http_requirements_file_names_nested_files_by_url() -> None:
+    files = {
+        "https://example.org/r/top.txt": b"a\n-r sub/more.txt\n-c /pins.txt\n",
+        "https://example.org/r/sub/more.txt": b"b\n-r https://other.org/x.txt\n",
+        "https://other.org/x.txt": b"c\n",
+        "https://example.org/pins.txt": b"a==1\n",
+    }
+    asked: list[str] = []
+
+    def fetch(url: str) -> bytes:
+        asked.append(url)
+        return files[url]
+
+    result = read_requirements("https://example.org/r/top.txt", fetch=fetch)
+    assert [spec.name for spec in result.requirements] == ["a", "b", "c"]
+    assert [str(spec) for spec in result.constraints] == ["a==1"]
+    assert asked == list(files)
+    origin = result.requirements[1].origin
+    assert origin == "-r https://example.org/r/sub/more.txt (line 1)"
 
 
 def test_file_url_requirements_file(in_tmp: Path) -> None:

@@ -12,8 +12,11 @@ its parser):
 - ``${NAME}`` (uppercase letters, digits, ``_``) is replaced by that environment
   variable; an unset or empty variable leaves the text as written. ``$NAME`` and
   ``%NAME%`` are not expanded.
-- ``-r``/``-c`` paths are relative to the file that names them. A ``-r`` inside a
-  constraints file reads requirements, as in pip; a ``-c`` anywhere reads constraints.
+- ``-r``/``-c`` paths are relative to the file that names them (to its URL, for a file
+  read from one). A ``-r`` inside a constraints file reads requirements, as in pip; a
+  ``-c`` anywhere reads constraints.
+- A file named by an ``http(s)`` URL is read through the caller's ``fetch`` (the run's
+  HTTP client: credentials, retries, certificates, cache); without one it is an error.
 - Relative *requirement* paths (``./pkg``, ``-e .``) are relative to the current
   directory, not to the file: pip's long-standing behaviour (pypa/pip#8765, #6112),
   which inst keeps so that the same file means the same thing to both.
@@ -28,7 +31,7 @@ its parser):
 Where inst is stricter than pip (pip warns or silently ignores): an unknown option, a
 file-wide option after a requirement, a ``--hash`` with no requirement on its line, a
 cycle of ``-r`` files, a per-requirement option on a line of its own, a
-``--config-settings`` value without ``=``, and ``http(s)`` locations are errors.
+and a ``--config-settings`` value without ``=`` are errors.
 """
 
 from __future__ import annotations
@@ -38,9 +41,10 @@ import os
 import re
 import shlex
 import urllib.parse
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Union
 
 from inst.requirements.specs import (
     RequirementError,
@@ -49,7 +53,13 @@ from inst.requirements.specs import (
     parse_requirement,
 )
 
-__all__ = ["FileOptions", "RequirementsFile", "read_requirements"]
+__all__ = ["Fetch", "FileOptions", "RequirementsFile", "read_requirements"]
+
+#: Reads a requirements file named by an http(s) URL: its bytes, or a
+#: RequirementError that says why not.
+Fetch = Callable[[str], bytes]
+#: Where a file is: a local path, or the http(s) URL it is fetched from.
+_Location = Union[Path, str]
 
 _COMMENT = re.compile(r"(^|\s+)#.*$")
 _ENV_VAR = re.compile(r"\$\{([A-Z0-9_]+)\}")
@@ -96,11 +106,13 @@ def read_requirements(
     *,
     constraint: bool = False,
     environ: Mapping[str, str] | None = None,
+    fetch: Fetch | None = None,
 ) -> RequirementsFile:
     """Read a requirements file (``constraint=True``: a constraints file) and the
     files it includes. ``path`` is a path or a ``file:`` URL, as the user wrote it
-    (messages name it that way). Raises RequirementError naming file and line."""
-    reader = _Reader(os.environ if environ is None else environ)
+    (messages name it that way), or an http(s) URL read through ``fetch``. Raises
+    RequirementError naming file and line."""
+    reader = _Reader(os.environ if environ is None else environ, fetch)
     reader.read(path, _location(path), constraint=constraint, chain=())
     return reader.result
 
@@ -197,21 +209,22 @@ def _parse_options(text: str) -> list[tuple[str, str, str]]:
 
 
 class _Reader:
-    def __init__(self, environ: Mapping[str, str]) -> None:
+    def __init__(self, environ: Mapping[str, str], fetch: Fetch | None) -> None:
         self.environ = environ
+        self.fetch = fetch
         self.result = RequirementsFile()
 
     def read(
         self,
         display: str,
-        location: Path,
+        location: _Location,
         *,
         constraint: bool,
-        chain: tuple[tuple[str, Path], ...],
+        chain: tuple[tuple[str, _Location], ...],
     ) -> None:
         # Errors about the file itself are raised unplaced: the including line (if
         # any) adds its file and line number.
-        key = Path(os.path.realpath(location))
+        key = location if isinstance(location, str) else _real(location)
         if any(seen == key for _, seen in chain):
             names = [name for name, _ in chain] + [display]
             raise RequirementError(
@@ -219,7 +232,12 @@ class _Reader:
                 why=" → ".join(names),
                 hint="remove one of the -r/-c lines that close the loop",
             )
-        text = _read_text(display, location, nested=bool(chain), constraint=constraint)
+        if isinstance(location, str):
+            text = _fetched_text(display, location, self.fetch, constraint=constraint)
+        else:
+            text = _read_text(
+                display, location, nested=bool(chain), constraint=constraint
+            )
         chain = (*chain, (display, key))
         for number, line, expanded in _logical_lines(text, self.environ):
             try:
@@ -232,12 +250,12 @@ class _Reader:
     def _line(
         self,
         display: str,
-        location: Path,
+        location: _Location,
         number: int,
         line: str,
         expanded: str,
         constraint: bool,
-        chain: tuple[tuple[str, Path], ...],
+        chain: tuple[tuple[str, _Location], ...],
     ) -> None:
         match = _OPTIONS_START.search(expanded)
         if match is None:
@@ -317,14 +335,19 @@ class _Reader:
     def _include(
         self,
         display: str,
-        location: Path,
+        location: _Location,
         value: str,
         dest: str,
-        chain: tuple[tuple[str, Path], ...],
+        chain: tuple[tuple[str, _Location], ...],
     ) -> None:
+        child: _Location
         if _is_url(value):
             child_display = value
             child = _location(value)
+        elif isinstance(location, str):
+            # Inside a file read from a URL, names are relative to that URL (pip).
+            child_display = urllib.parse.urljoin(location, value)
+            child = _location(child_display)
         else:
             child_display = value
             if not os.path.isabs(os.path.expanduser(value)) and not _is_url(display):
@@ -341,7 +364,7 @@ class _Reader:
             chain=chain,
         )
 
-    def _option(self, dest: str, value: str, location: Path) -> None:
+    def _option(self, dest: str, value: str, location: _Location) -> None:
         options = self.result.options
         if dest in ("index_url", "extra_index_url", "find_links") and "://" in value:
             try:
@@ -358,7 +381,11 @@ class _Reader:
         elif dest == "no_index":
             options.no_index = True
         elif dest == "find_links":
-            options.find_links.append(_find_links(value, location.parent))
+            options.find_links.append(
+                value
+                if isinstance(location, str)
+                else _find_links(value, location.parent)
+            )
         elif dest == "pre":
             options.pre = True
         elif dest == "only_binary":
@@ -427,6 +454,27 @@ _HEAD_BYTES = 8192
 _WIDE_BOMS = (codecs.BOM_UTF16_BE, codecs.BOM_UTF16_LE)  # UTF-32's start with these
 
 
+def _real(location: Path) -> Path:
+    return Path(os.path.realpath(location))
+
+
+def _fetched_text(
+    display: str, url: str, fetch: Fetch | None, *, constraint: bool
+) -> str:
+    kind = "constraints" if constraint else "requirements"
+    if fetch is None:
+        raise RequirementError(
+            f"cannot read {kind} file {display}",
+            why="this command reads requirements files from local paths and file: "
+            "URLs only",
+            hint="download the file and pass its path",
+        )
+    data = fetch(url)
+    if _binary(data[:_HEAD_BYTES]):
+        raise _not_text(display, kind)
+    return _text_of(data, display, kind)
+
+
 def _read_text(display: str, location: Path, *, nested: bool, constraint: bool) -> str:
     kind = "constraints" if constraint else "requirements"
     try:
@@ -443,6 +491,10 @@ def _read_text(display: str, location: Path, *, nested: bool, constraint: bool) 
             if nested
             else "",
         ) from None
+    return _text_of(data, display, kind)
+
+
+def _text_of(data: bytes, display: str, kind: str) -> str:
     if len(data) > MAX_FILE_BYTES:
         raise RequirementError(
             f"{display} is too large to be a {kind} file",
@@ -492,8 +544,9 @@ def _is_url(text: str) -> bool:
     return bool(_URL.match(text)) or text.lower().startswith("file:")
 
 
-def _location(text: str) -> Path:
-    """A requirements-file location as given (path or file: URL) → a local path."""
+def _location(text: str) -> _Location:
+    """A requirements-file location as given (path or URL) → a local path, or the
+    http(s) URL to fetch."""
     if not _is_url(text):
         return Path(os.path.abspath(os.path.expanduser(text)))
     try:
@@ -503,10 +556,13 @@ def _location(text: str) -> Path:
             f"cannot read requirements file {text}",
             why=f"it is not a valid URL ({exc})",
         ) from None
+    if parts.scheme.lower() in ("http", "https"):
+        return text
     if parts.scheme.lower() != "file":
         raise RequirementError(
             f"cannot read requirements file {text}",
-            why="inst reads requirements files from local paths and file: URLs only",
+            why="inst reads requirements files from local paths, file: URLs and "
+            "http(s) URLs only",
             hint="download the file and pass its path",
         )
     if parts.netloc not in ("", "localhost"):

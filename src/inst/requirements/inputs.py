@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from inst.errors import UsageError
-from inst.requirements.files import FileOptions, read_requirements
+from inst.requirements.files import Fetch, FileOptions, read_requirements
 from inst.requirements.specs import RequirementSpec, parse_requirement
 
 
@@ -28,14 +28,16 @@ def gather_inputs(
     requirement_files: Iterable[str] = (),
     constraint_files: Iterable[str] = (),
     editables: Iterable[str] = (),
+    fetch: Fetch | None = None,
 ) -> Inputs:
-    """Everything a resolving command was asked for; at least one requirement."""
+    """Everything a resolving command was asked for; at least one requirement.
+    ``fetch`` reads the files named by http(s) URLs."""
     inputs = Inputs()
     for path in requirement_files:
-        _add_file(inputs, path, constraint=False)
+        _add_file(inputs, path, constraint=False, fetch=fetch)
     for path in constraint_files:
         # A -r inside a constraints file still lists requirements, as in pip.
-        _add_file(inputs, path, constraint=True)
+        _add_file(inputs, path, constraint=True, fetch=fetch)
     base_dir = Path.cwd()
     inputs.requirements += [
         parse_requirement(text, origin="the command line", base_dir=base_dir)
@@ -55,8 +57,10 @@ def gather_inputs(
     return inputs
 
 
-def _add_file(inputs: Inputs, path: str, *, constraint: bool) -> None:
-    parsed = read_requirements(path, constraint=constraint)
+def _add_file(
+    inputs: Inputs, path: str, *, constraint: bool, fetch: Fetch | None
+) -> None:
+    parsed = read_requirements(path, constraint=constraint, fetch=fetch)
     inputs.requirements += parsed.requirements
     inputs.constraints += parsed.constraints
     _merge_options(inputs.options, parsed.options)

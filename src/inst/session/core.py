@@ -105,14 +105,20 @@ class Session:
 def gather_inputs(settings: Settings, texts: Sequence[str], command: str) -> Inputs:
     """The requirements a command was given: its arguments, -r, -c and -e."""
     from inst.requirements.inputs import gather_inputs as gather
+    from inst.session.fetching import RequirementsFetcher
 
-    return gather(
-        texts,
-        command=command,
-        requirement_files=settings.requirement,
-        constraint_files=settings.constraint,
-        editables=settings.editable,
-    )
+    fetch = RequirementsFetcher(settings)  # for -r/-c files named by http(s) URLs
+    try:
+        return gather(
+            texts,
+            command=command,
+            requirement_files=settings.requirement,
+            constraint_files=settings.constraint,
+            editables=settings.editable,
+            fetch=fetch,
+        )
+    finally:
+        fetch.close()
 
 
 @contextmanager
