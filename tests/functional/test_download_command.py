@@ -461,7 +461,10 @@ def test_extra_index_is_searched_first(
     assert run.code == 0, run.err
     # first-index: lib comes from the extra index alone, though the primary has 3.0.
     assert names(out) == [f"lib-2.0-{PY3}.whl", f"only_primary-1.0-{PY3}.whl"]
-    assert not primary.requests_to("/simple/lib/")
+    # The primary's page is read only to warn that it has newer versions; none of
+    # its files is used.
+    assert "lib 3.0 is on" in run.err
+    assert not primary.requests_to("/files/lib-")
     assert extra.requests_to("/simple/lib/")
     # A project the extra index lacks falls through to the primary one.
     assert extra.requests_to("/simple/only-primary/")[0].status == 404

@@ -872,3 +872,43 @@ def test_index_strategy(
         "dup",
     )
     assert_ok(run, expected)
+
+
+def test_first_index_says_when_another_index_has_newer_versions(
+    run_inst, tmp_path, make_index, index_server
+):
+    # pip (best-match) would take dup 2.0 from the primary index; inst's default takes
+    # 1.0 from the extra index, asked first, and says so once.
+    primary = make_index([make_wheel(tmp_path / "p", "dup", "2.0")])
+    extra = make_index(
+        [
+            make_wheel(tmp_path / "x", "dup", "1.0"),
+            make_wheel(tmp_path / "x", "usesdup", "1.0", requires=["dup"]),
+        ]
+    )
+    server = index_server(extra)
+    args = ["--extra-index-url", server.simple_url, "dup", "usesdup"]
+    run = dry(run_inst, primary.file_url, *args)
+    assert_ok(run, "dup-1.0 usesdup-1.0")
+    warnings = [line for line in run.err.splitlines() if line.startswith("warning:")]
+    assert len(warnings) == 1, run.err
+    assert "dup 2.0 is on" in warnings[0]
+    assert "newest version is 1.0" in warnings[0]
+    assert "--index-strategy best-match" in warnings[0]
+    best = dry(run_inst, primary.file_url, *args, "--index-strategy", "best-match")
+    assert_ok(best, "dup-2.0 usesdup-1.0")
+    assert "warning:" not in best.err
+
+
+def test_no_match_names_the_index_first_index_left_out(
+    run_inst, tmp_path, make_index, index_server
+):
+    primary = make_index([make_wheel(tmp_path / "p", "dup", "2.0")])
+    extra = make_index([make_wheel(tmp_path / "x", "dup", "1.0")])
+    server = index_server(extra)
+    run = dry(
+        run_inst, primary.file_url, "--extra-index-url", server.simple_url, "dup>=2"
+    )
+    paragraph = assert_error(run, "no matching distribution found for dup>=2")
+    assert "has matching versions (2.0)" in paragraph
+    assert "--index-strategy best-match" in paragraph

@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import wait as wait_for
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -18,6 +19,7 @@ from packaging.specifiers import SpecifierSet
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 
+from inst.errors import InstError
 from inst.models import SDIST_SUFFIXES, sdist_suffix
 
 if TYPE_CHECKING:
@@ -119,6 +121,21 @@ class Found:
         return sorted({release.version for release in self.releases})
 
 
+@dataclass(frozen=True)
+class Elsewhere:
+    """Versions of a project on the indexes that ``--index-strategy first-index`` did
+    not use, because an index asked before them has the project."""
+
+    name: NormalizedName
+    versions: tuple[Version, ...]  # usable by the target, oldest first
+    indexes: tuple[str, ...]  # where they are (credentials hidden)
+
+
+#: How long the end of a resolution waits for the pages of indexes the strategy did not
+#: use (asked in the background only to be honest about what they hold).
+ELSEWHERE_WAIT = 5.0
+
+
 class Finder:
     def __init__(
         self,
@@ -138,6 +155,8 @@ class Finder:
         self._lock = threading.Lock()
         self._pages: dict[NormalizedName, Future[list[DistFile]]] = {}
         self._found: dict[NormalizedName, Found] = {}
+        # first-index: the files of the indexes after the one used, per project.
+        self._others: dict[NormalizedName, Future[list[DistFile]]] = {}
         self._pool = ThreadPoolExecutor(workers, thread_name_prefix="inst-finder")
 
     @property
@@ -173,13 +192,88 @@ class Finder:
         files: list[DistFile] = []
         for link in self._find_links:
             files += link.project_files(self._client, name)
-        for index in self._indexes:
+        for number, index in enumerate(self._indexes):
             found = index.project_files(self._client, name)
             if found:
                 files += found
                 if self._policy.first_index:
+                    self._ask_others(name, self._indexes[number + 1 :])
                     break
         return files
+
+    def _ask_others(self, name: NormalizedName, others: Sequence[IndexSource]) -> None:
+        """Read the project's pages of the indexes the strategy does not use, in the
+        background: their files are never candidates, only told about."""
+        if not others:
+            return
+
+        def collect() -> list[DistFile]:
+            files: list[DistFile] = []
+            for index in others:
+                try:
+                    found = index.project_files(self._client, name)
+                except InstError:
+                    found = None  # an index that is not used may fail: then say nothing
+                files += found or []
+            return files
+
+        with self._lock:
+            if name not in self._others:
+                self._others[name] = self._pool.submit(collect)
+
+    def elsewhere(
+        self,
+        name: str,
+        specifier: SpecifierSet | None = None,
+        timeout: float = ELSEWHERE_WAIT,
+    ) -> Elsewhere | None:
+        """What the indexes that first-index left out hold for a project (usable by
+        the target, in ``specifier`` when given); None if nothing, or not known
+        within ``timeout`` seconds."""
+        with self._lock:
+            future = self._others.get(canonicalize_name(name))
+        if future is None:
+            return None
+        done, _ = wait_for([future], timeout=timeout)
+        if not done or future.exception() is not None:
+            return None
+        found = self._evaluate(canonicalize_name(name), future.result())
+        allow_pre = self._policy.pre or bool(specifier and specifier.prereleases)
+        versions = [
+            v
+            for v in found.versions()
+            if (specifier is None or specifier.contains(v, True))
+            and (allow_pre or not v.is_prerelease)
+        ]
+        if not versions:
+            return None
+        return Elsewhere(found.name, tuple(versions), found.sources)
+
+    def hidden_newer(self, names: Sequence[str]) -> list[tuple[Version, Elsewhere]]:
+        """For each project whose used index holds older versions than an index that
+        first-index left out: (the newest used, what is elsewhere). Waits at most
+        ELSEWHERE_WAIT seconds in all for those pages."""
+        with self._lock:
+            pending = [
+                self._others[n]
+                for n in map(canonicalize_name, names)
+                if n in self._others
+            ]
+        wait_for(pending, timeout=ELSEWHERE_WAIT)
+        hidden = []
+        for name in names:
+            found = self._found.get(canonicalize_name(name))
+            other = self.elsewhere(name, timeout=0)
+            if found is None or other is None:
+                continue
+            used = [
+                r.version
+                for r in found.releases
+                if self._policy.pre or not r.version.is_prerelease
+            ]
+            if used and other.versions[-1] > max(used):
+                hidden.append((max(used), other))
+        return hidden
 
     def find(self, name: str) -> Found:
         project = canonicalize_name(name)

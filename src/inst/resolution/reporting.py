@@ -30,6 +30,12 @@ class ResolveReporter(BaseReporter[Any, Any, Any]):
         """A requirement asks for an extra the chosen release does not declare;
         the extra brings nothing."""
 
+    def hidden_by_index_strategy(
+        self, name: str, used: str, newer: str, indexes: tuple[str, ...]
+    ) -> None:
+        """--index-strategy first-index took a project from the first index that has
+        it, whose newest version is ``used``; ``indexes``, left out, have ``newer``."""
+
     def ignoring(self, requirement: str, marker: str) -> None:
         """A root requirement whose marker does not match the target environment."""
 

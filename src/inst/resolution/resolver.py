@@ -124,11 +124,25 @@ def resolve(
         finder.prefetch(r.name for r in roots if isinstance(r, SpecifierRequirement))
         result = _run_resolvelib(provider, roots, request.max_rounds, finder, reporter)
         resolution = _resolution(result, roots, provider, environment, reporter)
+        if not request.quiet:
+            _tell_hidden(resolution, finder, reporter)
     finally:
         provider.close()
     if require_hashes:
         _check_all_hashed(resolution)
     return resolution
+
+
+def _tell_hidden(
+    resolution: Resolution, finder: Finder, reporter: ResolveReporter
+) -> None:
+    """--index-strategy first-index used one index for a project, and an index it
+    left out has newer versions: said once per project (pip would have used them)."""
+    names = [d.name for d in resolution.to_fetch if not d.candidate.direct]
+    for used, elsewhere in finder.hidden_newer(names):
+        reporter.hidden_by_index_strategy(
+            elsewhere.name, str(used), str(elsewhere.versions[-1]), elsewhere.indexes
+        )
 
 
 def _collector(
@@ -499,6 +513,14 @@ def _no_match(
         more = len(found.skipped) - 3
         extra = f" (and {more} more)" if more > 0 else ""
         reasons.append(f"files left out: {sample}{extra}")
+    elsewhere = finder.elsewhere(requirement.name, requirement.specifier)
+    if elsewhere is not None:
+        reasons.append(
+            f"{', '.join(elsewhere.indexes)} has matching versions "
+            f"({', '.join(str(v) for v in elsewhere.versions[-5:])}), which "
+            "--index-strategy first-index left out because an index asked before it "
+            f"has {requirement.name}; --index-strategy best-match uses every index"
+        )
     yanked_only = [
         r.version
         for r in found.releases
@@ -508,12 +530,13 @@ def _no_match(
         reasons.append(
             "yanked versions in range: " + ", ".join(str(v) for v in yanked_only)
         )
-    return ResolutionError(
-        what,
-        why="; ".join(reasons),
-        hint="change the version range, or the options that left files out "
-        "(--pre, --only-binary, --no-binary, --python)",
+    hint = (
+        "change the version range, or the options that left files out "
+        "(--pre, --only-binary, --no-binary, --python)"
     )
+    if elsewhere is not None:
+        hint = "add --index-strategy best-match, or " + hint
+    return ResolutionError(what, why="; ".join(reasons), hint=hint)
 
 
 #: How many versions "the versions available are ..." names before it summarises.

@@ -27,6 +27,16 @@ class TextResolveReporter(ResolveReporter):
     def unknown_extra(self, name: str, version: str, extra: str) -> None:
         ui.warning(f"{name} {version} does not provide the extra '{extra}'")
 
+    def hidden_by_index_strategy(
+        self, name: str, used: str, newer: str, indexes: tuple[str, ...]
+    ) -> None:
+        ui.warning(
+            f"{name} {newer} is on {', '.join(indexes)}, but {name} comes from the "
+            f"first index that has it, whose newest version is {used} "
+            "(--index-strategy first-index, the default); --index-strategy "
+            "best-match considers every index, as pip does"
+        )
+
     def ignoring(self, requirement: str, marker: str) -> None:
         ui.info(
             f"Ignoring {requirement}: markers '{marker}' don't match the target "
