@@ -4,13 +4,21 @@ pip reads them."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import pytest
 
 from harness import LocalIndex
+from harness.server import IndexServer
+
+RunInst = Callable[..., Any]
 
 
 @pytest.fixture
-def served(sample_index: LocalIndex, index_server):  # type: ignore[no-untyped-def]
+def served(
+    sample_index: LocalIndex, index_server: Callable[[LocalIndex], IndexServer]
+) -> IndexServer:
     reqs = sample_index.root / "reqs"
     (reqs / "nested").mkdir(parents=True)
     (reqs / "top.txt").write_text(
@@ -26,7 +34,9 @@ def _would_install(out: str) -> str | None:
     return lines[0].removeprefix("Would install ") if lines else None
 
 
-def test_a_requirements_file_read_from_a_url_with_nested_files(run_inst, served):
+def test_a_requirements_file_read_from_a_url_with_nested_files(
+    run_inst: RunInst, served: IndexServer
+) -> None:
     run = run_inst(
         "install",
         "--dry-run",
@@ -46,7 +56,9 @@ def test_a_requirements_file_read_from_a_url_with_nested_files(run_inst, served)
     }
 
 
-def test_a_requirements_url_uses_the_credentials_and_retries(run_inst, served):
+def test_a_requirements_url_uses_the_credentials_and_retries(
+    run_inst: RunInst, served: IndexServer
+) -> None:
     served.require_auth("user", "secret", path_prefix="/reqs/")
     served.fail("/reqs/top.txt", status=503, times=1)
     url = served.url_with_auth("user", "secret", "reqs/top.txt")
@@ -56,7 +68,9 @@ def test_a_requirements_url_uses_the_credentials_and_retries(run_inst, served):
     assert "secret" not in run.out + run.err
 
 
-def test_a_missing_requirements_url_is_one_error(run_inst, served):
+def test_a_missing_requirements_url_is_one_error(
+    run_inst: RunInst, served: IndexServer
+) -> None:
     url = served.url + "reqs/missing.txt"
     run = run_inst("install", "--dry-run", "--index-url", served.simple_url, "-r", url)
     assert run.code == 1
@@ -70,7 +84,9 @@ def test_a_missing_requirements_url_is_one_error(run_inst, served):
     ], run.err
 
 
-def test_a_nested_missing_file_names_the_including_line(run_inst, served):
+def test_a_nested_missing_file_names_the_including_line(
+    run_inst: RunInst, served: IndexServer
+) -> None:
     (served.directory / "reqs" / "bad.txt").write_text(
         "-r gone.txt\n", encoding="utf-8"
     )
