@@ -231,10 +231,15 @@ class HttpClient:
         except ValueError as error:  # urlsplit: e.g. an unclosed IPv6 bracket
             raise InstError(f"the URL {redact(url)} is not valid", str(error)) from None
         with self._credentials_lock:
-            if credentials is not None:
-                self._credentials[origin] = credentials
+            known = self._credentials.get(origin)
+            if credentials is None:
+                credentials = known
+            elif not credentials[1] and known and known[0] == credentials[0]:
+                # A URL with only the user name: the password found for that user
+                # (in the keyring, after a 401) goes with it, as pip does.
+                credentials = known
             else:
-                credentials = self._credentials.get(origin)
+                self._credentials[origin] = credentials
         return bare_url, credentials
 
     def _send(
