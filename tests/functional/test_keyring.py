@@ -303,3 +303,17 @@ def test_config_debug_shows_the_keyring_and_the_trust(
     bundle.write_text("")
     run = run_inst("config", "debug", "--cert", str(bundle))
     assert f"checked against the CA bundle {bundle}" in run.out
+
+
+def test_auto_without_any_keyring_says_so(
+    run_inst: Any, server: IndexServer, tmp_path: Path
+) -> None:
+    empty = tmp_path / "empty-bin"
+    empty.mkdir()
+    run = download(run_inst, tmp_path, server.simple_url, env={"PATH": str(empty)})
+    assert run.code == 1
+    errors = [line for line in run.err.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1, run.err
+    assert "refused access (HTTP 401)" in errors[0]
+    assert "~/.netrc" in errors[0]
+    assert "auto found neither the keyring package nor a keyring command" in errors[0]

@@ -346,6 +346,12 @@ class HttpClient:
             keyring = self._keyring
             username = sent[0] if sent and sent[0] else None
             services = [*self._index_for(url), urllib.parse.urlsplit(url).netloc]
+            if keyring.name == "disabled":  # auto, and no keyring anywhere
+                self._keyring_asked[origin] = (
+                    "--keyring-provider auto found neither the keyring package nor "
+                    "a keyring command"
+                )
+                return None
             self._keyring_asked[origin] = (
                 f"--keyring-provider {keyring.name} found nothing for "
                 + " or ".join(services)
@@ -640,8 +646,9 @@ def _explain(error: BaseException, config: HttpConfig) -> tuple[str, str]:
     if has(u3.SSLError):
         detail = next((str(e) for e in chain if isinstance(e, u3.SSLError)), "")
         return f"the TLS connection failed: {_short(detail)}", (
-            "point --cert at the CA bundle that signs this server's certificate, "
-            "or use --trusted-host for a host you trust without checks"
+            "add the CA that signs this server's certificate to the system's trust "
+            "store, or point --cert at a bundle holding it, or use --trusted-host "
+            "for a host you trust without checks"
         )
     if has(ConnectionRefusedError):
         return "the connection was refused", _HINT
