@@ -199,10 +199,6 @@ class HttpClient:
             f" ({found})" if found else ""
         )
 
-    def trust(self) -> str:
-        """Which certificates HTTPS servers are checked against, in words."""
-        return describe_trust(self.config.cert)
-
     def close(self) -> None:
         with self._session_lock:
             if self._session is not None:
@@ -372,7 +368,7 @@ class HttpClient:
                     return None
                 if found is not None:
                     self._keyring_asked[origin] = (
-                        f"the keyring's for {service} were refused"
+                        f"the credentials it gave for {service} were refused"
                     )
                     with self._credentials_lock:
                         self._credentials[origin] = found
