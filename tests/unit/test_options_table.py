@@ -25,6 +25,7 @@ PIP_SHARED = {
     "trusted-host",
     "cert",
     "client-cert",
+    "keyring-provider",
     "proxy",
     "timeout",
     "retries",

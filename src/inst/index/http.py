@@ -26,12 +26,15 @@ from inst.index.cache import HttpCache
 from inst.ui import redact
 
 if TYPE_CHECKING:
+    import ssl
     from types import TracebackType
 
     import requests
-    from requests.adapters import BaseAdapter
+    from requests.adapters import BaseAdapter, HTTPAdapter
     from urllib3.response import BaseHTTPResponse
     from urllib3.util.retry import Retry
+
+    from inst.index.keyrings import Keyring
 
 #: Answers worth another try: the server or a gateway in front of it is struggling.
 RETRY_STATUSES = frozenset({500, 502, 503, 504})
@@ -61,6 +64,11 @@ class HttpConfig:
     proxy: str | None = None  # else requests' usual environment proxies
     pages: HttpPages = NULL_CACHE.http  # the HTTP cache: the run's Cache().http
     max_connections: int = 10  # pool size per host
+    # Where credentials come from when a server answers 401 (see inst.index.keyrings).
+    keyring_provider: str = "disabled"
+    # The index URLs of the run: a keyring is asked for the one a URL belongs to,
+    # then for its host, as pip does.
+    index_urls: tuple[str, ...] = ()
 
 
 class NetworkError(InstError):
@@ -125,6 +133,9 @@ class HttpClient:
         self._credentials_lock = threading.Lock()
         self._trusted = [_origin(f"//{host}") for host in config.trusted_hosts]
         self._cache = HttpCache(config.pages)
+        self._keyring: Keyring | None = None
+        self._keyring_lock = threading.Lock()  # one lookup at a time, each done once
+        self._keyring_asked: dict[_Origin, str] = {}  # what the lookup found, in words
 
     # -- public ------------------------------------------------------------------------
 
@@ -174,6 +185,20 @@ class HttpClient:
             for _, trusted_host, trusted_port in self._trusted
         )
 
+    def auth_hint(self, url: str) -> str:
+        """What to do about a 401/403 from ``url``, given what the keyring said."""
+        ways = (
+            "put the user name and password (or token) in the URL, or the host's "
+            "credentials in ~/.netrc"
+        )
+        if self.config.keyring_provider == "disabled":
+            return f"{ways}, or let inst ask your keyring with --keyring-provider"
+        with self._keyring_lock:
+            found = self._keyring_asked.get(_origin(split_credentials(url)[0]))
+        return f"{ways}, or store them in your keyring" + (
+            f" ({found})" if found else ""
+        )
+
     def close(self) -> None:
         with self._session_lock:
             if self._session is not None:
@@ -202,10 +227,15 @@ class HttpClient:
         except ValueError as error:  # urlsplit: e.g. an unclosed IPv6 bracket
             raise InstError(f"the URL {redact(url)} is not valid", str(error)) from None
         with self._credentials_lock:
-            if credentials is not None:
-                self._credentials[origin] = credentials
+            known = self._credentials.get(origin)
+            if credentials is None:
+                credentials = known
+            elif not credentials[1] and known and known[0] == credentials[0]:
+                # A URL with only the user name: the password found for that user
+                # (in the keyring, after a 401) goes with it, as pip does.
+                credentials = known
             else:
-                credentials = self._credentials.get(origin)
+                self._credentials[origin] = credentials
         return bare_url, credentials
 
     def _send(
@@ -234,7 +264,23 @@ class HttpClient:
             return response
         raise AssertionError("unreachable")  # the loop returns or raises
 
+    def verify(self, url: str) -> bool | str:
+        """requests' ``verify`` for ``url``: False for a trusted host, the --cert
+        bundle, or True (the session's SSL context: the system trust store)."""
+        return False if self.is_trusted(url) else (self.config.cert or True)
+
     def _request(
+        self, url: str, headers: Mapping[str, str], credentials: Credentials | None
+    ) -> requests.Response:
+        response = self._request_once(url, headers, credentials)
+        if response.status_code == 401 and self.config.keyring_provider != "disabled":
+            found = self._from_keyring(url, credentials)
+            if found is not None:
+                response.close()
+                response = self._request_once(url, headers, found)
+        return response
+
+    def _request_once(
         self, url: str, headers: Mapping[str, str], credentials: Credentials | None
     ) -> requests.Response:
         import requests  # deferred: see the module docstring
@@ -244,9 +290,6 @@ class HttpClient:
             {"http": self.config.proxy, "https": self.config.proxy}
             if self.config.proxy
             else None
-        )
-        verify: bool | str = (
-            False if self.is_trusted(url) else (self.config.cert or True)
         )
         try:
             response = session.get(
@@ -259,7 +302,7 @@ class HttpClient:
                 # Per request, because requests lets environment proxies override
                 # the session's own (and a CA bundle from the environment, verify).
                 proxies=proxies,
-                verify=verify,
+                verify=self.verify(url),
             )
         except requests.exceptions.InvalidURL as error:
             raise InstError(
@@ -279,6 +322,74 @@ class HttpClient:
             raise NetworkError.for_url(url, reason)
         return response
 
+    def _from_keyring(self, url: str, sent: Credentials | None) -> Credentials | None:
+        """Credentials for ``url`` (which answered 401 to ``sent``) from the keyring:
+        asked once per scheme+host+port, for the index URL and then the host, with
+        the user name the URL gave. Found ones are used for that host from now on."""
+        # Deferred: a run whose servers never answer 401 needs none of it.
+        from inst.index.keyrings import CommandKeyring, Keyring, KeyringFailed, choose
+
+        origin = _origin(url)
+        with self._keyring_lock:
+            with self._credentials_lock:
+                known = self._credentials.get(origin)
+            if known is not None and known != sent:
+                return known  # another request found them meanwhile
+            if origin in self._keyring_asked:
+                return None  # asked already: nothing, or the answer was refused
+            if self._keyring is None:
+                self._keyring = choose(self.config.keyring_provider)
+            keyring = self._keyring
+            username = sent[0] if sent and sent[0] else None
+            services = [*self._index_for(url), urllib.parse.urlsplit(url).netloc]
+            if keyring.name == "disabled":  # auto, and no keyring anywhere
+                self._keyring_asked[origin] = (
+                    "--keyring-provider auto found neither the keyring package nor "
+                    "a keyring command"
+                )
+                return None
+            self._keyring_asked[origin] = (
+                f"--keyring-provider {keyring.name} found nothing for "
+                + " or ".join(services)
+                + (f" and user {username}" if username else "")
+            )
+            if isinstance(keyring, CommandKeyring) and username is None:
+                self._keyring_asked[origin] = (
+                    "the keyring command needs the user name in the index URL: "
+                    "https://USER@host/..."
+                )
+                return None
+            for service in services:
+                try:
+                    found = keyring.lookup(service, username)
+                except KeyringFailed as error:
+                    self._keyring_asked[origin] = f"the keyring lookup failed: {error}"
+                    self._keyring = Keyring()  # like pip: no more tries this run
+                    return None
+                if found is not None:
+                    self._keyring_asked[origin] = (
+                        f"the credentials it gave for {service} were refused"
+                    )
+                    with self._credentials_lock:
+                        self._credentials[origin] = found
+                    return found
+            return None
+
+    def _index_for(self, url: str) -> list[str]:
+        """The index URL ``url`` belongs to (same host, longest shared path), with a
+        trailing slash, as pip names it to the keyring; none for other hosts."""
+        parts = urllib.parse.urlsplit(url)
+        best: tuple[int, str] | None = None
+        for index in self.config.index_urls:
+            bare = split_credentials(index)[0].rstrip("/") + "/"
+            index_parts = urllib.parse.urlsplit(bare)
+            if (index_parts.scheme, index_parts.netloc) != (parts.scheme, parts.netloc):
+                continue
+            shared = os.path.commonprefix([parts.path, index_parts.path]).rfind("/")
+            if best is None or shared > best[0]:
+                best = (shared, bare)
+        return [best[1]] if best else []
+
     def _get_session(self) -> requests.Session:
         with self._session_lock:
             if self._session is None:
@@ -288,9 +399,9 @@ class HttpClient:
     def _make_session(self) -> requests.Session:
         import requests  # deferred: see the module docstring
         import urllib3
-        from requests.adapters import HTTPAdapter
 
-        adapter = HTTPAdapter(
+        adapter = _tls_adapter(
+            system_trust_context(),
             pool_connections=10,  # how many hosts keep a pool
             pool_maxsize=max(1, self.config.max_connections),
             max_retries=_retry(self.config.retries),
@@ -306,6 +417,79 @@ class HttpClient:
             # The user chose not to verify those hosts: urllib3's warning is noise.
             urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
         return session
+
+
+def system_trust_context() -> ssl.SSLContext | None:
+    """An SSL context that trusts the system's certificate store (through truststore,
+    which needs Python 3.10+) and certifi's bundle, as pip does; None where truststore
+    is missing. Made for inst's session only: ssl itself is left alone."""
+    if sys.version_info < (3, 10):
+        return None
+    try:
+        import ssl
+
+        import certifi
+        import truststore
+    except ImportError:
+        return None
+    context = truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    # A server certificate certifi knows keeps working where the system store lacks
+    # its CA (a minimal container).
+    context.load_verify_locations(certifi.where())
+    return context
+
+
+def describe_trust(cert: str | None) -> str:
+    """Which certificates HTTPS servers are checked against, for ``inst config debug``."""
+    if cert:
+        return f"the CA bundle {cert} (the cert setting)"
+    for variable in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
+        if os.environ.get(variable):
+            return f"the CA bundle {os.environ[variable]} ({variable})"
+    if sys.version_info < (3, 10):
+        return "certifi's CA bundle (the system trust store needs Python 3.10+)"
+    import importlib.util
+
+    if importlib.util.find_spec("truststore") is None:
+        return "certifi's CA bundle (truststore is not installed)"
+    return "the system trust store (truststore), and certifi's CA bundle"
+
+
+def _tls_adapter(context: ssl.SSLContext | None, **settings: Any) -> HTTPAdapter:
+    """requests' HTTPAdapter, checking servers against ``context`` when a request
+    verifies with the defaults (verify=True); a CA bundle (--cert, REQUESTS_CA_BUNDLE)
+    or a trusted host (verify=False) keep requests' own handling."""
+    from requests.adapters import HTTPAdapter
+
+    if context is None:
+        return HTTPAdapter(**settings)
+    system: ssl.SSLContext = context
+
+    class SystemTrustAdapter(HTTPAdapter):
+        # requests >= 2.32 builds each pool's TLS settings here.
+        def build_connection_pool_key_attributes(
+            self,
+            request: requests.PreparedRequest,
+            verify: bool | str,
+            cert: Any = None,
+        ) -> Any:
+            host, pool = super().build_connection_pool_key_attributes(
+                request, verify, cert
+            )
+            if verify is True:
+                pool["ssl_context"] = system
+            return host, pool
+
+        def cert_verify(self, conn: Any, url: str, verify: Any, cert: Any) -> None:
+            parent: Any = super()  # untyped in the stubs
+            parent.cert_verify(conn, url, verify, cert)
+            if verify is True:
+                # requests points every pool at certifi's file, which urllib3 would
+                # load into the shared context at each connection: it is there.
+                conn.ca_certs = None
+                conn.ca_cert_dir = None
+
+    return SystemTrustAdapter(**settings)
 
 
 class ShortBody(Exception):
@@ -458,8 +642,9 @@ def _explain(error: BaseException, config: HttpConfig) -> tuple[str, str]:
     if has(u3.SSLError):
         detail = next((str(e) for e in chain if isinstance(e, u3.SSLError)), "")
         return f"the TLS connection failed: {_short(detail)}", (
-            "point --cert at the CA bundle that signs this server's certificate, "
-            "or use --trusted-host for a host you trust without checks"
+            "add the CA that signs this server's certificate to the system's trust "
+            "store, or point --cert at a bundle holding it, or use --trusted-host "
+            "for a host you trust without checks"
         )
     if has(ConnectionRefusedError):
         return "the connection was refused", _HINT

@@ -95,12 +95,11 @@ def _read_local_page(path: Path, page_url: str, source: str) -> list[DistFile]:
     return parse_page(data, _sniff(path, data), page_url, source)
 
 
-def _refused(kind: str, url: str, status: int) -> InstError:
+def _refused(kind: str, url: str, status: int, client: HttpClient) -> InstError:
     return InstError(
         f"the {kind} {redact(url)} refused access (HTTP {status})",
         "it needs credentials that inst did not send or that it did not accept",
-        "put the user name and password (or token) in the URL, or the host's "
-        "credentials in ~/.netrc",
+        redact(client.auth_hint(url)),
     )
 
 
@@ -172,7 +171,7 @@ class IndexSource:
         if status in _MISSING:
             return None
         if status in _REFUSED:
-            raise _refused("index", self.url, status)
+            raise _refused("index", self.url, status, client)
         if not 200 <= status < 300:
             raise _http_failure(url, response)
         try:
@@ -302,7 +301,7 @@ class FindLinksSource:
             )
             return []
         if status in _REFUSED:
-            raise _refused("find-links page", self.location, status)
+            raise _refused("find-links page", self.location, status, client)
         if not 200 <= status < 300:
             raise _http_failure(self.location, response)
         try:

@@ -196,6 +196,18 @@ def _client(
             proxy=settings.proxy,
             pages=pages,
             max_connections=max(workers, 10),
+            keyring_provider=settings.keyring_provider,
+            # For the keyring's service names; a default index has its host's.
+            index_urls=tuple(
+                url
+                for url in (
+                    file_options.index_url,
+                    settings.index_url,
+                    *settings.extra_index_url,
+                    *file_options.extra_index_urls,
+                )
+                if url
+            ),
         )
     )
 

@@ -251,6 +251,17 @@ OPTIONS: tuple[Option, ...] = (
         existing="file",
     ),
     Option(
+        "keyring-provider",
+        Kind.CHOICE,
+        "Where to look up credentials when an index answers 401: the keyring package "
+        "(import), the keyring command on PATH (subprocess), whichever is found first "
+        "(auto), or nowhere (disabled).",
+        GENERAL,
+        default="auto",
+        choices=("auto", "disabled", "import", "subprocess"),
+        pip_shared=True,
+    ),
+    Option(
         "python",
         Kind.PATH,
         "Work on this Python environment instead of the one running inst: a python "

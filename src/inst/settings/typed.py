@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Literal, cast
 
+KeyringProvider = Literal["auto", "disabled", "import", "subprocess"]
 ProgressBar = Literal["on", "off"]
 IndexStrategy = Literal["first-index", "best-match"]
 UpgradeStrategy = Literal["only-if-needed", "eager"]
@@ -108,6 +109,13 @@ class OptionValues:
         """--client-cert, INST_CLIENT_CERT: Present this client certificate (one PEM
         file holding key and certificate)."""
         return cast("str | None", self._value("client-cert"))
+
+    @property
+    def keyring_provider(self) -> KeyringProvider:
+        """--keyring-provider, INST_KEYRING_PROVIDER: Where to look up credentials when
+        an index answers 401: the keyring package (import), the keyring command on
+        PATH (subprocess), whichever is found first (auto), or nowhere (disabled)."""
+        return cast("KeyringProvider", self._value("keyring-provider"))
 
     @property
     def python(self) -> str | None:

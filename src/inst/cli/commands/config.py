@@ -264,6 +264,7 @@ def _debug(settings: Settings, words: list[str]) -> int:
             for c in settings.pip_files
         ],
     )
+    _show_network(effective)
     scope = f"`inst {command}`" if command else "every command ([global] tables only)"
     ui.output(f"Options with a non-default value, for {scope}:")
     if not rows:
@@ -272,6 +273,17 @@ def _debug(settings: Settings, words: list[str]) -> int:
         name, value = setting.option.name, display(setting.value)
         ui.output(f"  {name} = {value}  (from {setting.origin})")
     return 0
+
+
+def _show_network(effective: Settings) -> None:
+    """The keyring and certificates a network command would use: found without
+    importing keyring or truststore, or making a request."""
+    from inst.index.http import describe_trust
+    from inst.index.keyrings import describe
+
+    ui.output("Credentials and certificates:")
+    ui.output(f"  keyring provider: {describe(effective.keyring_provider)}")
+    ui.output(f"  HTTPS servers are checked against {describe_trust(effective.cert)}")
 
 
 def _show_files(title: str, files: list[tuple[str, Path, str]]) -> None:

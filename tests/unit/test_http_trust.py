@@ -1,0 +1,93 @@
+"""Which certificates inst's HTTP session checks servers against: the system trust
+store through truststore by default (Python 3.10+), a --cert bundle instead when one
+is given, nothing for a --trusted-host; and the keyring provider's choice."""
+
+from __future__ import annotations
+
+import ssl
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from inst.errors import InstError
+from inst.index import keyrings
+from inst.index.http import HttpClient, HttpConfig, describe_trust
+
+URL = "https://index.example/simple/"
+
+
+def pool_settings(client: HttpClient, url: str = URL) -> dict[str, Any]:
+    """The TLS settings urllib3 would open a connection to ``url`` with."""
+    session = client._get_session()
+    adapter: Any = session.get_adapter(url)
+    request = requests.Request("GET", url).prepare()
+    _, pool = adapter.build_connection_pool_key_attributes(request, client.verify(url))
+    return dict(pool)
+
+
+@pytest.mark.skipif(sys.version_info < (3, 10), reason="truststore needs 3.10+")
+def test_the_system_trust_store_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    import truststore
+
+    for variable in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
+        monkeypatch.delenv(variable, raising=False)
+
+    original = ssl.SSLContext
+    with HttpClient(HttpConfig()) as client:
+        pool = pool_settings(client)
+        assert isinstance(pool["ssl_context"], truststore.SSLContext)
+        assert pool["cert_reqs"] == "CERT_REQUIRED"
+    assert ssl.SSLContext is original  # inst's session only, not injected globally
+    assert describe_trust(None).startswith("the system trust store (truststore)")
+
+
+def test_a_cert_bundle_wins(tmp_path: Path) -> None:
+    bundle = tmp_path / "company-ca.pem"
+    bundle.write_text("")
+    with HttpClient(HttpConfig(cert=str(bundle))) as client:
+        pool = pool_settings(client)
+    assert "ssl_context" not in pool
+    assert pool["ca_certs"] == str(bundle)
+    assert describe_trust(str(bundle)) == f"the CA bundle {bundle} (the cert setting)"
+
+
+def test_a_bundle_from_the_environment_is_shown(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # requests itself uses it instead of the session's context (verify=True becomes
+    # the path), as for pip.
+    monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/company/ca.pem")
+    assert (
+        describe_trust(None) == "the CA bundle /etc/company/ca.pem (REQUESTS_CA_BUNDLE)"
+    )
+
+
+def test_a_trusted_host_is_not_checked() -> None:
+    with HttpClient(HttpConfig(trusted_hosts=("index.example",))) as client:
+        pool = pool_settings(client)
+    assert "ssl_context" not in pool  # the shared context is never set to CERT_NONE
+    assert pool["cert_reqs"] == "CERT_NONE"
+
+
+def test_import_without_the_keyring_package(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "keyring", None)  # import keyring: ImportError
+    with pytest.raises(InstError) as raised:
+        keyrings.choose("import")
+    assert "not installed" in raised.value.why
+    assert "inst[keyring]" in raised.value.hint
+    monkeypatch.setenv("PATH", "")
+    assert keyrings.choose("auto").name == "disabled"
+    assert keyrings.choose("disabled").lookup("host", "user") is None
+
+
+def test_a_failing_keyring_backend_is_reported() -> None:
+    class Broken:
+        def get_credential(self, service: str, username: str | None) -> None:
+            raise RuntimeError("no backend")
+
+    with pytest.raises(keyrings.KeyringFailed, match="RuntimeError: no backend"):
+        keyrings.ModuleKeyring(Broken()).lookup("host", None)
