@@ -10,7 +10,9 @@ directory below tmp_path unless a test names another.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 import test_install_command as base
@@ -28,14 +30,17 @@ VIRTUAL_ENV_WHY = "the active virtual environment, VIRTUAL_ENV"
 CONDA_WHY = "the active conda environment, CONDA_PREFIX"
 DOT_VENV_WHY = "a .venv in the current directory or above it"
 
+Inst = Callable[..., Any]  # run_inst and this module's inst: (*args, **kw) -> Run
+VenvFactory = Callable[..., Any]
+
 
 @pytest.fixture
-def inst(run_inst, universe: base.Universe, cache: Path):
+def inst(run_inst: Inst, universe: base.Universe, cache: Path) -> Inst:
     """inst("install", "beta", env=..., cwd=...) runs the `inst` program (discovering)
     against the universe's index with the test's own cache; program=False runs
     `python -m inst` instead."""
 
-    def run(command: str, *rest: str, program: bool = True, **kw):
+    def run(command: str, *rest: str, program: bool = True, **kw: Any) -> Any:
         index = ("-i", universe.url, "--retries", "0") if command == "install" else ()
         return run_inst(
             command,
@@ -55,7 +60,7 @@ def notice(where: Path, why: str) -> str:
 
 
 def test_virtual_env_is_where_the_program_installs(
-    inst, venv_factory, tmp_path: Path
+    inst: Inst, venv_factory: VenvFactory, tmp_path: Path
 ) -> None:
     project = venv_factory("project")
     run = inst("install", "beta", env={"VIRTUAL_ENV": str(project.root)})
@@ -65,7 +70,9 @@ def test_virtual_env_is_where_the_program_installs(
     assert run.err.splitlines()[0] == notice(project.root, VIRTUAL_ENV_WHY)
 
 
-def test_conda_prefix_is_used_without_a_virtual_env(inst, venv_factory) -> None:
+def test_conda_prefix_is_used_without_a_virtual_env(
+    inst: Inst, venv_factory: VenvFactory
+) -> None:
     # A conda environment has bin/python under its prefix, as a venv has.
     conda = venv_factory("conda-env")
     run = inst("install", "beta", env={"CONDA_PREFIX": str(conda.root)})
@@ -74,7 +81,9 @@ def test_conda_prefix_is_used_without_a_virtual_env(inst, venv_factory) -> None:
     assert notice(conda.root, CONDA_WHY) in run.err
 
 
-def test_virtual_env_comes_before_conda_prefix(inst, venv_factory) -> None:
+def test_virtual_env_comes_before_conda_prefix(
+    inst: Inst, venv_factory: VenvFactory
+) -> None:
     project = venv_factory("project")
     conda = venv_factory("conda-env")
     env = {"VIRTUAL_ENV": str(project.root), "CONDA_PREFIX": str(conda.root)}
@@ -84,7 +93,7 @@ def test_virtual_env_comes_before_conda_prefix(inst, venv_factory) -> None:
     assert conda.installed() == {}
 
 
-def test_dot_venv_in_a_parent_directory_is_found(inst, tmp_path: Path) -> None:
+def test_dot_venv_in_a_parent_directory_is_found(inst: Inst, tmp_path: Path) -> None:
     project = make_venv(tmp_path / "project" / ".venv")
     deeper = tmp_path / "project" / "src" / "pkg"
     deeper.mkdir(parents=True)
@@ -95,7 +104,7 @@ def test_dot_venv_in_a_parent_directory_is_found(inst, tmp_path: Path) -> None:
 
 
 def test_active_environment_comes_before_dot_venv(
-    inst, venv_factory, tmp_path: Path
+    inst: Inst, venv_factory: VenvFactory, tmp_path: Path
 ) -> None:
     local = make_venv(tmp_path / "here" / ".venv")
     active = venv_factory("active")
@@ -106,7 +115,9 @@ def test_active_environment_comes_before_dot_venv(
     assert local.installed() == {}
 
 
-def test_python_option_wins_over_everything(inst, venv_factory, tmp_path: Path) -> None:
+def test_python_option_wins_over_everything(
+    inst: Inst, venv_factory: VenvFactory, tmp_path: Path
+) -> None:
     named = venv_factory("named")
     active = venv_factory("active")
     conda = venv_factory("conda")
@@ -126,7 +137,9 @@ def test_python_option_wins_over_everything(inst, venv_factory, tmp_path: Path) 
     assert "Using environment" not in run.err
 
 
-def test_python_from_a_variable_also_wins(inst, venv_factory) -> None:
+def test_python_from_a_variable_also_wins(
+    inst: Inst, venv_factory: VenvFactory
+) -> None:
     named = venv_factory("named")
     active = venv_factory("active")
     env = {"VIRTUAL_ENV": str(active.root), "INST_PYTHON": str(named.python)}
@@ -137,7 +150,7 @@ def test_python_from_a_variable_also_wins(inst, venv_factory) -> None:
 
 
 def test_python_m_inst_works_on_the_interpreter_running_it(
-    inst, venv_factory, tmp_path: Path
+    inst: Inst, venv_factory: VenvFactory, tmp_path: Path
 ) -> None:
     active = venv_factory("active")
     inst("install", "beta", env={"VIRTUAL_ENV": str(active.root)})
@@ -154,14 +167,14 @@ def test_python_m_inst_works_on_the_interpreter_running_it(
     assert by_program.out == "beta==2.0\n"
 
 
-def test_quiet_hides_the_notice(inst, venv_factory) -> None:
+def test_quiet_hides_the_notice(inst: Inst, venv_factory: VenvFactory) -> None:
     active = venv_factory("active")
     run = inst("list", "-q", env={"VIRTUAL_ENV": str(active.root)})
     assert run.code == 0, run.err
     assert run.err == ""
 
 
-def test_the_running_environment_found_again_is_not_announced(inst) -> None:
+def test_the_running_environment_found_again_is_not_announced(inst: Inst) -> None:
     run = inst("list", env={"VIRTUAL_ENV": sys.prefix})
     assert run.code == 0, run.err
     assert "Using environment" not in run.err
@@ -169,7 +182,7 @@ def test_the_running_environment_found_again_is_not_announced(inst) -> None:
 
 
 def test_every_command_with_python_uses_the_found_environment(
-    inst, venv_factory
+    inst: Inst, venv_factory: VenvFactory
 ) -> None:
     active = venv_factory("active")
     env = {"VIRTUAL_ENV": str(active.root)}
@@ -184,7 +197,7 @@ def test_every_command_with_python_uses_the_found_environment(
 
 
 def test_a_virtual_env_without_an_interpreter_is_one_error(
-    inst, tmp_path: Path
+    inst: Inst, tmp_path: Path
 ) -> None:
     gone = tmp_path / "removed-venv"
     run = inst("install", "beta", env={"VIRTUAL_ENV": str(gone)})
@@ -197,7 +210,7 @@ def test_a_virtual_env_without_an_interpreter_is_one_error(
 
 
 def test_an_externally_managed_conda_prefix_is_refused(
-    inst, managed_python: Path, tmp_path: Path
+    inst: Inst, managed_python: Path, tmp_path: Path
 ) -> None:
     system = tmp_path / "system"
     (system / "bin" / "python").symlink_to(managed_python.name)  # as conda has it
@@ -214,7 +227,7 @@ def test_an_externally_managed_conda_prefix_is_refused(
 
 
 def test_config_debug_says_which_environment_and_why(
-    run_inst, venv_factory, tmp_path: Path
+    run_inst: Inst, venv_factory: VenvFactory, tmp_path: Path
 ) -> None:
     active = venv_factory("active")
     env = {"VIRTUAL_ENV": str(active.root)}
@@ -254,7 +267,9 @@ def test_config_debug_says_which_environment_and_why(
     assert lines[lines.index(title) + 1] == f"  {active.python}  (from INST_PYTHON)"
 
 
-def test_install_command_line_reports_the_found_environment(inst, venv_factory) -> None:
+def test_install_command_line_reports_the_found_environment(
+    inst: Inst, venv_factory: VenvFactory
+) -> None:
     # The notice is stderr's first line, before anything the command says.
     active = venv_factory("active")
     run = inst("install", "--dry-run", "beta", env={"VIRTUAL_ENV": str(active.root)})
