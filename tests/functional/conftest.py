@@ -31,7 +31,10 @@ def cli_home(tmp_path: Path) -> ConfigHome:
 def run_inst(cli_home: ConfigHome):
     """run_inst("config", "debug", env={"INST_X": "1"}) -> Run, via ``python -m inst``.
 
-    ``env`` adds to the clean environment of ``home`` (cli_home unless given)."""
+    ``env`` adds to the clean environment of ``home`` (cli_home unless given).
+    ``program=True`` runs inst as its console script does (``main()``), which looks for
+    the active environment (VIRTUAL_ENV, CONDA_PREFIX, a .venv above cwd); its cwd is
+    then home's root unless given, so that the repository's own .venv is never found."""
 
     def run(
         *args: str,
@@ -40,11 +43,17 @@ def run_inst(cli_home: ConfigHome):
         python: str = sys.executable,
         cwd: Path | None = None,
         timeout: float = 60,
+        program: bool = False,
     ) -> Run:
         full_env = {**home.env, **(env or {})}
-        _refuse_to_change_the_test_interpreter(args, full_env)
+        _refuse_to_change_the_test_interpreter(
+            args, full_env, found=program and (cwd is not None or _activated(full_env))
+        )
+        entry = ["-c", _CONSOLE_SCRIPT] if program else ["-m", "inst"]
+        if program and cwd is None:
+            cwd = home.root
         completed = subprocess.run(
-            [python, "-m", "inst", *args],
+            [python, *entry, *args],
             env=full_env,
             capture_output=True,
             text=True,
@@ -69,11 +78,20 @@ _ELSEWHERE_ENV = (
 )
 
 
+#: What the `inst` console script runs.
+_CONSOLE_SCRIPT = "import sys; from inst.cli.main import main; sys.exit(main())"
+
+
+def _activated(env: Mapping[str, str]) -> bool:
+    return bool(env.get("VIRTUAL_ENV") or env.get("CONDA_PREFIX"))
+
+
 def _refuse_to_change_the_test_interpreter(
-    args: tuple[str, ...], env: Mapping[str, str]
+    args: tuple[str, ...], env: Mapping[str, str], *, found: bool = False
 ) -> None:
-    """A test that installs must say where: never into the Python running pytest."""
-    if not args or args[0] not in ("install", "uninstall"):
+    """A test that installs must say where: never into the Python running pytest.
+    ``found``: the `inst` program with an environment of its own to find."""
+    if not args or args[0] not in ("install", "uninstall") or found:
         return
     named = any(arg.split("=")[0] in _ELSEWHERE for arg in args)
     if not named and not any(env.get(name) for name in _ELSEWHERE_ENV):

@@ -1,6 +1,6 @@
 """A throwaway home for configuration: every place inst and pip look for config files
 points into a temporary directory, and no INST_*/PIP_* variable of the developer's
-machine leaks into a test."""
+machine, nor the environment their shell has activated, leaks into a test."""
 
 from __future__ import annotations
 
@@ -19,6 +19,10 @@ _LEAKY_NAMES = (
     "XDG_CONFIG_HOME",
     "XDG_CONFIG_DIRS",
     "XDG_CACHE_HOME",
+    # An activated environment of the developer's shell: the `inst` program would work
+    # on it (a test that wants one sets it).
+    "VIRTUAL_ENV",
+    "CONDA_PREFIX",
 )
 
 

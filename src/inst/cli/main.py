@@ -24,11 +24,18 @@ EXIT_OK = 0
 EXIT_FAILURE = 1
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, *, discover: bool | None = None) -> int:
     """Run inst; argv None: as the program (sys.argv), which handles Ctrl-C and
     SIGTERM until it exits, and ends at once after one instead of waiting for worker
-    threads stuck on a stalled server."""
+    threads stuck on a stalled server.
+
+    ``discover``: with no --python, work on the active environment (VIRTUAL_ENV,
+    CONDA_PREFIX, a .venv here or above; settings/active.py). None means "as the
+    program": the ``inst`` console script calls ``main()`` and discovers;
+    ``python -m inst`` passes False and keeps pip's meaning, the interpreter running
+    it; in-process calls with an argv do not discover unless asked."""
     program = argv is None
+    discover = program if discover is None else discover
     argv = sys.argv[1:] if argv is None else list(argv)
     _tolerant_stdout()
     interrupts.new_run()
@@ -37,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     # `the_run.ending = True` is written out, never a call, first thing once the
     # outcome is decided: a call would run a signal's handler before its body.
     try:
-        code = _run(argv)
+        code = _run(argv, discover=discover)
         interrupts.the_run.ending = True
     except InstError as exc:
         interrupts.the_run.ending = True
@@ -127,7 +134,7 @@ def _tolerant_stdout() -> None:
         stream.reconfigure(errors="backslashreplace")
 
 
-def _run(argv: list[str]) -> int:
+def _run(argv: list[str], *, discover: bool) -> int:
     from inst.cli.commands import COMMANDS
     from inst.cli.parser import arrange, build_parser, cli_values
 
@@ -160,7 +167,9 @@ def _run(argv: list[str]) -> int:
     command = COMMANDS[args.command].load()
     tolerates = getattr(command, "tolerates_bad_config", None)
     lenient = bool(tolerates and tolerates(args))
-    settings = load_settings(args.command, given, lenient_files=lenient)
+    settings = load_settings(
+        args.command, given, lenient_files=lenient, discover=discover
+    )
     target_prefix = _target_prefix(settings, args.command)
     if target_prefix is not None:
         # --python names another environment: its site config file applies, not ours.
@@ -170,6 +179,7 @@ def _run(argv: list[str]) -> int:
             prefix=target_prefix[0],
             base_prefix=target_prefix[1],
             lenient_files=lenient,
+            discover=discover,
         )
     try:
         ui.configure(verbosity=settings.verbosity, no_color=settings.no_color)
@@ -179,7 +189,20 @@ def _run(argv: list[str]) -> int:
         # A bad -v/-q/--no-color value in a file: keep the early setup, let config fix it.
     for message in settings.warnings:
         ui.warning(message)
+    _announce_found_environment(settings)
     return int(command.run(settings, args))
+
+
+def _announce_found_environment(settings: Settings) -> None:
+    """An environment inst found by itself (not --python, not the interpreter running
+    inst) is named in one line on stderr, hidden by -q: the user did not name it."""
+    from inst.settings.layers import Layer
+
+    python = settings.setting("python")
+    found = not python.is_default and python.origin.layer is Layer.DEFAULT
+    if found and ui.verbosity() >= 0:
+        message = f"Using environment {python.value} ({python.origin})"
+        print(ui.redact(message), file=sys.stderr)
 
 
 def _target_prefix(settings: Settings, command: str) -> tuple[str, str] | None:

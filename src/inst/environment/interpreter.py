@@ -181,7 +181,13 @@ def _find_executable(text: str) -> Path:
             )
         raise InstError(f"--python {text}: no such file or directory")
     if path.is_dir():
-        for relative in ("bin/python", "Scripts/python.exe", "bin/python3"):
+        # The last: a conda environment on Windows keeps python.exe in its prefix.
+        for relative in (
+            "bin/python",
+            "Scripts/python.exe",
+            "bin/python3",
+            "python.exe",
+        ):
             candidate = path / relative
             if candidate.is_file():
                 return Path(os.path.abspath(candidate))

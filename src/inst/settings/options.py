@@ -264,12 +264,15 @@ OPTIONS: tuple[Option, ...] = (
     Option(
         "python",
         Kind.PATH,
-        "Work on this Python environment instead of the one running inst: a python "
-        "executable or a virtual environment's directory.",
+        "Work on this Python environment: a python executable or a virtual "
+        "environment's directory.",
         GENERAL,
         commands=ENVIRONMENT,
         metavar="PATH",
-        default_doc="the interpreter running inst",
+        default_doc="for the inst program, the active virtual environment "
+        "(VIRTUAL_ENV), else the active conda environment (CONDA_PREFIX), else a .venv "
+        "in the current directory or above it, else the interpreter running inst; for "
+        "python -m inst, the interpreter running it",
     ),
     Option(
         "progress-bar",

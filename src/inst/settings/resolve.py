@@ -11,6 +11,7 @@ from typing import Any
 
 from inst.errors import SettingsError
 from inst.settings import files as config_files
+from inst.settings.active import active_environment
 from inst.settings.files import ConfigFile
 from inst.settings.layers import (
     DEFAULT,
@@ -24,6 +25,7 @@ from inst.settings.layers import (
 )
 from inst.settings.options import (
     COMMAND_NAMES,
+    ENVIRONMENT,
     NETWORK,
     OPTIONS,
     OPTIONS_BY_ENV_VAR,
@@ -63,8 +65,12 @@ class Settings(OptionValues):
         warnings: Sequence[str] = (),
         prefix: str = sys.prefix,
         decided: Mapping[str, Setting] | None = None,
+        discovering: bool = False,
     ) -> None:
         self.command = command
+        # Whether this run looks for the active environment when no --python is set
+        # (the `inst` program does, `python -m inst` does not; see active.py).
+        self.discovering = discovering
         # The target environment's prefix, home of the site file (not the --prefix
         # option, which OptionValues answers like every other option).
         self.site_prefix = prefix
@@ -97,6 +103,21 @@ class Settings(OptionValues):
             pip_files=self.pip_files,
             prefix=self.site_prefix,
             decided=self._decided,
+            discovering=self.discovering,
+        )
+
+    def deciding(self, setting: Setting) -> Settings:
+        """The same settings with one value decided before the layers are asked (the
+        environment found when no --python is set)."""
+        return Settings(
+            self.command,
+            self._layers,
+            inst_files=self.inst_files,
+            pip_files=self.pip_files,
+            warnings=self.warnings,
+            prefix=self.site_prefix,
+            decided={**self._decided, setting.option.name: setting},
+            discovering=self.discovering,
         )
 
     @property
@@ -153,6 +174,7 @@ def load_settings(
     prefix: str | None = None,
     base_prefix: str | None = None,
     lenient_files: bool = False,
+    discover: bool = False,
 ) -> Settings:
     """Build the settings of one run from argv values, the environment and the files.
 
@@ -207,7 +229,14 @@ def load_settings(
         decided={"isolated": Setting(isolated_row, True, isolated_from.origin)}
         if isolated_from and isolated
         else None,
+        discovering=discover,
     )
+    if command in ENVIRONMENT and settings.setting("python").is_default:
+        choice = active_environment(environ, discovering=discover)
+        if choice.prefix is not None:
+            found = Origin(Layer.DEFAULT, choice.why)
+            row = OPTIONS_BY_NAME["python"]
+            settings = settings.deciding(Setting(row, choice.prefix, found))
     if not lenient_files:
         settings.all()  # surface every bad value now, not halfway through the work
     return settings

@@ -119,8 +119,8 @@ class OptionValues:
 
     @property
     def python(self) -> str | None:
-        """--python, INST_PYTHON: Work on this Python environment instead of the one
-        running inst: a python executable or a virtual environment's directory."""
+        """--python, INST_PYTHON: Work on this Python environment: a python executable
+        or a virtual environment's directory."""
         return cast("str | None", self._value("python"))
 
     @property

@@ -265,6 +265,7 @@ def _debug(settings: Settings, words: list[str]) -> int:
         ],
     )
     _show_network(effective)
+    _show_environment(effective)
     scope = f"`inst {command}`" if command else "every command ([global] tables only)"
     ui.output(f"Options with a non-default value, for {scope}:")
     if not rows:
@@ -284,6 +285,29 @@ def _show_network(effective: Settings) -> None:
     ui.output("Credentials and certificates:")
     ui.output(f"  keyring provider: {describe(effective.keyring_provider)}")
     ui.output(f"  HTTPS servers are checked against {describe_trust(effective.cert)}")
+
+
+def _show_environment(settings: Settings) -> None:
+    """Which environment the commands that take --python work on, and why."""
+    import os
+    import sys
+
+    from inst.settings.active import active_environment
+
+    ui.output("Environment of the commands that take --python:")
+    python = settings.setting("python")
+    if not python.is_default:
+        ui.output(f"  {display(python.value)}  (from {python.origin})")
+        return
+    try:
+        choice = active_environment(os.environ, discovering=settings.discovering)
+    except SettingsError as exc:
+        ui.output(f"  none: {exc.paragraph()}")
+        return
+    if choice.prefix is not None:
+        ui.output(f"  {choice.prefix}  (from {choice.why})")
+    else:
+        ui.output(f"  {sys.prefix}, the interpreter running inst  ({choice.why})")
 
 
 def _show_files(title: str, files: list[tuple[str, Path, str]]) -> None:
