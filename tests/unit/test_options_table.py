@@ -43,6 +43,7 @@ PIP_SHARED = {
     "global-option",
     "build-option",
     "no-clean",
+    "algorithm",
 }
 
 
