@@ -37,11 +37,20 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     )
     for name, version, wanted in missing:
         ui.output(f"{name} {version} requires {wanted}, which is not installed.")
-    for u in unmet:
-        if u.have is not None:
+    conflicting = sorted(
+        (u for u in unmet if u.have is not None),
+        key=lambda u: (
+            u.dist.name,
+            canonicalize_name(u.requirement.name),
+            str(u.requirement),
+        ),
+    )
+    for u in conflicting:
+        have = u.have
+        if have is not None:
             ui.output(
                 f"{u.dist.name} {u.dist.version} has requirement {u.requirement}, "
-                f"but you have {u.have.name} {u.have.version}."
+                f"but you have {have.name} {have.version}."
             )
     if unmet:
         return 1
