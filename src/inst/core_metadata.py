@@ -125,29 +125,34 @@ class Metadata:
 
     def as_json(self) -> dict[str, Any]:
         """The PEP 566 JSON form, as pip's installation report holds it."""
-        message = _message(self.raw)
-        result: dict[str, Any] = {}
-        for field, multiple in _REPORT_FIELDS:
-            values = [_unfolded(str(v)) for v in message.get_all(field) or ()]
-            if not values:
-                continue
-            key = field.lower().replace("-", "_")
-            if multiple:
-                result[key] = values
-            elif key == "keywords":
-                # Comma-separated, or (in old metadata) separated by spaces.
-                value = values[0]
-                result[key] = (
-                    [word.strip() for word in value.split(",")]
-                    if "," in value
-                    else value.split()
-                )
-            else:
-                result[key] = values[0]
-        body = message.get_payload()
-        if isinstance(body, str) and body:
-            result["description"] = body
-        return result
+        return metadata_json(_message(self.raw))
+
+
+def metadata_json(message: Message) -> dict[str, Any]:
+    """Core metadata parsed as an email message in PEP 566's JSON form (the
+    installation report's and ``inst inspect``'s, as pip's)."""
+    result: dict[str, Any] = {}
+    for field, multiple in _REPORT_FIELDS:
+        values = [_unfolded(str(v)) for v in message.get_all(field) or ()]
+        if not values:
+            continue
+        key = field.lower().replace("-", "_")
+        if multiple:
+            result[key] = values
+        elif key == "keywords":
+            # Comma-separated, or (in old metadata) separated by spaces.
+            value = values[0]
+            result[key] = (
+                [word.strip() for word in value.split(",")]
+                if "," in value
+                else value.split()
+            )
+        else:
+            result[key] = values[0]
+    body = message.get_payload()
+    if isinstance(body, str) and body:
+        result["description"] = body
+    return result
 
 
 def _unfolded(value: str) -> str:

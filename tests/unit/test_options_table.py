@@ -44,6 +44,7 @@ PIP_SHARED = {
     "global-option",
     "build-option",
     "no-clean",
+    "algorithm",
 }
 
 

@@ -226,7 +226,7 @@ def test_a_command_line_value_has_the_annotated_type(
     config_home: ConfigHome, option: Option
 ) -> None:
     command = "install" if option.applies_to("install") else option.commands[0]
-    positional = ["."] if command == "build-info" else []
+    positional = ["."] if command in ("build-info", "hash") else []
     argv = arrange([command, *_argv(option, _existing_file(config_home)), *positional])
     args, unknown = build_parser().parse_known_args(argv)
     assert unknown == []

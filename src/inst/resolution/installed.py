@@ -9,6 +9,7 @@ distributions whose requirements the change broke.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
@@ -78,33 +79,59 @@ def satisfied_by_installed(
     return list(found.values())
 
 
+@dataclass(frozen=True)
+class Unmet:
+    """A requirement of an installed distribution that is not met: ``have`` is the
+    installed distribution of the wrong version, None when none is installed."""
+
+    dist: InstalledDist
+    requirement: Requirement
+    have: InstalledDist | None
+
+
+def unmet_requirements(
+    environment: Environment, changed: Iterable[NormalizedName] | None = None
+) -> list[Unmet]:
+    """The requirements of installed distributions that are not met (markers evaluated
+    for the target, no extras: as pip), by distribution name; with ``changed``, only
+    among the distributions that changed and those that depend on them."""
+    only = None if changed is None else set(changed)
+    installed = environment.installed()
+    problems: list[Unmet] = []
+    for dist in sorted(installed.values(), key=lambda d: d.name):
+        for requirement in dist.requires:
+            name = canonicalize_name(requirement.name)
+            if only is not None and dist.name not in only and name not in only:
+                continue
+            if not environment.evaluate(requirement.marker):
+                continue
+            have = installed.get(name)
+            if have is None or not requirement.specifier.contains(
+                have.version, prereleases=True
+            ):
+                problems.append(Unmet(dist, requirement, have))
+    return problems
+
+
 def broken_requirements(
     environment: Environment, changed: Iterable[NormalizedName]
 ) -> list[str]:
     """One line per requirement of an installed distribution that is not met, among
     the distributions that changed and those that depend on them."""
-    changed = set(changed)
-    installed = environment.installed()
     problems: list[str] = []
-    for dist in sorted(installed.values(), key=lambda d: d.name):
-        for requirement in dist.requires:
-            name = canonicalize_name(requirement.name)
-            if dist.name not in changed and name not in changed:
-                continue
-            if not environment.evaluate(requirement.marker):
-                continue
-            have = installed.get(name)
-            wanted = _describe(requirement)
-            if have is None:
-                problems.append(
-                    f"{dist.display_name} {dist.version} requires {wanted}, which is "
-                    "not installed"
-                )
-            elif not requirement.specifier.contains(have.version, prereleases=True):
-                problems.append(
-                    f"{dist.display_name} {dist.version} requires {wanted}, but "
-                    f"{have.display_name} {have.version} is installed"
-                )
+    for unmet in unmet_requirements(environment, changed):
+        dist, have = unmet.dist, unmet.have
+        wanted = _describe(unmet.requirement)
+        if have is None:
+            problems.append(
+                f"{dist.display_name} {dist.version} requires {wanted}, which is "
+                "not installed"
+            )
+        else:
+            problems.append(
+                f"{dist.display_name} {dist.version} requires {wanted}, but "
+                f"{have.display_name} {have.version} is installed"
+            )
     return problems
 
 

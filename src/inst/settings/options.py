@@ -52,6 +52,11 @@ COMMAND_NAMES = (
     "build-info",
     "repair",
     "help",
+    "check",
+    "inspect",
+    "hash",
+    "index",
+    "completion",
 )
 
 #: Marks an option that applies to every command.
@@ -68,9 +73,12 @@ ENVIRONMENT = (
     "freeze",
     "show",
     "repair",
+    "check",
+    "inspect",
+    "index",
 )
 BUILDING = ("install", "download", "wheel", "build-info")
-NETWORK = ("install", "download", "wheel", "list", "build-info")
+NETWORK = ("install", "download", "wheel", "list", "build-info", "index")
 
 
 @dataclass(frozen=True)
@@ -301,7 +309,7 @@ OPTIONS: tuple[Option, ...] = (
         "The main package index (PEP 503/691 simple API). With the default "
         "--index-strategy first-index it is searched after the --extra-index-url ones.",
         INDEX,
-        commands=RESOLVING + ("list",),
+        commands=RESOLVING + ("list", "index"),
         short="-i",
         metavar="URL",
         pip_shared=True,
@@ -315,7 +323,7 @@ OPTIONS: tuple[Option, ...] = (
         "in order before --index-url; with best-match the files of all indexes compete.",
         INDEX,
         default=(),
-        commands=RESOLVING + ("list",),
+        commands=RESOLVING + ("list", "index"),
         metavar="URL",
         pip_shared=True,
         urls=True,
@@ -326,7 +334,7 @@ OPTIONS: tuple[Option, ...] = (
         "Search no index: only --find-links locations and local paths.",
         INDEX,
         default=False,
-        commands=RESOLVING + ("list",),
+        commands=RESOLVING + ("list", "index"),
         pip_shared=True,
     ),
     Option(
@@ -336,7 +344,7 @@ OPTIONS: tuple[Option, ...] = (
         "Repeatable.",
         INDEX,
         default=(),
-        commands=RESOLVING + ("list",),
+        commands=RESOLVING + ("list", "index"),
         short="-f",
         metavar="PATH_OR_URL",
         pip_shared=True,
@@ -371,7 +379,7 @@ OPTIONS: tuple[Option, ...] = (
         "Consider pre-releases and development versions, not only final releases.",
         SELECTION,
         default=False,
-        commands=RESOLVING + ("list",),
+        commands=RESOLVING + ("list", "index"),
         pip_shared=True,
     ),
     Option(
@@ -680,6 +688,44 @@ OPTIONS: tuple[Option, ...] = (
         commands=("show",),
         short="-f",
         sources=CLI_AND_ENV,
+    ),
+    Option(
+        "algorithm",
+        Kind.CHOICE,
+        "The hash algorithm inst hash uses.",
+        INSPECT,
+        default="sha256",
+        commands=("hash",),
+        short="-a",
+        choices=("sha256", "sha384", "sha512"),
+        pip_shared=True,
+    ),
+    Option(
+        "bash",
+        Kind.FLAG,
+        "Print the completion script for bash.",
+        INSPECT,
+        default=False,
+        commands=("completion",),
+        sources=CLI_ONLY,
+    ),
+    Option(
+        "zsh",
+        Kind.FLAG,
+        "Print the completion script for zsh.",
+        INSPECT,
+        default=False,
+        commands=("completion",),
+        sources=CLI_ONLY,
+    ),
+    Option(
+        "fish",
+        Kind.FLAG,
+        "Print the completion script for fish.",
+        INSPECT,
+        default=False,
+        commands=("completion",),
+        sources=CLI_ONLY,
     ),
     # -- Building ----------------------------------------------------------------------
     Option(

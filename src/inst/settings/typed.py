@@ -15,6 +15,7 @@ IndexStrategy = Literal["first-index", "best-match"]
 UpgradeStrategy = Literal["only-if-needed", "eager"]
 LinkMode = Literal["hardlink", "copy"]
 Format = Literal["columns", "freeze", "json"]
+Algorithm = Literal["sha256", "sha384", "sha512"]
 
 
 class OptionValues:
@@ -373,6 +374,26 @@ class OptionValues:
         """-f, --files, INST_FILES: Also list the files each distribution installed
         (from its RECORD)."""
         return cast("bool", self._value("files"))
+
+    @property
+    def algorithm(self) -> Algorithm:
+        """-a, --algorithm, INST_ALGORITHM: The hash algorithm inst hash uses."""
+        return cast("Algorithm", self._value("algorithm"))
+
+    @property
+    def bash(self) -> bool:
+        """--bash: Print the completion script for bash."""
+        return cast("bool", self._value("bash"))
+
+    @property
+    def zsh(self) -> bool:
+        """--zsh: Print the completion script for zsh."""
+        return cast("bool", self._value("zsh"))
+
+    @property
+    def fish(self) -> bool:
+        """--fish: Print the completion script for fish."""
+        return cast("bool", self._value("fish"))
 
     @property
     def use_pep517(self) -> bool:

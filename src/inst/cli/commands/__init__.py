@@ -36,5 +36,10 @@ COMMANDS: dict[str, Command] = {
         Command("cache", "inst.cli.commands.cache"),
         Command("config", "inst.cli.commands.config"),
         Command("help", "inst.cli.commands.help"),
+        Command("check", "inst.cli.commands.check"),
+        Command("inspect", "inst.cli.commands.inspect"),
+        Command("hash", "inst.cli.commands.hash"),
+        Command("index", "inst.cli.commands.index"),
+        Command("completion", "inst.cli.commands.completion"),
     )
 }
