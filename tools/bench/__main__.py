@@ -1,11 +1,14 @@
-"""Time inst against pip, side by side in one run, and print medians and the ratio.
+"""Time inst against pip and uv, side by side in one run; print medians and ratios.
 
     python tools/bench                 # every workload
     python tools/bench version help    # some of them
     python tools/bench --runs 21 --list
 
-Each round runs inst and pip once each, in alternating order, so drift on the machine
-(caches, load) hits both alike. Both run as `python -m ...` under the same interpreter
+Each round runs inst, pip and uv once each, in rotating order, so drift on the
+machine (caches, load) hits all alike. uv is installed by the bench itself, with pip,
+at the version pinned in tools/bench-uv.txt (see uvtool.py); when it can't be, or with
+--no-uv, or for a workload uv has no equivalent of, uv's column reads n/a (with the
+reason) and inst and pip are timed as ever. inst and pip run as `python -m ...` under the same interpreter
 (the install-*, install-sdist* and wheel-* workloads run pip from inside its own venv,
 see installing.py and building.py). Workloads live in workloads.py: add one there to
 measure a new feature. A workload may prepare fixtures first (the resolve-* and
@@ -34,6 +37,7 @@ import time
 from dataclasses import dataclass
 
 # `python tools/bench` puts this folder first on sys.path, so its modules import directly.
+import uvtool
 from workloads import WORKLOADS, Workload
 
 
@@ -82,11 +86,10 @@ def run_once(
 
 @dataclass
 class Result:
-    inst_median: float
-    pip_median: float
-    # The largest peak memory of a timed run, in KiB; None where unknown.
-    inst_peak: int | None
-    pip_peak: int | None
+    # tool -> the median time of its timed runs, and the largest peak memory of
+    # them in KiB (None where unknown).
+    medians: dict[str, float]
+    peaks: dict[str, int | None]
 
 
 def _largest(peaks: list[int | None]) -> int | None:
@@ -94,10 +97,27 @@ def _largest(peaks: list[int | None]) -> int | None:
     return max(known) if known else None
 
 
-def measure(workload: Workload, runs: int) -> Result:
+def commands_of(workload: Workload, *, uv: bool) -> dict[str, list[str]]:
+    """The commands a workload times, by tool, inst first: uv's only when uv is
+    there and the workload has one."""
     commands = {"inst": workload.inst, "pip": workload.pip}
-    times: dict[str, list[float]] = {"inst": [], "pip": []}
-    peaks: dict[str, list[int | None]] = {"inst": [], "pip": []}
+    if uv and workload.uv is not None:
+        commands["uv"] = workload.uv
+    return commands
+
+
+def rotation(tools: list[str], round_number: int) -> list[str]:
+    """The order of the tools in a round: each round starts one later than the last,
+    so every tool runs first, in the middle and last equally often."""
+    shift = round_number % len(tools)
+    return tools[shift:] + tools[:shift]
+
+
+def measure(workload: Workload, runs: int, *, uv: bool = False) -> Result:
+    commands = commands_of(workload, uv=uv)
+    tools = list(commands)
+    times: dict[str, list[float]] = {tool: [] for tool in tools}
+    peaks: dict[str, list[int | None]] = {tool: [] for tool in tools}
     env = workload.env()
 
     def run(tool: str) -> tuple[float, int | None]:
@@ -106,26 +126,23 @@ def measure(workload: Workload, runs: int) -> Result:
         return run_once(commands[tool], env)
 
     def check(after: str) -> None:
-        problem = workload.check() if workload.check else None
+        problem = workload.check(tools) if workload.check else None
         if problem:
             raise WorkloadFailed(f"after {after}: {problem}")
 
     if workload.warmup:
-        for tool in commands:
+        for tool in tools:
             run(tool)
         check("the warmup")
     for round_number in range(runs):
-        order = ["inst", "pip"] if round_number % 2 == 0 else ["pip", "inst"]
-        for tool in order:
+        for tool in rotation(tools, round_number):
             elapsed, peak = run(tool)
             times[tool].append(elapsed)
             peaks[tool].append(peak)
         check(f"round {round_number + 1}")
     return Result(
-        statistics.median(times["inst"]),
-        statistics.median(times["pip"]),
-        _largest(peaks["inst"]),
-        _largest(peaks["pip"]),
+        {tool: statistics.median(times[tool]) for tool in tools},
+        {tool: _largest(peaks[tool]) for tool in tools},
     )
 
 
@@ -133,14 +150,34 @@ def _megabytes(peak: int | None) -> str:
     return "-" if peak is None else f"{peak / 1024:.1f}"
 
 
+def format_line(name: str, width: int, result: Result) -> str:
+    """A workload's line: times, ratios inst/pip and inst/uv, peak memory."""
+    medians, peaks = result.medians, result.peaks
+    uv_time = f"{medians['uv']:>8.3f}s" if "uv" in medians else f"{'n/a':>9}"
+    inst_uv = f"{medians['inst'] / medians['uv']:>8.2f}" if "uv" in medians else "n/a"
+    memory = " / ".join(
+        _megabytes(peaks[tool]) if tool in peaks else "n/a"
+        for tool in ("inst", "pip", "uv")
+    )
+    return (
+        f"{name:<{width}} {medians['inst']:>8.3f}s {medians['pip']:>8.3f}s {uv_time}"
+        f" {medians['inst'] / medians['pip']:>8.2f} {inst_uv:>8}  {memory:>24}"
+    )
+
+
 def main() -> int:
-    parser = argparse.ArgumentParser(description="Time inst against pip.")
+    parser = argparse.ArgumentParser(description="Time inst against pip and uv.")
     parser.add_argument(
         "workloads", nargs="*", help="names of workloads (default: all)"
     )
     parser.add_argument("--runs", type=int, default=11, help="rounds per workload")
     parser.add_argument(
         "--list", action="store_true", help="list the workloads and exit"
+    )
+    parser.add_argument(
+        "--no-uv",
+        action="store_true",
+        help="time inst and pip only (uv's column reads n/a)",
     )
     args = parser.parse_args()
     if args.list:
@@ -153,13 +190,18 @@ def main() -> int:
         parser.error(f"unknown workload(s): {', '.join(unknown)}; see --list")
     chosen = [WORKLOADS[name] for name in args.workloads] or list(WORKLOADS.values())
     width = max(16, *(len(workload.name) for workload in chosen))
+    uv_missing = "--no-uv was given" if args.no_uv else uvtool.ensure()
     print(
         f"python {sys.version.split()[0]}, {args.runs} rounds each, medians"
         " (peak memory: the largest of the timed runs)"
     )
+    if uv_missing:
+        print(f"uv: n/a, {uv_missing}")
+    else:
+        print(f"uv: {uvtool.pin()} ({uvtool.BIN})")
     print(
-        f"{'workload':<{width}} {'inst':>9} {'pip':>9} {'inst/pip':>9}"
-        f"  {'peak MB inst / pip':>19}"
+        f"{'workload':<{width}} {'inst':>9} {'pip':>9} {'uv':>9}"
+        f" {'inst/pip':>8} {'inst/uv':>8}  {'peak MB inst / pip / uv':>24}"
     )
     status = 0
     for workload in chosen:
@@ -168,21 +210,16 @@ def main() -> int:
             print(f"{workload.name:<{width}} skipped: {skip_reason}")
             continue
         try:
-            result = measure(workload, args.runs)
+            result = measure(workload, args.runs, uv=not uv_missing)
         except WorkloadFailed as failure:
             print(f"{workload.name:<{width}} FAILED (see below)", flush=True)
             print(f"bench: {workload.name}: {failure}", file=sys.stderr, flush=True)
             status = 1
             continue
-        ratio = result.inst_median / result.pip_median
-        peak_inst = _megabytes(result.inst_peak)
-        peak_pip = _megabytes(result.pip_peak)
-        print(
-            f"{workload.name:<{width}} {result.inst_median:>8.3f}s"
-            f" {result.pip_median:>8.3f}s {ratio:>9.2f}"
-            f"  {peak_inst:>13} / {peak_pip}",
-            flush=True,
-        )
+        line = format_line(workload.name, width, result)
+        if workload.uv is None and not uv_missing:
+            line += f"  (uv n/a: {workload.no_uv})"
+        print(line, flush=True)
     return status
 
 

@@ -42,11 +42,13 @@ import subprocess
 import sys
 import tarfile
 import zipfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Callable
 
 import installing
 import resolution
+import uvtool
 
 REPO = resolution.REPO
 BUILD_PROJECTS_DIR = REPO / "tests_data" / "build-projects"
@@ -208,7 +210,25 @@ def _sync() -> None:
 def wheel_command(
     workload: str, tool: str, tree: str, out: Path | None = None
 ) -> list[str]:
-    """`wheel --no-deps` of the copy of tree, from the find-links folder only."""
+    """`wheel --no-deps` of the copy of tree, from the find-links folder only; for uv
+    `uv build --wheel` (a build of the tree itself, as `wheel`, not through an sdist),
+    for the bench's interpreter, as inst's."""
+    if tool == "uv":
+        return uvtool.command(
+            "build",
+            "-q",
+            "--wheel",
+            "--python",
+            sys.executable,
+            "--no-index",
+            "--find-links",
+            str(find_links_dir(workload)),
+            "--cache-dir",
+            str(installing.cache_dir(workload, tool)),
+            "--out-dir",
+            str(out or out_dir(workload, tool)),
+            str(tree_dir(workload, tool, tree)),
+        )
     if tool == "inst":
         python = sys.executable
     else:
@@ -276,31 +296,41 @@ def _wheel_in(folder: Path) -> tuple[Path | None, str | None]:
     return wheels[0], None
 
 
-def compare_wheels(inst_wheel: Path, pip_wheel: Path) -> str | None:
-    """What differs between the two wheels (name, members, bytes of a member), or
-    None when they are the same."""
-    if inst_wheel.name != pip_wheel.name:
-        return f"inst saved {inst_wheel.name}, pip {pip_wheel.name}"
-    with zipfile.ZipFile(inst_wheel) as inst_zip, zipfile.ZipFile(pip_wheel) as pip_zip:
-        inst_names, pip_names = set(inst_zip.namelist()), set(pip_zip.namelist())
-        members = installing._differences("members:", inst_names, pip_names)
+def compare_wheels(
+    inst_wheel: Path, other_wheel: Path, other: str = "pip"
+) -> str | None:
+    """What differs between inst's wheel and the other tool's (name, members, bytes of
+    a member), or None when they are the same."""
+    if inst_wheel.name != other_wheel.name:
+        return f"inst saved {inst_wheel.name}, {other} {other_wheel.name}"
+    with (
+        zipfile.ZipFile(inst_wheel) as inst_zip,
+        zipfile.ZipFile(other_wheel) as other_zip,
+    ):
+        inst_names, other_names = set(inst_zip.namelist()), set(other_zip.namelist())
+        members = installing._differences(
+            "members:", inst_names, other_names, other_name=other
+        )
         if members:
-            return f"{inst_wheel.name} of inst and of pip differ:\n{members}"
+            return f"{inst_wheel.name} of inst and of {other} differ:\n{members}"
         changed = sorted(
-            name for name in inst_names if inst_zip.read(name) != pip_zip.read(name)
+            name for name in inst_names if inst_zip.read(name) != other_zip.read(name)
         )
     if changed:
-        return f"{inst_wheel.name} of inst and of pip differ in {', '.join(changed)}"
+        return (
+            f"{inst_wheel.name} of inst and of {other} differ in {', '.join(changed)}"
+        )
     return None
 
 
-def wheel_check(workload: str, project: str) -> Callable[[], str | None]:
-    """After a round: each tool saved one wheel, of project, and they are the same."""
+def wheel_check(workload: str, project: str) -> Callable[[Sequence[str]], str | None]:
+    """After a round of tools (inst first): each saved one wheel, of project, and
+    they are the same."""
     expected = project.replace("-", "_") + "-"
 
-    def compare() -> str | None:
+    def compare(tools: Sequence[str]) -> str | None:
         found = {}
-        for tool in installing.TOOLS:
+        for tool in tools:
             wheel, problem = _wheel_in(out_dir(workload, tool))
             if problem:
                 return f"{tool}: {problem}"
@@ -308,7 +338,12 @@ def wheel_check(workload: str, project: str) -> Callable[[], str | None]:
             if not wheel.name.startswith(expected):
                 return f"{tool} saved {wheel.name}, not a wheel of {project}"
             found[tool] = wheel
-        return compare_wheels(found["inst"], found["pip"])
+        for tool in tools:
+            if tool != "inst":
+                problem = compare_wheels(found["inst"], found[tool], tool)
+                if problem:
+                    return problem
+        return None
 
     return compare
 
@@ -329,12 +364,10 @@ def install_command(workload: str, tool: str) -> list[str]:
         str(installing.cache_dir(workload, tool)),
         SDIST_PROJECT,
     ]
-    if tool == "inst":
-        return [sys.executable, "-m", "inst", args[0], "--python", str(venv), *args[1:]]
-    return [str(installing.venv_python(venv)), "-m", "pip", *args]
+    return installing.tool_command(tool, venv, args)
 
 
-def install_check(workload: str) -> Callable[[], str | None]:
-    """After a round: both venvs hold the sdist's project, the same distributions and
+def install_check(workload: str) -> Callable[[Sequence[str]], str | None]:
+    """After a round: the venvs hold the sdist's project, the same distributions and
     the same files (.pyc aside: pip compiles by default, inst does not)."""
     return installing.check(workload, bytecode=False, requirements=(SDIST_PROJECT,))

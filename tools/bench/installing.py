@@ -3,14 +3,14 @@
 They install resolution.REQUIREMENTS from the same local index as the resolve-*
 workloads. Each has a folder of its own under resolution.ROOT (the system's temp dir):
 
-    work/<workload>/inst-venv   inst-cache   pip-venv   pip-cache
+    work/<workload>/inst-venv   inst-cache   pip-venv   pip-cache   uv-venv   uv-cache
 
 The venvs and the caches are in one folder, so on one filesystem: inst puts the files
 of its cache of unpacked wheels into the venv as hard links, which work only within a
 filesystem (across two, inst falls back to copying: a different, slower workload).
 
 Before every timed run (untimed) the tool's venv is created afresh and, for a cold
-workload, its cache dir deleted; after every round both venvs must hold the same
+workload, its cache dir deleted; after every round the venvs must hold the same
 distributions and files (check), or the workload fails.
 
 How each tool is run, as its users run it:
@@ -22,6 +22,8 @@ How each tool is run, as its users run it:
     pip (it re-runs itself in that interpreter: about 0.25 s measured here), which a pip
     user with pip in their venv never pays; that would be an advantage of inst's not
     earned by installing faster. Neither tool's venv creation is timed.
+  * uv from outside the venv, as inst: `uv pip install --python VENV ...`, into a venv
+    made with --without-pip (see uvtool.py).
 """
 
 from __future__ import annotations
@@ -39,8 +41,9 @@ from pathlib import Path
 from typing import Callable
 
 import resolution
+import uvtool
 
-TOOLS = ("inst", "pip")
+TOOLS = ("inst", "pip", "uv")
 
 
 def work_dir(workload: str) -> Path:
@@ -88,8 +91,16 @@ def command(workload: str, tool: str, *extra: str) -> list[str]:
         *extra,
         *resolution.REQUIREMENTS,
     ]
+    return tool_command(tool, venv, args)
+
+
+def tool_command(tool: str, venv: Path, args: Sequence[str]) -> list[str]:
+    """args (a pip-style command: its name, then its options) run by tool for venv:
+    inst and uv from outside it with --python, pip from inside it."""
     if tool == "inst":
         return [sys.executable, "-m", "inst", args[0], "--python", str(venv), *args[1:]]
+    if tool == "uv":
+        return uvtool.command("pip", args[0], "--python", str(venv), *args[1:])
     return [str(venv_python(venv)), "-m", "pip", *args]
 
 
@@ -178,7 +189,8 @@ def _is_bytecode(relative: Path) -> bool:
 
 def files(venv: Path, *, bytecode: bool) -> set[str]:
     """Every file of the venv, relative, but not the installer's own ones: pip (copied
-    in for the pip side), inst's state folder site-packages/.inst (its lock), and
+    in for the pip side), inst's state folder site-packages/.inst (its lock), uv's
+    lock file .lock at the venv's top and its uv_cache.json in each .dist-info, and
     .pyc files unless bytecode."""
     site = site_packages(venv).relative_to(venv)
     scripts = scripts_dir(venv).relative_to(venv)
@@ -195,6 +207,10 @@ def files(venv: Path, *, bytecode: bool) -> set[str]:
         dirs[:] = [name for name in dirs if not skipped(folder, name)]
         for name in names:
             relative = folder / name
+            if folder == Path(".") and name == ".lock":
+                continue  # uv's lock of the environment
+            if name == "uv_cache.json" and folder.name.endswith(".dist-info"):
+                continue  # uv's note of the cache entry it installed from
             if not bytecode and _is_bytecode(relative):
                 continue
             if folder == scripts and name.startswith("pip"):
@@ -203,9 +219,27 @@ def files(venv: Path, *, bytecode: bool) -> set[str]:
     return result
 
 
-def _differences(label: str, inst: set[str], pip: set[str], shown: int = 8) -> str:
+def _without_requested(paths: set[str]) -> set[str]:
+    return {
+        path
+        for path in paths
+        if not (path.endswith("/REQUESTED") and ".dist-info/" in path)
+    }
+
+
+def _differences(
+    label: str,
+    inst: set[str],
+    other: set[str],
+    shown: int = 8,
+    *,
+    other_name: str = "pip",
+) -> str:
     lines = []
-    for who, extra in (("only inst has", inst - pip), ("only pip has", pip - inst)):
+    for who, extra in (
+        ("only inst has", inst - other),
+        (f"only {other_name} has", other - inst),
+    ):
         if extra:
             listed = ", ".join(sorted(extra)[:shown])
             more = f" (and {len(extra) - shown} more)" if len(extra) > shown else ""
@@ -218,41 +252,46 @@ def check(
     *,
     bytecode: bool,
     requirements: Sequence[str] = resolution.REQUIREMENTS,
-) -> Callable[[], str | None]:
-    """After a round: both venvs hold the same name/version pairs (every requested
-    project among them: requirements) and the same files; bytecode: the same .pyc files
-    too (only when both tools were told the same about compiling)."""
+) -> Callable[[Sequence[str]], str | None]:
+    """After a round of tools (inst first): every venv holds the same name/version
+    pairs as inst's (every requested project among them: requirements) and the same
+    files; bytecode: the same .pyc files too (only when all tools were told the same
+    about compiling)."""
 
-    def compare() -> str | None:
-        inst_venv, pip_venv = venv_dir(workload, "inst"), venv_dir(workload, "pip")
-        inst_dists = distributions(inst_venv)
-        pip_dists = distributions(pip_venv)
-        pip_dists.pop("pip", None)  # the installer itself, copied in untimed
+    def compare(tools: Sequence[str]) -> str | None:
+        venvs = {tool: venv_dir(workload, tool) for tool in tools}
+        dists = {tool: distributions(venv) for tool, venv in venvs.items()}
+        dists.get("pip", {}).pop("pip", None)  # the installer itself, copied in
         problems = []
-        pairs = _differences(
-            "distributions:",
-            {f"{name}=={version}" for name, version in inst_dists.items()},
-            {f"{name}=={version}" for name, version in pip_dists.items()},
-        )
-        if pairs:
-            problems.append(pairs)
-        for tool, dists in (("inst", inst_dists), ("pip", pip_dists)):
-            missing = [r for r in requirements if _canonical(r) not in dists]
+        for tool in tools:
+            missing = [r for r in requirements if _canonical(r) not in dists[tool]]
             if missing:
                 problems.append(f"  {tool} did not install {', '.join(missing)}")
-        file_sets = _differences(
-            "files:",
-            files(inst_venv, bytecode=bytecode),
-            files(pip_venv, bytecode=bytecode),
-        )
-        if file_sets:
-            problems.append(file_sets)
-        if not problems:
-            return None
-        return (
-            f"inst ({len(inst_dists)} distributions in {inst_venv}) and pip "
-            f"({len(pip_dists)} in {pip_venv}) installed different things:\n"
-            + "\n".join(problems)
-        )
+        inst_files = files(venvs["inst"], bytecode=bytecode)
+        for tool in tools:
+            if tool == "inst":
+                continue
+            tool_files = files(venvs[tool], bytecode=bytecode)
+            inst_side = inst_files
+            if tool == "uv":
+                # uv marks every distribution it installs REQUESTED, not only the
+                # ones asked for: leave those markers out of the comparison.
+                inst_side = _without_requested(inst_files)
+                tool_files = _without_requested(tool_files)
+            pairs = _differences(
+                "distributions:",
+                {f"{name}=={version}" for name, version in dists["inst"].items()},
+                {f"{name}=={version}" for name, version in dists[tool].items()},
+                other_name=tool,
+            )
+            file_sets = _differences("files:", inst_side, tool_files, other_name=tool)
+            if pairs or file_sets:
+                problems.append(
+                    f"inst ({len(dists['inst'])} distributions in {venvs['inst']})"
+                    f" and {tool} ({len(dists[tool])} in {venvs[tool]}) installed"
+                    " different things:"
+                )
+                problems.extend(part for part in (pairs, file_sets) if part)
+        return "\n".join(problems) or None
 
     return compare

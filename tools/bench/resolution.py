@@ -138,14 +138,15 @@ def ensure_venv() -> None:
 def environment() -> dict[str, str]:
     """The environment both tools run in: nothing of the machine's configuration.
 
-    No INST_* or PIP_* variable gets through, HOME and the XDG dirs point into ROOT,
+    No INST_*, PIP_* or UV_* variable gets through, HOME and the XDG dirs point into
+    ROOT,
     and PIP_CONFIG_FILE=os.devnull turns pip's files off for pip and for inst (which
     falls back to pip's files).
     """
     env = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith(("INST_", "PIP_", "XDG_"))
+        if not key.startswith(("INST_", "PIP_", "UV_", "XDG_"))
         # pip's modules were byte-compiled when it was installed; without this, an
         # editable inst would be recompiled from source on every run.
         and key != "PYTHONDONTWRITEBYTECODE"
@@ -190,6 +191,11 @@ def http_index_url() -> str:
 
 
 def http_environment() -> dict[str, str]:
-    """environment() with both tools pointed at the HTTP index by their variables."""
+    """environment() with the tools pointed at the HTTP index by their variables."""
     url = http_index_url()
-    return {**environment(), "INST_INDEX_URL": url, "PIP_INDEX_URL": url}
+    return {
+        **environment(),
+        "INST_INDEX_URL": url,
+        "PIP_INDEX_URL": url,
+        "UV_INDEX_URL": url,
+    }

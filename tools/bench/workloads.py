@@ -1,20 +1,23 @@
-"""What tools/bench measures: pairs of equivalent inst and pip commands."""
+"""What tools/bench measures: equivalent inst, pip and uv commands."""
 
 from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Callable
 
 import building
 import installing
 import resolution
+import uvtool
 
 
 def _same_environment() -> dict[str, str]:
     # pip would otherwise ask the network whether it is outdated.
-    env = {**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
+    env = {key: value for key, value in os.environ.items() if not key.startswith("UV_")}
+    env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
     # pip was byte-compiled when installed; let an editable inst be compiled once too.
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     return env
@@ -26,6 +29,9 @@ class Workload:
     description: str
     inst: list[str]
     pip: list[str]
+    # uv's equivalent command, or None with why there is none (the column reads n/a).
+    uv: list[str] | None
+    no_uv: str = ""
     env: Callable[[], dict[str, str]] = field(default=_same_environment)
     # Run once before timing (fetch checks, building fixtures); returns why the
     # workload can't run, e.g. missing data, or None when it is ready.
@@ -33,11 +39,12 @@ class Workload:
     # Run each command once untimed first, so caches are warm from the first round.
     warmup: bool = False
     # Run untimed before every run of a command (warmup ones too), with the tool's
-    # name, "inst" or "pip": e.g. a fresh venv to install into.
+    # name, "inst", "pip" or "uv": e.g. a fresh venv to install into.
     before_each: Callable[[str], None] | None = None
-    # Run after the warmup and after every round (both commands); returns what is
-    # wrong with their results, which fails the workload, or None when all is well.
-    check: Callable[[], str | None] | None = None
+    # Run after the warmup and after every round, with the tools that ran (inst
+    # first); returns what is wrong with their results, which fails the workload, or
+    # None when all is well.
+    check: Callable[[Sequence[str]], str | None] | None = None
 
 
 def _inst(*args: str) -> list[str]:
@@ -71,6 +78,19 @@ def _resolve(
         *resolution.REQUIREMENTS,
     ]
     target = ["--python", str(resolution.VENV_PYTHON)]
+    if tool == "uv":
+        # No --report (uv has none) nor --ignore-installed (the venv is empty).
+        uv_cache = ["--cache-dir", cache_args[1]] if cache_dir else ["--no-cache"]
+        return uvtool.command(
+            "pip",
+            "install",
+            *target,
+            "--dry-run",
+            "-q",
+            *([] if http else ["--index-url", resolution.INDEX_URL]),
+            *uv_cache,
+            *resolution.REQUIREMENTS,
+        )
     if tool == "inst":
         return _inst(*args[:1], *target, *args[1:])
     # pip takes --python only before the command name (and reruns itself there).
@@ -94,16 +114,20 @@ def _install(
     cold: bool = False,
     inst_args: tuple[str, ...] = (),
     pip_args: tuple[str, ...] = (),
+    uv_args: tuple[str, ...] = (),
+    no_uv: str = "",
     same_bytecode: bool = False,
 ) -> Workload:
-    """inst and pip installing the resolution requirements into a fresh venv each run
-    (see installing.py); same_bytecode when both were told the same about compiling,
-    so their .pyc files must match too."""
+    """inst, pip and uv installing the resolution requirements into a fresh venv each
+    run (see installing.py); same_bytecode when all were told the same about
+    compiling, so their .pyc files must match too; no_uv: why uv has no equivalent."""
     return Workload(
         name,
         description,
         installing.command(name, "inst", *inst_args),
         installing.command(name, "pip", *pip_args),
+        None if no_uv else installing.command(name, "uv", *uv_args),
+        no_uv,
         env=resolution.environment,
         prepare=lambda: installing.prepare(name),
         # Cold ones too: their caches are emptied before each run all the same, and
@@ -130,6 +154,7 @@ def _wheel(
         description,
         building.wheel_command(name, "inst", tree),
         building.wheel_command(name, "pip", tree),
+        building.wheel_command(name, "uv", tree),
         env=resolution.environment,
         prepare=lambda: building.prepare(name, pip_venv=True),
         # Cold ones too: the first timed round then starts with the backend wheels
@@ -148,6 +173,7 @@ def _install_sdist(name: str, description: str, *, cold: bool) -> Workload:
         description,
         building.install_command(name, "inst"),
         building.install_command(name, "pip"),
+        building.install_command(name, "uv"),
         env=resolution.environment,
         prepare=lambda: building.prepare(name, sdist=True),
         warmup=True,
@@ -160,20 +186,33 @@ WORKLOADS: dict[str, Workload] = {
     workload.name: workload
     for workload in (
         Workload(
-            "version", "start-up: --version", _inst("--version"), _pip("--version")
+            "version",
+            "start-up: --version",
+            _inst("--version"),
+            _pip("--version"),
+            uvtool.command("--version"),
         ),
-        Workload("help", "start-up: --help", _inst("--help"), _pip("--help")),
+        Workload(
+            "help",
+            "start-up: --help",
+            _inst("--help"),
+            _pip("--help"),
+            uvtool.command("--help"),
+        ),
         Workload(
             "config-debug",
             "read every config layer and show the effective values",
             _inst("config", "debug"),
             _pip("config", "debug"),
+            None,
+            "uv has no command that shows its effective configuration",
         ),
         Workload(
             "resolve-warm",
             "install --dry-run --report of 9 projects (27 dists), warm caches",
             _resolve("inst", "resolve-warm", cache_dir=True),
             _resolve("pip", "resolve-warm", cache_dir=True),
+            _resolve("uv", "resolve-warm", cache_dir=True),
             env=resolution.environment,
             prepare=_prepare_resolve("resolve-warm"),
             warmup=True,
@@ -183,6 +222,7 @@ WORKLOADS: dict[str, Workload] = {
             "the same with --no-cache-dir",
             _resolve("inst", "resolve-cold", cache_dir=False),
             _resolve("pip", "resolve-cold", cache_dir=False),
+            _resolve("uv", "resolve-cold", cache_dir=False),
             env=resolution.environment,
             prepare=_prepare_resolve("resolve-cold"),
         ),
@@ -191,6 +231,7 @@ WORKLOADS: dict[str, Workload] = {
             "resolve-warm with the index served over HTTP on 127.0.0.1",
             _resolve("inst", "resolve-http-warm", cache_dir=True, http=True),
             _resolve("pip", "resolve-http-warm", cache_dir=True, http=True),
+            _resolve("uv", "resolve-http-warm", cache_dir=True, http=True),
             env=resolution.http_environment,
             prepare=_prepare_resolve("resolve-http-warm"),
             warmup=True,
@@ -200,10 +241,11 @@ WORKLOADS: dict[str, Workload] = {
             "resolve-cold with the index served over HTTP on 127.0.0.1",
             _resolve("inst", "resolve-http-cold", cache_dir=False, http=True),
             _resolve("pip", "resolve-http-cold", cache_dir=False, http=True),
+            _resolve("uv", "resolve-http-cold", cache_dir=False, http=True),
             env=resolution.http_environment,
             prepare=_prepare_resolve("resolve-http-cold"),
         ),
-        # Each tool's defaults: pip compiles to bytecode, inst does not.
+        # Each tool's defaults: pip compiles to bytecode, inst and uv do not.
         _install(
             "install-warm",
             "install 9 projects (27 dists) into a fresh venv, warm caches",
@@ -218,6 +260,7 @@ WORKLOADS: dict[str, Workload] = {
             "install-compile-warm",
             "install-warm, inst with --compile (pip compiles by default)",
             inst_args=("--compile",),
+            uv_args=("--compile-bytecode",),
             same_bytecode=True,
         ),
         _install(
@@ -232,6 +275,7 @@ WORKLOADS: dict[str, Workload] = {
             "install-verify-warm",
             "install-warm, inst with --verify-cache",
             inst_args=("--verify-cache",),
+            no_uv="uv has no option to hash again what it links from its cache",
         ),
         # Building: setuptools trees from the pinned backend wheels, isolated.
         _wheel(
