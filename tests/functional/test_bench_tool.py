@@ -47,13 +47,15 @@ def test_bench_lists_and_runs_a_workload() -> None:
     )
     assert "version" in listing.stdout
     run = subprocess.run(
-        [sys.executable, str(BENCH), "--runs", "1", "version"],
+        # --no-uv: the bench would install uv from the package index otherwise.
+        [sys.executable, str(BENCH), "--runs", "1", "--no-uv", "version"],
         capture_output=True,
         text=True,
         check=False,
     )
     assert run.returncode == 0, run.stderr
     assert run.stdout.splitlines()[-1].startswith("version")
+    assert "uv: n/a, --no-uv was given" in run.stdout
 
 
 def test_unknown_workload_is_refused() -> None:
@@ -165,15 +167,16 @@ def test_install_workloads_are_listed() -> None:
 
 def test_report_has_a_peak_memory_column() -> None:
     run = subprocess.run(
-        [sys.executable, str(BENCH), "--runs", "1", "version"],
+        [sys.executable, str(BENCH), "--runs", "1", "--no-uv", "version"],
         capture_output=True,
         text=True,
         check=True,
     )
     header, line = run.stdout.splitlines()[-2:]
-    assert "peak MB inst / pip" in header
+    assert "peak MB inst / pip / uv" in header
+    assert "inst/uv" in header
     if hasattr(os, "wait4"):
-        inst_peak, pip_peak = re.findall(r"([0-9.]+) / ([0-9.]+)$", line)[0]
+        inst_peak, pip_peak = re.findall(r"([0-9.]+) / ([0-9.]+) / n/a$", line)[0]
         assert float(inst_peak) > 1 and float(pip_peak) > 1
 
 
@@ -196,7 +199,7 @@ def test_a_failing_command_or_check_fails_the_workload(
     main, workloads = bench_modules["main"], bench_modules["workloads"]
     ok = [sys.executable, "-c", "pass"]
     failing = workloads.Workload(
-        "failing", "", ok, [sys.executable, "-c", "raise SystemExit(3)"]
+        "failing", "", ok, [sys.executable, "-c", "raise SystemExit(3)"], None
     )
     with pytest.raises(main.WorkloadFailed, match=r"failed \(3\)"):
         main.measure(failing, 1)
@@ -206,12 +209,17 @@ def test_a_failing_command_or_check_fails_the_workload(
         "",
         ok,
         ok,
+        ok,
         before_each=set_up.append,
-        check=lambda: "pip installed less",
+        check=lambda tools: "pip installed less",
     )
     with pytest.raises(main.WorkloadFailed, match="pip installed less"):
         main.measure(checked, 1)
     assert set_up == ["inst", "pip"]
+    set_up.clear()
+    with pytest.raises(main.WorkloadFailed, match="pip installed less"):
+        main.measure(checked, 1, uv=True)
+    assert set_up == ["inst", "pip", "uv"]
 
 
 def _fake_venv(installing: ModuleType, venv: Path, dists: dict[str, str]) -> None:
@@ -241,10 +249,10 @@ def test_install_check_compares_what_both_tools_installed(
     (installing.site_packages(tmp_path / "inst-venv") / ".inst").mkdir()
     (installing.site_packages(tmp_path / "inst-venv") / ".inst" / "lock").touch()
     check = installing.check("install-test", bytecode=False)
-    assert check() is None
+    assert check(["inst", "pip"]) is None
 
     _fake_venv(installing, tmp_path / "pip-venv", {"idna": "3.7"})
-    problem = check()
+    problem = check(["inst", "pip"])
     assert problem is not None
     assert "only pip has 1: idna==3.7" in problem
     assert "idna/__init__.py" in problem
@@ -317,17 +325,179 @@ def test_wheel_check_compares_what_both_tools_built(
     check = building.wheel_check("wheel-test", "demo")
     save("inst", members)
     save("pip", members)
-    assert check() is None
+    assert check(["inst", "pip"]) is None
 
     save("pip", {**members, "demo/extra.py": ""})
-    problem = check()
+    problem = check(["inst", "pip"])
     assert problem is not None and "only pip has 1: demo/extra.py" in problem
 
     save("pip", {**members, "demo/__init__.py": "x = 1"})
-    problem = check()
+    problem = check(["inst", "pip"])
     assert problem is not None and "differ in demo/__init__.py" in problem
 
     save("pip", members, "demo-1.0-py3-none-any.whl")
     save("inst", members, "other-1.0-py3-none-any.whl")
-    problem = check()
+    problem = check(["inst", "pip"])
     assert problem is not None and "not a wheel of demo" in problem
+
+
+# --- uv, the third column ----------------------------------------------------------
+
+
+def _after(command: list[str], flag: str) -> str:
+    return command[command.index(flag) + 1]
+
+
+def test_uv_install_commands_mirror_inst_and_pip(
+    bench_modules: dict[str, ModuleType],
+) -> None:
+    installing, resolution = bench_modules["installing"], bench_modules["resolution"]
+    uvtool = bench_modules["workloads"].uvtool
+    uv = bench_modules["workloads"].WORKLOADS["install-warm"].uv
+    assert uv[:5] == [str(uvtool.BIN), "--no-config", "pip", "install", "--python"]
+    assert uv[5] == str(installing.venv_dir("install-warm", "uv"))
+    assert _after(uv, "--index-url") == resolution.INDEX_URL
+    assert _after(uv, "--cache-dir") == str(installing.cache_dir("install-warm", "uv"))
+    assert uv[-len(resolution.REQUIREMENTS) :] == list(resolution.REQUIREMENTS)
+    assert "--compile-bytecode" not in uv
+    workloads = bench_modules["workloads"].WORKLOADS
+    assert "--compile-bytecode" in workloads["install-compile-warm"].uv
+    assert "--compile-bytecode" not in workloads["install-nocompile-warm"].uv
+
+
+def test_uv_resolve_commands_are_dry_runs(
+    bench_modules: dict[str, ModuleType],
+) -> None:
+    resolution = bench_modules["resolution"]
+    workloads = bench_modules["workloads"].WORKLOADS
+    warm, cold = workloads["resolve-warm"].uv, workloads["resolve-cold"].uv
+    for uv in (warm, cold):
+        assert uv[2:4] == ["pip", "install"]
+        assert "--dry-run" in uv and "--report" not in uv
+        assert _after(uv, "--python") == str(resolution.VENV_PYTHON)
+        assert _after(uv, "--index-url") == resolution.INDEX_URL
+    assert _after(warm, "--cache-dir").endswith("uv-cache")
+    assert "--no-cache" in cold and "--cache-dir" not in cold
+    # Over HTTP the index comes from UV_INDEX_URL, as pip's from PIP_INDEX_URL.
+    assert "--index-url" not in workloads["resolve-http-warm"].uv
+
+
+def test_uv_build_commands(bench_modules: dict[str, ModuleType]) -> None:
+    building = bench_modules["building"]
+    workloads = bench_modules["workloads"].WORKLOADS
+    wheel = workloads["wheel-first"].uv
+    assert wheel[2:5] == ["build", "-q", "--wheel"]
+    assert "--no-index" in wheel
+    assert _after(wheel, "--python") == sys.executable
+    assert _after(wheel, "--find-links") == str(building.find_links_dir("wheel-first"))
+    assert _after(wheel, "--out-dir") == str(building.out_dir("wheel-first", "uv"))
+    assert wheel[-1] == str(building.tree_dir("wheel-first", "uv", building.FIRST_TREE))
+    sdist = workloads["install-sdist"].uv
+    assert sdist[2:4] == ["pip", "install"]
+    assert "--no-index" in sdist and sdist[-1] == building.SDIST_PROJECT
+
+
+def test_uv_is_na_with_a_reason_where_it_has_no_equivalent(
+    bench_modules: dict[str, ModuleType],
+) -> None:
+    workloads = bench_modules["workloads"].WORKLOADS
+    for name in ("config-debug", "install-verify-warm"):
+        assert workloads[name].uv is None and workloads[name].no_uv, name
+    assert workloads["version"].uv[1:] == ["--no-config", "--version"]
+
+
+def test_rounds_rotate_the_tools(bench_modules: dict[str, ModuleType]) -> None:
+    rotation = bench_modules["main"].rotation
+    tools = ["inst", "pip", "uv"]
+    orders = [rotation(tools, number) for number in range(3)]
+    assert orders == [
+        ["inst", "pip", "uv"],
+        ["pip", "uv", "inst"],
+        ["uv", "inst", "pip"],
+    ]
+    assert rotation(["inst", "pip"], 1) == ["pip", "inst"]
+
+
+def test_measure_times_uv_only_when_there(
+    bench_modules: dict[str, ModuleType],
+) -> None:
+    main, workloads = bench_modules["main"], bench_modules["workloads"]
+    ok = [sys.executable, "-c", "pass"]
+    seen: list[list[str]] = []
+
+    def check(tools: list[str]) -> None:
+        seen.append(list(tools))
+
+    both = workloads.Workload("w", "", ok, ok, ok, check=check)
+    result = main.measure(both, 1, uv=True)
+    assert set(result.medians) == {"inst", "pip", "uv"}
+    assert seen == [["inst", "pip", "uv"]]
+    assert "n/a" not in main.format_line("w", 16, result)
+    result = main.measure(both, 1, uv=False)
+    assert set(result.medians) == {"inst", "pip"}
+    line = main.format_line("w", 16, result)
+    assert line.endswith(" / n/a") and "n/a" in line.split()[3]
+    without = workloads.Workload("w", "", ok, ok, None, "no such thing")
+    assert set(main.measure(without, 1, uv=True).medians) == {"inst", "pip"}
+
+
+def test_uv_that_cannot_be_installed_gives_a_reason(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    bench_modules: dict[str, ModuleType],
+) -> None:
+    uvtool = bench_modules["workloads"].uvtool
+    monkeypatch.setattr(uvtool, "VENV_DIR", tmp_path / "uv")
+    monkeypatch.setattr(uvtool, "BIN", tmp_path / "uv" / "bin" / "uv")
+    monkeypatch.setattr(uvtool, "_answer", [])
+    calls: list[list[str]] = []
+
+    def fake_run(command: list[str], **kwargs: object) -> subprocess.CompletedProcess:
+        calls.append(command)
+        code = 1 if "install" in command else 0
+        return subprocess.CompletedProcess(command, code, "", "ERROR: no uv here\n")
+
+    monkeypatch.setattr(uvtool.subprocess, "run", fake_run)
+    reason = uvtool.ensure()
+    assert reason == f"could not install {uvtool.pin()} with pip: ERROR: no uv here"
+    assert calls[-1][-1] == uvtool.pin() and uvtool.pin().startswith("uv==")
+    assert uvtool.ensure() == reason and len(calls) == 2  # asked once per run
+
+
+def test_install_check_compares_uv_too(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    bench_modules: dict[str, ModuleType],
+) -> None:
+    installing = bench_modules["installing"]
+    monkeypatch.setattr(installing, "work_dir", lambda workload: tmp_path)
+    everything = {name: "1.0" for name in RESOLVED}
+    _fake_venv(installing, tmp_path / "inst-venv", everything)
+    _fake_venv(installing, tmp_path / "pip-venv", everything)
+    _fake_venv(installing, tmp_path / "uv-venv", everything)
+    # uv's own files: its lock, its notes, a REQUESTED marker on every distribution.
+    (tmp_path / "uv-venv" / ".lock").touch()
+    for dist_info in installing.site_packages(tmp_path / "uv-venv").glob("*.dist-info"):
+        (dist_info / "uv_cache.json").write_text("{}", encoding="utf-8")
+        (dist_info / "REQUESTED").touch()
+    check = installing.check("install-test", bytecode=False)
+    assert check(["inst", "pip", "uv"]) is None
+
+    _fake_venv(installing, tmp_path / "uv-venv", {"idna": "3.7"})
+    problem = check(["inst", "pip", "uv"])
+    assert problem is not None
+    assert "and uv (10 in" in problem
+    assert "only uv has 1: idna==3.7" in problem
+
+
+def test_bench_environments_keep_uv_variables_out(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    bench_modules: dict[str, ModuleType],
+) -> None:
+    resolution = bench_modules["resolution"]
+    monkeypatch.setattr(resolution, "HOME_DIR", tmp_path / "home")
+    monkeypatch.setenv("UV_INDEX_URL", "https://elsewhere/simple")
+    assert not any(key.startswith("UV_") for key in resolution.environment())
+    version = bench_modules["workloads"].WORKLOADS["version"]
+    assert not any(key.startswith("UV_") for key in version.env())

@@ -187,10 +187,15 @@ def _is_bytecode(relative: Path) -> bool:
     return "__pycache__" in relative.parts or relative.suffix in (".pyc", ".pyo")
 
 
+# What uv writes into a .dist-info for itself: the cache entry a wheel came from, and
+# how a wheel it built from source was built.
+_UV_NOTES = ("uv_cache.json", "uv_build.json")
+
+
 def files(venv: Path, *, bytecode: bool) -> set[str]:
     """Every file of the venv, relative, but not the installer's own ones: pip (copied
     in for the pip side), inst's state folder site-packages/.inst (its lock), uv's
-    lock file .lock at the venv's top and its uv_cache.json in each .dist-info, and
+    lock file .lock at the venv's top and its uv_*.json notes in a .dist-info, and
     .pyc files unless bytecode."""
     site = site_packages(venv).relative_to(venv)
     scripts = scripts_dir(venv).relative_to(venv)
@@ -209,8 +214,8 @@ def files(venv: Path, *, bytecode: bool) -> set[str]:
             relative = folder / name
             if folder == Path(".") and name == ".lock":
                 continue  # uv's lock of the environment
-            if name == "uv_cache.json" and folder.name.endswith(".dist-info"):
-                continue  # uv's note of the cache entry it installed from
+            if folder.name.endswith(".dist-info") and name in _UV_NOTES:
+                continue  # uv's own records, not part of the distribution
             if not bytecode and _is_bytecode(relative):
                 continue
             if folder == scripts and name.startswith("pip"):
