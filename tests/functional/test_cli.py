@@ -25,6 +25,35 @@ def test_version_names_inst_its_location_and_python(run_inst) -> None:
     assert result.err == ""
 
 
+def test_version_alone_imports_only_the_entry_point(cli_home: ConfigHome) -> None:
+    """`inst --version` answers before building any parser or loading settings: as
+    fast as Python starts (building the parsers of every command took ~50 ms)."""
+    code, _, stderr = top_level_imports(["--version"], cli_home.env)
+    assert code == 0, stderr
+    modules = {
+        line.split("|")[-1].strip()
+        for line in stderr.splitlines()
+        if line.startswith("import time:")
+    }
+    assert {m for m in modules if m.split(".")[0] == "inst"} == {
+        "inst",
+        "inst.cli",
+        "inst.cli.main",
+    }
+    assert "argparse" not in modules
+
+
+def test_version_text_is_the_same_with_and_without_the_full_run(run_inst) -> None:
+    fast = run_inst("--version")
+    # Any INST_* variable makes the full run answer (it warns about unknown ones);
+    # -v before --version does too.
+    full = run_inst("--version", env={"INST_NO_COLOR": "1"})
+    verbose = run_inst("-v", "--version")
+    assert fast.code == full.code == verbose.code == 0
+    assert fast.out == full.out == verbose.out
+    assert fast.err == full.err == ""
+
+
 def test_console_script_is_installed_and_runs() -> None:
     script = os.path.join(os.path.dirname(sys.executable), "inst")
     result = subprocess.run(

@@ -201,6 +201,7 @@ def _warm_up() -> None:
 
     for name in (
         "inst.cli.main",
+        "inst.cli.run",
         "inst.cli.parser",
         "inst.settings.resolve",
         "inst.session",

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from inst import interrupts
-from inst.cli.main import _last_word
+from inst.cli.run import _last_word
 from inst.errors import Interrupted
 from inst.install.transaction import Abandoned, Transaction, transaction
 

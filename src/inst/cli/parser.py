@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import functools
-import sys
 from typing import Any, NoReturn
 
 from inst import __version__
@@ -255,13 +254,3 @@ def unknown_command_error(word: str) -> UsageError:
         f"{word!r} is not an inst command",
         hint=f"{suggestion}The commands are: {available}; `inst help` explains them",
     )
-
-
-def version_text() -> str:
-    import os
-
-    import inst
-
-    location = os.path.dirname(os.path.abspath(inst.__file__))
-    python = f"{sys.version_info.major}.{sys.version_info.minor}"
-    return f"inst {__version__} from {location} (python {python})"

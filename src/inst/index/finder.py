@@ -20,6 +20,7 @@ from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 
 from inst.errors import InstError
+from inst.index.matching import VersionMatcher
 from inst.models import SDIST_SUFFIXES, sdist_suffix
 
 if TYPE_CHECKING:
@@ -155,6 +156,10 @@ class Finder:
         self._lock = threading.Lock()
         self._pages: dict[NormalizedName, Future[list[DistFile]]] = {}
         self._found: dict[NormalizedName, Found] = {}
+        # matching(), remembered per project: which releases each specifier accepts,
+        # and each answer (a backtracking resolve asks the same questions again).
+        self._matchers: dict[NormalizedName, VersionMatcher] = {}
+        self._answers: dict[_AnswerKey, tuple[Release, ...]] = {}
         # first-index: the files of the indexes after the one used, per project.
         self._others: dict[NormalizedName, Future[list[DistFile]]] = {}
         self._pool = ThreadPoolExecutor(workers, thread_name_prefix="inst-finder")
@@ -281,7 +286,8 @@ class Finder:
         if found is None:
             found = self._evaluate(project, self._page_future(project).result())
             with self._lock:
-                self._found[project] = found
+                # One Found per project, even when two threads evaluated it.
+                found = self._found.setdefault(project, found)
         return found
 
     def _evaluate(self, name: NormalizedName, files: Sequence[DistFile]) -> Found:
@@ -345,27 +351,65 @@ class Finder:
         an explicit pre-release specifier, or when nothing else matches; yanked releases
         only when the specifier pins exactly that version (PEP 592)."""
         found = self.find(name)
-        releases = [r for r in found.releases if specifier.contains(r.version, True)]
-        if hashes:
-            allowed = [r for r in map(_with_hashes(hashes), releases) if r is not None]
-            # As pip: when no file has an allowed hash, keep them all, so that the
-            # download reports the mismatch (expected and actual digest) instead of
-            # a baffling "no version satisfies lib==1.0".
-            releases = allowed or releases
         allow_pre = self._policy.pre or bool(specifier.prereleases)
-        if not allow_pre:
-            finals = [r for r in releases if not r.version.is_prerelease]
-            if finals or not releases:
-                releases = finals
-        pinned = _pinned(specifier)
-        kept: list[Release] = []
-        for release in releases:
-            if release.version != pinned:
-                files = tuple(f for f in release.files if f.yanked is None)
-                release = Release(release.version, files)
-            if release.files:
-                kept.append(release)
-        return kept
+        key: _AnswerKey = (
+            found.name,
+            str(specifier),
+            allow_pre,
+            frozenset(hashes.items()) if hashes else None,
+        )
+        answer = self._answers.get(key)
+        if answer is None:
+            positions = self._matcher(found).positions(specifier)
+            releases = [found.releases[position] for position in positions]
+            answer = tuple(_select(releases, specifier, allow_pre, hashes))
+            with self._lock:
+                self._answers[key] = answer
+        return list(answer)
+
+    def _matcher(self, found: Found) -> VersionMatcher:
+        matcher = self._matchers.get(found.name)
+        if matcher is None:
+            matcher = VersionMatcher([release.version for release in found.releases])
+            with self._lock:
+                matcher = self._matchers.setdefault(found.name, matcher)
+        return matcher
+
+
+#: What one answer of Finder.matching depends on besides the project's releases:
+#: the project, the specifier set (as text), whether pre-releases are allowed, hashes.
+_AnswerKey = tuple[
+    NormalizedName, str, bool, "frozenset[tuple[str, frozenset[str]]] | None"
+]
+
+
+def _select(
+    releases: list[Release],
+    specifier: SpecifierSet,
+    allow_pre: bool,
+    hashes: Mapping[str, frozenset[str]] | None,
+) -> list[Release]:
+    """Of the releases the specifier set accepts (best first), the ones to offer:
+    hashes, pre-release and yanked rules applied."""
+    if hashes:
+        allowed = [r for r in map(_with_hashes(hashes), releases) if r is not None]
+        # As pip: when no file has an allowed hash, keep them all, so that the
+        # download reports the mismatch (expected and actual digest) instead of
+        # a baffling "no version satisfies lib==1.0".
+        releases = allowed or releases
+    if not allow_pre:
+        finals = [r for r in releases if not r.version.is_prerelease]
+        if finals or not releases:
+            releases = finals
+    pinned = _pinned(specifier)
+    kept: list[Release] = []
+    for release in releases:
+        if release.version != pinned:
+            files = tuple(f for f in release.files if f.yanked is None)
+            release = Release(release.version, files)
+        if release.files:
+            kept.append(release)
+    return kept
 
 
 def _best_first(ranked: list[tuple[tuple[int, int], DistFile]]) -> tuple[DistFile, ...]:
