@@ -10,44 +10,16 @@ import os
 import shutil
 import subprocess
 import sys
-import zipfile
 from pathlib import Path
 
 import pytest
 
-from harness import VirtualEnv, make_wheel
+from harness import VirtualEnv
+from harness.installed import install, wheel
 
 HAS_PIP = importlib.util.find_spec("pip") is not None
 
 needs_pip = pytest.mark.skipif(not HAS_PIP, reason="the test interpreter has no pip")
-
-
-def install(
-    venv: VirtualEnv,
-    wheel: Path,
-    *,
-    direct_url: dict[str, object] | None = None,
-    requested: bool = True,
-) -> Path:
-    """Unpack a wheel into the venv as pip would; its .dist-info directory."""
-    with zipfile.ZipFile(wheel) as archive:
-        archive.extractall(venv.site_packages)
-        (dist_info,) = {
-            name.split("/")[0]
-            for name in archive.namelist()
-            if name.split("/")[0].endswith(".dist-info")
-        }
-    path = venv.site_packages / dist_info
-    (path / "INSTALLER").write_text("pip\n", encoding="utf-8")
-    if requested:
-        (path / "REQUESTED").write_text("", encoding="utf-8")
-    if direct_url is not None:
-        (path / "direct_url.json").write_text(json.dumps(direct_url), encoding="utf-8")
-    return path
-
-
-def wheel(tmp_path: Path, name: str, version: str, **kwargs: object) -> Path:
-    return make_wheel(tmp_path / "wheels", name, version, **kwargs)  # type: ignore[arg-type]
 
 
 def pip(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
