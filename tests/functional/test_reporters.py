@@ -16,6 +16,7 @@ from harness import SAMPLE_YANK_REASON, IndexServer, LocalIndex
 from harness.fault_backends import fault_tree
 from harness.reporting import recording
 from inst.build.builder import BuilderConfig, SourceBuilder
+from inst.build.choice import BuildChoice
 from inst.build.environments import target_build_env
 from inst.build.interfaces import BuildOptions
 from inst.build.reporting import BuildReporter, BuildStep
@@ -181,7 +182,7 @@ def builder(work: Path, reporter: BuildReporter) -> SourceBuilder:
     return SourceBuilder(
         BuilderConfig(
             options=BuildOptions(),
-            use_pep517=False,
+            choice=BuildChoice(),
             isolated=False,
             no_clean=False,
             work_dir=work,

@@ -15,17 +15,17 @@ from typing import Any
 
 from packaging.utils import canonicalize_name, parse_wheel_filename
 
+from inst.build.choice import BuildChoice, Rule, static_project_name
 from inst.build.environments import EnvironmentStore
 from inst.build.interfaces import (
     BuildEnv,
     BuildInterface,
     BuildOptions,
     Purpose,
-    Selection,
-    SelectionFlags,
     missing_requirements,
-    select_interface,
 )
+from inst.build.plugins import PluginRegistry
+from inst.build.policy import Selection, SelectionFlags, select_interface
 from inst.build.reporting import BuildReporter, BuildStep
 from inst.build.runner import BuildFailed, StepFailed
 from inst.build.sources import unpack_sdist
@@ -33,12 +33,13 @@ from inst.build.wheel_cache import WheelCache
 from inst.core_metadata import Metadata, read_wheel_metadata
 from inst.errors import InstError
 from inst.hashing import file_sha256
+from inst.models import parse_sdist_name
 
 
 @dataclass(frozen=True)
 class BuilderConfig:
     options: BuildOptions  # from the command line / env / config: every build
-    use_pep517: bool
+    choice: BuildChoice  # --build-interface, --use-pep517, --no-use-pep517
     isolated: bool
     no_clean: bool
     work_dir: Path
@@ -61,6 +62,8 @@ class _Source:
     sha256: str | None = None
     options: BuildOptions = field(default_factory=BuildOptions)
     purpose: Purpose = "wheel"
+    #: The user's interface rule for it (matched by name), if any.
+    rule: Rule | None = None
 
 
 class SourceBuilder:
@@ -72,8 +75,10 @@ class SourceBuilder:
         target_env: BuildEnv | None,
         wheel_cache: WheelCache | None,
         reporter: BuildReporter | None = None,
+        plugins: PluginRegistry | None = None,
     ) -> None:
         self._config = config
+        self._plugins = plugins
         self._reporter = reporter or BuildReporter()
         self._environments = environments
         self._target_env = target_env
@@ -142,7 +147,14 @@ class SourceBuilder:
 
     def selection(self, tree: Path, options: BuildOptions | None = None) -> Selection:
         options = options or self.options_for(tree, None)
-        return select_interface(tree, self._flags(tree, options))
+        return select_interface(
+            tree, self._flags(tree, options, self.rule_for(tree)), self._plugins
+        )
+
+    def rule_for(self, source: Path, name: str | None = None) -> Rule | None:
+        """The user's interface rule for a tree or sdist: by the name the caller
+        knows, else the sdist's file name, else what the tree's files say."""
+        return self._config.choice.for_project(_project_name(source, name))
 
     def environment(
         self, selection: Selection, label: str, purpose: Purpose, options: BuildOptions
@@ -152,11 +164,13 @@ class SourceBuilder:
 
     # -- steps ---------------------------------------------------------------------------
 
-    def _flags(self, source: Path, options: BuildOptions) -> SelectionFlags:
+    def _flags(
+        self, source: Path, options: BuildOptions, rule: Rule | None
+    ) -> SelectionFlags:
         return SelectionFlags(
-            use_pep517=self._config.use_pep517,
             config_settings=bool(options.config_settings),
             editable=source.resolve() in self._editable,
+            rule=rule,
         )
 
     def _source(self, source: Path, name: str | None) -> _Source:
@@ -169,6 +183,7 @@ class SourceBuilder:
         if key in self._editable:
             state.purpose = "editable"
         if source.is_file():
+            state.rule = self.rule_for(source, name)
             state.sha256 = file_sha256(source)
             cached = self._cached_wheel(state)
             if cached is not None:
@@ -184,8 +199,11 @@ class SourceBuilder:
                 state.tree = unpack_sdist(source, state.build_dir / "source")
             else:
                 state.tree = key
+                state.rule = self.rule_for(key, name)
             state.selection = select_interface(
-                state.tree, self._flags(source, state.options)
+                state.tree,
+                self._flags(source, state.options, state.rule),
+                self._plugins,
             )
             legacy_options = state.options.global_options + state.options.build_options
             if legacy_options and state.selection.interface.name != "setup.py":
@@ -211,7 +229,9 @@ class SourceBuilder:
             "config_settings": dict(options.config_settings),
             "global_options": list(options.global_options),
             "build_options": list(options.build_options),
-            "use_pep517": self._config.use_pep517,
+            # The interface asked for changes the wheel: one built through
+            # setup.py is not the one PEP 517 gives.
+            "interface": state.rule.interface if state.rule else "auto",
         }
 
     def _cached_wheel(self, state: _Source) -> Path | None:
@@ -386,6 +406,18 @@ class BuildCycle(InstError):
             + " (with --find-links), or build with --no-build-isolation in an "
             "environment that already has it",
         )
+
+
+def _project_name(source: Path, name: str | None) -> str | None:
+    if name:
+        return name
+    if source.is_file():
+        try:
+            return parse_sdist_name(source.name)[0]
+        except ValueError:  # not a name-version file name: :all: rules only
+            return None
+    found = static_project_name(source)
+    return found.name if found else None
 
 
 def _naming(error: BuildFailed, label: str) -> BuildFailed:

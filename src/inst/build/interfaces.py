@@ -1,5 +1,6 @@
-"""How a source tree is built: the ``BuildInterface`` protocol, its two implementations
-(pyproject.toml per PEP 517/518, legacy setup.py) and the policy choosing between them.
+"""How a source tree is built: the ``BuildInterface`` protocol and its two built-in
+implementations (pyproject.toml per PEP 517/518, legacy setup.py). The policy choosing
+between them (and plugged-in ones) is ``policy``.
 
 An interface knows its steps; it does not know where its environment comes from (see
 ``environments``) or what becomes of the wheel (see ``builder``).
@@ -25,7 +26,6 @@ from inst.build.legacy import egg_info_metadata, shim_command
 from inst.build.project import (
     BuildSystem,
     ProjectError,
-    read_build_system,
     setup_cfg_requires,
 )
 from inst.build.runner import BuildFailed, StepOutput, StepRunner, failure
@@ -227,11 +227,14 @@ class LegacySetupPyInterface:
     name = "setup.py"
     backend = "setuptools (setup.py)"
 
-    def __init__(self, tree: Path) -> None:
+    def __init__(self, tree: Path, requires: Sequence[str] = ()) -> None:
         self.tree = tree
+        #: [build-system] requires of a pyproject.toml beside the setup.py, when the
+        #: user chose this interface for such a tree: installed first, as PEP 518 says.
+        self.requires = tuple(requires)
 
     def static_requirements(self) -> tuple[str, ...]:
-        return ("setuptools>=40.8.0",)
+        return tuple(dict.fromkeys(("setuptools>=40.8.0", *self.requires)))
 
     def dynamic_requirements(
         self, env: BuildEnv, purpose: Purpose, options: BuildOptions
@@ -332,73 +335,6 @@ class LegacySetupPyInterface:
             raise failure(
                 what, self.name, self.backend, exc.output, isolated=env.isolated
             ) from None
-
-
-@dataclass(frozen=True)
-class SelectionFlags:
-    """What besides the tree decides the interface."""
-
-    use_pep517: bool = False
-    config_settings: bool = False  # -C given for this project
-    editable: bool = False
-
-
-@dataclass(frozen=True)
-class Selection:
-    interface: BuildInterface
-    #: The files and flags that decided it, for build-info and -v.
-    reasons: tuple[str, ...]
-
-
-def select_interface(tree: Path, flags: SelectionFlags) -> Selection:
-    """The policy: pyproject.toml when the tree has one; else setup.py, unless something
-    asks for PEP 517 (--use-pep517, -C, -e); neither file is an error."""
-    has_pyproject = (tree / "pyproject.toml").is_file()
-    has_setup_py = (tree / "setup.py").is_file()
-    if has_pyproject:
-        system = read_build_system(tree)
-        return Selection(
-            PyprojectInterface(tree, system),
-            ("the tree has pyproject.toml", system.origin),
-        )
-    if not has_setup_py:
-        raise ProjectError(
-            f"{tree} does not appear to be a Python project",
-            why="it has neither pyproject.toml nor setup.py",
-            hint="point inst at the directory holding the project's pyproject.toml or "
-            "setup.py",
-        )
-    forced = [
-        reason
-        for on, reason in (
-            (flags.use_pep517, "--use-pep517 (or INST_USE_PEP517) is on"),
-            (flags.config_settings, "-C/--config-settings was given for it"),
-            (flags.editable, "editable installs go through PEP 660"),
-        )
-        if on
-    ]
-    if forced:
-        system = BuildSystem.legacy_default(
-            "setup.py only: setuptools' legacy backend (PEP 517)"
-        )
-        return Selection(
-            PyprojectInterface(tree, system),
-            ("the tree has setup.py and no pyproject.toml", *forced, system.origin),
-        )
-    return Selection(
-        LegacySetupPyInterface(tree),
-        ("the tree has setup.py and no pyproject.toml",),
-    )
-
-
-def describe(selection: Selection) -> dict[str, Any]:
-    interface = selection.interface
-    return {
-        "interface": interface.name,
-        "backend": interface.backend,
-        "reasons": list(selection.reasons),
-        "static_requirements": list(interface.static_requirements()),
-    }
 
 
 def missing_requirements(

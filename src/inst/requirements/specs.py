@@ -424,7 +424,11 @@ def _local_artifact(
 ) -> _Parsed:
     """A local directory, wheel or sdist (checked to exist) → _Parsed."""
     if _is_dir(path):
-        if not _is_file(path / "pyproject.toml") and not _is_file(path / "setup.py"):
+        # setup.cfg: a tree with only that is no project to inst's own rules, but a
+        # build interface plug-in may claim it (the build layer decides).
+        if not any(
+            _is_file(path / f) for f in ("pyproject.toml", "setup.py", "setup.cfg")
+        ):
             raise RequirementError(
                 f"{location!r} does not appear to be a Python project: "
                 "neither setup.py nor pyproject.toml found",

@@ -15,8 +15,11 @@ from inst.errors import InstError
 
 if TYPE_CHECKING:
     from inst.build.builder import SourceBuilder
+    from inst.build.choice import BuildChoice
     from inst.build.environments import BuildPin
     from inst.build.interfaces import BuildOptions
+    from inst.build.plugins import PluginRegistry
+    from inst.build.reporting import BuildReporter
     from inst.environment import Environment
     from inst.install.installation import WheelToInstall
     from inst.requirements.inputs import Inputs
@@ -40,6 +43,54 @@ def build_options(settings: Settings, *, verbose: bool = False) -> BuildOptions:
         build_options=settings.build_option,
         verbose=verbose,
     )
+
+
+def build_choice(settings: Settings) -> BuildChoice:
+    """The run's interface rules: --use-pep517 and --no-use-pep517 as :all: rules
+    first, then every --build-interface entry in order (a later one wins)."""
+    from inst.build.choice import (
+        ALL,
+        PYPROJECT,
+        SETUP_PY,
+        BuildChoice,
+        Rule,
+        parse_rule,
+    )
+    from inst.errors import SettingsError
+
+    flags = []
+    for option, interface in (("use-pep517", PYPROJECT), ("no-use-pep517", SETUP_PY)):
+        setting = settings.setting(option)
+        if setting.value:
+            rule = Rule(ALL, interface, f"--{option}", setting.origin.label)
+            flags.append((setting.origin.layer, rule))
+    if len(flags) == 2:
+        if flags[0][0] == flags[1][0]:
+            raise SettingsError(
+                "--use-pep517 and --no-use-pep517 contradict each other",
+                why=f"both are set, on the same level ({flags[0][1].origin})",
+                hint="keep one of them, or say per project what you want with "
+                "--build-interface NAME=INTERFACE",
+            )
+        # The one set where settings weigh more (the command line over INST_*
+        # over files) comes later, so it wins like any later rule.
+        flags.sort(key=lambda found: -found[0])
+    entries = settings.setting("build-interface")
+    rules = [parse_rule(text, entries.origin.label) for text in entries.value]
+    return BuildChoice.of([rule for _, rule in flags] + rules)
+
+
+def interface_plugins(choice: BuildChoice, reporter: BuildReporter) -> PluginRegistry:
+    """The plug-ins of inst's environment, loaded when first asked; the rules checked
+    against them now when a rule names an interface inst does not have built in."""
+    from inst.build.choice import BUILT_IN
+    from inst.build.plugins import PluginRegistry
+
+    plugins = PluginRegistry(reporter)
+    if choice.interfaces():
+        available = [*BUILT_IN, *(p.name for p in plugins.plugins())]
+        choice.check(available, "built in, and plug-ins in inst's own environment")
+    return plugins
 
 
 def spec_options(base: BuildOptions, spec: RequirementSpec) -> BuildOptions | None:
@@ -233,12 +284,13 @@ def make_builder(settings: Settings, session: Session) -> SourceBuilder:
         }
         target = target_build_env(environment.python, installed)
     wheel_cache = WheelCache(cache.built_wheels, _wheel_cache_key(environment))
+    choice = build_choice(settings)
     return SourceBuilder(
         BuilderConfig(
             options=build_options(
                 settings, verbose=session.reporters.build.shows_output()
             ),
-            use_pep517=settings.use_pep517,
+            choice=choice,
             isolated=isolated,
             no_clean=settings.no_clean,
             work_dir=session.work_dir,
@@ -248,6 +300,7 @@ def make_builder(settings: Settings, session: Session) -> SourceBuilder:
         target_env=target,
         wheel_cache=wheel_cache,
         reporter=session.reporters.build,
+        plugins=interface_plugins(choice, session.reporters.build),
     )
 
 

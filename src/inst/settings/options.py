@@ -729,10 +729,34 @@ OPTIONS: tuple[Option, ...] = (
     ),
     # -- Building ----------------------------------------------------------------------
     Option(
+        "build-interface",
+        Kind.LIST,
+        "Build a project through this interface: NAME=INTERFACE, where NAME is a "
+        "project name or :all: and INTERFACE is auto, pyproject, setup.py or a "
+        "plugged-in interface. Repeatable; an entry for a name beats :all:, and a later "
+        "entry an earlier one. setup.py on a project with a pyproject.toml installs its "
+        "[build-system] requires first.",
+        BUILD,
+        default=(),
+        commands=BUILDING,
+        metavar="NAME=INTERFACE",
+    ),
+    Option(
         "use-pep517",
         Kind.FLAG,
         "Build every project through its pyproject.toml interface (PEP 517), even one with "
-        "only a setup.py; such projects get setuptools' legacy backend.",
+        "only a setup.py; such projects get setuptools' legacy backend. The same as "
+        "--build-interface :all:=pyproject.",
+        BUILD,
+        default=False,
+        commands=BUILDING,
+    ),
+    Option(
+        "no-use-pep517",
+        Kind.FLAG,
+        "Build every project that has a setup.py through it (setup.py bdist_wheel), even "
+        "one with a pyproject.toml, as pip did before 25.3. The same as "
+        "--build-interface :all:=setup.py.",
         BUILD,
         default=False,
         commands=BUILDING,

@@ -396,11 +396,28 @@ class OptionValues:
         return cast("bool", self._value("fish"))
 
     @property
+    def build_interface(self) -> tuple[str, ...]:
+        """--build-interface, INST_BUILD_INTERFACE: Build a project through this
+        interface: NAME=INTERFACE, where NAME is a project name or :all: and
+        INTERFACE is auto, pyproject, setup.py or a plugged-in interface. Repeatable;
+        an entry for a name beats :all:, and a later entry an earlier one. setup.py
+        on a project with a pyproject.toml installs its [build-system] requires
+        first."""
+        return cast("tuple[str, ...]", self._value("build-interface"))
+
+    @property
     def use_pep517(self) -> bool:
         """--use-pep517, INST_USE_PEP517: Build every project through its pyproject.toml
         interface (PEP 517), even one with only a setup.py; such projects get
-        setuptools' legacy backend."""
+        setuptools' legacy backend. The same as --build-interface :all:=pyproject."""
         return cast("bool", self._value("use-pep517"))
+
+    @property
+    def no_use_pep517(self) -> bool:
+        """--no-use-pep517, INST_NO_USE_PEP517: Build every project that has a setup.py
+        through it (setup.py bdist_wheel), even one with a pyproject.toml, as pip did
+        before 25.3. The same as --build-interface :all:=setup.py."""
+        return cast("bool", self._value("no-use-pep517"))
 
     @property
     def no_build_isolation(self) -> bool:

@@ -30,16 +30,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
-    from inst.build.interfaces import (
-        LegacySetupPyInterface,
-        SelectionFlags,
-        select_interface,
-    )
+    from inst.build.choice import static_project_name
+    from inst.build.interfaces import LegacySetupPyInterface
+    from inst.build.policy import SelectionFlags, select_interface
     from inst.build.project import setup_cfg_requires
     from inst.cli.reporters import text_reporters
     from inst.requirements.inputs import Inputs
     from inst.session import open_session, target_environment
-    from inst.session.building import build_options
+    from inst.session.building import build_choice, build_options, interface_plugins
 
     if args.json:
         ui.info_to_stderr()  # stdout holds the JSON alone
@@ -51,23 +49,34 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
         )
     reporters = text_reporters(settings)
     options = build_options(settings, verbose=reporters.build.shows_output())
-    flags = SelectionFlags(
-        use_pep517=settings.use_pep517,
-        config_settings=bool(options.config_settings),
-    )
-    selection = select_interface(tree, flags)
+    choice = build_choice(settings)
+    plugins = interface_plugins(choice, reporters.build)
+    name = static_project_name(tree)
+    rule = choice.for_project(name.name if name else None)
+    flags = SelectionFlags(config_settings=bool(options.config_settings), rule=rule)
+    selection = select_interface(tree, flags, plugins)
     interface = selection.interface
     isolated = not settings.no_build_isolation
     info: dict[str, Any] = {
         "project": str(tree),
+        "name": {"name": name.name, "from": name.source} if name else None,
         "interface": interface.name,
         "decided_by": list(selection.reasons),
+        "rule": {"rule": rule.spelled, "from": rule.origin} if rule else None,
+        "plugin": {"name": selection.plugin.name, "from": selection.plugin.source}
+        if selection.plugin
+        else None,
         "backend": interface.backend,
         "backend_path": list(
             getattr(getattr(interface, "system", None), "backend_path", ())
         ),
         "build_isolation": isolated,
         "static_requirements": list(interface.static_requirements()),
+        "interfaces_available": [
+            {"name": "pyproject", "from": "built in"},
+            {"name": "setup.py", "from": "built in"},
+            *({"name": p.name, "from": p.source} for p in plugins.plugins()),
+        ],
     }
     if isinstance(interface, LegacySetupPyInterface):
         info["setup_requires_setup_cfg"] = setup_cfg_requires(tree)
@@ -98,6 +107,8 @@ def _print(info: dict[str, Any]) -> None:
         return ", ".join(items) if items else "none"
 
     ui.output(f"Project: {info['project']}")
+    name = info["name"]
+    ui.output(f"Name: {name['name']} ({name['from']})" if name else "Name: unknown")
     ui.output(f"Interface: {info['interface']}")
     ui.output(f"Decided by: {'; '.join(info['decided_by'])}")
     ui.output(f"Backend: {info['backend']}")
@@ -121,3 +132,7 @@ def _print(info: dict[str, Any]) -> None:
             "Build environment: "
             + (dists if isinstance(dists, str) else listing(dists))
         )
+    ui.output(
+        "Interfaces available: "
+        + ", ".join(f"{i['name']} ({i['from']})" for i in info["interfaces_available"])
+    )
