@@ -576,6 +576,25 @@ def test_a_failing_tree_stops_the_good_one_too(
 
 # --- inst build-info -------------------------------------------------------------------
 
+#: What build-info lists with no plug-in installed.
+BUILT_IN_INTERFACES = [
+    {"name": "pyproject", "from": "built in"},
+    {"name": "setup.py", "from": "built in"},
+]
+BUILT_IN_LINE = "Interfaces available: pyproject (built in), setup.py (built in)"
+
+
+def pop_choice_keys(info: dict) -> dict:
+    """The keys about the user's choice and plug-ins, checked and removed: none of
+    these trees gets a rule or a plug-in, and each names itself statically."""
+    assert info.pop("rule") is None
+    assert info.pop("plugin") is None
+    assert info.pop("interfaces_available") == BUILT_IN_INTERFACES
+    name = info.pop("name")
+    assert name is None or name["name"].startswith("bp-"), name
+    return info
+
+
 _SETUPTOOLS_61 = ["setuptools>=61"]
 _DEFAULT = ["setuptools>=40.8.0"]
 _LEGACY_BACKEND = "setuptools.build_meta:__legacy__"
@@ -628,7 +647,7 @@ def test_build_info_static_of_pyproject_trees(run_inst, tree_name: str) -> None:
     tree = BUILD_PROJECTS[tree_name].path  # --static runs nothing: no copy needed
     run = run_inst("build-info", "--json", "--static", str(tree))
     assert run.code == 0, run.err
-    info = json.loads(run.out)
+    info = pop_choice_keys(json.loads(run.out))
     decided_by = info.pop("decided_by")
     assert decided_by[0] == "the tree has pyproject.toml"
     assert info == {
@@ -646,7 +665,7 @@ def test_build_info_static_of_setup_py_trees(run_inst, tree_name: str) -> None:
     tree = BUILD_PROJECTS[tree_name].path
     run = run_inst("build-info", "--json", "--static", str(tree))
     assert run.code == 0, run.err
-    assert json.loads(run.out) == {
+    assert pop_choice_keys(json.loads(run.out)) == {
         "project": str(tree),
         "interface": "setup.py",
         "decided_by": ["the tree has setup.py and no pyproject.toml"],
@@ -686,13 +705,18 @@ def test_build_info_text_and_no_build_isolation(run_inst) -> None:
     run = run_inst("build-info", "--static", "--no-build-isolation", str(tree))
     assert run.code == 0, run.err
     out = lines(run.out)
-    assert out[:2] == [f"Project: {tree}", "Interface: pyproject.toml"]
-    assert out[2].startswith("Decided by: the tree has pyproject.toml")
-    assert out[3:] == [
+    assert out[:3] == [
+        f"Project: {tree}",
+        "Name: bp-in-tree-backend (pyproject.toml [project] name)",
+        "Interface: pyproject.toml",
+    ]
+    assert out[3].startswith("Decided by: the tree has pyproject.toml")
+    assert out[4:] == [
         "Backend: bp_backend",
         "Backend path: _backend",
         "Build isolation: off",
         "Static build requirements: setuptools>=61",
+        BUILT_IN_LINE,
     ]
     run = run_inst(
         "build-info", "--json", "--static", "--no-build-isolation", str(tree)
@@ -726,6 +750,7 @@ def test_build_info_text_of_a_legacy_tree_with_setup_requires(
     assert run.code == 0, run.err
     assert lines(run.out) == [
         f"Project: {tree}",
+        "Name: bp-setup-requires-py (setup.py setup(name=...))",
         "Interface: setup.py",
         "Decided by: the tree has setup.py and no pyproject.toml",
         "Backend: setuptools (setup.py)",
@@ -734,6 +759,7 @@ def test_build_info_text_of_a_legacy_tree_with_setup_requires(
         "Dynamic build requirements: bp-build-helper",
         "setup_requires: bp-build-helper",
         "Build environment: bp-build-helper-1.0, setuptools-84.2.1",
+        BUILT_IN_LINE,
     ]
     assert_no_fetching_litter(tree)
 
