@@ -166,8 +166,8 @@ def _setup_py_name(tree: Path) -> tuple[str, str] | None:
     path = tree / "setup.py"
     try:
         module = ast.parse(path.read_bytes(), str(path))
-    except (OSError, SyntaxError, ValueError):
-        return None
+    except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
+        return None  # unreadable here; the build reports what it finds
     for node in ast.walk(module):
         if not isinstance(node, ast.Call):
             continue
