@@ -115,8 +115,26 @@ def test_the_wheel_is_built_from_the_sdist(inst, project: Path) -> None:
 
 
 def test_wheel_alone_is_built_from_the_tree(inst, project: Path) -> None:
-    assert_ok(inst("build", str(project), "--wheel"))
+    assert_ok(inst("build", str(project), "-w"))
+    assert [p.name for p in (project / "dist").iterdir()] == [
+        "my_project-1.0-py3-none-any.whl"
+    ]
     assert not from_sdist(project / "dist" / "my_project-1.0-py3-none-any.whl")
+
+
+def test_sdist_and_wheel_named_are_both_built_from_the_tree(
+    inst, project: Path
+) -> None:
+    """As python -m build --sdist --wheel: "distributions independently of each
+    other"."""
+    run = inst("build", str(project), "--sdist", "--wheel")
+    assert_ok(run)
+    dist = project / "dist"
+    assert sorted(p.name for p in dist.iterdir()) == [
+        "my_project-1.0-py3-none-any.whl",
+        "my_project-1.0.tar.gz",
+    ]
+    assert not from_sdist(dist / "my_project-1.0-py3-none-any.whl")
 
 
 def test_an_sdist_name_unlike_pep_625_is_kept_with_a_warning(

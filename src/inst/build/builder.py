@@ -173,8 +173,9 @@ class SourceBuilder:
                 self._reporter.warning(
                     f"the sdist of {checked.metadata.display_name} is named "
                     f"{path.name}, not {checked.expected_name} as PEP 625 asks: "
-                    "indexes may refuse it (PyPI warns about such uploads); upgrade "
-                    "the build backend (setuptools names sdists so since 69.3)"
+                    "PyPI refuses to upload it, and other indexes may; upgrade the "
+                    "build backend in [build-system] requires (setuptools names "
+                    "sdists so since 69.3)"
                 )
             self._reporter.built_sdist(checked.metadata.display_name, path)
             return checked

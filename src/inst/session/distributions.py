@@ -23,7 +23,9 @@ class DistributionsRequest:
     tree: Path
     outdir: Path
     sdist: bool
-    wheel: bool  # with sdist: the wheel is built from the sdist, else from the tree
+    wheel: bool
+    #: The wheel from the sdist (python -m build's default), not from the tree.
+    wheel_from_sdist: bool = False
 
 
 @dataclass(frozen=True)
@@ -57,7 +59,7 @@ def build_distributions(
             made.append(checked.path)
             name = checked.metadata.display_name
         if request.wheel:
-            if request.sdist:
+            if request.sdist and request.wheel_from_sdist:
                 # As python -m build: the wheel comes from the sdist, so what the
                 # sdist lacks shows now, not after publishing.
                 source = checked.path

@@ -1,7 +1,7 @@
 """``inst build [DIR] [--sdist] [--wheel] [-o DIR]``: a project's sdist and wheel, as
 ``python -m build`` makes them (pip has no such command): by default the sdist, then
-the wheel built from it; ``--sdist`` or ``--wheel`` alone builds just that one (the
-wheel then from the tree)."""
+the wheel built from it; ``--sdist`` and ``--wheel`` build each one named, from the
+tree."""
 
 from __future__ import annotations
 
@@ -31,12 +31,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--sdist",
         "-s",
         action="store_true",
-        help="build an sdist (alone, unless --wheel is given too)",
+        help="build an sdist (without it and --wheel: the sdist, then the wheel from "
+        "the sdist)",
     )
     parser.add_argument(
         "--wheel",
+        "-w",
         action="store_true",
-        help="build a wheel (alone and from the tree, unless --sdist is given too)",
+        help="build a wheel from the tree",
     )
 
 
@@ -63,6 +65,7 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
         outdir=outdir,
         sdist=both or args.sdist,
         wheel=both or args.wheel,
+        wheel_from_sdist=both,
     )
     environment = target_environment(settings)
     built = build_distributions(
