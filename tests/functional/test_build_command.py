@@ -260,3 +260,36 @@ def test_same_names_as_python_m_build(
     assert names(ours / "dist") == names(theirs / "dist") == sorted(EXPECTED[tree])
     for wheel in (ours / "dist").glob("*.whl"):
         assert wheel_files(wheel) == wheel_files(theirs / "dist" / wheel.name)
+
+
+def test_an_sdist_without_the_in_tree_backend_fails_its_wheel_build(
+    inst, tmp_path: Path
+) -> None:
+    """dynamic-requires' sdist (plain setuptools, no MANIFEST.in) leaves out its
+    _backend directory: the wheel cannot be built from it, as with python -m build,
+    which stops with "backend-path entry '_backend' does not exist" (checked by hand).
+    Built independently, both come from the tree."""
+    project = copy_project("dynamic-requires", tmp_path)
+    run = inst("build", str(project))
+    assert_one_error(
+        run,
+        "cannot build the wheel from the sdist bp_dynamic_requires-1.0.tar.gz",
+        "backend-path directory _backend is missing",
+        "MANIFEST.in",
+    )
+    assert not (project / "dist").exists()
+    assert_ok(inst("build", str(project), "--sdist", "--wheel"))
+    assert names(project / "dist") == [
+        "bp_dynamic_requires-1.0-py3-none-any.whl",
+        "bp_dynamic_requires-1.0.tar.gz",
+    ]
+
+
+def test_legacy_setup_requires_are_installed_for_the_sdist(
+    inst, tmp_path: Path
+) -> None:
+    project = copy_project("setup-requires-cfg", tmp_path)
+    run = inst("build", str(project), "--sdist")
+    assert_ok(run)
+    assert "Building sdist for setup-requires-cfg (setup.py) ... done" in run.out
+    assert names(project / "dist") == ["bp_setup_requires_cfg-1.0.tar.gz"]

@@ -232,6 +232,22 @@ class PyprojectInterface:
                         print(f"  {line}", file=sys.stderr)
             return result
         except BackendUnavailable as exc:
+            absent = [
+                entry
+                for entry in self.system.backend_path
+                if not (self.tree / entry).is_dir()
+            ]
+            if absent:
+                # Typical of a wheel built from an sdist that left the in-tree
+                # backend out (inst build, like python -m build, builds it so).
+                raise BuildFailed(
+                    f"the build backend {self.system.backend} cannot be imported",
+                    why=f"the backend-path directory {absent[0]} is missing from "
+                    f"{self.tree}",
+                    hint="if this tree was unpacked from an sdist, the sdist must "
+                    "include the in-tree backend: add it to the sdist's files "
+                    "(MANIFEST.in for setuptools)",
+                ) from None
             module = self.system.backend.split(":")[0]
             error = BuildFailed(
                 f"the build backend {self.system.backend} cannot be imported",

@@ -66,7 +66,14 @@ def build_distributions(
                 builder.configure(source, cached=False)
             else:
                 source = request.tree
-            wheel = builder.build_wheel(source, name)
+            try:
+                wheel = builder.build_wheel(source, name)
+            except InstError as error:
+                if source == request.tree:
+                    raise
+                raise error.within(
+                    f"cannot build the wheel from the sdist {source.name}"
+                ) from None
             metadata = (
                 checked.metadata
                 if request.sdist
