@@ -149,8 +149,7 @@ class SourceBuilder:
             key = tree.resolve()
             label = label or key.name
             options = self.options_for(key, None)
-            selection = select_interface(key, self._flags(key, options))
-            interface = selection.interface
+            interface = self.selection(key, options).interface
             if not isinstance(interface, SdistInterface):
                 raise InstError(
                     f"the {interface.name} build interface cannot build sdists",
