@@ -99,7 +99,7 @@ def test_unknown_command_is_one_error_line_with_a_suggestion(run_inst) -> None:
     assert result.code == 1
     assert result.err == (
         "error: 'confg' is not an inst command. Did you mean `inst config`? The commands are: "
-        "install, uninstall, download, wheel, build-info, list, freeze, show, repair, cache, config, help, "
+        "install, uninstall, download, wheel, build, build-info, list, freeze, show, repair, cache, config, help, "
         "check, inspect, hash, index, completion; `inst help` explains them.\n"
     )
 

@@ -117,6 +117,8 @@ class World:
             "config": ["config", "debug"],
             "cache": ["cache", "dir", "--cache-dir", self.cache],
             "build-info": ["build-info", "--static"],
+            # an empty scratch directory: no project, so nothing is built
+            "build": ["build", "-o", "saved", *fetch],
         }[command]
 
     @staticmethod
@@ -127,6 +129,7 @@ class World:
             "wheel": ["hello"],
             "show": ["hello"],
             "build-info": ["."],
+            "build": ["."],
         }.get(command, [])
 
 
@@ -140,6 +143,7 @@ COMMANDS = (
     "config",
     "cache",
     "build-info",
+    "build",
 )
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,12 +22,14 @@ from inst.build.interfaces import (
     BuildInterface,
     BuildOptions,
     Purpose,
+    SdistInterface,
     missing_requirements,
 )
 from inst.build.plugins import PluginRegistry
 from inst.build.policy import Selection, SelectionFlags, select_interface
 from inst.build.reporting import BuildReporter, BuildStep
 from inst.build.runner import BuildFailed, StepFailed
+from inst.build.sdists import CheckedSdist, check_sdist
 from inst.build.sources import unpack_sdist
 from inst.build.wheel_cache import WheelCache
 from inst.core_metadata import Metadata, read_wheel_metadata
@@ -64,6 +66,7 @@ class _Source:
     purpose: Purpose = "wheel"
     #: The user's interface rule for it (matched by name), if any.
     rule: Rule | None = None
+    cached: bool = True  # its wheel is looked up in, and put into, the wheel cache
 
 
 class SourceBuilder:
@@ -86,6 +89,7 @@ class SourceBuilder:
         self._by_path: dict[Path, BuildOptions] = {}
         self._by_name: dict[str, BuildOptions] = {}
         self._editable: set[Path] = set()
+        self._uncached: set[Path] = set()
         self._sources: dict[Path, _Source] = {}
         # Builds run one at a time: output stays readable, and environments are made
         # once. Reentrant: a build requirement may itself need building.
@@ -102,13 +106,18 @@ class SourceBuilder:
         *,
         options: BuildOptions | None = None,
         editable: bool = False,
+        cached: bool = True,
     ) -> None:
-        """Options for one path (per-requirement -C, --global-option...), or -e."""
+        """Options for one path (per-requirement -C, --global-option...), or -e;
+        cached=False: its wheel is built afresh and kept out of the wheel cache (an
+        sdist ``inst build`` just made)."""
         key = source.resolve()
         if options is not None:
             self._by_path[key] = options
         if editable:
             self._editable.add(key)
+        if not cached:
+            self._uncached.add(key)
 
     def configure_name(self, name: str, options: BuildOptions) -> None:
         self._by_name[canonicalize_name(name)] = options
@@ -137,6 +146,43 @@ class SourceBuilder:
                 self._build(state, name)
             assert state.wheel is not None
             return state.wheel
+
+    def build_sdist(self, tree: Path, label: str | None = None) -> CheckedSdist:
+        """An sdist of the tree, built into a fresh build directory (never cached),
+        its name checked against its PKG-INFO (see ``sdists.check_sdist``)."""
+        with self._lock:
+            key = tree.resolve()
+            label = label or key.name
+            options = self.options_for(key, None)
+            interface = self.selection(key, options).interface
+            if not isinstance(interface, SdistInterface):
+                raise InstError(
+                    f"the {interface.name} build interface cannot build sdists",
+                    why=f"it was chosen for {label}, and it builds wheels only",
+                    hint="build the wheel alone (inst build --wheel)",
+                )
+            env, _ = self._provided(
+                interface,
+                label,
+                lambda env: interface.sdist_requirements(env, options),
+            )
+            out = self._build_dir(label) / "sdist"
+            with self._announced(BuildStep("sdist", label, interface.name)):
+                try:
+                    path = interface.build_sdist(env, out, options)
+                except BuildFailed as error:
+                    raise _naming(error, label) from None
+            checked = check_sdist(path)
+            if checked.expected_name is not None:
+                self._reporter.warning(
+                    f"the sdist of {checked.metadata.display_name} is named "
+                    f"{path.name}, not {checked.expected_name} as PEP 625 asks: "
+                    "PyPI refuses to upload it, and other indexes may; upgrade the "
+                    "build backend in [build-system] requires (setuptools names "
+                    "sdists so since 69.3)"
+                )
+            self._reporter.built_sdist(checked.metadata.display_name, path)
+            return checked
 
     def built_here(self, wheel: Path) -> bool:
         """Whether this run built wheel (not taken from the wheel cache)."""
@@ -182,6 +228,7 @@ class SourceBuilder:
         state = _Source(label=label, options=self.options_for(source, name))
         if key in self._editable:
             state.purpose = "editable"
+        state.cached = key not in self._uncached
         if source.is_file():
             state.rule = self.rule_for(source, name)
             state.sha256 = file_sha256(source)
@@ -239,6 +286,7 @@ class SourceBuilder:
             self._wheel_cache is None
             or state.sha256 is None
             or state.purpose != "wheel"
+            or not state.cached
         ):
             return None
         return self._wheel_cache.get(state.sha256, self._cache_options(state))
@@ -271,10 +319,24 @@ class SourceBuilder:
         purpose: Purpose,
         options: BuildOptions,
     ) -> tuple[BuildEnv, list[str]]:
+        return self._provided(
+            interface,
+            label,
+            lambda env: interface.dynamic_requirements(env, purpose, options),
+        )
+
+    def _provided(
+        self,
+        interface: BuildInterface,
+        label: str,
+        dynamic_of: Callable[[BuildEnv], list[str]],
+    ) -> tuple[BuildEnv, list[str]]:
+        """An environment with the static requirements, and with the dynamic ones
+        (dynamic_of asks the project, inside the first) when any is missing."""
         static = list(interface.static_requirements())
         if self._environments is not None:
             env = self._environments.get(static, label)
-            dynamic = interface.dynamic_requirements(env, purpose, options)
+            dynamic = dynamic_of(env)
             if missing_requirements(dynamic, env, self._config.markers):
                 env = self._environments.get([*static, *dynamic], label)
             return env, dynamic
@@ -283,7 +345,7 @@ class SourceBuilder:
         missing = missing_requirements(static, env, self._config.markers)
         if missing:
             raise _missing_error(label, interface, missing)
-        dynamic = interface.dynamic_requirements(env, purpose, options)
+        dynamic = dynamic_of(env)
         missing = missing_requirements(dynamic, env, self._config.markers)
         if missing:
             raise _missing_error(label, interface, missing)
@@ -336,7 +398,12 @@ class SourceBuilder:
                 raise _naming(error, state.label) from None
         self._check(state, wheel, name)
         self._reporter.built(state.label, wheel, editable)
-        if self._wheel_cache is not None and state.sha256 and state.purpose == "wheel":
+        if (
+            self._wheel_cache is not None
+            and state.sha256
+            and state.purpose == "wheel"
+            and state.cached
+        ):
             wheel = self._wheel_cache.put(
                 state.sha256,
                 self._cache_options(state),

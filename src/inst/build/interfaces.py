@@ -17,7 +17,7 @@ import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
 from packaging.utils import NormalizedName
 from packaging.version import Version
@@ -99,6 +99,21 @@ class BuildInterface(Protocol):
         ...
 
 
+@runtime_checkable
+class SdistInterface(Protocol):
+    """What an interface adds to build source distributions (``inst build``): optional,
+    so an interface that only builds wheels still is a ``BuildInterface``."""
+
+    def sdist_requirements(self, env: BuildEnv, options: BuildOptions) -> list[str]:
+        """Requirements of the sdist build beyond the static ones, asked inside an
+        environment having those (get_requires_for_build_sdist, setup_requires)."""
+        ...
+
+    def build_sdist(self, env: BuildEnv, out_dir: Path, options: BuildOptions) -> Path:
+        """The sdist file built into out_dir."""
+        ...
+
+
 class PyprojectInterface:
     """PEP 517/518: the backend named by [build-system], called through pyproject-hooks
     in a subprocess of the build environment's interpreter."""
@@ -152,6 +167,32 @@ class PyprojectInterface:
         )
         return out_dir / str(name)
 
+    def sdist_requirements(self, env: BuildEnv, options: BuildOptions) -> list[str]:
+        result = self._call(
+            env,
+            options,
+            "get_requires_for_build_sdist",
+            "asking the backend for requirements",
+        )
+        return [str(r) for r in result]
+
+    def build_sdist(self, env: BuildEnv, out_dir: Path, options: BuildOptions) -> Path:
+        from pyproject_hooks import UnsupportedOperation
+
+        out_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            name = self._call(
+                env, options, "build_sdist", "building an sdist", str(out_dir)
+            )
+        except UnsupportedOperation:
+            raise BuildFailed(
+                f"the build backend {self.system.backend} cannot build an sdist of "
+                f"{self.tree}",
+                why="it raised UnsupportedOperation for build_sdist",
+                hint="build the wheel alone (inst build --wheel)",
+            ) from None
+        return out_dir / str(name)
+
     def _caller(self, env: BuildEnv, steps: StepRunner) -> tuple[Any, Any]:
         from pyproject_hooks import BuildBackendHookCaller
 
@@ -191,6 +232,22 @@ class PyprojectInterface:
                         print(f"  {line}", file=sys.stderr)
             return result
         except BackendUnavailable as exc:
+            absent = [
+                entry
+                for entry in self.system.backend_path
+                if not (self.tree / entry).is_dir()
+            ]
+            if absent:
+                # Typical of a wheel built from an sdist that left the in-tree
+                # backend out (inst build, like python -m build, builds it so).
+                raise BuildFailed(
+                    f"the build backend {self.system.backend} cannot be imported",
+                    why=f"the backend-path directory {absent[0]} is missing from "
+                    f"{self.tree}",
+                    hint="if this tree was unpacked from an sdist, the sdist must "
+                    "include the in-tree backend: add it to the sdist's files "
+                    "(MANIFEST.in for setuptools)",
+                ) from None
             module = self.system.backend.split(":")[0]
             error = BuildFailed(
                 f"the build backend {self.system.backend} cannot be imported",
@@ -326,6 +383,35 @@ class LegacySetupPyInterface:
                 hint="check the project's setup.py",
             )
         return wheels[0]
+
+    def sdist_requirements(self, env: BuildEnv, options: BuildOptions) -> list[str]:
+        # setup() runs for sdist too, and would fetch its setup_requires; bdist_wheel's
+        # wheel package is not needed.
+        return self.setup_requires(env, options)
+
+    def build_sdist(self, env: BuildEnv, out_dir: Path, options: BuildOptions) -> Path:
+        """``setup.py sdist``, as gzipped tar (PEP 625; older setuptools made .zip on
+        Windows by default)."""
+        out_dir.mkdir(parents=True, exist_ok=True)
+        self._run(
+            env,
+            options,
+            "building an sdist",
+            "run",
+            "-",
+            *options.global_options,
+            "sdist",
+            "--formats=gztar",
+            "--dist-dir",
+            str(out_dir),
+        )
+        made = sorted(out_dir.iterdir())
+        if len(made) != 1:
+            raise BuildFailed(
+                f"setup.py sdist of {self.tree} made {len(made)} files, not one",
+                hint="check the project's setup.py",
+            )
+        return made[0]
 
     def _run(self, env: BuildEnv, options: BuildOptions, what: str, *args: str) -> None:
         steps = StepRunner(env.environ, options.verbose)

@@ -22,6 +22,7 @@ from inst.build.interfaces import (
     BuildInterface,
     BuildOptions,
     Purpose,
+    SdistInterface,
 )
 from inst.build.reporting import BuildReporter
 from inst.build.runner import BuildFailed
@@ -107,7 +108,10 @@ class PluginRegistry:
             ) from None
 
     def _make(self, plugin: Plugin, tree: Path) -> BuildInterface:
-        return PluggedInterface(plugin, plugin.obj.make_interface(tree), tree)
+        inner = plugin.obj.make_interface(tree)
+        if isinstance(inner, SdistInterface):
+            return PluggedSdistInterface(plugin, inner, tree)
+        return PluggedInterface(plugin, inner, tree)
 
     def _drop(self, plugin: Plugin, what: str) -> None:
         self._reporter.warning(
@@ -246,3 +250,28 @@ class PluggedInterface:
             if isinstance(output, str):
                 error.details = [line for line in output.splitlines() if line][-25:]
             raise error from None
+
+
+class PluggedSdistInterface(PluggedInterface):
+    """A plug-in's interface that also builds sdists (the optional SdistInterface of
+    ``inst build``), its sdist steps wrapped the same way."""
+
+    def __init__(self, plugin: Plugin, inner: SdistInterface, tree: Path) -> None:
+        super().__init__(plugin, inner, tree)  # type: ignore[arg-type]
+        self.sdist_inner = inner
+
+    def sdist_requirements(self, env: BuildEnv, options: BuildOptions) -> list[str]:
+        inner = self.sdist_inner
+        found = self._call(
+            "asking for sdist requirements",
+            lambda: inner.sdist_requirements(env, options),
+        )
+        return [str(r) for r in found]
+
+    def build_sdist(self, env: BuildEnv, out_dir: Path, options: BuildOptions) -> Path:
+        inner = self.sdist_inner
+        return Path(
+            self._call(
+                "building an sdist", lambda: inner.build_sdist(env, out_dir, options)
+            )
+        )

@@ -16,9 +16,9 @@ Outcome = Literal["done", "error", "interrupted"]
 
 @dataclass(frozen=True)
 class BuildStep:
-    """One step run by a backend: preparing metadata, or building a wheel."""
+    """One step run by a backend: preparing metadata, building a wheel or an sdist."""
 
-    action: Literal["metadata", "wheel"]
+    action: Literal["metadata", "wheel", "sdist"]
     project: str  # the name, or the file or directory name until the metadata is read
     interface: str  # "pyproject.toml" or "setup.py"
     editable: bool = False
@@ -45,6 +45,9 @@ class BuildReporter:
 
     def built(self, project: str, wheel: Path, editable: bool) -> None:
         """A wheel was built (and checked against the metadata)."""
+
+    def built_sdist(self, project: str, sdist: Path) -> None:
+        """An sdist was built (and its name checked against its PKG-INFO)."""
 
     def installing_requirements(self, pins: Sequence[str]) -> None:
         """A build environment is made with these build requirements (never empty)."""

@@ -22,6 +22,10 @@ _MISSING_MODULE = re.compile(r"No module named '([\w.]+)'")
 # The last line of a Python traceback: "ImportError: ...", "pkg.errors.BuildError: ...".
 _EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Exit)\b")
 _INVALID_COMMAND = re.compile(r"invalid command '([\w-]+)'")
+# pyproject-hooks calls a mandatory hook the backend lacks: an AttributeError.
+_NO_SDIST_HOOK = re.compile(
+    r"^AttributeError: module '[\w.]+' has no attribute 'build_sdist'"
+)
 
 
 class BuildFailed(InstError):
@@ -201,6 +205,9 @@ def failure(
             else f"install {module} in the target environment, or drop "
             "--no-build-isolation so inst installs the build requirements"
         )
+    elif final is not None and _NO_SDIST_HOOK.match(final):
+        why = "the build backend has no build_sdist hook: it builds wheels only"
+        hint = "build the wheel alone (inst build --wheel)"
     elif "bdist_wheel" in invalid:
         why = "setuptools in the build environment has no bdist_wheel command"
         hint = "add wheel to the build requirements, or require setuptools>=70.1"

@@ -43,6 +43,7 @@ COMMAND_NAMES = (
     "install",
     "download",
     "wheel",
+    "build",
     "uninstall",
     "list",
     "freeze",
@@ -62,8 +63,13 @@ COMMAND_NAMES = (
 #: Marks an option that applies to every command.
 ALL_COMMANDS: tuple[str, ...] = ("*",)
 
-RESOLVING = ("install", "download", "wheel", "build-info")
+#: The commands that take requirements (-r, -c, --no-deps).
+REQUIREMENTS = ("install", "download", "wheel", "build-info")
+#: The commands that resolve against indexes: those, and inst build (the build
+#: requirements of its build environments).
+RESOLVING = (*REQUIREMENTS, "build")
 ENVIRONMENT = (
+    "build",
     "install",
     "download",
     "wheel",
@@ -77,8 +83,8 @@ ENVIRONMENT = (
     "inspect",
     "index",
 )
-BUILDING = ("install", "download", "wheel", "build-info")
-NETWORK = ("install", "download", "wheel", "list", "build-info", "index")
+BUILDING = ("install", "download", "wheel", "build-info", "build")
+NETWORK = ("install", "download", "wheel", "list", "build-info", "index", "build")
 
 
 @dataclass(frozen=True)
@@ -369,7 +375,7 @@ OPTIONS: tuple[Option, ...] = (
         "Repeatable.",
         SELECTION,
         default=(),
-        commands=(*RESOLVING, "uninstall"),
+        commands=(*REQUIREMENTS, "uninstall"),
         short="-r",
         metavar="FILE",
     ),
@@ -421,7 +427,7 @@ OPTIONS: tuple[Option, ...] = (
         "Constrain versions with this constraints file. Repeatable.",
         SELECTION,
         default=(),
-        commands=RESOLVING,
+        commands=REQUIREMENTS,
         short="-c",
         metavar="FILE",
         pip_shared=True,
@@ -441,7 +447,7 @@ OPTIONS: tuple[Option, ...] = (
         "Install or fetch only the named requirements, none of their dependencies.",
         SELECTION,
         default=False,
-        commands=RESOLVING,
+        commands=REQUIREMENTS,
     ),
     Option(
         "ignore-requires-python",
@@ -792,7 +798,7 @@ OPTIONS: tuple[Option, ...] = (
         "with a dash.",
         BUILD,
         default=(),
-        commands=("install", "wheel", "build-info"),
+        commands=("install", "wheel", "build-info", "build"),
         metavar="OPTION",
         pip_shared=True,
     ),
@@ -804,7 +810,7 @@ OPTIONS: tuple[Option, ...] = (
         "it starts with a dash.",
         BUILD,
         default=(),
-        commands=("install", "wheel"),
+        commands=("install", "wheel", "build"),
         metavar="OPTION",
         pip_shared=True,
     ),
@@ -850,6 +856,16 @@ OPTIONS: tuple[Option, ...] = (
         short="-w",
         metavar="DIR",
         default_doc="the current directory",
+    ),
+    Option(
+        "outdir",
+        Kind.PATH,
+        "Write the sdist and wheel inst build makes into this directory.",
+        BUILD,
+        commands=("build",),
+        short="-o",
+        metavar="DIR",
+        default_doc="dist/ in the project directory, as python -m build",
     ),
     # -- inst config -------------------------------------------------------------------
     Option(

@@ -475,6 +475,12 @@ class OptionValues:
         return cast("str | None", self._value("wheel-dir"))
 
     @property
+    def outdir(self) -> str | None:
+        """-o, --outdir, INST_OUTDIR: Write the sdist and wheel inst build makes into
+        this directory."""
+        return cast("str | None", self._value("outdir"))
+
+    @property
     def config_user(self) -> bool:
         """--user: Use the user configuration file."""
         return cast("bool", self._value("config-user"))

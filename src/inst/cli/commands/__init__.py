@@ -28,6 +28,7 @@ COMMANDS: dict[str, Command] = {
         Command("uninstall", "inst.cli.commands.uninstall"),
         Command("download", "inst.cli.commands.download"),
         Command("wheel", "inst.cli.commands.wheel"),
+        Command("build", "inst.cli.commands.build"),
         Command("build-info", "inst.cli.commands.build_info"),
         Command("list", "inst.cli.commands.list"),
         Command("freeze", "inst.cli.commands.freeze"),

@@ -16,6 +16,8 @@ def step_text(step: BuildStep) -> str:
     if step.action == "metadata":
         editable = "editable " if step.editable else ""
         return f"Preparing {editable}metadata ({step.interface})"
+    if step.action == "sdist":
+        return f"Building sdist for {step.project} ({step.interface})"
     kind = "editable" if step.editable else "wheel"
     return f"Building {kind} for {step.project} ({step.interface})"
 
@@ -44,6 +46,9 @@ class TextBuildReporter(BuildReporter):
     def built(self, project: str, wheel: Path, editable: bool) -> None:
         kind = "editable" if editable else "wheel"
         ui.detail(f"Created {kind} for {project}: {wheel.name}")
+
+    def built_sdist(self, project: str, sdist: Path) -> None:
+        ui.detail(f"Created sdist for {project}: {sdist.name}")
 
     def installing_requirements(self, pins: Sequence[str]) -> None:
         ui.info(f"Installing build dependencies: {', '.join(pins)}")
