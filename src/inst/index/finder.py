@@ -280,6 +280,11 @@ class Finder:
                 hidden.append((max(used), other))
         return hidden
 
+    def index_roots(self) -> list[str]:
+        """The roots of the indexes searched, as files name their ``source``
+        (credentials hidden): for a lock file's ``index`` key."""
+        return [source.display for source in self._indexes]
+
     def find(self, name: str) -> Found:
         project = canonicalize_name(name)
         found = self._found.get(project)
