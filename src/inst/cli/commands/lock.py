@@ -74,7 +74,10 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     else:
         from inst import fileio
 
-        fileio.write_text(path, text)
+        try:
+            fileio.write_text(path, text)
+        except OSError as error:
+            raise fileio.os_error(error, f"cannot write the lock file {path}") from None
     where = "standard output" if to_stdout else str(path)
     ui.info(
         f"Locked {count} package{'s' if count != 1 else ''} into {where}, for "
