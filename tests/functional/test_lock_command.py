@@ -327,3 +327,54 @@ def test_lock_with_nothing_to_lock(lock: RunInst) -> None:
 def test_extra_with_requirements_is_refused(lock: RunInst, index: LocalIndex) -> None:
     message = assert_one_error(lock("app", "--extra", "fast", "-i", index.file_url))
     assert "--extra" in message
+
+
+def test_sdist_carries_its_locked_build_environment(
+    lock: RunInst, tmp_path: Path, work: Path
+) -> None:
+    from harness.build_projects import BACKEND_WHEELS_DIR
+
+    dists = tmp_path / "build-dists"
+    setuptools = sorted(BACKEND_WHEELS_DIR.glob("setuptools-*.whl"))[-1]
+    files = [make_sdist(dists, "srconly", "1.0"), setuptools]
+    index = build_index(tmp_path / "build-index", files)
+    run = lock("srconly", "-i", index.file_url)
+    assert run.code == 0, run.err
+    found = packages(read_lock(work / "pylock.toml"))
+    tool = found["srconly"]["tool"]["inst"]
+    assert tool["build-interface"] == "pyproject"
+    (build,) = tool["build-packages"]
+    assert build["name"] == "setuptools"
+    (wheel,) = build["wheels"]
+    assert wheel["name"] == setuptools.name
+    digest = hashlib.sha256(setuptools.read_bytes()).hexdigest()
+    assert wheel["hashes"]["sha256"] == digest
+    assert "setuptools" not in found  # a build requirement is not a package to install
+
+
+def test_build_requirement_without_a_wheel_is_left_out_and_said(
+    lock: RunInst, tmp_path: Path, work: Path
+) -> None:
+    from harness.build_projects import BACKEND_WHEELS_DIR
+
+    dists = tmp_path / "build-dists"
+    pyproject = (
+        '[build-system]\nrequires = ["setuptools>=61", "helper"]\n'
+        'build-backend = "setuptools.build_meta"\n\n'
+        '[project]\nname = "srconly"\nversion = "1.0"\n'
+    )
+    files = [
+        make_sdist(
+            dists,
+            "srconly",
+            "1.0",
+            files={"pyproject.toml": pyproject, "src/srconly/__init__.py": ""},
+        ),
+        make_sdist(dists, "helper", "1.0"),  # a build requirement with no wheel
+        sorted(BACKEND_WHEELS_DIR.glob("setuptools-*.whl"))[-1],
+    ]
+    index = build_index(tmp_path / "build-index", files)
+    run = lock("srconly", "-i", index.file_url)
+    assert run.code == 0, run.err
+    assert "warning: the build environment of srconly 1.0 is not locked" in run.err
+    assert "tool" not in packages(read_lock(work / "pylock.toml"))["srconly"]

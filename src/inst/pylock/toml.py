@@ -42,7 +42,12 @@ def _table(table: Mapping[str, object], path: list[str], lines: list[str]) -> No
         sub = [*path, key]
         header = ".".join(_key(part) for part in sub)
         if isinstance(value, Mapping):
-            lines += ["", f"[{header}]"]
+            plain = any(
+                v is not None and not (k in SECTIONS and _is_section(v))
+                for k, v in value.items()
+            )
+            if plain:  # a table of sections only needs no header of its own
+                lines += ["", f"[{header}]"]
             _table(value, sub, lines)
             continue
         assert isinstance(value, Sequence)

@@ -12,7 +12,7 @@ only a dependency group or an extra needs gets ``'NAME' in dependency_groups`` /
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from packaging.markers import Marker
 from packaging.utils import NormalizedName
@@ -69,7 +69,11 @@ class LockedPackage:
     sdist: LockedFile | None = None
     archive: LockedFile | None = None
     directory: tuple[str, bool] | None = None  # (path, editable)
-    tool: Mapping[str, object] | None = None
+    #: For an sdist: the interface inst's policy chose ("pyproject" or "setup.py")
+    #: and the wheels its build requirements resolved to for this target; None when
+    #: they could not all be locked as wheels.
+    build_interface: str | None = None
+    build_packages: tuple[LockedPackage, ...] | None = None
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -99,26 +103,11 @@ class LockDocument:
     requires_python: str | None = None
     extras: Sequence[str] = ()
     groups: Sequence[str] = ()
-    notes: list[str] = field(default_factory=list)
 
 
 def build(document: LockDocument) -> dict[str, object]:
     """The pylock dict: keys in PEP 751's order, packages sorted by name, version."""
     targets = document.targets
-    varying = [
-        variable
-        for variable in TARGET_VARIABLES
-        if len({t.markers.get(variable) for t in targets}) > 1
-    ]
-    merged: dict[tuple[str, str, str], tuple[LockedPackage, dict[int, frozenset[Need]]]]
-    merged = {}
-    for number, target in enumerate(targets):
-        for package, needs in target.packages:
-            entry = merged.setdefault(package.key, (package, {}))
-            # Files fitting another target join those already known (same version).
-            entry = (_union(entry[0], package), entry[1])
-            entry[1][number] = needs
-            merged[package.key] = entry
     result: dict[str, object] = {"lock-version": LOCK_VERSION}
     result["environments"] = [_environment(t.markers) for t in targets]
     if document.requires_python:
@@ -128,13 +117,64 @@ def build(document: LockDocument) -> dict[str, object]:
     if document.groups:
         result["dependency-groups"] = list(document.groups)
     result["created-by"] = CREATED_BY
-    packages = []
-    for key in sorted(merged, key=_sort_key):
-        package, per_target = merged[key]
-        marker = _package_marker(per_target, targets, varying)
-        packages.append(_package_dict(package, marker))
-    result["packages"] = packages
+    result["packages"] = _merged(targets)
     return result
+
+
+def _merged(targets: Sequence[TargetLock]) -> list[dict[str, object]]:
+    """The packages of every target as pylock entries, each once, with markers."""
+    varying = [
+        variable
+        for variable in TARGET_VARIABLES
+        if len({t.markers.get(variable) for t in targets}) > 1
+    ]
+    merged: dict[tuple[str, str, str], dict[int, tuple[LockedPackage, frozenset[Need]]]]
+    merged = {}
+    for number, target in enumerate(targets):
+        for package, needs in target.packages:
+            merged.setdefault(package.key, {})[number] = (package, needs)
+    entries = []
+    for key in sorted(merged, key=_sort_key):
+        per_target = merged[key]
+        package = _union([package for package, _ in per_target.values()])
+        by_target = {number: needs for number, (_, needs) in per_target.items()}
+        marker = _package_marker(by_target, targets, varying)
+        entry = _package_dict(package, marker)
+        tool = _build_tool(per_target, targets)
+        if tool is not None:
+            entry["tool"] = {"inst": tool}
+        entries.append(entry)
+    return entries
+
+
+def _build_tool(
+    per_target: Mapping[int, tuple[LockedPackage, frozenset[Need]]],
+    targets: Sequence[TargetLock],
+) -> dict[str, object] | None:
+    """``[packages.tool.inst]`` of an sdist: its build interface and build packages,
+    merged over the targets that need it (markers relative to those targets); None
+    unless every such target locked them."""
+    locked = [
+        (number, package)
+        for number, (package, _) in sorted(per_target.items())
+        if package.sdist is not None
+    ]
+    if not locked or any(package.build_packages is None for _, package in locked):
+        return None
+    interfaces = {package.build_interface for _, package in locked}
+    sub = [
+        TargetLock(
+            targets[number].label,
+            targets[number].markers,
+            [(build, frozenset({BASE})) for build in package.build_packages or ()],
+        )
+        for number, package in locked
+    ]
+    tool: dict[str, object] = {}
+    if len(interfaces) == 1 and None not in interfaces:
+        tool["build-interface"] = interfaces.pop()
+    tool["build-packages"] = _merged(sub)
+    return tool
 
 
 def dumps(data: Mapping[str, object]) -> str:
@@ -161,20 +201,21 @@ def _sort_key(key: tuple[str, str, str]) -> tuple[str, Version | str, str]:
         return (name, version, source)
 
 
-def _union(old: LockedPackage, new: LockedPackage) -> LockedPackage:
-    if old is new:
-        return old
-    wheels = {w.name: w for w in (*old.wheels, *new.wheels)}
+def _union(packages: Sequence[LockedPackage]) -> LockedPackage:
+    """One version as several targets locked it: the wheels of all of them."""
+    first = packages[0]
+    wheels = {w.name: w for package in packages for w in package.wheels}
     return LockedPackage(
-        name=old.name,
-        version=old.version,
-        index=old.index or new.index,
-        requires_python=old.requires_python or new.requires_python,
+        name=first.name,
+        version=first.version,
+        index=next((p.index for p in packages if p.index), None),
+        requires_python=next(
+            (p.requires_python for p in packages if p.requires_python), None
+        ),
         wheels=tuple(wheels[name] for name in sorted(wheels)),
-        sdist=old.sdist or new.sdist,
-        archive=old.archive or new.archive,
-        directory=old.directory or new.directory,
-        tool=old.tool or new.tool,
+        sdist=next((p.sdist for p in packages if p.sdist), None),
+        archive=first.archive,
+        directory=first.directory,
     )
 
 
@@ -247,6 +288,4 @@ def _package_dict(package: LockedPackage, marker: str | None) -> dict[str, objec
         entry["sdist"] = package.sdist.as_dict()
     if package.wheels:
         entry["wheels"] = [wheel.as_dict() for wheel in package.wheels]
-    if package.tool:
-        entry["tool"] = dict(package.tool)
     return entry

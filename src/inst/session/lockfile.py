@@ -32,6 +32,7 @@ from inst.pylock.write import (
 
 if TYPE_CHECKING:
     from inst.environment import Environment
+    from inst.index.finder import Finder
     from inst.requirements.inputs import Inputs
     from inst.requirements.specs import RequirementSpec
     from inst.resolution.candidates import FileCandidate
@@ -118,8 +119,10 @@ def lock_target(
     request: LockRequest,
     target: LockTarget,
     reporters: Reporters,
+    notes: list[str],
 ) -> TargetLock:
-    """Resolve the request for one target and lock what it resolved to."""
+    """Resolve the request for one target and lock what it resolved to; what the
+    caller should tell the user goes into ``notes``."""
     from inst.resolution.provider import ProviderOptions
     from inst.session.core import open_session
 
@@ -133,7 +136,8 @@ def lock_target(
         with open_session(settings, inputs, target.environment, reporters) as session:
             resolution = session.resolve(inputs, options)
             needs = _needs(resolution, request.needs, target.environment)
-            packages = _locked(session, resolution, request.lock_dir)
+            packages = _locked(session, session.finder, resolution, request.lock_dir)
+            packages = _with_builds(settings, session, packages, resolution, notes)
     except InstError as error:
         raise error.within(f"cannot lock for {target.label}") from None
     return TargetLock(
@@ -186,12 +190,13 @@ def _needs(
 
 
 def _locked(
-    session: Session, resolution: Resolution, lock_dir: Path
+    session: Session, finder: Finder, resolution: Resolution, lock_dir: Path
 ) -> list[LockedPackage]:
-    """The locked package of every resolved distribution, its files hashed."""
+    """The locked package of every resolved distribution, its files (as ``finder``
+    sees them) hashed."""
     from inst.ui import redact
 
-    indexes = set(session.finder.index_roots())
+    indexes = set(finder.index_roots())
     chosen: list[tuple[ResolvedDist[FileCandidate], list[DistFile]]] = []
     for dist in resolution.to_fetch:
         file = dist.candidate.file
@@ -200,7 +205,7 @@ def _locked(
         elif dist.candidate.direct:
             chosen.append((dist, [file]))
         else:
-            chosen.append((dist, _release_files(session, dist.name, file)))
+            chosen.append((dist, _release_files(finder, dist.name, file)))
     digests = _digests(session, [f for _, files in chosen for f in files])
     packages = []
     for dist, files in chosen:
@@ -252,11 +257,11 @@ def _locked(
     return packages
 
 
-def _release_files(session: Session, name: str, chosen: DistFile) -> list[DistFile]:
+def _release_files(finder: Finder, name: str, chosen: DistFile) -> list[DistFile]:
     """The files of the chosen version that fit the target (the finder's policy and
     tags applied): every wheel, and the best sdist; yanked ones only when the chosen
     file is."""
-    found = session.finder.find(name)
+    found = finder.find(name)
     files: list[DistFile] = [chosen]
     for release in found.releases:
         if release.version == chosen.version:
@@ -267,6 +272,106 @@ def _release_files(session: Session, name: str, chosen: DistFile) -> list[DistFi
     wheels = [f for f in files if f.is_wheel]
     sdists = [f for f in files if not f.is_wheel]
     return wheels + sdists[:1]  # best first: the .tar.gz before a .zip
+
+
+def _with_builds(
+    settings: Settings,
+    session: Session,
+    packages: list[LockedPackage],
+    resolution: Resolution,
+    notes: list[str],
+) -> list[LockedPackage]:
+    """Each package with an sdist, with the build interface inst's policy chooses for
+    it and its build requirements locked as wheels (for this target)."""
+    import dataclasses
+
+    from inst.index.finder import ALL, BinaryPolicy
+
+    if not any(package.sdist is not None for package in packages):
+        return packages
+    sdists = {
+        dist.name: file
+        for dist in resolution.to_fetch
+        for file in [dist.candidate.file]
+        if isinstance(file, DistFile)
+    }
+    # Build requirements are locked as wheels only: a build environment built from
+    # sdists would need builds of its own, which no lock can pin down.
+    policy = dataclasses.replace(
+        session.finder.policy, binary=BinaryPolicy.from_lists([ALL], [])
+    )
+    wheels_only = session.finder.with_policy(policy)
+    try:
+        result = []
+        for package in packages:
+            if package.sdist is None:
+                result.append(package)
+                continue
+            file = sdists.get(package.name)
+            sdist = file if file is not None and not file.is_wheel else None
+            result.append(
+                _with_build(settings, session, wheels_only, package, sdist, notes)
+            )
+        return result
+    finally:
+        wheels_only.close()
+
+
+def _with_build(
+    settings: Settings,
+    session: Session,
+    finder: Finder,
+    package: LockedPackage,
+    chosen: DistFile | None,
+    notes: list[str],
+) -> LockedPackage:
+    import dataclasses
+
+    from inst.build.interfaces import SelectionFlags, select_interface
+    from inst.build.project import setup_cfg_requires
+    from inst.build.sources import unpack_sdist
+    from inst.download import DownloadRequest
+    from inst.requirements.specs import parse_requirement
+    from inst.resolution.provider import ProviderOptions
+    from inst.resolution.resolver import ResolveRequest, resolve
+
+    assert package.sdist is not None
+    label = f"{package.name} {package.version}"
+    file = chosen or DistFile(package.sdist.name, package.sdist.url)
+    try:
+        done = session.downloader.fetch(
+            DownloadRequest(file, hashes={"sha256": frozenset({package.sdist.sha256})})
+        )
+        where = session.work_dir / "lock-sdists" / f"{package.name}-{package.version}"
+        tree = unpack_sdist(done.path, where)
+        selection = select_interface(
+            tree, SelectionFlags(use_pep517=settings.use_pep517)
+        )
+        interface = selection.interface
+        requirements = list(interface.static_requirements())
+        if interface.backend.startswith("setuptools"):
+            requirements += setup_cfg_requires(tree)
+        origin = f"the build requirements of {label}"
+        specs = [parse_requirement(text, origin=origin) for text in requirements]
+        resolution = resolve(
+            ResolveRequest(
+                specs, options=ProviderOptions(ignore_installed=True), quiet=True
+            ),
+            finder,
+            session.metadata,
+            session.environment,
+        )
+        builds = _locked(session, finder, resolution, Path.cwd())
+    except InstError as error:
+        notes.append(
+            f"the build environment of {label} is not locked ({error.message}); "
+            "an install from the lock builds it as inst always does"
+        )
+        return package
+    name = "pyproject" if interface.name == "pyproject.toml" else interface.name
+    return dataclasses.replace(
+        package, build_interface=name, build_packages=tuple(builds)
+    )
 
 
 def _digests(session: Session, files: Sequence[DistFile]) -> dict[str, tuple[int, str]]:

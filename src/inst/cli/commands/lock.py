@@ -52,10 +52,13 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
     targets = lock_targets(settings, target_environment(settings))
     reporters = text_reporters(settings)
     locks = []
+    notes: list[str] = []
     for target in targets:
         if len(targets) > 1:
             ui.info(f"Resolving for {target.label}")
-        locks.append(lock_target(settings, request, target, reporters))
+        locks.append(lock_target(settings, request, target, reporters, notes))
+    for note in dict.fromkeys(notes):
+        ui.warning(note)
     document = LockDocument(
         locks,
         requires_python=requires_python,
