@@ -335,7 +335,7 @@ def test_sdist_carries_its_locked_build_environment(
     from harness.build_projects import BACKEND_WHEELS_DIR
 
     dists = tmp_path / "build-dists"
-    setuptools = sorted(BACKEND_WHEELS_DIR.glob("setuptools-*.whl"))[-1]
+    setuptools = max(BACKEND_WHEELS_DIR.glob("setuptools-*.whl"))
     files = [make_sdist(dists, "srconly", "1.0"), setuptools]
     index = build_index(tmp_path / "build-index", files)
     run = lock("srconly", "-i", index.file_url)
@@ -371,7 +371,7 @@ def test_build_requirement_without_a_wheel_is_left_out_and_said(
             files={"pyproject.toml": pyproject, "src/srconly/__init__.py": ""},
         ),
         make_sdist(dists, "helper", "1.0"),  # a build requirement with no wheel
-        sorted(BACKEND_WHEELS_DIR.glob("setuptools-*.whl"))[-1],
+        max(BACKEND_WHEELS_DIR.glob("setuptools-*.whl")),
     ]
     index = build_index(tmp_path / "build-index", files)
     run = lock("srconly", "-i", index.file_url)
