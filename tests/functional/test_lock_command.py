@@ -378,3 +378,16 @@ def test_build_requirement_without_a_wheel_is_left_out_and_said(
     assert run.code == 0, run.err
     assert "warning: the build environment of srconly 1.0 is not locked" in run.err
     assert "tool" not in packages(read_lock(work / "pylock.toml"))["srconly"]
+
+
+def test_credentials_never_reach_the_lock(
+    lock: RunInst, index: LocalIndex, index_server: Serve, work: Path
+) -> None:
+    server = index_server(index)
+    run = lock("lib", "-i", server.url_with_auth("alice", "s3cret"))
+    assert run.code == 0, run.err
+    text = (work / "pylock.toml").read_text()
+    assert "s3cret" not in text and "alice" not in text
+    assert (
+        packages(read_lock(work / "pylock.toml"))["lib"]["index"] == server.simple_url
+    )

@@ -194,8 +194,6 @@ def _locked(
 ) -> list[LockedPackage]:
     """The locked package of every resolved distribution, its files (as ``finder``
     sees them) hashed."""
-    from inst.ui import redact
-
     indexes = set(finder.index_roots())
     chosen: list[tuple[ResolvedDist[FileCandidate], list[DistFile]]] = []
     for dist in resolution.to_fetch:
@@ -227,7 +225,9 @@ def _locked(
                 )
             )
             continue
-        locked = [LockedFile(f.filename, redact(f.url), *digests[f.url]) for f in files]
+        locked = [
+            LockedFile(f.filename, _public(f.url), *digests[f.url]) for f in files
+        ]
         if candidate.direct:
             packages.append(
                 LockedPackage(
@@ -243,7 +243,7 @@ def _locked(
             LockedPackage(
                 name=dist.name,
                 version=candidate.version,
-                index=source if source in indexes else None,
+                index=_public(source) if source in indexes else None,
                 requires_python=requires_python or candidate.file.requires_python,
                 wheels=tuple(
                     sorted(
@@ -398,6 +398,18 @@ def _digests(session: Session, files: Sequence[DistFile]) -> dict[str, tuple[int
                 raise fileio.os_error(error, f"cannot read {done.path}") from None
             result[done.file.url] = (size, done.sha256)
     return result
+
+
+def _public(url: str) -> str:
+    """A URL as a lock file may hold it: no user name, password or token (the
+    installer brings its own credentials, as it does for the index)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=host))
 
 
 def _relative(path: Path, lock_dir: Path) -> str:
