@@ -77,3 +77,27 @@ def test_packages_are_sorted_by_name_then_version() -> None:
         (p["name"], p["version"]) for p in build(LockDocument([target]))["packages"]
     ]  # type: ignore[union-attr]
     assert names == [("a", "9.0"), ("a", "10.0"), ("b", "1.0")]
+
+
+def test_markers_use_as_few_variables_as_tell_the_targets_apart() -> None:
+    locks = []
+    for python in ("3.11", "3.12"):
+        for system, machine in (("linux", "x86_64"), ("darwin", "arm64")):
+            markers = {
+                "implementation_name": "cpython",
+                "python_version": python,
+                "sys_platform": system,
+                "platform_machine": machine,
+            }
+            version = "2.4" if python == "3.11" else "2.5"
+            found = [(_package("numpy", version), frozenset({BASE}))]
+            if system == "linux" and python == "3.11":
+                found.append((_package("one"), frozenset({BASE})))
+            locks.append(TargetLock(python + system, markers, found))
+    entries = build(LockDocument(locks))["packages"]
+    markers = {(p["name"], p["version"]): p["marker"] for p in entries}  # type: ignore[union-attr]
+    assert markers == {
+        ("numpy", "2.4"): 'python_version == "3.11"',
+        ("numpy", "2.5"): 'python_version == "3.12"',
+        ("one", "1.0"): 'python_version == "3.11" and sys_platform == "linux"',
+    }

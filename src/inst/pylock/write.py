@@ -11,6 +11,7 @@ only a dependency group or an extra needs gets ``'NAME' in dependency_groups`` /
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -233,24 +234,56 @@ def _package_marker(
     varying: Sequence[str],
 ) -> str | None:
     """None when every target needs the package whatever is selected; else the
-    condition, one alternative per target (or one for all, when they agree)."""
+    condition: the targets that need it, named by as few of the variables in which
+    the targets differ as tell them apart, and the groups or extras that need it."""
     conditions = {number: _need_condition(needs[number]) for number in needs}
-    every_target = len(needs) == len(targets)
-    if every_target and len(set(conditions.values())) == 1:
+    if len(set(conditions.values())) == 1:
         condition = next(iter(conditions.values()))
-        return _normalized(condition) if condition else None
+        where = _targets_marker(sorted(needs), targets, varying)
+        parts = [f"({text})" for text in (where, condition) if text]
+        return _normalized(" and ".join(parts)) if parts else None
     alternatives = []
     for number in sorted(needs):
-        parts = [
-            f'{variable} == "{targets[number].markers.get(variable, "")}"'
-            for variable in varying
-        ]
-        if conditions[number]:
-            parts.append(f"({conditions[number]})")
-        alternatives.append(" and ".join(parts))
-    if len(alternatives) == 1:
-        return _normalized(alternatives[0])
+        where = _targets_marker([number], targets, varying)
+        parts = [f"({text})" for text in (where, conditions[number]) if text]
+        alternatives.append(" and ".join(parts) or 'python_version >= "0"')
     return _normalized(" or ".join(f"({a})" for a in alternatives))
+
+
+def _targets_marker(
+    present: Sequence[int], targets: Sequence[TargetLock], varying: Sequence[str]
+) -> str:
+    """A marker true on the targets numbered ``present`` and false on the others,
+    using the smallest set of varying variables that can say it; "" for all."""
+    if len(present) == len(targets):
+        return ""
+    others = [n for n in range(len(targets)) if n not in present]
+    chosen: tuple[str, ...] = tuple(varying)
+    for size in range(1, len(varying) + 1):
+        found = next(
+            (
+                names
+                for names in itertools.combinations(varying, size)
+                if not {_project(targets[n], names) for n in present}
+                & {_project(targets[n], names) for n in others}
+            ),
+            None,
+        )
+        if found is not None:
+            chosen = found
+            break
+    alternatives = list(dict.fromkeys(_project(targets[n], chosen) for n in present))
+    terms = [
+        " and ".join(f'{name} == "{value}"' for name, value in zip(chosen, values))
+        for values in alternatives
+    ]
+    if len(terms) == 1:
+        return terms[0]
+    return " or ".join(f"({term})" for term in terms)
+
+
+def _project(target: TargetLock, names: Sequence[str]) -> tuple[str, ...]:
+    return tuple(target.markers.get(name, "") for name in names)
 
 
 def _need_condition(needs: frozenset[Need]) -> str:
