@@ -43,7 +43,7 @@ LAYERS = (
     _layer("sources", "index download requirements wheel", independent=True),
     _layer(
         "models",
-        "environment settings models core_metadata cache cache_layout locking _probe",
+        "environment settings models core_metadata cache cache_layout locking pylock _probe",
         independent=False,
     ),
     _layer(

@@ -420,3 +420,10 @@ def _platform_facts(platform: str) -> tuple[str, str, str, str | None] | None:
     if arch and (prefix == "linux" or prefix in _LEGACY_MANYLINUX):
         return ("linux", "Linux", "posix", arch)
     return None
+
+
+def platform_markers(platform: str) -> dict[str, str]:
+    """The marker values (sys_platform, platform_system, os_name and, when the tag
+    says it, platform_machine) a --platform tag implies; {} for a tag inst does not
+    know."""
+    return _platform_markers([platform])

@@ -280,6 +280,18 @@ class Finder:
                 hidden.append((max(used), other))
         return hidden
 
+    def with_policy(self, policy: FinderPolicy) -> Finder:
+        """A finder over the same sources and client for another policy (the lock's
+        wheels-only look at build requirements); pages are fetched again."""
+        return Finder(
+            self._client, self._indexes, self._find_links, self._environment, policy
+        )
+
+    def index_roots(self) -> list[str]:
+        """The roots of the indexes searched, as files name their ``source``
+        (credentials hidden): for a lock file's ``index`` key."""
+        return [source.display for source in self._indexes]
+
     def find(self, name: str) -> Found:
         project = canonicalize_name(name)
         found = self._found.get(project)

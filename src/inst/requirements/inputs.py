@@ -9,6 +9,7 @@ from pathlib import Path
 
 from inst.errors import UsageError
 from inst.requirements.files import Fetch, FileOptions, read_requirements
+from inst.requirements.groups import GroupRef, parse_group_option, resolve_groups
 from inst.requirements.specs import RequirementSpec, parse_requirement
 
 
@@ -19,6 +20,9 @@ class Inputs:
     requirements: list[RequirementSpec] = field(default_factory=list)
     constraints: list[RequirementSpec] = field(default_factory=list)
     options: FileOptions = field(default_factory=FileOptions)
+    #: The --group values, each with the requirements it added (also in
+    #: ``requirements``), in the order given.
+    groups: list[tuple[GroupRef, list[RequirementSpec]]] = field(default_factory=list)
 
 
 def gather_inputs(
@@ -28,7 +32,9 @@ def gather_inputs(
     requirement_files: Iterable[str] = (),
     constraint_files: Iterable[str] = (),
     editables: Iterable[str] = (),
+    groups: Iterable[str] = (),
     fetch: Fetch | None = None,
+    allow_empty: bool = False,
 ) -> Inputs:
     """Everything a resolving command was asked for; at least one requirement.
     ``fetch`` reads the files named by http(s) URLs."""
@@ -49,12 +55,27 @@ def gather_inputs(
         )
         for text in editables
     ]
-    if not inputs.requirements:
+    add_groups(inputs, [parse_group_option(value, base_dir) for value in groups])
+    if not inputs.requirements and not allow_empty:
         raise UsageError(
             f"`inst {command}` needs at least one requirement",
-            hint=f"name packages (inst {command} requests), or give a file with -r",
+            hint=f"name packages (inst {command} requests), give a file with -r, "
+            "or a dependency group with --group",
         )
     return inputs
+
+
+def add_groups(inputs: Inputs, refs: Sequence[GroupRef]) -> None:
+    """The requirements of these dependency groups, added to the inputs."""
+    for resolved in resolve_groups(refs):
+        ref = resolved.ref
+        origin = f"the dependency group {ref.name!r} of {ref.path}"
+        specs = [
+            parse_requirement(text, origin=origin, base_dir=ref.path.parent)
+            for text in resolved.requirements
+        ]
+        inputs.groups.append((ref, specs))
+        inputs.requirements += specs
 
 
 def _add_file(

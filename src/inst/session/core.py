@@ -102,8 +102,14 @@ class Session:
         self.client.close()
 
 
-def gather_inputs(settings: Settings, texts: Sequence[str], command: str) -> Inputs:
-    """The requirements a command was given: its arguments, -r, -c and -e."""
+def gather_inputs(
+    settings: Settings,
+    texts: Sequence[str],
+    command: str,
+    *,
+    allow_empty: bool = False,
+) -> Inputs:
+    """The requirements a command was given: its arguments, -r, -c, -e and --group."""
     from inst.requirements.inputs import gather_inputs as gather
     from inst.session.fetching import RequirementsFetcher
 
@@ -115,7 +121,9 @@ def gather_inputs(settings: Settings, texts: Sequence[str], command: str) -> Inp
             requirement_files=settings.requirement,
             constraint_files=settings.constraint,
             editables=settings.editable,
+            groups=settings.group,
             fetch=fetch,
+            allow_empty=allow_empty,
         )
     finally:
         fetch.close()

@@ -58,13 +58,14 @@ COMMAND_NAMES = (
     "hash",
     "index",
     "completion",
+    "lock",
 )
 
 #: Marks an option that applies to every command.
 ALL_COMMANDS: tuple[str, ...] = ("*",)
 
 #: The commands that take requirements (-r, -c, --no-deps).
-REQUIREMENTS = ("install", "download", "wheel", "build-info")
+REQUIREMENTS = ("install", "download", "wheel", "build-info", "lock")
 #: The commands that resolve against indexes: those, and inst build (the build
 #: requirements of its build environments).
 RESOLVING = (*REQUIREMENTS, "build")
@@ -82,9 +83,19 @@ ENVIRONMENT = (
     "check",
     "inspect",
     "index",
+    "lock",
 )
-BUILDING = ("install", "download", "wheel", "build-info", "build")
-NETWORK = ("install", "download", "wheel", "list", "build-info", "index", "build")
+BUILDING = ("install", "download", "wheel", "build-info", "build", "lock")
+NETWORK = (
+    "install",
+    "download",
+    "wheel",
+    "list",
+    "build-info",
+    "index",
+    "build",
+    "lock",
+)
 
 
 @dataclass(frozen=True)
@@ -380,6 +391,46 @@ OPTIONS: tuple[Option, ...] = (
         metavar="FILE",
     ),
     Option(
+        "group",
+        Kind.LIST,
+        "Add the requirements of this dependency group (PEP 735) of ./pyproject.toml; "
+        "PATH:NAME reads the group from another pyproject.toml. Repeatable.",
+        SELECTION,
+        default=(),
+        commands=RESOLVING,
+        metavar="[PATH:]NAME",
+    ),
+    Option(
+        "extra",
+        Kind.LIST,
+        "Lock this extra of the project ([project.optional-dependencies] of "
+        "./pyproject.toml) too. Repeatable.",
+        SELECTION,
+        default=(),
+        commands=("lock",),
+        metavar="NAME",
+    ),
+    Option(
+        "output",
+        Kind.PATH,
+        "Write the lock to this file ('-' writes it to standard output).",
+        SELECTION,
+        default="pylock.toml",
+        commands=("lock",),
+        short="-o",
+        metavar="FILE",
+        sources=CLI_ONLY,
+    ),
+    Option(
+        "check",
+        Kind.FLAG,
+        "Write nothing; exit 1, showing the difference, when the lock file no longer "
+        "matches what locking its inputs gives now (for CI).",
+        SELECTION,
+        commands=("lock",),
+        sources=CLI_ONLY,
+    ),
+    Option(
         "pre",
         Kind.FLAG,
         "Consider pre-releases and development versions, not only final releases.",
@@ -532,38 +583,43 @@ OPTIONS: tuple[Option, ...] = (
         "platform",
         Kind.LIST,
         "Fetch wheels for this platform tag (such as manylinux_2_28_x86_64) instead of "
-        "the target interpreter's. Repeatable. Needs --only-binary=:all:.",
+        "the target interpreter's. Repeatable. Needs --only-binary=:all:. inst lock: "
+        "each value is a target of its own.",
         TARGET,
         default=(),
-        commands=("download",),
+        commands=("download", "lock"),
         metavar="PLATFORM",
     ),
     Option(
         "python-version",
-        Kind.STRING,
+        Kind.LIST,
         "Fetch for this Python version (3, 3.12 or 312) instead of the target "
-        "interpreter's. Needs --only-binary=:all:.",
+        "interpreter's (the last one given counts). Needs --only-binary=:all:. "
+        "inst lock: repeatable, each value a target of its own.",
         TARGET,
-        commands=("download",),
+        default=(),
+        commands=("download", "lock"),
         metavar="VERSION",
     ),
     Option(
         "implementation",
-        Kind.STRING,
-        "Fetch for this Python implementation (cp, pp, py, ...). Needs "
-        "--only-binary=:all:.",
+        Kind.LIST,
+        "Fetch for this Python implementation (cp, pp, py, ...; the last one given "
+        "counts). Needs --only-binary=:all:. inst lock: repeatable, each value a "
+        "target of its own.",
         TARGET,
-        commands=("download",),
+        default=(),
+        commands=("download", "lock"),
         metavar="IMPL",
     ),
     Option(
         "abi",
         Kind.LIST,
         "Fetch wheels for this ABI tag (such as cp312 or abi3). Repeatable. Needs "
-        "--only-binary=:all:.",
+        "--only-binary=:all:. inst lock: the ABIs of every target.",
         TARGET,
         default=(),
-        commands=("download",),
+        commands=("download", "lock"),
         metavar="ABI",
     ),
     # -- Installing --------------------------------------------------------------------

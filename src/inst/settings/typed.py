@@ -176,6 +176,30 @@ class OptionValues:
         return cast("tuple[str, ...]", self._value("requirement"))
 
     @property
+    def group(self) -> tuple[str, ...]:
+        """--group, INST_GROUP: Add the requirements of this dependency group (PEP 735)
+        of ./pyproject.toml; PATH:NAME reads the group from another pyproject.toml.
+        Repeatable."""
+        return cast("tuple[str, ...]", self._value("group"))
+
+    @property
+    def extra(self) -> tuple[str, ...]:
+        """--extra, INST_EXTRA: Lock this extra of the project
+        ([project.optional-dependencies] of ./pyproject.toml) too. Repeatable."""
+        return cast("tuple[str, ...]", self._value("extra"))
+
+    @property
+    def output(self) -> str:
+        """-o, --output: Write the lock to this file ('-' writes it to standard output)."""
+        return cast("str", self._value("output"))
+
+    @property
+    def check(self) -> bool | None:
+        """--check: Write nothing; exit 1, showing the difference, when the lock file no
+        longer matches what locking its inputs gives now (for CI)."""
+        return cast("bool | None", self._value("check"))
+
+    @property
     def pre(self) -> bool:
         """--pre, INST_PRE: Consider pre-releases and development versions, not only
         final releases."""
@@ -270,25 +294,28 @@ class OptionValues:
     def platform(self) -> tuple[str, ...]:
         """--platform, INST_PLATFORM: Fetch wheels for this platform tag (such as
         manylinux_2_28_x86_64) instead of the target interpreter's. Repeatable. Needs
-        --only-binary=:all:."""
+        --only-binary=:all:. inst lock: each value is a target of its own."""
         return cast("tuple[str, ...]", self._value("platform"))
 
     @property
-    def python_version(self) -> str | None:
+    def python_version(self) -> tuple[str, ...]:
         """--python-version, INST_PYTHON_VERSION: Fetch for this Python version (3, 3.12
-        or 312) instead of the target interpreter's. Needs --only-binary=:all:."""
-        return cast("str | None", self._value("python-version"))
+        or 312) instead of the target interpreter's (the last one given counts).
+        Needs --only-binary=:all:. inst lock: repeatable, each value a target of its
+        own."""
+        return cast("tuple[str, ...]", self._value("python-version"))
 
     @property
-    def implementation(self) -> str | None:
+    def implementation(self) -> tuple[str, ...]:
         """--implementation, INST_IMPLEMENTATION: Fetch for this Python implementation
-        (cp, pp, py, ...). Needs --only-binary=:all:."""
-        return cast("str | None", self._value("implementation"))
+        (cp, pp, py, ...; the last one given counts). Needs --only-binary=:all:. inst
+        lock: repeatable, each value a target of its own."""
+        return cast("tuple[str, ...]", self._value("implementation"))
 
     @property
     def abi(self) -> tuple[str, ...]:
         """--abi, INST_ABI: Fetch wheels for this ABI tag (such as cp312 or abi3).
-        Repeatable. Needs --only-binary=:all:."""
+        Repeatable. Needs --only-binary=:all:. inst lock: the ABIs of every target."""
         return cast("tuple[str, ...]", self._value("abi"))
 
     @property

@@ -42,5 +42,6 @@ COMMANDS: dict[str, Command] = {
         Command("hash", "inst.cli.commands.hash"),
         Command("index", "inst.cli.commands.index"),
         Command("completion", "inst.cli.commands.completion"),
+        Command("lock", "inst.cli.commands.lock"),
     )
 }

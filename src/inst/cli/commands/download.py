@@ -94,7 +94,10 @@ def _with_target(settings: Settings, environment: Environment) -> Environment:
     as pip, only wheels can be trusted to fit it."""
     platforms = list(settings.platform)
     abis = list(settings.abi)
-    if not (platforms or abis or settings.python_version or settings.implementation):
+    # Given more than once, the last one counts (pip's rule for these options).
+    python_version = settings.python_version[-1] if settings.python_version else None
+    implementation = settings.implementation[-1] if settings.implementation else None
+    if not (platforms or abis or python_version or implementation):
         return environment
     from inst.index.finder import ALL, BinaryPolicy
 
@@ -113,7 +116,7 @@ def _with_target(settings: Settings, environment: Environment) -> Environment:
         )
     return environment.described(
         platforms=platforms,
-        python_version=settings.python_version,
-        implementation=settings.implementation,
+        python_version=python_version,
+        implementation=implementation,
         abis=abis,
     )
