@@ -81,7 +81,7 @@ class Metadata:
 
     @classmethod
     def parse(cls, data: bytes, where: str) -> Metadata:
-        message = _message(data)
+        message = _header_message(data)
         name = message.get("Name")
         version = message.get("Version")
         if not name or not version:
@@ -166,6 +166,21 @@ def _unfolded(value: str) -> str:
 def _message(data: bytes) -> Message:
     # Parsed as text: the bytes parser turns non-ASCII values into Header objects.
     return email.parser.Parser().parsestr(data.decode("utf-8", "replace"))
+
+
+def _header_message(data: bytes) -> Message:
+    """The headers of core metadata, as _message() gives them, without its body.
+
+    A backtracking resolve reads the metadata of hundreds of releases, and the body
+    (the project's README) is most of each file and of the email parser's work. The
+    header section ends at the first empty line at the latest, so parsing the text up
+    to there yields the same headers; text with a carriage return, whose line ends
+    the parser also splits on, goes the whole way."""
+    text = data.decode("utf-8", "replace")
+    end = text.find("\n\n")
+    if end < 0 or "\r" in text[:end]:
+        return email.parser.Parser().parsestr(text)
+    return email.parser.Parser().parsestr(text[: end + 1])
 
 
 def read_wheel_metadata(path: Path | str, filename: str) -> Metadata:

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as wait_for
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from packaging.specifiers import SpecifierSet
@@ -24,6 +25,8 @@ from inst.index.matching import VersionMatcher
 from inst.models import SDIST_SUFFIXES, sdist_suffix
 
 if TYPE_CHECKING:
+    from packaging.tags import Tag
+
     from inst.environment import Environment
     from inst.index.http import HttpClient
     from inst.index.sources import FindLinksSource, IndexSource
@@ -108,6 +111,13 @@ class Release:
     def has_wheel(self) -> bool:
         return any(file.is_wheel for file in self.files)
 
+    @cached_property
+    def unyanked(self) -> Release:
+        """This release without its yanked files (itself when none is yanked):
+        remembered, as every matching() that accepts it asks."""
+        files = tuple(file for file in self.files if file.yanked is None)
+        return self if len(files) == len(self.files) else Release(self.version, files)
+
 
 @dataclass(frozen=True)
 class Found:
@@ -160,6 +170,8 @@ class Finder:
         # and each answer (a backtracking resolve asks the same questions again).
         self._matchers: dict[NormalizedName, VersionMatcher] = {}
         self._answers: dict[_AnswerKey, tuple[Release, ...]] = {}
+        self._python_answers: dict[str, bool] = {}
+        self._tag_answers: dict[frozenset[Tag], int | None] = {}
         # first-index: the files of the indexes after the one used, per project.
         self._others: dict[NormalizedName, Future[list[DistFile]]] = {}
         self._pool = ThreadPoolExecutor(workers, thread_name_prefix="inst-finder")
@@ -320,13 +332,13 @@ class Finder:
         if (
             file.requires_python
             and not policy.ignore_requires_python
-            and not self._environment.python_supported(file.requires_python)
+            and not self._python_supported(file.requires_python)
         ):
             return (0, 0), f"it requires Python {file.requires_python}"
         if file.is_wheel:
             if not policy.binary.allows_wheel(name):
                 return (0, 0), "wheels are turned off by --no-binary"
-            rank = self._environment.tag_rank(file.tags)
+            rank = self._tag_rank(file.tags)
             if rank is None:
                 tags = ", ".join(sorted(str(tag) for tag in file.tags))
                 return (0, 0), f"no tag of it fits the target ({tags})"
@@ -334,6 +346,22 @@ class Finder:
         if not policy.binary.allows_sdist(name):
             return (0, 0), "source distributions are turned off by --only-binary"
         return (1, 0), ""
+
+    # A project's files repeat a few Requires-Python strings and tag sets thousands
+    # of times: each is judged once.
+    def _python_supported(self, requires_python: str) -> bool:
+        answer = self._python_answers.get(requires_python)
+        if answer is None:
+            answer = self._environment.python_supported(requires_python)
+            self._python_answers[requires_python] = answer
+        return answer
+
+    def _tag_rank(self, tags: frozenset[Tag]) -> int | None:
+        try:
+            return self._tag_answers[tags]
+        except KeyError:
+            rank = self._tag_answers[tags] = self._environment.tag_rank(tags)
+            return rank
 
     def _release_key(self, release: Release) -> tuple[bool, Version]:
         if self._policy.prefer_binary:
@@ -405,8 +433,7 @@ def _select(
     kept: list[Release] = []
     for release in releases:
         if release.version != pinned:
-            files = tuple(f for f in release.files if f.yanked is None)
-            release = Release(release.version, files)
+            release = release.unyanked
         if release.files:
             kept.append(release)
     return kept

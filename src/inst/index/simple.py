@@ -8,6 +8,7 @@ metadata file (PEP 658, under its PEP 714 name first) and the size (PEP 700).
 from __future__ import annotations
 
 import json
+import re
 import urllib.parse
 from collections.abc import Mapping
 from html.parser import HTMLParser
@@ -70,10 +71,30 @@ def _clean_url(url: str) -> str:
     return urllib.parse.urlunsplit(parts._replace(path=path))
 
 
+#: A link that is already an absolute http(s) URL which resolving and cleaning leave
+#: as it is: lowercase scheme, a plain host without port or credentials, a path of
+#: characters never quoted, and a non-empty fragment (an empty "#" would be dropped).
+#: Every file of PyPI's pages looks like this; a page lists thousands of them, and
+#: urljoin + quote cost most of reading one.
+_PLAIN_URL = re.compile(
+    r"https?://[A-Za-z0-9.-]+/[A-Za-z0-9._~/%+-]*(?:#[A-Za-z0-9=&]+)?", re.ASCII
+)
+#: A base that parses (no brackets of an IPv6 host, nothing a NFKC check could
+#: refuse): against it, an absolute link resolves to itself.
+_PLAIN_BASE = re.compile(r"[!#-Z^-~]*", re.ASCII)
+
+
 def _absolute_url(base: str, link: str) -> str | None:
     """``link`` resolved against ``base`` and cleaned; None when either is not a URL
     (``http://[::1/``, a port out of range): such a link is skipped, like a link to a
     file that is not a distribution."""
+    if _PLAIN_URL.fullmatch(link) and _PLAIN_BASE.fullmatch(base):
+        return link
+    return _resolved_url(base, link)
+
+
+def _resolved_url(base: str, link: str) -> str | None:
+    """_absolute_url's general path, for any link."""
     try:
         url = _clean_url(urllib.parse.urljoin(base, link))
         urllib.parse.urlsplit(url).port  # noqa: B018 - raises on a bad host or port

@@ -32,6 +32,7 @@ from inst.resolution.candidates import (
     Requirement,
     SpecifierRequirement,
     UnusableRelease,
+    requirement_text,
 )
 
 if TYPE_CHECKING:
@@ -410,15 +411,15 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]
     ) -> Requirement:
         name = canonicalize_name(requirement.name)
         extras = frozenset(canonicalize_name(e) for e in requirement.extras)
-        text = str(requirement).split(";")[0].strip()
         if requirement.url:
             from inst.resolution.direct import direct_file
 
             file = direct_file(requirement.url, name)
             candidate = self.file_candidate(file, direct=True)
+            text = requirement_text(requirement)
             return ExplicitRequirement(candidate, extras, text=text, parent=parent)
         return SpecifierRequirement(
-            name, extras, requirement.specifier, text=text, parent=parent
+            name, extras, requirement.specifier, "", parent, written=requirement
         )
 
     def _dependency_facts(
