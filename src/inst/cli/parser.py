@@ -37,9 +37,10 @@ class Parser(argparse.ArgumentParser):
 
 
 @functools.cache
-def build_parser() -> Parser:
+def build_parser(only: str | None = None) -> Parser:
     """inst's parser; built once per process (parsing leaves it unchanged), since
-    building it loads every command module."""
+    building it loads every command module. ``only``: with that command's parser
+    alone (enough to parse a command line naming it, and much cheaper)."""
     parser = Parser(prog="inst", description=DESCRIPTION, allow_abbrev=False)
     parser.add_argument(
         "--version",
@@ -54,6 +55,8 @@ def build_parser() -> Parser:
         dest="command", metavar="COMMAND", title="commands"
     )
     for name, command in COMMANDS.items():
+        if only is not None and name != only:
+            continue
         module = command.load()
         sub = commands.add_parser(
             name,
@@ -64,6 +67,15 @@ def build_parser() -> Parser:
         _add_command_arguments(sub, name, module)
         parser.subcommands[name] = sub
     return parser
+
+
+def named_command(argv: list[str]) -> str | None:
+    """The command an arranged command line runs: its first word, when only options
+    inst itself reads (--version, --help, or unknown ones) come before it."""
+    for token in argv:
+        if token in ("-", "--") or not token.startswith("-"):
+            return token if token in COMMANDS else None
+    return None
 
 
 def build_command_parser(name: str) -> Parser:

@@ -103,6 +103,10 @@ def _resolved_url(base: str, link: str) -> str | None:
     return url
 
 
+def _named(check: bool, file: DistFile) -> DistFile | None:
+    return parse_dist_file(file) if check else file
+
+
 # -- PEP 691 JSON -------------------------------------------------------------------
 
 
@@ -125,8 +129,14 @@ def _json_metadata(entry: Mapping[str, Any]) -> dict[str, str] | None:
     return None
 
 
-def parse_json_page(data: bytes, page_url: str, source: str) -> list[DistFile]:
-    """The files of a PEP 691 project page (``application/vnd.pypi.simple.v1+json``)."""
+def parse_json_page(
+    data: bytes, page_url: str, source: str, *, check_names: bool = True
+) -> list[DistFile]:
+    """The files of a PEP 691 project page (``application/vnd.pypi.simple.v1+json``).
+
+    check_names: leave out files whose names do not parse. An index's page is read
+    without (the finder parses the names of the versions it looks at, and leaves
+    out those that do not parse then)."""
     try:
         page = json.loads(data)
     except (UnicodeDecodeError, ValueError) as error:
@@ -141,6 +151,7 @@ def parse_json_page(data: bytes, page_url: str, source: str) -> list[DistFile]:
     if not isinstance(entries, list):
         raise _malformed(page_url, "it has no list of files")
     source = redact(source)
+    plain_base = _PLAIN_BASE.fullmatch(page_url) is not None
     files: list[DistFile] = []
     for entry in entries:
         if not isinstance(entry, dict):
@@ -148,22 +159,28 @@ def parse_json_page(data: bytes, page_url: str, source: str) -> list[DistFile]:
         filename, url = entry.get("filename"), entry.get("url")
         if not isinstance(filename, str) or not isinstance(url, str):
             raise _malformed(page_url, "a file has no filename or url")
-        absolute = _absolute_url(page_url, url)
+        # (_absolute_url, with the base checked once per page)
+        if plain_base and _PLAIN_URL.fullmatch(url):
+            absolute: str | None = url
+        else:
+            absolute = _resolved_url(page_url, url)
         if absolute is None:
             continue
-        base, fragment_hashes = split_hash_fragment(absolute)
+        if "#" in absolute:
+            base, fragment_hashes = split_hash_fragment(absolute)
+        else:
+            base, fragment_hashes = absolute, {}
         hashes = entry.get("hashes")
+        known = _known_hashes(hashes) if isinstance(hashes, dict) else {}
         requires_python = entry.get("requires-python")
         size = entry.get("size")
-        file = parse_dist_file(
+        file = _named(
+            check_names,
             DistFile(
                 filename=filename,
                 url=base,
                 # The hashes key is the authority; a URL fragment only fills gaps.
-                hashes={
-                    **fragment_hashes,
-                    **(_known_hashes(hashes) if isinstance(hashes, dict) else {}),
-                },
+                hashes={**fragment_hashes, **known} if fragment_hashes else known,
                 requires_python=(
                     requires_python.strip() or None
                     if isinstance(requires_python, str)
@@ -173,7 +190,7 @@ def parse_json_page(data: bytes, page_url: str, source: str) -> list[DistFile]:
                 metadata_hashes=_json_metadata(entry),
                 size=size if isinstance(size, int) and size >= 0 else None,
                 source=source,
-            )
+            ),
         )
         if file is not None:
             files.append(file)
@@ -224,8 +241,11 @@ def _html_metadata(anchor: Mapping[str, str | None]) -> dict[str, str] | None:
     return _known_hashes({algorithm.strip(): digest.strip()})
 
 
-def parse_html_page(text: str, page_url: str, source: str) -> list[DistFile]:
-    """The files linked from a PEP 503 project page or any HTML page of links."""
+def parse_html_page(
+    text: str, page_url: str, source: str, *, check_names: bool = True
+) -> list[DistFile]:
+    """The files linked from a PEP 503 project page or any HTML page of links
+    (check_names: as parse_json_page's)."""
     collector = _LinkCollector()
     try:
         collector.feed(text)
@@ -250,7 +270,8 @@ def parse_html_page(text: str, page_url: str, source: str) -> list[DistFile]:
         requires_python = (anchor.get("data-requires-python") or "").strip()
         # A bare attribute (no value) is a yank without reason.
         yanked = (anchor["data-yanked"] or "") if "data-yanked" in anchor else None
-        file = parse_dist_file(
+        file = _named(
+            check_names,
             DistFile(
                 filename=url_filename(url),
                 url=url,
@@ -259,7 +280,7 @@ def parse_html_page(text: str, page_url: str, source: str) -> list[DistFile]:
                 yanked=yanked,
                 metadata_hashes=_html_metadata(anchor),
                 source=source,
-            )
+            ),
         )
         if file is not None:
             files.append(file)
