@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Write the files generated from inst's option table: the options reference page
-(docs/reference/options.md) and the typed view of the settings
-(src/inst/settings/typed.py).
+(docs/reference/options.md), the typed view of the settings
+(src/inst/settings/typed.py) and the stored help texts (src/inst/cli/help_texts.py).
 
 python tools/gen_options_reference.py          # rewrite what is stale
 python tools/gen_options_reference.py --check  # exit 1 if a committed file is stale
@@ -16,6 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = ROOT / "docs" / "reference" / "options.md"
 TYPED = ROOT / "src" / "inst" / "settings" / "typed.py"
+HELP = ROOT / "src" / "inst" / "cli" / "help_texts.py"
 
 
 def main() -> int:
@@ -25,10 +26,15 @@ def main() -> int:
     )
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT / "src"))
+    from inst.cli import parser as cli_parser
     from inst.settings import codegen, reference
 
     stale = 0
-    for path, text in ((PAGE, reference.render()), (TYPED, codegen.render())):
+    for path, text in (
+        (PAGE, reference.render()),
+        (TYPED, codegen.render()),
+        (HELP, cli_parser.render_help_texts()),
+    ):
         current = path.read_text(encoding="utf-8") if path.exists() else None
         name = path.relative_to(ROOT)
         if current == text:

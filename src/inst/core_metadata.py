@@ -9,6 +9,8 @@ so neither imports the other for it.
 from __future__ import annotations
 
 import email.parser
+import functools
+import re
 import textwrap
 import zipfile
 from dataclasses import dataclass
@@ -81,7 +83,7 @@ class Metadata:
 
     @classmethod
     def parse(cls, data: bytes, where: str) -> Metadata:
-        message = _message(data)
+        message = _header_message(data)
         name = message.get("Name")
         version = message.get("Version")
         if not name or not version:
@@ -98,12 +100,7 @@ class Metadata:
         requires: list[Requirement] = []
         for line in message.get_all("Requires-Dist") or ():
             try:
-                requirement = Requirement(line)
-                if requirement.marker is not None:
-                    # Parses, but may not evaluate ('a' == 'a' names no variable):
-                    # found here, where the release can be skipped, not mid-resolve.
-                    requirement.marker.evaluate({"extra": ""})
-                requires.append(requirement)
+                requires.append(_requirement(line))
             except (InvalidRequirement, UndefinedEnvironmentName, ValueError) as exc:
                 raise InvalidMetadata(
                     f"the metadata of {where} has an invalid requirement {line!r}",
@@ -126,6 +123,18 @@ class Metadata:
     def as_json(self) -> dict[str, Any]:
         """The PEP 566 JSON form, as pip's installation report holds it."""
         return metadata_json(_message(self.raw))
+
+
+@functools.lru_cache(maxsize=4096)
+def _requirement(line: str) -> Requirement:
+    """A Requires-Dist line parsed and checked; the releases of a project repeat the
+    same lines hundreds of times (nothing changes a Requirement once made)."""
+    requirement = Requirement(line)
+    if requirement.marker is not None:
+        # Parses, but may not evaluate ('a' == 'a' names no variable): found here,
+        # where the release can be skipped, not mid-resolve.
+        requirement.marker.evaluate({"extra": ""})
+    return requirement
 
 
 def metadata_json(message: Message) -> dict[str, Any]:
@@ -166,6 +175,47 @@ def _unfolded(value: str) -> str:
 def _message(data: bytes) -> Message:
     # Parsed as text: the bytes parser turns non-ASCII values into Header objects.
     return email.parser.Parser().parsestr(data.decode("utf-8", "replace"))
+
+
+class Headers:
+    """Header fields by name (any case), as an email Message answers get/get_all."""
+
+    def __init__(self, fields: dict[str, list[str]]) -> None:
+        self._fields = fields
+
+    def get(self, name: str) -> str | None:
+        values = self._fields.get(name.lower())
+        return values[0] if values else None
+
+    def get_all(self, name: str) -> list[str] | None:
+        return self._fields.get(name.lower())
+
+
+#: A header line the email parser reads as "Name: value" and nothing else.
+_PLAIN_HEADER = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*:[^\n]*", re.ASCII)
+
+
+def _header_message(data: bytes) -> Message | Headers:
+    """The headers of core metadata, as _message() gives them, without its body.
+
+    A backtracking resolve reads the metadata of hundreds of releases, and the body
+    (the project's README) is most of each file and of the email parser's work. The
+    header section ends at the first empty line at the latest, so it alone yields
+    the same headers. When each of its lines is a plain "Name: value" (no folded
+    lines, no carriage returns, nothing else the parser treats specially) it is read
+    here directly; otherwise the email parser reads it (or, with carriage returns,
+    which also end lines for that parser, the whole text)."""
+    text = data.decode("utf-8", "replace")
+    end = text.find("\n\n")
+    if end < 0 or "\r" in text[:end]:
+        return email.parser.Parser().parsestr(text)
+    fields: dict[str, list[str]] = {}
+    for line in text[:end].split("\n"):
+        if not _PLAIN_HEADER.fullmatch(line):
+            return email.parser.Parser().parsestr(text[: end + 1])
+        name, _, value = line.partition(":")
+        fields.setdefault(name.lower(), []).append(value.lstrip(" \t"))
+    return Headers(fields)
 
 
 def read_wheel_metadata(path: Path | str, filename: str) -> Metadata:

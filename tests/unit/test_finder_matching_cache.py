@@ -116,7 +116,9 @@ def uncached(
 
 @settings(max_examples=300, deadline=None)
 @given(
-    available=st.lists(st.tuples(versions(), st.booleans()), min_size=1, max_size=25),
+    available=st.lists(
+        st.tuples(versions(), st.booleans(), st.booleans()), min_size=1, max_size=25
+    ),
     queries=st.lists(
         st.tuples(specifier_sets, st.sampled_from([None, True, False]), st.booleans()),
         min_size=1,
@@ -125,12 +127,17 @@ def uncached(
     pre=st.booleans(),
 )
 def test_remembered_answers_are_those_of_checking_every_release(
-    available: list[tuple[str, bool]],
+    available: list[tuple[str, bool, bool]],
     queries: list[tuple[str, bool | None, bool]],
     pre: bool,
 ) -> None:
     files = []
-    for version, yanked in available:
+    for version, yanked, unusable in available:
+        if unusable:
+            # Versions no file of which the target can use are never answers.
+            for name in (f"a-{version}-cp27-cp27m-win32.whl", f"a-{version}-x.whl"):
+                files.append(DistFile(name, f"https://h/{name}"))
+            continue
         for suffix in (".tar.gz", ".zip"):
             name = f"a-{version}{suffix}"
             files.append(

@@ -12,10 +12,11 @@ import random
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from packaging.utils import canonicalize_name
 
 from inst.environment import current_environment
-from inst.index.finder import Finder, FinderPolicy
-from inst.models import DistFile
+from inst.index.finder import Finder, FinderPolicy, Release, _best_first
+from inst.models import DistFile, parse_dist_file
 
 ENVIRONMENT = current_environment()
 SUPPORTED = str(ENVIRONMENT.tags[0])  # the best tag of the running interpreter
@@ -111,3 +112,83 @@ def test_the_higher_build_tag_wins_as_in_pip() -> None:
     files = [DistFile(n, f"https://h/{n}") for n in names]
     best = finder(files).find("a").releases[0].best
     assert best.filename == "a-1.0-10-py3-none-any.whl"
+
+
+def eager(files: list[DistFile], prefer_binary: bool) -> tuple[list, list]:
+    """What the finder gave when it judged every file of a page at once: (releases
+    as (version, filenames), skipped as (filename, reason)), best first."""
+    judge = Finder(
+        None,  # type: ignore[arg-type]
+        [],
+        [],
+        ENVIRONMENT,
+        FinderPolicy(prefer_binary=prefer_binary),
+    )
+    usable: dict[object, list] = {}
+    skipped = []
+    seen = set()
+    for file in files:
+        if file.filename in seen:
+            continue
+        seen.add(file.filename)
+        if parse_dist_file(file) is None:
+            continue
+        rank, reason = judge._rank(canonicalize_name("a"), file)
+        if reason:
+            skipped.append((file.filename, reason))
+        else:
+            usable.setdefault(file.version, []).append((rank, file))
+    releases = [Release(v, _best_first(ranked)) for v, ranked in usable.items()]
+    releases.sort(key=judge._release_key, reverse=True)
+    return (
+        [(r.version, [f.filename for f in r.files]) for r in releases],
+        skipped,
+    )
+
+
+ODD_NAMES = [
+    "a-1.0-bad.whl",
+    "a-notaversion.tar.gz",
+    "a-1.0-x-y-z-w-v.whl",
+    "b-1.0.tar.gz",
+    "b-2.0-py3-none-any.whl",
+    "a-3.0-cp27-cp27m-win32.whl",
+    "a-1.0.exe",
+    "a_b-1.0.tar.gz",
+    "a-3.0a1.tar.gz",
+    "A-2.0.zip",
+    "a-01.0-py3-none-any.whl",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    names=st.lists(
+        st.one_of(filenames(), st.sampled_from(ODD_NAMES)), min_size=1, max_size=14
+    ),
+    old_python=st.lists(st.booleans(), min_size=14, max_size=14),
+    prefer_binary=st.booleans(),
+)
+def test_judging_files_only_when_asked_gives_what_judging_all_gave(
+    names: list[str], old_python: list[bool], prefer_binary: bool
+) -> None:
+    files = [
+        DistFile(
+            name,
+            f"https://h/{i}/{name}",
+            requires_python="<3" if old_python[i] else None,
+        )
+        for i, name in enumerate(names)
+    ]
+    found = Finder(
+        None,  # type: ignore[arg-type]
+        [ListSource(files)],  # type: ignore[list-item]
+        [],
+        ENVIRONMENT,
+        FinderPolicy(prefer_binary=prefer_binary),
+    ).find("a")
+    releases, skipped = eager(files, prefer_binary)
+    assert [(r.version, [f.filename for f in r.files]) for r in found.releases] == (
+        releases
+    )
+    assert [(s.file.filename, s.reason) for s in found.skipped] == skipped

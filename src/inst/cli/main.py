@@ -16,9 +16,13 @@ EXIT_FAILURE = 1
 
 def main(argv: list[str] | None = None, *, discover: bool | None = None) -> int:
     """Run inst; argv None: as the program (sys.argv). See inst.cli.run.main."""
-    words = sys.argv[1:] if argv is None else argv
-    if list(words) == ["--version"] and not _inst_variables():
+    words = list(sys.argv[1:] if argv is None else argv)
+    if words == ["--version"] and not _inst_variables():
         return _print_version()
+    if _asks_help(words):
+        code = _print_help("" if len(words) == 1 else words[0])
+        if code is not None:
+            return code
     from inst.cli.run import main as run
 
     return run(argv, discover=discover)
@@ -28,6 +32,70 @@ def _inst_variables() -> bool:
     """Whether any INST_* variable is set: then the full run answers --version, as it
     warns about those that match no option (knowing them needs the option table)."""
     return any(name.startswith("INST_") for name in os.environ)
+
+
+_HELP = ("-h", "--help")
+
+
+def _asks_help(words: list[str]) -> bool:
+    """`inst --help` or `inst WORD --help` alone. Help is printed while parsing,
+    before settings are loaded, so INST_* variables change nothing of it."""
+    if len(words) == 1:
+        return words[0] in _HELP
+    return len(words) == 2 and words[1] in _HELP
+
+
+def _print_help(name: str) -> int | None:
+    """Print inst's help ("") or a command's: the stored text, else the one parser
+    needed; None when name is no command (the full run says so)."""
+    tolerant_stdout()
+    try:
+        text = stored_help(name)
+        if text is not None:
+            sys.stdout.write(text)
+            return EXIT_OK
+        from inst.cli import parser
+        from inst.cli.commands import COMMANDS
+
+        if not name:
+            parser.build_parser().print_help()
+        elif name in COMMANDS:
+            parser.build_command_parser(name).print_help()
+        else:
+            return None
+    except BrokenPipeError:
+        sys.stderr.close()
+        return EXIT_FAILURE
+    return EXIT_OK
+
+
+def stored_help(name: str) -> str | None:
+    """The help text the parser would print, as stored in cli/help_texts.py when it
+    was rendered for this Python and this width; else None (build the parser)."""
+    from inst.cli import help_texts
+
+    python = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    if help_texts.PYTHON != python or _help_columns() != help_texts.COLUMNS:
+        return None
+    return help_texts.TEXTS.get(name)
+
+
+def _help_columns() -> int:
+    """The width argparse wraps help to: shutil.get_terminal_size()'s columns,
+    worked out as it does (importing shutil would cost more than the rest)."""
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns > 0:
+        return columns
+    try:
+        stdout = sys.__stdout__
+        if stdout is None:
+            return 80
+        return os.get_terminal_size(stdout.fileno()).columns or 80
+    except (AttributeError, ValueError, OSError):
+        return 80  # not a terminal: shutil's fallback
 
 
 def _print_version() -> int:

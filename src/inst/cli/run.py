@@ -129,12 +129,12 @@ def _leave_now(code: int) -> None:
 
 def _run(argv: list[str], *, discover: bool) -> int:
     from inst.cli.commands import COMMANDS
-    from inst.cli.parser import arrange, build_parser, cli_values
+    from inst.cli.parser import arrange, build_parser, cli_values, named_command
 
     _configure_ui_from_argv(argv)
     argv = arrange(argv)
 
-    parser = build_parser()
+    parser = build_parser(named_command(argv))
     args, unknown = parser.parse_known_args(argv)
     if unknown:
         where = f"inst {args.command}" if args.command else "inst"

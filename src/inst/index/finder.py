@@ -9,25 +9,30 @@ Index pages are fetched once per project and may be prefetched in parallel.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as wait_for
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from functools import cached_property
+from typing import TYPE_CHECKING, TypeVar
 
 from packaging.specifiers import SpecifierSet
 from packaging.utils import NormalizedName, canonicalize_name
-from packaging.version import Version
+from packaging.version import InvalidVersion, Version
 
 from inst.errors import InstError
 from inst.index.matching import VersionMatcher
-from inst.models import SDIST_SUFFIXES, sdist_suffix
+from inst.models import SDIST_SUFFIXES, parse_dist_file, sdist_suffix
 
 if TYPE_CHECKING:
+    from packaging.tags import Tag
+
     from inst.environment import Environment
     from inst.index.http import HttpClient
     from inst.index.sources import FindLinksSource, IndexSource
     from inst.models import DistFile
+
+_T = TypeVar("_T")
 
 ALL = ":all:"
 NONE = ":none:"
@@ -108,18 +113,171 @@ class Release:
     def has_wheel(self) -> bool:
         return any(file.is_wheel for file in self.files)
 
+    @cached_property
+    def unyanked(self) -> Release:
+        """This release without its yanked files (itself when none is yanked):
+        remembered, as every matching() that accepts it asks."""
+        files = tuple(file for file in self.files if file.yanked is None)
+        return self if len(files) == len(self.files) else Release(self.version, files)
 
-@dataclass(frozen=True)
+
+#: How the finder judges one file: a rank within its version (lower is better) and
+#: the reason to skip it ("" to keep it).
+Judge = Callable[["DistFile"], "tuple[tuple[int, int], str]"]
+
+
 class Found:
-    """What the sources hold for a project after filtering by the target."""
+    """What the sources hold for a project after filtering by the target.
 
-    name: NormalizedName
-    releases: tuple[Release, ...]  # best first
-    skipped: tuple[Skipped, ...]
-    sources: tuple[str, ...]  # where the files came from
+    A project's page may list thousands of files (botocore: 5,000) while a resolve
+    looks at a few of its versions: the files are grouped by the version their names
+    give, and each version's files are parsed and judged only when that version is
+    asked for (release()); ``releases`` and ``skipped`` judge them all."""
+
+    def __init__(
+        self,
+        name: NormalizedName,
+        files: Sequence[DistFile],
+        judge: Judge,
+        release_key: Callable[[Release], tuple[bool, Version]],
+    ) -> None:
+        self.name = name
+        # Where the files came from.
+        self.sources = tuple(
+            dict.fromkeys(file.source for file in files if file.source)
+        )
+        self._judge = judge
+        self._release_key = release_key
+        self._files: list[DistFile] = []  # once each: the first source of a name wins
+        self._groups: dict[Version, list[DistFile]] = {}
+        self._releases: dict[Version, Release | None] = {}
+        self._judged: dict[str, tuple[tuple[int, int], str] | None] = {}
+        seen: set[str] = set()
+        parsed: dict[str, Version | None] = {}
+        for file in files:
+            if file.filename in seen:
+                continue
+            seen.add(file.filename)
+            self._files.append(file)
+            text = _version_text(file.filename)
+            version = parsed.get(text) if text is not None else None
+            if text is not None and text not in parsed:
+                version = parsed[text] = _version(text)
+            if version is None:
+                version = _parsed_version(file)
+                if version is None:
+                    continue  # not a distribution's name: never a candidate
+            self._groups.setdefault(version, []).append(file)
+        #: Every version some file names, newest first (usable or not).
+        self.candidate_versions: tuple[Version, ...] = tuple(
+            sorted(self._groups, reverse=True)
+        )
+
+    def release(self, version: Version) -> Release | None:
+        """The usable files of one version, best first; None if it has none."""
+        try:
+            return self._releases[version]
+        except KeyError:
+            pass
+        ranked = []
+        for file in self._groups.get(version, ()):
+            judged = self._judgement(file)
+            if judged is not None and not judged[1]:
+                ranked.append((judged[0], file))
+        release = Release(version, _best_first(ranked)) if ranked else None
+        self._releases[version] = release
+        return release
+
+    def _judgement(self, file: DistFile) -> tuple[tuple[int, int], str] | None:
+        """The judge's answer for a file; None for a name that does not parse."""
+        if file.filename not in self._judged:
+            judged = None if parse_dist_file(file) is None else self._judge(file)
+            self._judged[file.filename] = judged
+        return self._judged[file.filename]
+
+    @cached_property
+    def releases(self) -> tuple[Release, ...]:
+        """Every usable release, best first."""
+        found = [self.release(version) for version in self.candidate_versions]
+        releases = [release for release in found if release is not None]
+        releases.sort(key=self._release_key, reverse=True)
+        return tuple(releases)
+
+    @cached_property
+    def skipped(self) -> tuple[Skipped, ...]:
+        """The files left out, and why, in the order the sources listed them."""
+        skipped = []
+        for file in self._files:
+            judged = self._judgement(file)
+            if judged is not None and judged[1]:
+                skipped.append(Skipped(file, judged[1]))
+        return tuple(skipped)
 
     def versions(self) -> list[Version]:
         return sorted({release.version for release in self.releases})
+
+
+def _version_text(filename: str) -> str | None:
+    """The version a distribution's file name gives, cut out without parsing the rest
+    (as packaging cuts it); None when the name is no such name."""
+    if filename.endswith(".whl"):
+        stem = filename[:-4]
+        if stem.count("-") not in (4, 5):
+            return None
+        return stem.split("-", 2)[1]
+    suffix = sdist_suffix(filename)
+    if suffix is None:
+        return None
+    _, dash, version = filename[: -len(suffix)].rpartition("-")
+    return version if dash else None
+
+
+def _version(text: str) -> Version | None:
+    try:
+        return Version(text)
+    except InvalidVersion:
+        return None
+
+
+def _parsed_version(file: DistFile) -> Version | None:
+    return None if parse_dist_file(file) is None else file.version
+
+
+class _Remembered(Iterable[_T]):
+    """An iterable that runs its iterator once, as far as anyone asks, remembering
+    what it gave: each iteration sees the same items, and those nobody asks for are
+    never made (threads may iterate it together)."""
+
+    def __init__(self, items: Iterator[_T]) -> None:
+        self._items = items
+        self._made: list[_T] = []
+        self._done = False
+        self._lock = threading.Lock()
+
+    def __iter__(self) -> Iterator[_T]:
+        made = self._made
+        index = 0
+        while True:
+            if index < len(made):
+                yield made[index]
+                index += 1
+                continue
+            with self._lock:
+                if index < len(made):
+                    continue
+                if self._done:
+                    return
+                try:
+                    made.append(next(self._items))
+                except StopIteration:
+                    self._done = True
+                    return
+
+
+def remembered(items: Iterable[_T]) -> Iterable[_T]:
+    """items as an iterable each iteration of which gives the same items, made once,
+    only as far as asked (see _Remembered)."""
+    return _Remembered(iter(items))
 
 
 @dataclass(frozen=True)
@@ -158,8 +316,10 @@ class Finder:
         self._found: dict[NormalizedName, Found] = {}
         # matching(), remembered per project: which releases each specifier accepts,
         # and each answer (a backtracking resolve asks the same questions again).
-        self._matchers: dict[NormalizedName, VersionMatcher] = {}
-        self._answers: dict[_AnswerKey, tuple[Release, ...]] = {}
+        self._matchers: dict[tuple[NormalizedName, bool], VersionMatcher] = {}
+        self._answers: dict[_AnswerKey, Iterable[Release]] = {}
+        self._python_answers: dict[str, bool] = {}
+        self._tag_answers: dict[frozenset[Tag], int | None] = {}
         # first-index: the files of the indexes after the one used, per project.
         self._others: dict[NormalizedName, Future[list[DistFile]]] = {}
         self._pool = ThreadPoolExecutor(workers, thread_name_prefix="inst-finder")
@@ -303,24 +463,9 @@ class Finder:
         return found
 
     def _evaluate(self, name: NormalizedName, files: Sequence[DistFile]) -> Found:
-        usable: dict[Version, list[tuple[tuple[int, int], DistFile]]] = {}
-        skipped: list[Skipped] = []
-        seen: set[str] = set()
-        for file in files:
-            if file.filename in seen:
-                continue  # the same file from two sources: the first one wins
-            seen.add(file.filename)
-            rank, reason = self._rank(name, file)
-            if reason:
-                skipped.append(Skipped(file, reason))
-            else:
-                usable.setdefault(file.version, []).append((rank, file))
-        releases = [
-            Release(version, _best_first(ranked)) for version, ranked in usable.items()
-        ]
-        releases.sort(key=self._release_key, reverse=True)
-        sources = tuple(dict.fromkeys(file.source for file in files if file.source))
-        return Found(name, tuple(releases), tuple(skipped), sources)
+        return Found(
+            name, files, lambda file: self._rank(name, file), self._release_key
+        )
 
     def _rank(
         self, name: NormalizedName, file: DistFile
@@ -332,13 +477,13 @@ class Finder:
         if (
             file.requires_python
             and not policy.ignore_requires_python
-            and not self._environment.python_supported(file.requires_python)
+            and not self._python_supported(file.requires_python)
         ):
             return (0, 0), f"it requires Python {file.requires_python}"
         if file.is_wheel:
             if not policy.binary.allows_wheel(name):
                 return (0, 0), "wheels are turned off by --no-binary"
-            rank = self._environment.tag_rank(file.tags)
+            rank = self._tag_rank(file.tags)
             if rank is None:
                 tags = ", ".join(sorted(str(tag) for tag in file.tags))
                 return (0, 0), f"no tag of it fits the target ({tags})"
@@ -346,6 +491,22 @@ class Finder:
         if not policy.binary.allows_sdist(name):
             return (0, 0), "source distributions are turned off by --only-binary"
         return (1, 0), ""
+
+    # A project's files repeat a few Requires-Python strings and tag sets thousands
+    # of times: each is judged once.
+    def _python_supported(self, requires_python: str) -> bool:
+        answer = self._python_answers.get(requires_python)
+        if answer is None:
+            answer = self._environment.python_supported(requires_python)
+            self._python_answers[requires_python] = answer
+        return answer
+
+    def _tag_rank(self, tags: frozenset[Tag]) -> int | None:
+        try:
+            return self._tag_answers[tags]
+        except KeyError:
+            rank = self._tag_answers[tags] = self._environment.tag_rank(tags)
+            return rank
 
     def _release_key(self, release: Release) -> tuple[bool, Version]:
         if self._policy.prefer_binary:
@@ -362,6 +523,17 @@ class Finder:
         """The releases a requirement accepts, best first: pre-releases only with --pre,
         an explicit pre-release specifier, or when nothing else matches; yanked releases
         only when the specifier pins exactly that version (PEP 592)."""
+        return list(self.iter_matching(name, specifier, hashes=hashes))
+
+    def iter_matching(
+        self,
+        name: str,
+        specifier: SpecifierSet,
+        *,
+        hashes: Mapping[str, frozenset[str]] | None = None,
+    ) -> Iterable[Release]:
+        """matching()'s releases, each judged only when an iteration reaches it (the
+        resolver tries the first few of thousands); iterable any number of times."""
         found = self.find(name)
         allow_pre = self._policy.pre or bool(specifier.prereleases)
         key: _AnswerKey = (
@@ -372,19 +544,48 @@ class Finder:
         )
         answer = self._answers.get(key)
         if answer is None:
+            answer = self._answer(found, specifier, allow_pre, hashes)
+            with self._lock:
+                answer = self._answers.setdefault(key, answer)
+        return answer
+
+    def _answer(
+        self,
+        found: Found,
+        specifier: SpecifierSet,
+        allow_pre: bool,
+        hashes: Mapping[str, frozenset[str]] | None,
+    ) -> Iterable[Release]:
+        if self._policy.prefer_binary:
+            # Releases with wheels first: an order only judging every file gives.
             positions = self._matcher(found).positions(specifier)
             releases = [found.releases[position] for position in positions]
-            answer = tuple(_select(releases, specifier, allow_pre, hashes))
-            with self._lock:
-                self._answers[key] = answer
-        return list(answer)
+            return tuple(_select(releases, specifier, allow_pre, hashes))
+        versions = found.candidate_versions
+        accepted = (
+            versions[position]
+            for position in self._matcher(found, lazy=True).positions(specifier)
+        )
+        usable = (r for r in map(found.release, accepted) if r is not None)
+        if hashes:
+            # Whether any file has an allowed hash is known only after all.
+            return tuple(_select(list(usable), specifier, allow_pre, hashes))
+        return remembered(_select_lazily(usable, specifier, allow_pre))
 
-    def _matcher(self, found: Found) -> VersionMatcher:
-        matcher = self._matchers.get(found.name)
+    def _matcher(self, found: Found, *, lazy: bool = False) -> VersionMatcher:
+        """A matcher over the project's usable releases (in their order), or, lazy,
+        over every version its files name (newest first)."""
+        key = (found.name, lazy)
+        matcher = self._matchers.get(key)
         if matcher is None:
-            matcher = VersionMatcher([release.version for release in found.releases])
+            versions = (
+                found.candidate_versions
+                if lazy
+                else [release.version for release in found.releases]
+            )
+            matcher = VersionMatcher(versions)
             with self._lock:
-                matcher = self._matchers.setdefault(found.name, matcher)
+                matcher = self._matchers.setdefault(key, matcher)
         return matcher
 
 
@@ -417,11 +618,36 @@ def _select(
     kept: list[Release] = []
     for release in releases:
         if release.version != pinned:
-            files = tuple(f for f in release.files if f.yanked is None)
-            release = Release(release.version, files)
+            release = release.unyanked
         if release.files:
             kept.append(release)
     return kept
+
+
+def _select_lazily(
+    releases: Iterable[Release], specifier: SpecifierSet, allow_pre: bool
+) -> Iterator[Release]:
+    """_select() without hashes, one release at a time: the same releases in the
+    same order. Pre-releases (unless allowed) are held back until a final release
+    shows they are not wanted, and given only if none does."""
+    pinned = _pinned(specifier)
+    held: list[Release] = []
+    final_seen = False
+    for release in releases:
+        if not allow_pre and release.version.is_prerelease:
+            if not final_seen:
+                held.append(release)
+            continue
+        final_seen = True
+        kept = release if release.version == pinned else release.unyanked
+        if kept.files:
+            yield kept
+    if final_seen:
+        return
+    for release in held:
+        kept = release if release.version == pinned else release.unyanked
+        if kept.files:
+            yield kept
 
 
 def _best_first(ranked: list[tuple[tuple[int, int], DistFile]]) -> tuple[DistFile, ...]:

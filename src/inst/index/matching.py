@@ -32,10 +32,14 @@ class VersionMatcher:
         self._versions = tuple(versions)
         # Sorted by public version (the local label left out): a specifier's bounds
         # are on that, so what it accepts lies within one slice of this order.
-        publics = [Version(version.public) for version in self._versions]
+        publics = [
+            version if version.local is None else Version(version.public)
+            for version in self._versions
+        ]
         self._order = sorted(range(len(publics)), key=publics.__getitem__)
         self._publics = [publics[position] for position in self._order]
         self._answers: dict[str, dict[int, bool]] = {}
+        self._slices: dict[str, tuple[int, int]] = {}
         self._lock = threading.Lock()
 
     def positions(self, specifier: SpecifierSet) -> list[int]:
@@ -43,15 +47,16 @@ class VersionMatcher:
         specs = list(specifier)
         low, high = 0, len(self._order)
         for spec in specs:
-            spec_low, spec_high = self._slice(spec)
+            key = str(spec)
+            bounds = self._slices.get(key)
+            if bounds is None:
+                bounds = self._slices[key] = self._slice(spec)
+            spec_low, spec_high = bounds
             low, high = max(low, spec_low), min(high, spec_high)
-        accepted = [
-            position
-            for position in self._order[low:high]
-            if all(self._accepts(spec, position) for spec in specs)
-        ]
-        accepted.sort()
-        return accepted
+        accepted = self._order[low:high]
+        for spec in specs:
+            accepted = self._accepted(spec, accepted)
+        return sorted(accepted)
 
     def _slice(self, spec: Specifier) -> tuple[int, int]:
         """Where in the public order the versions the spec may accept are: a version
@@ -76,14 +81,19 @@ class VersionMatcher:
             return (0, bisect_right(self._publics, bound))
         return (bisect_left(self._publics, bound), len(self._order))
 
-    def _accepts(self, spec: Specifier, position: int) -> bool:
+    def _accepted(self, spec: Specifier, positions: Sequence[int]) -> list[int]:
+        """Those of ``positions`` whose versions ``spec`` accepts, in their order."""
         key = str(spec)
         answers = self._answers.get(key)
         if answers is None:
             with self._lock:
                 answers = self._answers.setdefault(key, {})
-        answer = answers.get(position)
-        if answer is None:
-            answer = spec.contains(self._versions[position], prereleases=True)
-            answers[position] = answer
-        return answer
+        accepted = []
+        for position in positions:
+            answer = answers.get(position)
+            if answer is None:
+                answer = spec.contains(self._versions[position], prereleases=True)
+                answers[position] = answer
+            if answer:
+                accepted.append(position)
+        return accepted

@@ -8,6 +8,7 @@ metadata file (PEP 658, under its PEP 714 name first) and the size (PEP 700).
 from __future__ import annotations
 
 import json
+import re
 import urllib.parse
 from collections.abc import Mapping
 from html.parser import HTMLParser
@@ -70,16 +71,40 @@ def _clean_url(url: str) -> str:
     return urllib.parse.urlunsplit(parts._replace(path=path))
 
 
+#: A link that is already an absolute http(s) URL which resolving and cleaning leave
+#: as it is: lowercase scheme, a plain host without port or credentials, a path of
+#: characters never quoted, and a non-empty fragment (an empty "#" would be dropped).
+#: Every file of PyPI's pages looks like this; a page lists thousands of them, and
+#: urljoin + quote cost most of reading one.
+_PLAIN_URL = re.compile(
+    r"https?://[A-Za-z0-9.-]+/[A-Za-z0-9._~/%+-]*(?:#[A-Za-z0-9=&]+)?", re.ASCII
+)
+#: A base that parses (no brackets of an IPv6 host, nothing a NFKC check could
+#: refuse): against it, an absolute link resolves to itself.
+_PLAIN_BASE = re.compile(r"[!#-Z^-~]*", re.ASCII)
+
+
 def _absolute_url(base: str, link: str) -> str | None:
     """``link`` resolved against ``base`` and cleaned; None when either is not a URL
     (``http://[::1/``, a port out of range): such a link is skipped, like a link to a
     file that is not a distribution."""
+    if _PLAIN_URL.fullmatch(link) and _PLAIN_BASE.fullmatch(base):
+        return link
+    return _resolved_url(base, link)
+
+
+def _resolved_url(base: str, link: str) -> str | None:
+    """_absolute_url's general path, for any link."""
     try:
         url = _clean_url(urllib.parse.urljoin(base, link))
         urllib.parse.urlsplit(url).port  # noqa: B018 - raises on a bad host or port
     except ValueError:
         return None
     return url
+
+
+def _named(check: bool, file: DistFile) -> DistFile | None:
+    return parse_dist_file(file) if check else file
 
 
 # -- PEP 691 JSON -------------------------------------------------------------------
@@ -104,8 +129,14 @@ def _json_metadata(entry: Mapping[str, Any]) -> dict[str, str] | None:
     return None
 
 
-def parse_json_page(data: bytes, page_url: str, source: str) -> list[DistFile]:
-    """The files of a PEP 691 project page (``application/vnd.pypi.simple.v1+json``)."""
+def parse_json_page(
+    data: bytes, page_url: str, source: str, *, check_names: bool = True
+) -> list[DistFile]:
+    """The files of a PEP 691 project page (``application/vnd.pypi.simple.v1+json``).
+
+    check_names: leave out files whose names do not parse. An index's page is read
+    without (the finder parses the names of the versions it looks at, and leaves
+    out those that do not parse then)."""
     try:
         page = json.loads(data)
     except (UnicodeDecodeError, ValueError) as error:
@@ -120,6 +151,7 @@ def parse_json_page(data: bytes, page_url: str, source: str) -> list[DistFile]:
     if not isinstance(entries, list):
         raise _malformed(page_url, "it has no list of files")
     source = redact(source)
+    plain_base = _PLAIN_BASE.fullmatch(page_url) is not None
     files: list[DistFile] = []
     for entry in entries:
         if not isinstance(entry, dict):
@@ -127,22 +159,28 @@ def parse_json_page(data: bytes, page_url: str, source: str) -> list[DistFile]:
         filename, url = entry.get("filename"), entry.get("url")
         if not isinstance(filename, str) or not isinstance(url, str):
             raise _malformed(page_url, "a file has no filename or url")
-        absolute = _absolute_url(page_url, url)
+        # (_absolute_url, with the base checked once per page)
+        if plain_base and _PLAIN_URL.fullmatch(url):
+            absolute: str | None = url
+        else:
+            absolute = _resolved_url(page_url, url)
         if absolute is None:
             continue
-        base, fragment_hashes = split_hash_fragment(absolute)
+        if "#" in absolute:
+            base, fragment_hashes = split_hash_fragment(absolute)
+        else:
+            base, fragment_hashes = absolute, {}
         hashes = entry.get("hashes")
+        known = _known_hashes(hashes) if isinstance(hashes, dict) else {}
         requires_python = entry.get("requires-python")
         size = entry.get("size")
-        file = parse_dist_file(
+        file = _named(
+            check_names,
             DistFile(
                 filename=filename,
                 url=base,
                 # The hashes key is the authority; a URL fragment only fills gaps.
-                hashes={
-                    **fragment_hashes,
-                    **(_known_hashes(hashes) if isinstance(hashes, dict) else {}),
-                },
+                hashes={**fragment_hashes, **known} if fragment_hashes else known,
                 requires_python=(
                     requires_python.strip() or None
                     if isinstance(requires_python, str)
@@ -152,7 +190,7 @@ def parse_json_page(data: bytes, page_url: str, source: str) -> list[DistFile]:
                 metadata_hashes=_json_metadata(entry),
                 size=size if isinstance(size, int) and size >= 0 else None,
                 source=source,
-            )
+            ),
         )
         if file is not None:
             files.append(file)
@@ -203,8 +241,11 @@ def _html_metadata(anchor: Mapping[str, str | None]) -> dict[str, str] | None:
     return _known_hashes({algorithm.strip(): digest.strip()})
 
 
-def parse_html_page(text: str, page_url: str, source: str) -> list[DistFile]:
-    """The files linked from a PEP 503 project page or any HTML page of links."""
+def parse_html_page(
+    text: str, page_url: str, source: str, *, check_names: bool = True
+) -> list[DistFile]:
+    """The files linked from a PEP 503 project page or any HTML page of links
+    (check_names: as parse_json_page's)."""
     collector = _LinkCollector()
     try:
         collector.feed(text)
@@ -229,7 +270,8 @@ def parse_html_page(text: str, page_url: str, source: str) -> list[DistFile]:
         requires_python = (anchor.get("data-requires-python") or "").strip()
         # A bare attribute (no value) is a yank without reason.
         yanked = (anchor["data-yanked"] or "") if "data-yanked" in anchor else None
-        file = parse_dist_file(
+        file = _named(
+            check_names,
             DistFile(
                 filename=url_filename(url),
                 url=url,
@@ -238,7 +280,7 @@ def parse_html_page(text: str, page_url: str, source: str) -> list[DistFile]:
                 yanked=yanked,
                 metadata_hashes=_html_metadata(anchor),
                 source=source,
-            )
+            ),
         )
         if file is not None:
             files.append(file)

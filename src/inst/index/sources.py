@@ -45,13 +45,19 @@ _REFUSED = (401, 403)
 
 
 def parse_page(
-    data: bytes, content_type: str, page_url: str, source: str
+    data: bytes,
+    content_type: str,
+    page_url: str,
+    source: str,
+    *,
+    check_names: bool = True,
 ) -> list[DistFile]:
-    """Parse a fetched page by its Content-Type: PEP 691 JSON, else HTML."""
+    """Parse a fetched page by its Content-Type: PEP 691 JSON, else HTML
+    (check_names: see parse_json_page)."""
     media_type, _, params = content_type.partition(";")
     media_type = media_type.strip().lower()
     if media_type in (JSON_V1, "application/json"):
-        return parse_json_page(data, page_url, source)
+        return parse_json_page(data, page_url, source, check_names=check_names)
     if _SIMPLE_JSON.match(media_type):
         # Another version of the JSON API: refuse rather than guess (PEP 691).
         raise MalformedPage(
@@ -59,7 +65,9 @@ def parse_page(
             f"it is served as {media_type}, which inst does not understand",
             "use an index that offers version 1 of the simple API",
         )
-    return parse_html_page(_decode(data, params), page_url, source)
+    return parse_html_page(
+        _decode(data, params), page_url, source, check_names=check_names
+    )
 
 
 def _decode(data: bytes, params: str) -> str:
@@ -85,14 +93,18 @@ def _sniff(path: Path, data: bytes) -> str:
     return JSON_V1 if data.lstrip()[:1] == b"{" else "text/html"
 
 
-def _read_local_page(path: Path, page_url: str, source: str) -> list[DistFile]:
+def _read_local_page(
+    path: Path, page_url: str, source: str, *, check_names: bool = True
+) -> list[DistFile]:
     try:
         data = path.read_bytes()
     except OSError as error:
         raise InstError(
             f"could not read {path}", error.strerror or str(error), ""
         ) from None
-    return parse_page(data, _sniff(path, data), page_url, source)
+    return parse_page(
+        data, _sniff(path, data), page_url, source, check_names=check_names
+    )
 
 
 def _refused(kind: str, url: str, status: int, client: HttpClient) -> InstError:
@@ -181,6 +193,7 @@ class IndexSource:
                 # After redirects, relative links resolve against where the page is.
                 response.url or url,
                 self.display,
+                check_names=False,  # the finder parses the names it looks at
             )
         except MalformedPage:
             if not _forget(client, url, headers, response, self.reporter):
@@ -196,11 +209,15 @@ class IndexSource:
             for page in ("index.json", "index.html"):
                 if os.path.isfile(project / page):
                     page_url = f"{self.project_url(name)}{page}"
-                    return _read_local_page(project / page, page_url, self.display)
+                    return _read_local_page(
+                        project / page, page_url, self.display, check_names=False
+                    )
             return None
         if os.path.isfile(project):
             # A flat layout with one page file per project.
-            return _read_local_page(project, f"{self.url}{name}", self.display)
+            return _read_local_page(
+                project, f"{self.url}{name}", self.display, check_names=False
+            )
         return None
 
 

@@ -16,6 +16,8 @@ from packaging.utils import NormalizedName
 from packaging.version import Version
 
 if TYPE_CHECKING:
+    from packaging.requirements import Requirement as Pep508Requirement
+
     from inst.environment import InstalledDist
     from inst.models import DistFile, SourceTree
     from inst.requirements.specs import RequirementSpec
@@ -121,10 +123,14 @@ class SpecifierRequirement:
     name: NormalizedName
     extras: frozenset[str]
     specifier: SpecifierSet
-    text: str  # as written, for messages
+    text: str  # as written, for messages ("" when ``written`` says it)
     parent: Candidate | None = None  # None: the user asked for it
     origin: str = ""  # for user requirements: "command line", "-r file (line 3)"
     hashes: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    #: A dependency as its parent's metadata wrote it: its text is made only when a
+    #: message needs it (a backtracking resolve reads hundreds of releases whose
+    #: dependencies are never shown, and packaging's str() of one is slow).
+    written: Pep508Requirement | None = field(default=None, compare=False, repr=False)
 
     @property
     def identifier(self) -> str:
@@ -134,7 +140,14 @@ class SpecifierRequirement:
         return self.specifier.contains(candidate.version, prereleases=True)
 
     def __str__(self) -> str:
-        return self.text
+        if self.text or self.written is None:
+            return self.text
+        return requirement_text(self.written)
+
+
+def requirement_text(requirement: Pep508Requirement) -> str:
+    """How messages show a dependency: as written, without its marker."""
+    return str(requirement).split(";")[0].strip()
 
 
 @dataclass(frozen=True)

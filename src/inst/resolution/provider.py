@@ -3,6 +3,7 @@ metadata source and the target environment. It knows nothing of output or comman
 
 from __future__ import annotations
 
+import itertools
 import os
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -18,6 +19,7 @@ from packaging.version import Version
 from resolvelib import AbstractProvider
 
 from inst.core_metadata import InvalidMetadata
+from inst.index.finder import remembered
 from inst.models import DistFile, SourceTree, file_label
 from inst.resolution.candidates import (
     PYTHON,
@@ -32,6 +34,7 @@ from inst.resolution.candidates import (
     Requirement,
     SpecifierRequirement,
     UnusableRelease,
+    requirement_text,
 )
 
 if TYPE_CHECKING:
@@ -184,7 +187,7 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]
         identifier: str,
         requirements: Mapping[str, Iterator[Requirement]],
         incompatibilities: Mapping[str, Iterator[Candidate]],
-    ) -> list[Candidate]:
+    ) -> list[Candidate] | Callable[[], Iterator[Candidate]]:
         wanted = list(requirements[identifier])
         bad = set(incompatibilities[identifier])
         if identifier == PYTHON:
@@ -199,27 +202,30 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]
         bases = self._base_matches(name, wanted)
         # Said once per project: kept as installed when that is the first choice
         # (pip's "Requirement already satisfied"), else looked up ("Collecting").
-        kept = (
-            bases[0].dist
-            if bases and isinstance(bases[0], InstalledCandidate)
-            else None
-        )
+        first = next(iter(bases), None) if self._on_collect else None
+        kept = first.dist if isinstance(first, InstalledCandidate) else None
         for requirement in wanted:
             if requirement.name not in self._announced and self._on_collect:
                 self._announced.add(requirement.name)
                 self._on_collect(requirement, kept)
-        matches: list[Candidate] = []
-        for base in bases:
-            candidate: Candidate = ExtrasCandidate(base, extras) if extras else base
-            if candidate in bad:
-                continue
-            if all(r.is_satisfied_by(candidate) for r in wanted):
-                matches.append(candidate)
+
+        # Made as the resolver asks for them: it tries the first few of what may be
+        # thousands of releases (resolvelib calls this once, and remembers).
+        def matches() -> Iterator[Candidate]:
+            for base in bases:
+                candidate: Candidate = ExtrasCandidate(base, extras) if extras else base
+                if candidate in bad:
+                    continue
+                if all(r.is_satisfied_by(candidate) for r in wanted):
+                    yield candidate
+
         return matches
 
     def _base_matches(
         self, name: NormalizedName, wanted: Sequence[Requirement]
-    ) -> list[BaseCandidate]:
+    ) -> Iterable[BaseCandidate]:
+        """The candidates of a project before the requirements' own checks, best
+        first; iterable any number of times, index ones made only as reached."""
         constraint = self._constraints.get(name, Constraint())
         explicit = [r.candidate for r in wanted if isinstance(r, ExplicitRequirement)]
         if constraint.direct is not None:
@@ -242,10 +248,11 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]
             self._options.eager or name in self._user_names
         )
         if installed is not None and not upgrading:
-            return [installed, *self._index_candidates(name, specifier, hashes)]
+            index = self._index_candidates(name, specifier, hashes)
+            return remembered(itertools.chain([installed], index))
         found = self._index_candidates(name, specifier, hashes)
         if installed is None:
-            return list(found)
+            return found
         # Upgrading: the installed version competes at its own place, and wins a tie.
         ordered: list[BaseCandidate] = []
         placed = False
@@ -285,9 +292,10 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]
         name: NormalizedName,
         specifier: SpecifierSet,
         hashes: Mapping[str, frozenset[str]],
-    ) -> Iterator[FileCandidate]:
-        for release in self._finder.matching(name, specifier, hashes=hashes):
-            yield self.file_candidate(release.best)
+    ) -> Iterable[FileCandidate]:
+        # Asked now, so that a page that cannot be had fails here, not mid-iteration.
+        releases = self._finder.iter_matching(name, specifier, hashes=hashes)
+        return remembered(self.file_candidate(release.best) for release in releases)
 
     def file_candidate(
         self, file: DistFile | SourceTree, *, direct: bool = False, spec: Any = None
@@ -410,15 +418,15 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]
     ) -> Requirement:
         name = canonicalize_name(requirement.name)
         extras = frozenset(canonicalize_name(e) for e in requirement.extras)
-        text = str(requirement).split(";")[0].strip()
         if requirement.url:
             from inst.resolution.direct import direct_file
 
             file = direct_file(requirement.url, name)
             candidate = self.file_candidate(file, direct=True)
+            text = requirement_text(requirement)
             return ExplicitRequirement(candidate, extras, text=text, parent=parent)
         return SpecifierRequirement(
-            name, extras, requirement.specifier, text=text, parent=parent
+            name, extras, requirement.specifier, "", parent, written=requirement
         )
 
     def _dependency_facts(
@@ -485,11 +493,14 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]
 
     def _prefetch_best(self, requirement: SpecifierRequirement) -> None:
         try:
-            releases = self._finder.matching(requirement.name, requirement.specifier)
+            releases = self._finder.iter_matching(
+                requirement.name, requirement.specifier
+            )
+            best = next(iter(releases), None)
         except Exception:  # noqa: BLE001 - a prefetch; the real lookup reports errors
             return
-        if releases and releases[0].best.is_wheel:
-            self._metadata_future(releases[0].best)
+        if best is not None and best.best.is_wheel:
+            self._metadata_future(best.best)
 
 
 def _identifier(name: str, extras: frozenset[str]) -> str:
