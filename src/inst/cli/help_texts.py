@@ -89,6 +89,8 @@ commands:
                         without installing.
     wheel               Build wheels for projects and their dependencies
                         (existing wheels copied).
+    build               Build a project's sdist and wheel for publishing, as
+                        python -m build.
     build-info          Show how inst would build a project (interface,
                         backend, requirements).
     list                List the installed distributions, or only those with
@@ -113,6 +115,8 @@ commands:
                         versions NAME`.
     completion          Print a shell completion script for inst (bash, zsh or
                         fish).
+    lock                Resolve requirements and write a PEP 751 lock file
+                        (pylock.toml).
 """,
     "install": """\
 usage: inst install [-h] [-v] [-q] [--no-color] [--isolated]
@@ -124,15 +128,16 @@ usage: inst install [-h] [-v] [-q] [--no-color] [--isolated]
                     [--max-downloads N] [-i URL] [--extra-index-url URL]
                     [--no-index] [-f PATH_OR_URL]
                     [--index-strategy {first-index,best-match}] [-r FILE]
-                    [--pre] [--only-binary NAMES] [--no-binary NAMES]
-                    [--prefer-binary] [-c FILE] [--require-hashes] [--no-deps]
-                    [--ignore-requires-python] [-U]
-                    [--upgrade-strategy {only-if-needed,eager}]
+                    [--group [PATH:]NAME] [--pre] [--only-binary NAMES]
+                    [--no-binary NAMES] [--prefer-binary] [-c FILE]
+                    [--require-hashes] [--no-deps] [--ignore-requires-python]
+                    [-U] [--upgrade-strategy {only-if-needed,eager}]
                     [--force-reinstall] [-I] [--dry-run] [--report FILE]
                     [--user] [-t DIR] [--prefix DIR] [--root DIR] [--compile]
                     [--link-mode {hardlink,copy}] [--verify-cache]
                     [--break-system-packages] [--lock-timeout SECONDS]
-                    [--use-pep517] [--no-build-isolation] [-C KEY=VALUE]
+                    [--build-interface NAME=INTERFACE] [--use-pep517]
+                    [--no-use-pep517] [--no-build-isolation] [-C KEY=VALUE]
                     [--global-option OPTION] [--build-option OPTION]
                     [--build-constraint FILE] [--no-clean] [-e PATH]
                     [REQUIREMENT ...]
@@ -231,6 +236,9 @@ Distribution selection options:
                         Install, fetch or (for uninstall) remove what this
                         requirements file lists. Repeatable.
                         [INST_REQUIREMENT]
+  --group [PATH:]NAME   Add the requirements of this dependency group (PEP
+                        735) of ./pyproject.toml; PATH:NAME reads the group
+                        from another pyproject.toml. Repeatable. [INST_GROUP]
   --pre                 Consider pre-releases and development versions, not
                         only final releases. [INST_PRE]
   --only-binary NAMES   Use wheels only for these projects: names, :all: or
@@ -311,10 +319,24 @@ Installing options:
                         [INST_LOCK_TIMEOUT; default: 300]
 
 Building options:
+  --build-interface NAME=INTERFACE
+                        Build a project through this interface:
+                        NAME=INTERFACE, where NAME is a project name or :all:
+                        and INTERFACE is auto, pyproject, setup.py or a
+                        plugged-in interface. Repeatable; an entry for a name
+                        beats :all:, and a later entry an earlier one.
+                        setup.py on a project with a pyproject.toml installs
+                        its [build-system] requires first.
+                        [INST_BUILD_INTERFACE]
   --use-pep517          Build every project through its pyproject.toml
                         interface (PEP 517), even one with only a setup.py;
-                        such projects get setuptools' legacy backend.
+                        such projects get setuptools' legacy backend. The same
+                        as --build-interface :all:=pyproject.
                         [INST_USE_PEP517]
+  --no-use-pep517       Build every project that has a setup.py through it
+                        (setup.py bdist_wheel), even one with a
+                        pyproject.toml, as pip did before 25.3. The same as
+                        --build-interface :all:=setup.py. [INST_NO_USE_PEP517]
   --no-build-isolation  Build in the target environment instead of a fresh
                         isolated one; missing build requirements are reported,
                         not installed. [INST_NO_BUILD_ISOLATION]
@@ -440,12 +462,13 @@ usage: inst download [-h] [-v] [-q] [--no-color] [--isolated]
                      [--max-downloads N] [-i URL] [--extra-index-url URL]
                      [--no-index] [-f PATH_OR_URL]
                      [--index-strategy {first-index,best-match}] [-r FILE]
-                     [--pre] [--only-binary NAMES] [--no-binary NAMES]
-                     [--prefer-binary] [-c FILE] [--require-hashes]
-                     [--no-deps] [--ignore-requires-python] [-d DIR]
-                     [--platform PLATFORM] [--python-version VERSION]
-                     [--implementation IMPL] [--abi ABI] [--use-pep517]
-                     [--no-build-isolation] [-C KEY=VALUE]
+                     [--group [PATH:]NAME] [--pre] [--only-binary NAMES]
+                     [--no-binary NAMES] [--prefer-binary] [-c FILE]
+                     [--require-hashes] [--no-deps] [--ignore-requires-python]
+                     [-d DIR] [--platform PLATFORM] [--python-version VERSION]
+                     [--implementation IMPL] [--abi ABI]
+                     [--build-interface NAME=INTERFACE] [--use-pep517]
+                     [--no-use-pep517] [--no-build-isolation] [-C KEY=VALUE]
                      [--build-constraint FILE] [--no-clean]
                      [REQUIREMENT ...]
 
@@ -542,6 +565,9 @@ Distribution selection options:
                         Install, fetch or (for uninstall) remove what this
                         requirements file lists. Repeatable.
                         [INST_REQUIREMENT]
+  --group [PATH:]NAME   Add the requirements of this dependency group (PEP
+                        735) of ./pyproject.toml; PATH:NAME reads the group
+                        from another pyproject.toml. Repeatable. [INST_GROUP]
   --pre                 Consider pre-releases and development versions, not
                         only final releases. [INST_PRE]
   --only-binary NAMES   Use wheels only for these projects: names, :all: or
@@ -569,22 +595,42 @@ Download target options:
   --platform PLATFORM   Fetch wheels for this platform tag (such as
                         manylinux_2_28_x86_64) instead of the target
                         interpreter's. Repeatable. Needs --only-binary=:all:.
+                        inst lock: each value is a target of its own.
                         [INST_PLATFORM]
   --python-version VERSION
                         Fetch for this Python version (3, 3.12 or 312) instead
-                        of the target interpreter's. Needs --only-
-                        binary=:all:. [INST_PYTHON_VERSION]
+                        of the target interpreter's (the last one given
+                        counts). Needs --only-binary=:all:. inst lock:
+                        repeatable, each value a target of its own.
+                        [INST_PYTHON_VERSION]
   --implementation IMPL
-                        Fetch for this Python implementation (cp, pp, py,
-                        ...). Needs --only-binary=:all:. [INST_IMPLEMENTATION]
+                        Fetch for this Python implementation (cp, pp, py, ...;
+                        the last one given counts). Needs --only-binary=:all:.
+                        inst lock: repeatable, each value a target of its own.
+                        [INST_IMPLEMENTATION]
   --abi ABI             Fetch wheels for this ABI tag (such as cp312 or abi3).
-                        Repeatable. Needs --only-binary=:all:. [INST_ABI]
+                        Repeatable. Needs --only-binary=:all:. inst lock: the
+                        ABIs of every target. [INST_ABI]
 
 Building options:
+  --build-interface NAME=INTERFACE
+                        Build a project through this interface:
+                        NAME=INTERFACE, where NAME is a project name or :all:
+                        and INTERFACE is auto, pyproject, setup.py or a
+                        plugged-in interface. Repeatable; an entry for a name
+                        beats :all:, and a later entry an earlier one.
+                        setup.py on a project with a pyproject.toml installs
+                        its [build-system] requires first.
+                        [INST_BUILD_INTERFACE]
   --use-pep517          Build every project through its pyproject.toml
                         interface (PEP 517), even one with only a setup.py;
-                        such projects get setuptools' legacy backend.
+                        such projects get setuptools' legacy backend. The same
+                        as --build-interface :all:=pyproject.
                         [INST_USE_PEP517]
+  --no-use-pep517       Build every project that has a setup.py through it
+                        (setup.py bdist_wheel), even one with a
+                        pyproject.toml, as pip did before 25.3. The same as
+                        --build-interface :all:=setup.py. [INST_NO_USE_PEP517]
   --no-build-isolation  Build in the target environment instead of a fresh
                         isolated one; missing build requirements are reported,
                         not installed. [INST_NO_BUILD_ISOLATION]
@@ -613,10 +659,11 @@ usage: inst wheel [-h] [-v] [-q] [--no-color] [--isolated]
                   [--max-downloads N] [-i URL] [--extra-index-url URL]
                   [--no-index] [-f PATH_OR_URL]
                   [--index-strategy {first-index,best-match}] [-r FILE]
-                  [--pre] [--only-binary NAMES] [--no-binary NAMES]
-                  [--prefer-binary] [-c FILE] [--require-hashes] [--no-deps]
-                  [--ignore-requires-python] [--use-pep517]
-                  [--no-build-isolation] [-C KEY=VALUE]
+                  [--group [PATH:]NAME] [--pre] [--only-binary NAMES]
+                  [--no-binary NAMES] [--prefer-binary] [-c FILE]
+                  [--require-hashes] [--no-deps] [--ignore-requires-python]
+                  [--build-interface NAME=INTERFACE] [--use-pep517]
+                  [--no-use-pep517] [--no-build-isolation] [-C KEY=VALUE]
                   [--global-option OPTION] [--build-option OPTION]
                   [--build-constraint FILE] [--no-clean] [-w DIR]
                   [REQUIREMENT ...]
@@ -714,6 +761,9 @@ Distribution selection options:
                         Install, fetch or (for uninstall) remove what this
                         requirements file lists. Repeatable.
                         [INST_REQUIREMENT]
+  --group [PATH:]NAME   Add the requirements of this dependency group (PEP
+                        735) of ./pyproject.toml; PATH:NAME reads the group
+                        from another pyproject.toml. Repeatable. [INST_GROUP]
   --pre                 Consider pre-releases and development versions, not
                         only final releases. [INST_PRE]
   --only-binary NAMES   Use wheels only for these projects: names, :all: or
@@ -736,10 +786,24 @@ Distribution selection options:
                         the target interpreter. [INST_IGNORE_REQUIRES_PYTHON]
 
 Building options:
+  --build-interface NAME=INTERFACE
+                        Build a project through this interface:
+                        NAME=INTERFACE, where NAME is a project name or :all:
+                        and INTERFACE is auto, pyproject, setup.py or a
+                        plugged-in interface. Repeatable; an entry for a name
+                        beats :all:, and a later entry an earlier one.
+                        setup.py on a project with a pyproject.toml installs
+                        its [build-system] requires first.
+                        [INST_BUILD_INTERFACE]
   --use-pep517          Build every project through its pyproject.toml
                         interface (PEP 517), even one with only a setup.py;
-                        such projects get setuptools' legacy backend.
+                        such projects get setuptools' legacy backend. The same
+                        as --build-interface :all:=pyproject.
                         [INST_USE_PEP517]
+  --no-use-pep517       Build every project that has a setup.py through it
+                        (setup.py bdist_wheel), even one with a
+                        pyproject.toml, as pip did before 25.3. The same as
+                        --build-interface :all:=setup.py. [INST_NO_USE_PEP517]
   --no-build-isolation  Build in the target environment instead of a fresh
                         isolated one; missing build requirements are reported,
                         not installed. [INST_NO_BUILD_ISOLATION]
@@ -772,6 +836,185 @@ Building options:
                         directory. [INST_WHEEL_DIR; default: the current
                         directory]
 """,
+    "build": """\
+usage: inst build [-h] [--sdist] [--wheel] [-v] [-q] [--no-color] [--isolated]
+                  [--config-file PATH] [--cache-dir DIR] [--no-cache-dir]
+                  [--timeout SECONDS] [--retries N] [--proxy URL]
+                  [--trusted-host HOST] [--cert PATH] [--client-cert PATH]
+                  [--keyring-provider {auto,disabled,import,subprocess}]
+                  [--python PATH] [--progress-bar {on,off}]
+                  [--max-downloads N] [-i URL] [--extra-index-url URL]
+                  [--no-index] [-f PATH_OR_URL]
+                  [--index-strategy {first-index,best-match}]
+                  [--group [PATH:]NAME] [--pre] [--only-binary NAMES]
+                  [--no-binary NAMES] [--prefer-binary] [--require-hashes]
+                  [--ignore-requires-python]
+                  [--build-interface NAME=INTERFACE] [--use-pep517]
+                  [--no-use-pep517] [--no-build-isolation] [-C KEY=VALUE]
+                  [--global-option OPTION] [--build-option OPTION]
+                  [--build-constraint FILE] [--no-clean] [-o DIR]
+                  [DIR]
+
+Build a project's sdist and wheel for publishing, as python -m build.
+
+positional arguments:
+  DIR                   the project directory (default: the current directory)
+
+options:
+  -h, --help            show this help message and exit
+  --sdist, -s           build an sdist (without it and --wheel: the sdist,
+                        then the wheel from the sdist)
+  --wheel, -w           build a wheel from the tree
+
+General options:
+  -v, --verbose         Show more output; repeat for more (-vv). With -v an
+                        error also shows its traceback. [INST_VERBOSE]
+  -q, --quiet           Show less output: -q hides progress, -qq warnings too.
+                        Errors always show. [INST_QUIET]
+  --no-color            Never colour the output. A non-empty NO_COLOR
+                        environment variable does the same. [INST_NO_COLOR]
+  --isolated            Ignore INST_* and PIP_* environment variables and user
+                        configuration files (inst's and pip's).
+                        [INST_ISOLATED]
+  --config-file PATH    Read this configuration file last, after the global,
+                        user and site files. The null device (/dev/null, or
+                        nul on Windows) turns every configuration file off.
+                        [INST_CONFIG_FILE]
+  --cache-dir DIR       Keep inst's cache (HTTP responses, wheels, build
+                        environments) here. [INST_CACHE_DIR; default: the user
+                        cache directory, e.g. ~/.cache/inst on Linux]
+  --no-cache-dir        Use no persistent cache at all. [INST_NO_CACHE_DIR]
+  --timeout SECONDS     Seconds to wait for a network response before giving
+                        up. [INST_TIMEOUT; default: 15]
+  --retries N           How many times to retry a request after a connection
+                        error or a 5xx answer. [INST_RETRIES; default: 5]
+  --proxy URL           Send requests through this proxy, as
+                        scheme://[user:password@]host:port. Without it, the
+                        usual *_proxy environment variables apply.
+                        [INST_PROXY]
+  --trusted-host HOST   Trust this host (or host:port) even without valid
+                        HTTPS. Repeatable. [INST_TRUSTED_HOST]
+  --cert PATH           Verify HTTPS servers with the CA bundle in this file
+                        (or the certificates in this directory). [INST_CERT]
+  --client-cert PATH    Present this client certificate (one PEM file holding
+                        key and certificate). [INST_CLIENT_CERT]
+  --keyring-provider {auto,disabled,import,subprocess}
+                        Where to look up credentials when an index answers
+                        401: the keyring package (import), the keyring command
+                        on PATH (subprocess), whichever is found first (auto),
+                        or nowhere (disabled). [INST_KEYRING_PROVIDER;
+                        default: auto]
+  --python PATH         Work on this Python environment: a python executable
+                        or a virtual environment's directory. [INST_PYTHON;
+                        default: for the inst program, the active virtual
+                        environment (VIRTUAL_ENV), else the active conda
+                        environment (CONDA_PREFIX), else a .venv in the
+                        current directory or above it, else the interpreter
+                        running inst; for python -m inst, the interpreter
+                        running it]
+  --progress-bar {on,off}
+                        Show progress bars for downloads that take more than a
+                        moment (only on a terminal). [INST_PROGRESS_BAR;
+                        default: on]
+  --max-downloads N     How many files to download at once.
+                        [INST_MAX_DOWNLOADS; default: 10]
+
+Package index options:
+  -i URL, --index-url URL
+                        The main package index (PEP 503/691 simple API). With
+                        the default --index-strategy first-index it is
+                        searched after the --extra-index-url ones.
+                        [INST_INDEX_URL; default: pip's own default index,
+                        read from pip at run time]
+  --extra-index-url URL
+                        Further indexes. Repeatable. With --index-strategy
+                        first-index they are searched in order before --index-
+                        url; with best-match the files of all indexes compete.
+                        [INST_EXTRA_INDEX_URL]
+  --no-index            Search no index: only --find-links locations and local
+                        paths. [INST_NO_INDEX]
+  -f PATH_OR_URL, --find-links PATH_OR_URL
+                        Also look for distributions in this directory, or in
+                        the links of this HTML page. Repeatable.
+                        [INST_FIND_LINKS]
+  --index-strategy {first-index,best-match}
+                        first-index: take each project from the first index
+                        that has it, searching --extra-index-url indexes in
+                        order and --index-url last (this stops dependency
+                        confusion). best-match: let the files of every index
+                        compete, as pip does. [INST_INDEX_STRATEGY; default:
+                        first-index]
+
+Distribution selection options:
+  --group [PATH:]NAME   Add the requirements of this dependency group (PEP
+                        735) of ./pyproject.toml; PATH:NAME reads the group
+                        from another pyproject.toml. Repeatable. [INST_GROUP]
+  --pre                 Consider pre-releases and development versions, not
+                        only final releases. [INST_PRE]
+  --only-binary NAMES   Use wheels only for these projects: names, :all: or
+                        :none:. Comma-separated or repeated.
+                        [INST_ONLY_BINARY]
+  --no-binary NAMES     Build these projects from source, never from wheels:
+                        names, :all: or :none:. Comma-separated or repeated.
+                        [INST_NO_BINARY]
+  --prefer-binary       Prefer an older wheel to a newer source distribution.
+                        [INST_PREFER_BINARY]
+  --require-hashes      Require a --hash for every requirement, dependencies
+                        included, each pinned with ==. [INST_REQUIRE_HASHES]
+  --ignore-requires-python
+                        Accept distributions whose Requires-Python excludes
+                        the target interpreter. [INST_IGNORE_REQUIRES_PYTHON]
+
+Building options:
+  --build-interface NAME=INTERFACE
+                        Build a project through this interface:
+                        NAME=INTERFACE, where NAME is a project name or :all:
+                        and INTERFACE is auto, pyproject, setup.py or a
+                        plugged-in interface. Repeatable; an entry for a name
+                        beats :all:, and a later entry an earlier one.
+                        setup.py on a project with a pyproject.toml installs
+                        its [build-system] requires first.
+                        [INST_BUILD_INTERFACE]
+  --use-pep517          Build every project through its pyproject.toml
+                        interface (PEP 517), even one with only a setup.py;
+                        such projects get setuptools' legacy backend. The same
+                        as --build-interface :all:=pyproject.
+                        [INST_USE_PEP517]
+  --no-use-pep517       Build every project that has a setup.py through it
+                        (setup.py bdist_wheel), even one with a
+                        pyproject.toml, as pip did before 25.3. The same as
+                        --build-interface :all:=setup.py. [INST_NO_USE_PEP517]
+  --no-build-isolation  Build in the target environment instead of a fresh
+                        isolated one; missing build requirements are reported,
+                        not installed. [INST_NO_BUILD_ISOLATION]
+  -C KEY=VALUE, --config-settings KEY=VALUE
+                        Pass KEY=VALUE to every PEP 517 hook of every build.
+                        Repeatable; a key given more than once reaches the
+                        backend as a list of its values, as in pip. Also makes
+                        a project with only a setup.py build through the
+                        pyproject.toml interface. [INST_CONFIG_SETTINGS]
+  --global-option OPTION
+                        Pass this option to setup.py before its command
+                        (legacy setup.py builds only). Repeatable. Write it
+                        with = (--global-option=--verbose) when it starts with
+                        a dash. [INST_GLOBAL_OPTION]
+  --build-option OPTION
+                        Pass this option to setup.py bdist_wheel after the
+                        command (legacy setup.py builds only). Repeatable.
+                        Write it with = (--build-option=--plat-name=x) when it
+                        starts with a dash. [INST_BUILD_OPTION]
+  --build-constraint FILE
+                        Constrain the versions of build requirements (those
+                        installed into isolated build environments) with this
+                        constraints file. Repeatable. --constraint never
+                        applies to builds. [INST_BUILD_CONSTRAINT]
+  --no-clean            Keep the build directories (unpacked sources, build
+                        environments) instead of removing them, and print
+                        where they are. [INST_NO_CLEAN]
+  -o DIR, --outdir DIR  Write the sdist and wheel inst build makes into this
+                        directory. [INST_OUTDIR; default: dist/ in the project
+                        directory, as python -m build]
+""",
     "build-info": """\
 usage: inst build-info [-h] [--json] [--static] [-v] [-q] [--no-color]
                        [--isolated] [--config-file PATH] [--cache-dir DIR]
@@ -783,10 +1026,12 @@ usage: inst build-info [-h] [--json] [--static] [-v] [-q] [--no-color]
                        [--max-downloads N] [-i URL] [--extra-index-url URL]
                        [--no-index] [-f PATH_OR_URL]
                        [--index-strategy {first-index,best-match}] [-r FILE]
-                       [--pre] [--only-binary NAMES] [--no-binary NAMES]
-                       [--prefer-binary] [-c FILE] [--require-hashes]
-                       [--no-deps] [--ignore-requires-python] [--use-pep517]
-                       [--no-build-isolation] [-C KEY=VALUE]
+                       [--group [PATH:]NAME] [--pre] [--only-binary NAMES]
+                       [--no-binary NAMES] [--prefer-binary] [-c FILE]
+                       [--require-hashes] [--no-deps]
+                       [--ignore-requires-python]
+                       [--build-interface NAME=INTERFACE] [--use-pep517]
+                       [--no-use-pep517] [--no-build-isolation] [-C KEY=VALUE]
                        [--global-option OPTION] [--build-constraint FILE]
                        [--no-clean]
                        PATH
@@ -886,6 +1131,9 @@ Distribution selection options:
                         Install, fetch or (for uninstall) remove what this
                         requirements file lists. Repeatable.
                         [INST_REQUIREMENT]
+  --group [PATH:]NAME   Add the requirements of this dependency group (PEP
+                        735) of ./pyproject.toml; PATH:NAME reads the group
+                        from another pyproject.toml. Repeatable. [INST_GROUP]
   --pre                 Consider pre-releases and development versions, not
                         only final releases. [INST_PRE]
   --only-binary NAMES   Use wheels only for these projects: names, :all: or
@@ -908,10 +1156,24 @@ Distribution selection options:
                         the target interpreter. [INST_IGNORE_REQUIRES_PYTHON]
 
 Building options:
+  --build-interface NAME=INTERFACE
+                        Build a project through this interface:
+                        NAME=INTERFACE, where NAME is a project name or :all:
+                        and INTERFACE is auto, pyproject, setup.py or a
+                        plugged-in interface. Repeatable; an entry for a name
+                        beats :all:, and a later entry an earlier one.
+                        setup.py on a project with a pyproject.toml installs
+                        its [build-system] requires first.
+                        [INST_BUILD_INTERFACE]
   --use-pep517          Build every project through its pyproject.toml
                         interface (PEP 517), even one with only a setup.py;
-                        such projects get setuptools' legacy backend.
+                        such projects get setuptools' legacy backend. The same
+                        as --build-interface :all:=pyproject.
                         [INST_USE_PEP517]
+  --no-use-pep517       Build every project that has a setup.py through it
+                        (setup.py bdist_wheel), even one with a
+                        pyproject.toml, as pip did before 25.3. The same as
+                        --build-interface :all:=setup.py. [INST_NO_USE_PEP517]
   --no-build-isolation  Build in the target environment instead of a fresh
                         isolated one; missing build requirements are reported,
                         not installed. [INST_NO_BUILD_ISOLATION]
@@ -1772,5 +2034,208 @@ Inspecting an environment options:
   --bash                Print the completion script for bash.
   --zsh                 Print the completion script for zsh.
   --fish                Print the completion script for fish.
+""",
+    "lock": """\
+usage: inst lock [-h] [-v] [-q] [--no-color] [--isolated] [--config-file PATH]
+                 [--cache-dir DIR] [--no-cache-dir] [--timeout SECONDS]
+                 [--retries N] [--proxy URL] [--trusted-host HOST]
+                 [--cert PATH] [--client-cert PATH]
+                 [--keyring-provider {auto,disabled,import,subprocess}]
+                 [--python PATH] [--progress-bar {on,off}] [--max-downloads N]
+                 [-i URL] [--extra-index-url URL] [--no-index]
+                 [-f PATH_OR_URL] [--index-strategy {first-index,best-match}]
+                 [-r FILE] [--group [PATH:]NAME] [--extra NAME] [-o FILE]
+                 [--check] [--pre] [--only-binary NAMES] [--no-binary NAMES]
+                 [--prefer-binary] [-c FILE] [--require-hashes] [--no-deps]
+                 [--ignore-requires-python] [--platform PLATFORM]
+                 [--python-version VERSION] [--implementation IMPL]
+                 [--abi ABI] [--build-interface NAME=INTERFACE] [--use-pep517]
+                 [--no-use-pep517] [--no-build-isolation] [-C KEY=VALUE]
+                 [--build-constraint FILE] [--no-clean]
+                 [REQUIREMENT ...]
+
+Resolve requirements and write a PEP 751 lock file (pylock.toml).
+
+positional arguments:
+  REQUIREMENT           a PEP 508 requirement, name @ URL, or a path; none:
+                        the dependencies of ./pyproject.toml
+
+options:
+  -h, --help            show this help message and exit
+
+General options:
+  -v, --verbose         Show more output; repeat for more (-vv). With -v an
+                        error also shows its traceback. [INST_VERBOSE]
+  -q, --quiet           Show less output: -q hides progress, -qq warnings too.
+                        Errors always show. [INST_QUIET]
+  --no-color            Never colour the output. A non-empty NO_COLOR
+                        environment variable does the same. [INST_NO_COLOR]
+  --isolated            Ignore INST_* and PIP_* environment variables and user
+                        configuration files (inst's and pip's).
+                        [INST_ISOLATED]
+  --config-file PATH    Read this configuration file last, after the global,
+                        user and site files. The null device (/dev/null, or
+                        nul on Windows) turns every configuration file off.
+                        [INST_CONFIG_FILE]
+  --cache-dir DIR       Keep inst's cache (HTTP responses, wheels, build
+                        environments) here. [INST_CACHE_DIR; default: the user
+                        cache directory, e.g. ~/.cache/inst on Linux]
+  --no-cache-dir        Use no persistent cache at all. [INST_NO_CACHE_DIR]
+  --timeout SECONDS     Seconds to wait for a network response before giving
+                        up. [INST_TIMEOUT; default: 15]
+  --retries N           How many times to retry a request after a connection
+                        error or a 5xx answer. [INST_RETRIES; default: 5]
+  --proxy URL           Send requests through this proxy, as
+                        scheme://[user:password@]host:port. Without it, the
+                        usual *_proxy environment variables apply.
+                        [INST_PROXY]
+  --trusted-host HOST   Trust this host (or host:port) even without valid
+                        HTTPS. Repeatable. [INST_TRUSTED_HOST]
+  --cert PATH           Verify HTTPS servers with the CA bundle in this file
+                        (or the certificates in this directory). [INST_CERT]
+  --client-cert PATH    Present this client certificate (one PEM file holding
+                        key and certificate). [INST_CLIENT_CERT]
+  --keyring-provider {auto,disabled,import,subprocess}
+                        Where to look up credentials when an index answers
+                        401: the keyring package (import), the keyring command
+                        on PATH (subprocess), whichever is found first (auto),
+                        or nowhere (disabled). [INST_KEYRING_PROVIDER;
+                        default: auto]
+  --python PATH         Work on this Python environment: a python executable
+                        or a virtual environment's directory. [INST_PYTHON;
+                        default: for the inst program, the active virtual
+                        environment (VIRTUAL_ENV), else the active conda
+                        environment (CONDA_PREFIX), else a .venv in the
+                        current directory or above it, else the interpreter
+                        running inst; for python -m inst, the interpreter
+                        running it]
+  --progress-bar {on,off}
+                        Show progress bars for downloads that take more than a
+                        moment (only on a terminal). [INST_PROGRESS_BAR;
+                        default: on]
+  --max-downloads N     How many files to download at once.
+                        [INST_MAX_DOWNLOADS; default: 10]
+
+Package index options:
+  -i URL, --index-url URL
+                        The main package index (PEP 503/691 simple API). With
+                        the default --index-strategy first-index it is
+                        searched after the --extra-index-url ones.
+                        [INST_INDEX_URL; default: pip's own default index,
+                        read from pip at run time]
+  --extra-index-url URL
+                        Further indexes. Repeatable. With --index-strategy
+                        first-index they are searched in order before --index-
+                        url; with best-match the files of all indexes compete.
+                        [INST_EXTRA_INDEX_URL]
+  --no-index            Search no index: only --find-links locations and local
+                        paths. [INST_NO_INDEX]
+  -f PATH_OR_URL, --find-links PATH_OR_URL
+                        Also look for distributions in this directory, or in
+                        the links of this HTML page. Repeatable.
+                        [INST_FIND_LINKS]
+  --index-strategy {first-index,best-match}
+                        first-index: take each project from the first index
+                        that has it, searching --extra-index-url indexes in
+                        order and --index-url last (this stops dependency
+                        confusion). best-match: let the files of every index
+                        compete, as pip does. [INST_INDEX_STRATEGY; default:
+                        first-index]
+
+Distribution selection options:
+  -r FILE, --requirement FILE
+                        Install, fetch or (for uninstall) remove what this
+                        requirements file lists. Repeatable.
+                        [INST_REQUIREMENT]
+  --group [PATH:]NAME   Add the requirements of this dependency group (PEP
+                        735) of ./pyproject.toml; PATH:NAME reads the group
+                        from another pyproject.toml. Repeatable. [INST_GROUP]
+  --extra NAME          Lock this extra of the project ([project.optional-
+                        dependencies] of ./pyproject.toml) too. Repeatable.
+                        [INST_EXTRA]
+  -o FILE, --output FILE
+                        Write the lock to this file ('-' writes it to standard
+                        output). [default: pylock.toml]
+  --check               Write nothing; exit 1, showing the difference, when
+                        the lock file no longer matches what locking its
+                        inputs gives now (for CI).
+  --pre                 Consider pre-releases and development versions, not
+                        only final releases. [INST_PRE]
+  --only-binary NAMES   Use wheels only for these projects: names, :all: or
+                        :none:. Comma-separated or repeated.
+                        [INST_ONLY_BINARY]
+  --no-binary NAMES     Build these projects from source, never from wheels:
+                        names, :all: or :none:. Comma-separated or repeated.
+                        [INST_NO_BINARY]
+  --prefer-binary       Prefer an older wheel to a newer source distribution.
+                        [INST_PREFER_BINARY]
+  -c FILE, --constraint FILE
+                        Constrain versions with this constraints file.
+                        Repeatable. [INST_CONSTRAINT]
+  --require-hashes      Require a --hash for every requirement, dependencies
+                        included, each pinned with ==. [INST_REQUIRE_HASHES]
+  --no-deps             Install or fetch only the named requirements, none of
+                        their dependencies. [INST_NO_DEPS]
+  --ignore-requires-python
+                        Accept distributions whose Requires-Python excludes
+                        the target interpreter. [INST_IGNORE_REQUIRES_PYTHON]
+
+Download target options:
+  --platform PLATFORM   Fetch wheels for this platform tag (such as
+                        manylinux_2_28_x86_64) instead of the target
+                        interpreter's. Repeatable. Needs --only-binary=:all:.
+                        inst lock: each value is a target of its own.
+                        [INST_PLATFORM]
+  --python-version VERSION
+                        Fetch for this Python version (3, 3.12 or 312) instead
+                        of the target interpreter's (the last one given
+                        counts). Needs --only-binary=:all:. inst lock:
+                        repeatable, each value a target of its own.
+                        [INST_PYTHON_VERSION]
+  --implementation IMPL
+                        Fetch for this Python implementation (cp, pp, py, ...;
+                        the last one given counts). Needs --only-binary=:all:.
+                        inst lock: repeatable, each value a target of its own.
+                        [INST_IMPLEMENTATION]
+  --abi ABI             Fetch wheels for this ABI tag (such as cp312 or abi3).
+                        Repeatable. Needs --only-binary=:all:. inst lock: the
+                        ABIs of every target. [INST_ABI]
+
+Building options:
+  --build-interface NAME=INTERFACE
+                        Build a project through this interface:
+                        NAME=INTERFACE, where NAME is a project name or :all:
+                        and INTERFACE is auto, pyproject, setup.py or a
+                        plugged-in interface. Repeatable; an entry for a name
+                        beats :all:, and a later entry an earlier one.
+                        setup.py on a project with a pyproject.toml installs
+                        its [build-system] requires first.
+                        [INST_BUILD_INTERFACE]
+  --use-pep517          Build every project through its pyproject.toml
+                        interface (PEP 517), even one with only a setup.py;
+                        such projects get setuptools' legacy backend. The same
+                        as --build-interface :all:=pyproject.
+                        [INST_USE_PEP517]
+  --no-use-pep517       Build every project that has a setup.py through it
+                        (setup.py bdist_wheel), even one with a
+                        pyproject.toml, as pip did before 25.3. The same as
+                        --build-interface :all:=setup.py. [INST_NO_USE_PEP517]
+  --no-build-isolation  Build in the target environment instead of a fresh
+                        isolated one; missing build requirements are reported,
+                        not installed. [INST_NO_BUILD_ISOLATION]
+  -C KEY=VALUE, --config-settings KEY=VALUE
+                        Pass KEY=VALUE to every PEP 517 hook of every build.
+                        Repeatable; a key given more than once reaches the
+                        backend as a list of its values, as in pip. Also makes
+                        a project with only a setup.py build through the
+                        pyproject.toml interface. [INST_CONFIG_SETTINGS]
+  --build-constraint FILE
+                        Constrain the versions of build requirements (those
+                        installed into isolated build environments) with this
+                        constraints file. Repeatable. --constraint never
+                        applies to builds. [INST_BUILD_CONSTRAINT]
+  --no-clean            Keep the build directories (unpacked sources, build
+                        environments) instead of removing them, and print
+                        where they are. [INST_NO_CLEAN]
 """,
 }
