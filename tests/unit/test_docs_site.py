@@ -59,3 +59,14 @@ def test_readme_names_the_command_that_serves_the_site() -> None:
 def test_mermaid_pictures_are_rendered_as_pictures(site: Path) -> None:
     html = (site / "architecture" / "index.html").read_text()
     assert re.search(r'<pre class="mermaid"><code>flowchart', html)
+
+
+def test_every_page_but_the_generated_command_pages_is_in_the_navigation() -> None:
+    config = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+    in_nav = set(re.findall(r"^\s*- (?:[^:#\n]+: )?([\w./-]+\.md)\s*$", config, re.M))
+    pages = {
+        path.relative_to(ROOT / "docs").as_posix()
+        for path in (ROOT / "docs").rglob("*.md")
+        if path.parent.name != "commands"
+    }
+    assert pages - in_nav == set(), "add these pages to the nav of mkdocs.yml"
