@@ -42,11 +42,13 @@ def _render_index(parser: argparse.ArgumentParser) -> str:
         GENERATED,
         "# Commands",
         "",
-        "One page per command: its usage, its arguments, and every option it takes, "
-        "with the `INST_*` variable and the config key that set the option without "
-        "typing it. `inst help COMMAND` and `inst COMMAND --help` print the same on "
-        "the command line; [the options reference](options.md) describes each "
-        "option's values and its pip fallback.",
+        (
+            "One page per command: its usage, its arguments, and every option it takes, "
+            "with the `INST_*` variable and the config key that set the option without "
+            "typing it. `inst help COMMAND` and `inst COMMAND --help` print the same on "
+            "the command line; [the options reference](options.md) describes each "
+            "option's values and its pip fallback."
+        ),
         "",
         "| command | what it does |",
         "| --- | --- |",
@@ -58,8 +60,10 @@ def _render_index(parser: argparse.ArgumentParser) -> str:
         "",
         "## General options",
         "",
-        "These may also come before the command, as in pip "
-        "(`inst --python .venv install flask`):",
+        (
+            "These may also come before the command, as in pip "
+            "(`inst --python .venv install flask`):"
+        ),
         "",
         *_option_table(general_options(), "options.md"),
         "",
@@ -92,8 +96,10 @@ def _render_command(name: str, sub: argparse.ArgumentParser) -> str:
         lines += [
             "## Options of this command only",
             "",
-            "These are read from the command line only: no `INST_*` variable or "
-            "config key sets them.",
+            (
+                "These are read from the command line only: no `INST_*` variable or "
+                "config key sets them."
+            ),
             "",
             "| option | |",
             "| --- | --- |",

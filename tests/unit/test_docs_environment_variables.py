@@ -42,9 +42,9 @@ def _environ_parts(statement: ast.stmt) -> list[ast.AST]:
         parts = [statement.test]
     elif isinstance(statement, (ast.With, ast.AsyncWith)):
         parts = [item.context_expr for item in statement.items]
-    elif isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-        parts = []
-    elif isinstance(statement, ast.Try):
+    elif isinstance(
+        statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Try)
+    ):
         parts = []
     else:
         parts = [statement]

@@ -63,7 +63,9 @@ def test_mermaid_pictures_are_rendered_as_pictures(site: Path) -> None:
 
 def test_every_page_but_the_generated_command_pages_is_in_the_navigation() -> None:
     config = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
-    in_nav = set(re.findall(r"^\s*- (?:[^:#\n]+: )?([\w./-]+\.md)\s*$", config, re.M))
+    in_nav = set(
+        re.findall(r"^\s*- (?:[^:#\n]+: )?([\w./-]+\.md)\s*$", config, re.MULTILINE)
+    )
     pages = {
         path.relative_to(ROOT / "docs").as_posix()
         for path in (ROOT / "docs").rglob("*.md")
