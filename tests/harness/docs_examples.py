@@ -69,6 +69,7 @@ class Block:
     first: int  # index of the ```console line in the page's lines
     last: int  # index of the closing ``` line
     commands: list[Command]
+    indent: str = ""  # a block inside a list item is indented
 
 
 def find_blocks(text: str) -> list[Block]:
@@ -84,7 +85,9 @@ def find_blocks(text: str) -> list[Block]:
             last = first + 1
             while last < len(lines) and lines[last].strip() != "```":
                 last += 1
-            blocks.append(Block(first, last, _commands(lines[first + 1 : last])))
+            indent = lines[first][: len(lines[first]) - len(lines[first].lstrip())]
+            body = [line.removeprefix(indent) for line in lines[first + 1 : last]]
+            blocks.append(Block(first, last, _commands(body), indent))
             index = last
         index += 1
     return blocks
@@ -310,7 +313,8 @@ def run_page(path: Path, sandbox: Sandbox) -> tuple[str, list[Mismatch]]:
                 mismatches.append(Mismatch(path, command.line, command.output, actual))
             shown = elided_like(command.output, actual)
             new_block += ["$ " + command.line, *shown]
-        replaced[block.first] = (block.last, new_block)
+        indented = [block.indent + line if line else line for line in new_block]
+        replaced[block.first] = (block.last, indented)
     out = []
     index = 0
     while index < len(lines):
