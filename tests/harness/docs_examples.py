@@ -52,6 +52,12 @@ ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
 DATA = ROOT / "tests_data"
 MARKER = "<!-- run -->"
+#: ``<!-- setup: COMMAND -->`` runs COMMAND in the sandbox, unseen, where it stands:
+#: to put a project from tests_data ($DOCS_DATA) where the page's examples expect it.
+SETUP = re.compile(r"^\s*<!-- setup: (.+) -->\s*$")
+#: ``<!-- file: PATH -->`` before a fenced block writes the block's text to PATH, so the
+#: file the page shows is the file its examples use.
+FILE = re.compile(r"^\s*<!-- file: (\S+) -->\s*$")
 ELLIPSIS = "..."
 INDEX_DISPLAY = "https://index.example.org/"
 #: Seconds one command may take (a build with a real backend takes a few).
@@ -165,10 +171,16 @@ class Sandbox:
         self.home = make_config_home(root)
         self.cwd = Path(self.home.env["HOME"])
         self.venv = make_venv(self.cwd / ".venv")
+        # inst runs from a venv of its own, as if installed there from a clone in
+        # ~/src/inst: its site config file is the sandbox's, not the test venv's.
+        own = make_venv(self.cwd / "src" / "inst" / ".venv")
+        (own.site_packages / "inst-checkout.pth").write_text(
+            f"{ROOT / 'src'}\n{_site_packages()}\n"
+        )
         bin_dir = root / "bin"
         bin_dir.mkdir()
         inst = bin_dir / "inst"
-        inst.write_text(_INST.format(python=sys.executable))
+        inst.write_text(_INST.format(python=own.python))
         inst.chmod(0o755)
         shim = root / "default-index" / "pip" / "_internal" / "models"
         shim.mkdir(parents=True)
@@ -189,7 +201,11 @@ class Sandbox:
             ),
             "VIRTUAL_ENV": str(self.venv.root),
             "PYTHONPATH": str(root / "default-index"),
+            # Where a user's files are: the sandbox's home.
+            "XDG_CONFIG_HOME": str(self.cwd / ".config"),
+            "XDG_CACHE_HOME": str(self.cwd / ".cache"),
             "COLUMNS": "100",
+            "DOCS_DATA": str(DATA),
             "LC_ALL": "C.UTF-8",
         }
 
@@ -197,8 +213,10 @@ class Sandbox:
         """What the command printed, as a page shows it."""
         cd = re.fullmatch(r"cd\s+(\S+)", command.strip())
         if cd:
-            target = cd.group(1).replace("~", self.env["HOME"], 1)
-            self.cwd = (self.cwd / target).resolve()
+            target = (self.cwd / cd.group(1).replace("~", self.env["HOME"], 1)).resolve()
+            if not target.is_dir():
+                return [f"bash: cd: {cd.group(1)}: No such file or directory"]
+            self.cwd = target
             return []
         done = subprocess.run(
             ["bash", "-c", command],
@@ -213,6 +231,11 @@ class Sandbox:
         text = displayed(done.stdout, self)
         return text.split("\n") if text else []
 
+    def write(self, name: str, text: str) -> None:
+        path = self.cwd / name.replace("~", self.env["HOME"], 1)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+
     def replacements(self) -> list[tuple[str, str]]:
         """Machine-specific text → what a page shows, longest first."""
         home = self.env["HOME"]
@@ -224,10 +247,17 @@ class Sandbox:
             (home, "~"),
             (self.server.url, INDEX_DISPLAY),
             (self.server.url.replace("127.0.0.1", "localhost"), INDEX_DISPLAY),
-            (str(ROOT), "~/src/inst"),
+            (str(ROOT / "src"), "~/src/inst/src"),
             (sys.base_prefix, "/usr"),
         ]
         return sorted(pairs, key=lambda pair: -len(pair[0]))
+
+
+def _site_packages() -> str:
+    """Where the packages inst needs are installed for the interpreter running this."""
+    import requests
+
+    return str(Path(requests.__file__).parent.parent)
 
 
 def displayed(text: str, sandbox: Sandbox) -> str:
@@ -239,11 +269,13 @@ def displayed(text: str, sandbox: Sandbox) -> str:
 
 #: What may differ between two runs or two machines.
 _NUMBER = re.compile(r"\d+(?:\.\d+)*")
-_PARALLEL = ("Downloading ", "Saved ", "Unpacking ")
+_RULE = re.compile(r"-{3,}")
+_PARALLEL = ("Downloading ", "Using cached ", "Saved ", "Unpacking ")
 
 
 def loose(lines: list[str]) -> list[str]:
-    out = [_NUMBER.sub("N", line.rstrip()) for line in lines]
+    # Column rules (---) are as wide as the longest path, which the sandbox makes longer.
+    out = [_RULE.sub("---", _NUMBER.sub("N", line.rstrip())) for line in lines]
     # Parallel downloads finish in any order: compare each run of them as a set.
     result: list[str] = []
     run: list[str] = []
@@ -305,7 +337,16 @@ def run_page(path: Path, sandbox: Sandbox) -> tuple[str, list[Mismatch]]:
     lines = path.read_text(encoding="utf-8").split("\n")
     mismatches = []
     replaced: dict[int, tuple[int, list[str]]] = {}
+    done_to = 0
     for block in find_blocks("\n".join(lines)):
+        for number in range(done_to, block.first):
+            setup = SETUP.match(lines[number])
+            if setup:
+                sandbox.run(setup.group(1))
+            written = FILE.match(lines[number])
+            if written:
+                sandbox.write(written.group(1), _fenced(lines, number + 1))
+        done_to = block.last
         new_block = []
         for command in block.commands:
             actual = sandbox.run(command.line)
@@ -326,6 +367,16 @@ def run_page(path: Path, sandbox: Sandbox) -> tuple[str, list[Mismatch]]:
             continue
         index += 1
     return "\n".join(out), mismatches
+
+
+def _fenced(lines: list[str], start: int) -> str:
+    """The text of the fenced block that opens at lines[start]."""
+    if not lines[start].lstrip().startswith("```"):
+        raise ValueError(f"line {start + 1}: a file: comment must precede a fenced block")
+    end = start + 1
+    while lines[end].strip() != "```":
+        end += 1
+    return "\n".join(lines[start + 1 : end]) + "\n"
 
 
 def sandbox_for(path: Path, work: Path, server: IndexServer) -> Sandbox:
