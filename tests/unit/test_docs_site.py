@@ -72,3 +72,18 @@ def test_every_page_but_the_generated_command_pages_is_in_the_navigation() -> No
         if path.parent.name != "commands"
     }
     assert pages - in_nav == set(), "add these pages to the nav of mkdocs.yml"
+
+
+def test_every_console_block_is_a_runnable_example() -> None:
+    # A console block shows a session's output, so it must be run by
+    # tests/functional/test_docs_examples.py; commands alone go in a ```sh block.
+    unmarked = []
+    for page in sorted((ROOT / "docs").rglob("*.md")):
+        lines = page.read_text(encoding="utf-8").split("\n")
+        for number, line in enumerate(lines):
+            if (
+                line.strip() == "```console"
+                and lines[number - 1].strip() != "<!-- run -->"
+            ):
+                unmarked.append(f"{page.relative_to(ROOT)}:{number + 1}")
+    assert not unmarked, "mark these <!-- run --> or make them ```sh blocks"
