@@ -23,8 +23,12 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("pages", nargs="*", type=Path, help="pages to run (default: all)")
-    parser.add_argument("--check", action="store_true", help="only compare, write nothing")
+    parser.add_argument(
+        "pages", nargs="*", type=Path, help="pages to run (default: all)"
+    )
+    parser.add_argument(
+        "--check", action="store_true", help="only compare, write nothing"
+    )
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT / "tests"))
     sys.path.insert(0, str(ROOT / "src"))

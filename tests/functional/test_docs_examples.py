@@ -23,7 +23,9 @@ def docs_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[IndexServe
 
 
 @pytest.mark.parametrize(
-    "page", examples.pages(), ids=lambda page: page.relative_to(examples.DOCS).as_posix()
+    "page",
+    examples.pages(),
+    ids=lambda page: page.relative_to(examples.DOCS).as_posix(),
 )
 def test_the_examples_of_the_page_print_what_it_shows(
     page: Path, docs_server: IndexServer, tmp_path: Path

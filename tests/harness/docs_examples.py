@@ -189,7 +189,12 @@ class Sandbox:
         (shim / "index.py").write_text(
             _DEFAULT_INDEX_SHIM.format(url=server.simple_url)
         )
-        machine = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE", "SSL_CERT_DIR")
+        machine = (
+            "REQUESTS_CA_BUNDLE",
+            "CURL_CA_BUNDLE",
+            "SSL_CERT_FILE",
+            "SSL_CERT_DIR",
+        )
         self.env = {
             **{
                 key: value
@@ -213,7 +218,9 @@ class Sandbox:
         """What the command printed, as a page shows it."""
         cd = re.fullmatch(r"cd\s+(\S+)", command.strip())
         if cd:
-            target = (self.cwd / cd.group(1).replace("~", self.env["HOME"], 1)).resolve()
+            target = (
+                self.cwd / cd.group(1).replace("~", self.env["HOME"], 1)
+            ).resolve()
             if not target.is_dir():
                 return [f"bash: cd: {cd.group(1)}: No such file or directory"]
             self.cwd = target
@@ -280,7 +287,9 @@ def loose(lines: list[str]) -> list[str]:
     result: list[str] = []
     run: list[str] = []
     for line in [*out, ""]:
-        if line.startswith(_PARALLEL) and (not run or line.split()[0] == run[0].split()[0]):
+        if line.startswith(_PARALLEL) and (
+            not run or line.split()[0] == run[0].split()[0]
+        ):
             run.append(line)
             continue
         result += sorted(run)
@@ -372,7 +381,9 @@ def run_page(path: Path, sandbox: Sandbox) -> tuple[str, list[Mismatch]]:
 def _fenced(lines: list[str], start: int) -> str:
     """The text of the fenced block that opens at lines[start]."""
     if not lines[start].lstrip().startswith("```"):
-        raise ValueError(f"line {start + 1}: a file: comment must precede a fenced block")
+        raise ValueError(
+            f"line {start + 1}: a file: comment must precede a fenced block"
+        )
     end = start + 1
     while lines[end].strip() != "```":
         end += 1
