@@ -42,6 +42,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from harness.build_projects import make_helper_wheel
 from harness.config_home import make_config_home
 from harness.dists import DistFactory
 from harness.index import SAMPLE_RELEASES, SAMPLE_YANK_REASON, LocalIndex, build_index
@@ -60,6 +61,7 @@ SETUP = re.compile(r"^\s*<!-- setup: (.+) -->\s*$")
 FILE = re.compile(r"^\s*<!-- file: (\S+) -->\s*$")
 ELLIPSIS = "..."
 INDEX_DISPLAY = "https://index.example.org/"
+_PY = f"{sys.version_info[0]}.{sys.version_info[1]}"
 #: Seconds one command may take (a build with a real backend takes a few).
 COMMAND_TIMEOUT = 180
 
@@ -132,6 +134,10 @@ def docs_index_dists(work: Path) -> list[Path]:
     factory = DistFactory(DATA / "projects", work / "dists")
     for project, version in SAMPLE_RELEASES:
         dists += factory.both(project, version)
+    # What tests_data/build-projects ask for besides the backends.
+    helper = work / "helper"
+    helper.mkdir(parents=True, exist_ok=True)
+    dists.append(make_helper_wheel(helper))
     return dists
 
 
@@ -255,6 +261,11 @@ class Sandbox:
             (self.server.url, INDEX_DISPLAY),
             (self.server.url.replace("127.0.0.1", "localhost"), INDEX_DISPLAY),
             (str(ROOT / "src"), "~/src/inst/src"),
+            # inst's dependencies, as if installed beside it in ~/src/inst/.venv.
+            (
+                _site_packages(),
+                f"~/src/inst/.venv/lib/python{_PY}/site-packages",
+            ),
             (sys.base_prefix, "/usr"),
         ]
         return sorted(pairs, key=lambda pair: -len(pair[0]))
@@ -271,18 +282,27 @@ def displayed(text: str, sandbox: Sandbox) -> str:
     for machine, shown in sandbox.replacements():
         text = text.replace(machine, shown)
     text = re.sub(r"/tmp/[\w.-]*?inst[\w.-]*", "/tmp/inst-XXXXXX", text)
+    # mkdtemp's suffixes inside inst's work directory.
+    text = re.sub(
+        r"(/tmp/inst-XXXXXX/[\w./-]*?-)[a-z0-9_]{8}(?=/)", r"\1XXXXXXXX", text
+    )
     return text.rstrip("\n")
 
 
 #: What may differ between two runs or two machines.
 _NUMBER = re.compile(r"\d+(?:\.\d+)*")
 _RULE = re.compile(r"-{3,}")
+_HEX = re.compile(r"\b[0-9a-f]{16,}\b")
 _PARALLEL = ("Downloading ", "Using cached ", "Saved ", "Unpacking ")
 
 
 def loose(lines: list[str]) -> list[str]:
     # Column rules (---) are as wide as the longest path, which the sandbox makes longer.
-    out = [_RULE.sub("---", _NUMBER.sub("N", line.rstrip())) for line in lines]
+    # Hashes that name run-specific things (a build environment's key) differ too.
+    out = [
+        _RULE.sub("---", _NUMBER.sub("N", _HEX.sub("HEX", line.rstrip())))
+        for line in lines
+    ]
     # Parallel downloads finish in any order: compare each run of them as a set.
     result: list[str] = []
     run: list[str] = []
