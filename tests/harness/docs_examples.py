@@ -303,20 +303,18 @@ def loose(lines: list[str]) -> list[str]:
         _RULE.sub("---", _NUMBER.sub("N", _HEX.sub("HEX", line.rstrip())))
         for line in lines
     ]
-    # Parallel downloads finish in any order: compare each run of them as a set.
+    # Parallel downloads finish in any order (a cached file among them anywhere):
+    # compare each run of such lines as a set.
     result: list[str] = []
     run: list[str] = []
-    for line in [*out, ""]:
-        if line.startswith(_PARALLEL) and (
-            not run or line.split()[0] == run[0].split()[0]
-        ):
+    for line in out:
+        if line.startswith(_PARALLEL):
             run.append(line)
             continue
         result += sorted(run)
-        run = [line] if line.startswith(_PARALLEL) else []
-        if not run:
-            result.append(line)
-    return result[:-1]
+        run = []
+        result.append(line)
+    return result + sorted(run)
 
 
 def matches(page: list[str], actual: list[str]) -> bool:
