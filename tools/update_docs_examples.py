@@ -34,6 +34,10 @@ def main() -> int:
     sys.path.insert(0, str(ROOT / "src"))
     from harness import docs_examples as examples
 
+    missing = examples.missing_index_data()
+    if missing:
+        print(f"cannot run the examples: {missing}", file=sys.stderr)
+        return 1
     pages = [page.resolve() for page in args.pages] or examples.pages()
     differing = 0
     with tempfile.TemporaryDirectory(prefix="docs-examples-") as work:

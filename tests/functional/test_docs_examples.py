@@ -17,6 +17,9 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def docs_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[IndexServer]:
+    missing = examples.missing_index_data()
+    if missing:
+        pytest.skip(missing)
     index = examples.build_docs_index(tmp_path_factory.mktemp("docs") / "index")
     with examples.serving(index) as server:
         yield server

@@ -141,6 +141,27 @@ def docs_index_dists(work: Path) -> list[Path]:
     return dists
 
 
+def missing_index_data() -> str:
+    """Why the docs index cannot be made here, or "" when it can."""
+    import platform
+
+    for folder, tool in (
+        ("bench-wheels", "fetch_bench_wheels.py"),
+        ("backend-wheels", "fetch_backends.py"),
+    ):
+        if not any((DATA / folder).glob("*.whl")):
+            return f"tests_data/{folder} is empty: run python tools/{tool}"
+    here = (
+        sys.implementation.name,
+        sys.version_info[:2],
+        sys.platform,
+        platform.machine(),
+    )
+    if here != ("cpython", (3, 11), "linux", "x86_64"):
+        return "the docs index holds wheels for CPython 3.11 on Linux x86_64 only"
+    return ""
+
+
 def build_docs_index(root: Path) -> LocalIndex:
     return build_index(
         root,
