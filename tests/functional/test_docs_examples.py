@@ -58,6 +58,11 @@ def test_a_page_is_checked_against_its_run() -> None:
     assert examples.elided_like(["a", "...", "z"], list("abcdz")) == ["a", "...", "z"]
 
 
+def test_a_block_quoted_as_markdown_is_not_run() -> None:
+    text = "````markdown\n<!-- run -->\n```console\n$ inst x\n```\n````\n"
+    assert examples.find_blocks(text) == []
+
+
 def test_a_marker_must_precede_a_console_block() -> None:
     with pytest.raises(ValueError, match="must precede"):
         examples.find_blocks("<!-- run -->\n```sh\nls\n```\n")

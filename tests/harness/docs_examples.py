@@ -85,8 +85,13 @@ def find_blocks(text: str) -> list[Block]:
     lines = text.split("\n")
     blocks = []
     index = 0
+    quoting = False  # inside a ```` fence, which shows Markdown as text
     while index < len(lines):
-        if lines[index].strip() == MARKER and index + 1 < len(lines):
+        if lines[index].strip().startswith("````"):
+            quoting = not quoting
+        elif quoting:
+            pass
+        elif lines[index].strip() == MARKER and index + 1 < len(lines):
             if lines[index + 1].strip() != "```console":
                 raise ValueError(f"line {index + 1}: {MARKER} must precede ```console")
             first = index + 1
@@ -122,7 +127,7 @@ def pages() -> list[Path]:
     return sorted(
         path
         for path in DOCS.rglob("*.md")
-        if MARKER in path.read_text(encoding="utf-8")
+        if find_blocks(path.read_text(encoding="utf-8"))
     )
 
 
