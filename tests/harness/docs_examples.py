@@ -367,7 +367,14 @@ def elided_like(page: list[str], actual: list[str]) -> list[str]:
     tail = page[len(page) - page[::-1].index(ELLIPSIS) :]
     if len(head) + len(tail) >= len(actual):
         return actual
-    return [*actual[: len(head)], ELLIPSIS, *actual[len(actual) - len(tail) :]]
+    kept_head = actual[: len(head)]
+    kept_tail = actual[len(actual) - len(tail) :]
+    # Parallel lines come in any order, so a cut must not fall among them.
+    while kept_head and kept_head[-1].startswith(_PARALLEL):
+        kept_head.pop()
+    while kept_tail and kept_tail[0].startswith(_PARALLEL):
+        kept_tail.pop(0)
+    return [*kept_head, ELLIPSIS, *kept_tail]
 
 
 @dataclass
