@@ -40,6 +40,9 @@ def test_the_check_mode_of_the_script_detects_a_stale_page(tmp_path: Path) -> No
     (tmp_path / "tools").mkdir()
     (tmp_path / "docs" / "reference").mkdir(parents=True)
     (tmp_path / "tools" / script.name).write_text(script.read_text())
+    # It writes the command pages too, from the module beside it.
+    generator = ROOT / "tools" / "command_reference.py"
+    (tmp_path / "tools" / generator.name).write_text(generator.read_text())
     (tmp_path / "src").symlink_to(ROOT / "src")
     (tmp_path / "docs" / "reference" / "options.md").write_text("# old\n")
     stale = subprocess.run(

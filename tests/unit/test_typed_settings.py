@@ -86,6 +86,7 @@ def test_the_script_rewrites_a_stale_typed_view_and_its_check_fails_on_it(
     # A copy of the repository layout, with a typed view that is out of date.
     (tmp_path / "tools").mkdir()
     shutil.copy(SCRIPT, tmp_path / "tools")
+    shutil.copy(ROOT / "tools" / "command_reference.py", tmp_path / "tools")
     shutil.copytree(ROOT / "docs" / "reference", tmp_path / "docs" / "reference")
     shutil.copytree(
         ROOT / "src" / "inst",

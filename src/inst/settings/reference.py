@@ -23,7 +23,9 @@ Every option can be given in three ways, and the first one found wins:
 
 and for the options pip shares, when inst has no value of its own, inst takes
 **pip's** (`PIP_*` variables, then `pip.conf`/`pip.ini`), so a machine set up for pip
-works for inst unchanged. Otherwise the **default** applies.
+works for inst (with several indexes, inst's index strategy differs from pip's:
+see [differences from pip](../explanation/differences-from-pip.md)). Otherwise the
+**default** applies.
 [Configuration](../explanation/configuration.md) explains the files and the order.
 
 Values outside the command line are written like this:
