@@ -206,19 +206,17 @@ class StagingDestination(SchemeDictionaryDestination):
         final = os.path.normpath(os.path.join(self.scheme_dict[scheme], path))
         in_place = self.transaction.is_new(final)
         staged = final if in_place else self.staged_path(scheme, final)
-        # In place, the path may hold a file another wheel of this install wrote
-        # there a moment ago: written beside it and renamed over it, never opened (a
-        # hard link into the cache would be truncated).
-        written = _beside(final) if in_place and os.path.lexists(final) else staged
         try:
-            record = self._write(path, stream, written, is_executable)
-            if written != staged:
-                os.replace(written, staged)
-                self.transaction.placed_twice(final)
+            # Never over a file (links and writes fail if one is there): one a
+            # wheel staged earlier is a bug; in place, one another wheel of this
+            # install wrote there a moment ago.
+            record = self._write(path, stream, staged, is_executable)
         except FileExistsError:
             if not in_place:
                 raise
-            written = _beside(final)  # another thread wrote it meanwhile
+            # Written beside it and renamed over it, never opened (a hard link into
+            # the cache would be truncated).
+            written = _beside(final)
             record = self._write(path, stream, written, is_executable)
             os.replace(written, staged)
             self.transaction.placed_twice(final)
