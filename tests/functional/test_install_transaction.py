@@ -1075,3 +1075,46 @@ def test_a_venv_compiled_by_use_still_uninstalls_cleanly(
     assert removed.code == 0, removed.output
     now = without_headers_dir(tree(venv.root), fresh)
     assert now == fresh, differences(fresh, now)
+
+
+# --- new paths written in place -------------------------------------------------------
+
+
+def test_a_fresh_install_writes_in_place_and_compiles_beside_existing_bytecode(
+    tmp_path: Path, cli_home: ConfigHome, venv: VirtualEnv
+) -> None:
+    """New distributions' files go straight into place (no staging area is left, no
+    journal); a top-level module's .pyc, whose __pycache__ another distribution made,
+    is staged and moved in; every .pyc is listed in its RECORD and belongs to its
+    module."""
+    wheels = tmp_path / "wheels"
+    first = make_wheel(wheels, "topa", "1.0", files={"topa.py": "A = 1\n"})
+    second = make_wheel(
+        wheels,
+        "topb",
+        "1.0",
+        files={"topb.py": "B = 2\n", "pkgb/__init__.py": "X = 3\n"},
+    )
+    common = ("--compile", "--python", str(venv.python), "--no-index")
+    for wheel in (first, second):
+        result = run(
+            cli_home, "install", *common, "--cache-dir", str(tmp_path / "c"), str(wheel)
+        )
+        assert result.code == 0, result.output
+        assert state_leftovers(venv) == [], result.output
+    site = venv.site_packages
+    record = (site / "topb-1.0.dist-info" / "RECORD").read_text()
+    assert "__pycache__/topb.cpython-" in record
+    assert "pkgb/__pycache__/__init__.cpython-" in record
+    imported = subprocess.run(
+        [str(venv.python), "-c", "import topa, topb, pkgb; print(topb.__cached__)"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    cached = Path(imported.stdout.strip())
+    assert cached.parent == site / "__pycache__" and cached.exists()
+    assert sorted(p.name.split(".")[0] for p in (site / "__pycache__").iterdir()) == [
+        "topa",
+        "topb",
+    ]
