@@ -72,14 +72,21 @@ _MANYLINUX_X86_64_RE = re.compile(r"^manylinux(2014|_2_\d+)_x86_64$")
 
 
 def _cp311_x86_64_tags(pytags: str, abi: str, plat: str) -> bool:
-    """A pure py3 wheel, or a CPython 3.11 manylinux x86_64 one."""
+    """A pure py3 wheel, or a CPython 3.11 manylinux x86_64 one (abi3 wheels built
+    for an older CPython 3 included: cp36-abi3 runs on 3.11)."""
     pure = "py3" in pytags.split(".") and abi == "none" and plat == "any"
-    binary = (
-        "cp311" in pytags.split(".")
-        and abi in ("cp311", "abi3")
-        and any(_MANYLINUX_X86_64_RE.match(p) for p in plat.split("."))
+    pythons = pytags.split(".")
+    cpython = (abi == "cp311" and "cp311" in pythons) or (
+        abi == "abi3" and any(_abi3_ok(tag) for tag in pythons)
     )
+    binary = cpython and any(_MANYLINUX_X86_64_RE.match(p) for p in plat.split("."))
     return pure or binary
+
+
+def _abi3_ok(tag: str) -> bool:
+    """cp3N with N <= 11: a stable-ABI wheel 3.11 can load."""
+    found = re.fullmatch(r"cp3(\d+)", tag)
+    return found is not None and int(found.group(1)) <= 11
 
 
 BENCH_WHEELS = WheelSet(
@@ -90,7 +97,8 @@ BENCH_WHEELS = WheelSet(
     target_args=PIP_TARGET_ARGS,
     description="Fetch the pinned wheels of inst's resolution benchmark.",
     tags_ok=_cp311_x86_64_tags,
-    wrong_tags="is neither py3-none-any nor a CPython 3.11 manylinux x86_64 wheel",
+    wrong_tags="is neither py3-none-any nor a CPython 3.11 (or abi3) manylinux x86_64 "
+    "wheel",
     abbreviate_missing=True,
 )
 FETCH_HINT = BENCH_WHEELS.fetch_hint

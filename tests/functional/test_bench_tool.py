@@ -501,3 +501,94 @@ def test_bench_environments_keep_uv_variables_out(
     assert not any(key.startswith("UV_") for key in resolution.environment())
     version = bench_modules["workloads"].WORKLOADS["version"]
     assert not any(key.startswith("UV_") for key in version.env())
+
+
+# --- the 106-distribution install and the remote backtracking resolve -----------------
+
+BIG = ["jupyterlab", "pandas", "scipy", "matplotlib", "scikit-learn"]
+
+
+def test_big_install_and_remote_workloads_are_listed() -> None:
+    listing = subprocess.run(
+        [sys.executable, str(BENCH), "--list"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    lines = {line.split()[0]: line for line in listing.stdout.splitlines()}
+    assert "106 dists" in lines["install-big-warm"]
+    assert "[network]" in lines["resolve-remote-backtrack"]
+    assert "[network]" not in lines["install-big-warm"]
+
+
+def test_big_install_wheels_are_pinned_whole() -> None:
+    """The five projects and their dependency tree are pinned: 106 distinct
+    distributions once the ones the 27-distribution set shares are counted."""
+    tool = _load(REPO / "tools" / "fetch_bench_wheels.py", "bench_fetch_tool_big")
+    pins = tool.parse_pins(REPO / "tools" / "bench-wheels.txt")
+    names = {re.sub(r"[-_.]+", "-", pin.name).lower() for pin in pins}
+    for project in BIG:
+        assert project in names, project
+    text = (REPO / "tools" / "bench-wheels.txt").read_text()
+    section = text[text.index("# 3. The big install") :]
+    big = [line for line in section.splitlines() if line and line[0] != "#"]
+    shared = {"anyio", "attrs", "certifi", "charset-normalizer", "h11", "httpcore"}
+    shared |= {"httpx", "idna", "jinja2", "markupsafe", "pygments", "requests"}
+    shared |= {"typing-extensions", "urllib3"}
+    assert shared <= names
+    assert len(big) + len(shared) == 106
+
+
+@pytest.mark.parametrize(
+    ("tags", "ok"),
+    [
+        (("py3", "none", "any"), True),
+        (("py2.py3", "none", "any"), True),
+        (("cp311", "cp311", "manylinux_2_17_x86_64.manylinux2014_x86_64"), True),
+        (("cp36", "abi3", "manylinux2010_x86_64.manylinux_2_12_x86_64"), True),
+        (("cp310", "abi3", "manylinux_2_26_x86_64.manylinux_2_28_x86_64"), True),
+        (("cp312", "abi3", "manylinux_2_28_x86_64"), False),
+        (("cp310", "cp310", "manylinux_2_28_x86_64"), False),
+        (("cp311", "cp311", "macosx_11_0_arm64"), False),
+    ],
+)
+def test_bench_wheels_take_abi3_wheels_3_11_can_load(
+    tags: tuple[str, str, str], ok: bool
+) -> None:
+    tool = _load(REPO / "tools" / "fetch_bench_wheels.py", "bench_fetch_tool_tags")
+    assert tool._cp311_x86_64_tags(*tags) is ok
+
+
+def test_remote_workload_is_skipped_with_a_note_when_offline(tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        # Nothing listens on port 9 of this machine: as offline as can be.
+        "INST_BENCH_REMOTE_PROBE": "http://127.0.0.1:9/simple/boto3/",
+        "INST_BENCH_DIR": str(tmp_path / "bench"),
+    }
+    run = subprocess.run(
+        [sys.executable, str(BENCH), "--runs", "1", "--no-uv"]
+        + ["resolve-remote-backtrack"],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
+    )
+    assert run.returncode == 0, run.stderr
+    (line,) = [
+        line
+        for line in run.stdout.splitlines()
+        if line.startswith("resolve-remote-backtrack")
+    ]
+    assert "skipped: needs the network" in line
+    assert "127.0.0.1:9" in line
+    offline = subprocess.run(
+        [sys.executable, str(BENCH), "--offline", "--no-uv"]
+        + ["resolve-remote-backtrack"],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
+    )
+    assert offline.returncode == 0, offline.stderr
+    assert "skipped: needs the network (--offline)" in offline.stdout

@@ -32,14 +32,35 @@ STATE = ".inst"
 # - FAULT=before-commit: as the "committing" journal is about to replace the "staging"
 #   one (everything staged, nothing moved);
 # - FAULT=moves:N: after N moves of the commit (renames once "committing" is written);
-# - FAULT=committed: as the clean-up after the "committed" journal begins.
+# - FAULT=committed: as the clean-up after the "committed" journal begins;
+# - FAULT=links:N: after N files linked in place (below the new paths) into the venv
+#   of --python;
+# - FAULT=at-commit: as the journal of a change that staged nothing (a fresh install)
+#   is about to be removed, its commit point.
 DRIVER = """
 import os, runpy, shutil, signal, sys
 from pathlib import Path
 
 fault = os.environ["FAULT"]
 real_replace, real_rmtree = os.replace, shutil.rmtree
+real_link, real_unlink = os.link, os.unlink
 moves = []
+links = []
+python = sys.argv[sys.argv.index("--python") + 1]
+venv = os.path.dirname(os.path.dirname(os.path.abspath(python)))
+
+def link(src, dst, *args, **kwargs):
+    if fault.startswith("links:") and os.fspath(dst).startswith(venv + os.sep):
+        if ".inst" not in os.fspath(dst):
+            if len(links) >= int(fault.split(":")[1]):
+                die()
+            links.append(dst)
+    return real_link(src, dst, *args, **kwargs)
+
+def unlink(path, *args, **kwargs):
+    if fault == "at-commit" and Path(path).name.startswith("journal-"):
+        die()
+    return real_unlink(path, *args, **kwargs)
 
 def die():
     os.kill(os.getpid(), signal.SIGKILL)
@@ -64,7 +85,7 @@ def rmtree(path, *args, **kwargs):
         die()
     return real_rmtree(path, *args, **kwargs)
 
-os.replace, shutil.rmtree = replace, rmtree
+os.replace, shutil.rmtree, os.link, os.unlink = replace, rmtree, link, unlink
 sys.argv[0] = "inst"
 runpy.run_module("inst", run_name="__main__", alter_sys=True)
 """
@@ -387,9 +408,10 @@ def test_repair_takes_the_install_location_options(
     wheel = make_wheel(tmp_path / "w", "t1", "1.0", files=package("t1", "1.0", {}))
     args = ("--python", str(venv.python), "--target", str(target))
     killed = run(
-        cli_home, "install", *args, "--no-index", str(wheel), fault="before-commit"
+        cli_home, "install", *args, "--no-index", str(wheel), fault="at-commit"
     )
     assert killed.code == -signal.SIGKILL, killed.output
+    assert (target / "t1" / "mod0.py").exists()  # in place, the commit point not yet
     (path,) = (target / STATE).glob("journal-*.json")
     path.write_text("{")
     refused = run(cli_home, "install", *args, "--no-index", str(wheel))
@@ -397,8 +419,9 @@ def test_repair_takes_the_install_location_options(
     hint = shlex.join(["inst", "repair", *args])
     assert f"`{hint}`" in refused.errors[0], refused.output
     repaired = run(cli_home, "repair", *args)
-    # "{" says nothing, but the staging area does: every staged file of t1 is still
-    # there (its RECORD lists them) and nothing was stashed, so nothing had moved.
+    # "{" says nothing, but the staging area does: it holds the copy of the new
+    # paths and nothing else (nothing staged, nothing stashed), so the change had not
+    # reached its commit point, and what it created goes.
     assert repaired.code == 0, repaired.output
     assert "state: unknown" in repaired.out
     assert f"Repaired the target directory {target}: it is as it was before" in (
@@ -480,10 +503,29 @@ def cut_after_places(path: Path, count: int) -> None:
     path.write_text(text[: at + len(following) // 2])
 
 
+def cut_in_new_paths(path: Path, count: int) -> None:
+    """Cut the journal in the middle of its new paths, after the first count."""
+    text = path.read_text()
+    new_paths = json.loads(text)["new_paths"]
+    assert len(new_paths) > count + 1
+    following = json.dumps(new_paths[count])
+    at = text.index(following)
+    path.write_text(text[: at + len(following) // 2])
+
+
+def new_paths_copy(venv: VirtualEnv) -> Path:
+    (found,) = (venv.site_packages / STATE).glob("tx-*/new-paths.json")
+    return found
+
+
 @pytest.mark.parametrize("done", [0, 12])
-def test_a_fresh_install_cut_short_is_repaired_to_before_when_the_rest_never_moved(
+def test_a_fresh_install_cut_short_is_repaired_to_before_from_its_new_paths(
     tmp_path: Path, cli_home: ConfigHome, venv: VirtualEnv, done: int
 ) -> None:
+    """A fresh install writes its files in place, below paths that did not exist (its
+    journal names them first, and a copy sits in its staging area): killed after
+    done of them, with the journal's list cut short, repair reads the copy and
+    removes them all."""
     before = tree(venv)
     common = ("--python", str(venv.python))
     wheels = fresh_wheels(tmp_path)
@@ -493,17 +535,18 @@ def test_a_fresh_install_cut_short_is_repaired_to_before_when_the_rest_never_mov
         *common,
         "--no-index",
         *map(str, wheels),
-        fault=f"moves:{done}",
+        fault=f"links:{done}",
     )
     assert killed.code == -signal.SIGKILL, killed.output
-    # The journal keeps the moves done, and some more; the rest are lost, but their
-    # files are all still staged.
-    cut_after_places(journal(venv), done + 5)
+    assert json.loads(journal(venv).read_text())["state"] == "staging"
+    cut_in_new_paths(journal(venv), 2)
 
     repaired = run(cli_home, "repair", *common)
     assert repaired.code == 0, repaired.output
-    assert "state: committing" in repaired.out
+    assert "state: staging" in repaired.out
     assert "the rest lost" in repaired.out
+    if done:
+        assert "Removed what the change had created where nothing was" in repaired.out
     assert "it is as it was before the interrupted change" in repaired.out
     assert repaired.errors == [], repaired.output
     assert leftovers(venv) == []
@@ -514,27 +557,52 @@ def test_a_fresh_install_cut_short_is_repaired_to_before_when_the_rest_never_mov
     assert set(versions(venv)) == {f"f{i}" for i in range(4)}
 
 
-def test_a_fresh_install_whose_lost_moves_had_happened_is_undone_all_the_same(
+def test_a_fresh_install_whose_new_paths_are_lost_everywhere_is_named_not_guessed(
     tmp_path: Path, cli_home: ConfigHome, venv: VirtualEnv
 ) -> None:
-    before = tree(venv)
+    """The journal's list cut short and its copy gone: what the install created in
+    place cannot all be told, so repair removes nothing it cannot name as new, says
+    that the environment may be half changed, and names the distributions."""
     common = ("--python", str(venv.python))
     wheels = fresh_wheels(tmp_path)
     killed = run(
-        cli_home, "install", *common, "--no-index", *map(str, wheels), fault="moves:20"
+        cli_home, "install", *common, "--no-index", *map(str, wheels), fault="links:20"
     )
     assert killed.code == -signal.SIGKILL, killed.output
-    cut_after_places(journal(venv), 8)  # moves 9..20 happened, and are lost
+    cut_in_new_paths(journal(venv), 2)
+    new_paths_copy(venv).unlink()
+    now = tree(venv)
 
-    # Their files are gone from the staging area, and the stash is empty: they went
-    # into empty places (a file there would be in the stash). New files: removed.
     repaired = run(cli_home, "repair", *common)
-    assert repaired.code == 0, repaired.output
-    assert "Removed new files the change had put in place" in repaired.out
-    assert "it is as it was before the interrupted change" in repaired.out
-    assert leftovers(venv) == []
+    assert repaired.code == 1, repaired.output
+    (error,) = repaired.errors
+    assert "Traceback" not in repaired.output
+    assert "may still be half changed" in error
+    assert re.search(r"--no-deps f[0-3]\b", error), error
+    assert tree(venv) == now  # nothing removed on a guess
+
+
+def test_a_fresh_install_killed_at_its_commit_point_is_recovered_by_the_next_inst(
+    tmp_path: Path, cli_home: ConfigHome, venv: VirtualEnv
+) -> None:
+    """Killed as it removes its journal (every file in place, the commit point not
+    reached): the next inst undoes it from the readable journal, then installs."""
+    before = tree(venv)
+    common = ("--python", str(venv.python))
+    wheels = fresh_wheels(tmp_path)
+    args = ("install", *common, "--no-index", *map(str, wheels))
+    killed = run(cli_home, *args, fault="at-commit")
+    assert killed.code == -signal.SIGKILL, killed.output
+    assert (venv.site_packages / "f0" / "mod0.py").exists()
+    listed = run(cli_home, "list", *common)
+    assert listed.code == 0, listed.output
+    assert "f0" not in listed.out  # settled first: as before
     now = tree(venv)
     assert now == before, differences(before, now)
+    assert leftovers(venv) == []
+    again = run(cli_home, *args)
+    assert again.code == 0, again.output
+    assert set(versions(venv)) == {f"f{i}" for i in range(4)}
 
 
 # --- an upgrade beside distributions it does not touch ------------------------------
@@ -600,7 +668,7 @@ def test_an_upgrade_cut_short_names_only_the_distributions_it_was_changing(
 ) -> None:
     # Compiled: the stashed bytecode of 1.0, which no RECORD hashes, stays unplaced.
     upgrade = beside(tmp_path, cli_home, venv, "--compile")
-    killed = upgrade.upgrade(fault="moves:70")
+    killed = upgrade.upgrade(fault="moves:50")
     assert killed.code == -signal.SIGKILL, killed.output
     cut_after_places(journal(venv), 6)  # the removals are lost: bytecode among them
 

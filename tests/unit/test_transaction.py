@@ -639,3 +639,114 @@ def test_stage_root_near_an_existing_file_on_another_filesystem(
     assert root.is_dir() and root.parent == existing.parent
     tx.rollback()
     assert sorted(os.listdir(other_mount / "lib")) == ["old.py"]
+
+
+# -- new paths: created in place, named in the journal first ------------------------------
+
+
+def _new_package(env: Path) -> list[Path]:
+    """What a new distribution writes in place: a package directory and a script."""
+    (env / "pkg" / "sub").mkdir(parents=True)
+    (env / "pkg" / "__init__.py").write_text("new\n")
+    (env / "pkg" / "sub" / "m.py").write_text("new\n")
+    (env / "tool").write_text("#!python\n")
+    return [env / "pkg", env / "tool"]
+
+
+def test_new_paths_are_journaled_before_they_exist_and_stay_after_commit(
+    tmp_path: Path,
+) -> None:
+    env, state = tmp_path / "env", tmp_path / "state"
+    env.mkdir()
+    state.mkdir()
+    with transaction(state) as tx:
+        tx.claim_new([env / "pkg", env / "tool"])
+        (journal,) = state.glob("journal-*.json")
+        data = json.loads(journal.read_text())
+        assert data["format"] == 2 and data["state"] == "staging"
+        assert data["new_paths"] == [str(env / "pkg"), str(env / "tool")]
+        assert tx.is_new(env / "pkg" / "sub" / "m.py") and tx.is_new(env / "tool")
+        assert not tx.is_new(env / "other.py")
+        _new_package(env)
+        tx.commit()
+    assert sorted(os.listdir(env)) == ["pkg", "tool"]
+    assert os.listdir(state) == []  # no journal (its removal was the commit point)
+
+
+def test_new_paths_are_removed_by_rollback(tmp_path: Path) -> None:
+    env, state = tmp_path / "env", tmp_path / "state"
+    env.mkdir()
+    state.mkdir()
+    (env / "old.py").write_text("mine\n")
+    before = snapshot(env)
+    with pytest.raises(RuntimeError), transaction(state) as tx:
+        tx.claim_new([env / "pkg", env / "tool"])
+        _new_package(env)
+        raise RuntimeError("a later wheel failed")
+    assert snapshot(env) == before
+    assert os.listdir(state) == []
+
+
+@pytest.mark.parametrize("step", ["claimed", "written", "staged-too"])
+def test_recover_removes_the_new_paths_of_a_killed_transaction(
+    tmp_path: Path, step: str
+) -> None:
+    """A SIGKILL at each step (the transaction left as it is, never rolled back): the
+    next inst's recover() puts the environment back as it was."""
+    env, state = tmp_path / "env", tmp_path / "state"
+    env.mkdir()
+    state.mkdir()
+    (env / "keep.py").write_text("old\n")
+    before = snapshot(env)
+    tx = Transaction(state)
+    tx.claim_new([env / "pkg", env / "tool"])
+    if step != "claimed":
+        _new_package(env)
+    if step == "staged-too":  # and a file replacing one, moved in: "committing"
+        staged = tx.stage_root(env) / "w0" / "keep.py"
+        staged.parent.mkdir(parents=True)
+        staged.write_text("new\n")
+        tx.place(staged, env / "keep.py")
+        plan = tx._make_plan()
+        tx._write_journal({"state": "committing", **plan.to_json()})
+        plan.apply()
+    said = recover(state)
+    assert snapshot(env) == before
+    assert os.listdir(state) == []
+    assert said  # the user is told that an install was undone
+
+
+def test_a_journal_of_format_1_is_still_recovered(tmp_path: Path) -> None:
+    """A journal the previous inst wrote (format 1: every file a place, no new
+    paths), caught midway through its moves: undone as it always was."""
+    env, state = tmp_path / "env", tmp_path / "state"
+    (env / "pkg").mkdir(parents=True)
+    state.mkdir()
+    (env / "pkg" / "a.py").write_text("old a\n")
+    before = snapshot(env)
+    root = state / "tx-1-ab"
+    (root / "w0" / "pkg").mkdir(parents=True)
+    (root / "stash").mkdir()
+    staged_a, staged_b = root / "w0" / "pkg" / "a.py", root / "w0" / "pkg" / "b.py"
+    staged_a.write_text("new a\n")
+    staged_b.write_text("new b\n")
+    journal = {
+        "format": 1,
+        "state": "committing",
+        "roots": [str(root)],
+        "created_dirs": [],
+        "places": [
+            [str(staged_a), str(env / "pkg" / "a.py"), str(root / "stash" / "1")],
+            [str(staged_b), str(env / "pkg" / "b.py"), None],
+        ],
+        "removes": [],
+    }
+    (state / "journal-1-ab.json").write_text(json.dumps(journal))
+    # The old inst had moved both files in (a.py's old file linked into the stash).
+    os.link(env / "pkg" / "a.py", root / "stash" / "1")
+    os.replace(staged_a, env / "pkg" / "a.py")
+    os.replace(staged_b, env / "pkg" / "b.py")
+    said = recover(state)
+    assert said == ["undid an install or uninstall that was interrupted midway"]
+    assert snapshot(env) == before
+    assert os.listdir(state) == []

@@ -175,6 +175,11 @@ def main() -> int:
         "--list", action="store_true", help="list the workloads and exit"
     )
     parser.add_argument(
+        "--offline",
+        action="store_true",
+        help="skip the workloads that reach the public index (marked [network])",
+    )
+    parser.add_argument(
         "--no-uv",
         action="store_true",
         help="time inst and pip only (uv's column reads n/a)",
@@ -205,6 +210,9 @@ def main() -> int:
     )
     status = 0
     for workload in chosen:
+        if workload.network and args.offline:
+            print(f"{workload.name:<{width}} skipped: needs the network (--offline)")
+            continue
         skip_reason = workload.prepare() if workload.prepare else None
         if skip_reason:
             print(f"{workload.name:<{width}} skipped: {skip_reason}")

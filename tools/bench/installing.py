@@ -78,7 +78,12 @@ def venv_python(venv: Path) -> Path:
     return scripts_dir(venv) / ("python.exe" if os.name == "nt" else "python")
 
 
-def command(workload: str, tool: str, *extra: str) -> list[str]:
+def command(
+    workload: str,
+    tool: str,
+    *extra: str,
+    requirements: Sequence[str] = resolution.REQUIREMENTS,
+) -> list[str]:
     """install -q of the requirements from the local index into the tool's venv."""
     venv = venv_dir(workload, tool)
     args = [
@@ -89,7 +94,7 @@ def command(workload: str, tool: str, *extra: str) -> list[str]:
         "--cache-dir",
         str(cache_dir(workload, tool)),
         *extra,
-        *resolution.REQUIREMENTS,
+        *requirements,
     ]
     return tool_command(tool, venv, args)
 

@@ -35,10 +35,25 @@ REQUIREMENTS = (
     "attrs",
 )
 
+#: The big install (install-big-warm): 106 distributions, numpy, scipy and jupyter.
+BIG_REQUIREMENTS = ("jupyterlab", "pandas", "scipy", "matplotlib", "scikit-learn")
+
+#: The remote backtracking resolve (resolve-remote-backtrack), against the public
+#: default index: botocore's many releases make the resolver backtrack.
+REMOTE_REQUIREMENTS = ("boto3<1.41", "botocore<1.35", "urllib3<2", "requests")
+#: What is asked to tell whether the default index can be reached.
+REMOTE_PROBE_URL = os.environ.get(
+    "INST_BENCH_REMOTE_PROBE", "https://pypi.org/simple/boto3/"
+)
+
 # Outside the repo so the one .gitignore line for the wheels suffices, and per user
-# so two accounts on one machine don't fight over it.
+# so two accounts on one machine don't fight over it. INST_BENCH_DIR: another place
+# (two checkouts benchmarking at once, each with its own pins, must not share one).
 _USER = str(os.getuid()) if hasattr(os, "getuid") else "user"
-ROOT = Path(tempfile.gettempdir()) / f"inst-bench-resolution-{_USER}"
+ROOT = Path(
+    os.environ.get("INST_BENCH_DIR")
+    or Path(tempfile.gettempdir()) / f"inst-bench-resolution-{_USER}"
+)
 INDEX_DIR = ROOT / "index"
 VENV_DIR = ROOT / "venv"
 HOME_DIR = ROOT / "home"
@@ -199,3 +214,21 @@ def http_environment() -> dict[str, str]:
         "PIP_INDEX_URL": url,
         "UV_INDEX_URL": url,
     }
+
+
+def network_problem(timeout: float = 10.0) -> str | None:
+    """Why the public default index can't be reached (the workload is skipped with
+    that note), or None when it answers."""
+    import urllib.error
+    import urllib.request
+
+    request = urllib.request.Request(
+        REMOTE_PROBE_URL, headers={"Accept": "application/vnd.pypi.simple.v1+json"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            response.read(1)
+    except (urllib.error.URLError, OSError, ValueError) as error:
+        reason = getattr(error, "reason", None) or error
+        return f"needs the network, and {REMOTE_PROBE_URL} can't be reached ({reason})"
+    return None

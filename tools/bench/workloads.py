@@ -45,6 +45,8 @@ class Workload:
     # first); returns what is wrong with their results, which fails the workload, or
     # None when all is well.
     check: Callable[[Sequence[str]], str | None] | None = None
+    # It reaches the public default index: skipped, with a note, when offline.
+    network: bool = False
 
 
 def _inst(*args: str) -> list[str]:
@@ -97,6 +99,36 @@ def _resolve(
     return _pip(*target, *args)
 
 
+def _remote_resolve(tool: str, workload: str) -> list[str]:
+    """install --dry-run of resolution.REMOTE_REQUIREMENTS for the empty venv, from
+    each tool's default index (the public one: the bench's environment keeps the
+    machine's configuration out), with a cache of its own kept between runs."""
+    cache = str(resolution.work_dir(workload) / f"{tool}-cache")
+    target = ["--python", str(resolution.VENV_PYTHON)]
+    requirements = resolution.REMOTE_REQUIREMENTS
+    if tool == "uv":
+        return uvtool.command(
+            "pip", "install", *target, "--dry-run", "-q", "--cache-dir", cache,
+            *requirements,
+        )  # fmt: skip
+    args = ["--dry-run", "--ignore-installed", "-q", "--cache-dir", cache]
+    if tool == "inst":
+        return _inst("install", *target, *args, *requirements)
+    return _pip(*target, "install", *args, *requirements)
+
+
+def _prepare_remote(name: str) -> Callable[[], str | None]:
+    def prepare() -> str | None:
+        problem = resolution.network_problem()
+        if problem:
+            return problem
+        resolution.ensure_venv()
+        resolution.work_dir(name).mkdir(parents=True, exist_ok=True)
+        return None
+
+    return prepare
+
+
 def _prepare_resolve(name: str) -> Callable[[], str | None]:
     def prepare() -> str | None:
         problem = resolution.prepare()
@@ -117,16 +149,20 @@ def _install(
     uv_args: tuple[str, ...] = (),
     no_uv: str = "",
     same_bytecode: bool = False,
+    requirements: Sequence[str] = resolution.REQUIREMENTS,
 ) -> Workload:
-    """inst, pip and uv installing the resolution requirements into a fresh venv each
-    run (see installing.py); same_bytecode when all were told the same about
-    compiling, so their .pyc files must match too; no_uv: why uv has no equivalent."""
+    """inst, pip and uv installing the requirements (by default the resolution ones)
+    into a fresh venv each run (see installing.py); same_bytecode when all were told
+    the same about compiling, so their .pyc files must match too; no_uv: why uv has
+    no equivalent."""
     return Workload(
         name,
         description,
-        installing.command(name, "inst", *inst_args),
-        installing.command(name, "pip", *pip_args),
-        None if no_uv else installing.command(name, "uv", *uv_args),
+        installing.command(name, "inst", *inst_args, requirements=requirements),
+        installing.command(name, "pip", *pip_args, requirements=requirements),
+        None
+        if no_uv
+        else installing.command(name, "uv", *uv_args, requirements=requirements),
         no_uv,
         env=resolution.environment,
         prepare=lambda: installing.prepare(name),
@@ -134,7 +170,7 @@ def _install(
         # the first timed round then starts with the files in the page cache as well.
         warmup=True,
         before_each=installing.before_each(name, cold=cold),
-        check=installing.check(name, bytecode=same_bytecode),
+        check=installing.check(name, bytecode=same_bytecode, requirements=requirements),
     )
 
 
@@ -245,6 +281,18 @@ WORKLOADS: dict[str, Workload] = {
             env=resolution.http_environment,
             prepare=_prepare_resolve("resolve-http-cold"),
         ),
+        Workload(
+            "resolve-remote-backtrack",
+            "install --dry-run 'boto3<1.41' 'botocore<1.35' 'urllib3<2' requests from"
+            " the public default index (backtracks), warm caches [network]",
+            _remote_resolve("inst", "resolve-remote-backtrack"),
+            _remote_resolve("pip", "resolve-remote-backtrack"),
+            _remote_resolve("uv", "resolve-remote-backtrack"),
+            env=resolution.environment,
+            prepare=_prepare_remote("resolve-remote-backtrack"),
+            warmup=True,
+            network=True,
+        ),
         # Each tool's defaults: pip compiles to bytecode, inst and uv do not.
         _install(
             "install-warm",
@@ -268,6 +316,12 @@ WORKLOADS: dict[str, Workload] = {
             "install-warm, pip with --no-compile (as inst by default)",
             pip_args=("--no-compile",),
             same_bytecode=True,
+        ),
+        _install(
+            "install-big-warm",
+            "install jupyterlab pandas scipy matplotlib scikit-learn (106 dists)"
+            " into a fresh venv, warm caches",
+            requirements=resolution.BIG_REQUIREMENTS,
         ),
         # What --verify-cache costs: every file linked from the cache hashed again
         # (compare inst's time with install-warm's, run in the same bench).

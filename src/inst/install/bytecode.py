@@ -21,14 +21,13 @@ from inst.errors import InstError
 #: Modules per worker at least: a process costs about as much as compiling ten.
 _MIN_BATCH = 50
 
-# Runs in the target interpreter: [[staged, final], ...] on stdin, the compiled
-# [[staged, staged pyc, final pyc], ...] on stdout. A module that does not compile (Python 2
+# Runs in the target interpreter: [[staged, pyc, final], ...] on stdin (pyc: where
+# to write the bytecode), the compiled [[staged, pyc, final pyc], ...] on stdout. A module that does not compile (Python 2
 # test files, templates named .py) is skipped, as pip and compileall do.
 _WORKER = """
 import importlib.util, json, py_compile, sys
 done = []
-for staged, final in json.load(sys.stdin):
-    cfile = importlib.util.cache_from_source(staged)
+for staged, cfile, final in json.load(sys.stdin):
     try:
         py_compile.compile(staged, cfile=cfile, dfile=final, doraise=True)
     except (py_compile.PyCompileError, SyntaxError, UnicodeDecodeError, OSError, ValueError):
@@ -39,10 +38,11 @@ json.dump(done, sys.stdout)
 
 
 def compile_modules(
-    modules: Sequence[tuple[str, str]], python: Path
+    modules: Sequence[tuple[str, str, str]], python: Path
 ) -> list[tuple[str, str, str]]:
-    """Compile (staged, final) .py files; return (staged .py, staged .pyc, final .pyc)
-    for each that compiled."""
+    """Compile (staged, pyc, final) .py files, each's bytecode written to pyc with
+    final as its source's name; return (staged .py, pyc, final .pyc) for each that
+    compiled."""
     if not modules:
         return []
     workers = max(1, min(os.cpu_count() or 1, 8, len(modules) // _MIN_BATCH))

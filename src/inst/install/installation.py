@@ -7,15 +7,17 @@ comes before the first byte reaches the environment:
    found there already;
 2. place: each checked against where it goes (paths inside the scheme, Requires-Python,
    files of other distributions);
-3. stage: the old versions' files marked for removal, the new files linked or copied
-   into the staging area by the installer library (in parallel), bytecode compiled
-   if asked;
-4. commit: everything moves into place at once (transaction.py).
+3. stage: the old versions' files marked for removal, the paths that do not exist yet
+   claimed in the journal (fresh.py), the new files linked or copied by the installer
+   library (in parallel): straight into place below a new path, into the staging area
+   where they replace a file; bytecode compiled if asked;
+4. commit: everything staged moves into place at once (transaction.py).
 """
 
 from __future__ import annotations
 
 import functools
+import importlib.util
 import os
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
@@ -29,6 +31,7 @@ from inst import fileio
 from inst.environment import Environment, InstalledDist
 from inst.errors import InstError, Interrupted
 from inst.install.bytecode import compile_modules
+from inst.install.fresh import NewPaths
 from inst.install.placement import place_wheel
 from inst.install.reporting import InstallReporter
 from inst.install.staging import StagedWheel, stage_wheel
@@ -158,6 +161,10 @@ def _stage_and_commit(
     for dist in replacing.values():
         for path in plan_removal(dist, target.roots).files:
             changes.remove(path)
+    new_paths = NewPaths()
+    for _, unpacked in chosen:
+        new_paths.add_wheel(unpacked.manifest, scheme_for(target, unpacked.manifest))
+    changes.claim_new(new_paths.paths)
     link = options.link_mode == "hardlink"
 
     staged: list[StagedWheel | None] = [None] * len(chosen)
@@ -241,11 +248,26 @@ def _compile(
         for scheme, staged_path, final in wheel.written:
             if scheme in ("purelib", "platlib") and final.endswith(".py"):
                 owner[staged_path] = wheel
-                modules.append((staged_path, final))
+                pyc = _pyc_for(staged_path, final, changes)
+                modules.append((staged_path, pyc, final))
     compiled: dict[int, tuple[StagedWheel, list[str]]] = {}
     for source, staged_pyc, final_pyc in compile_modules(modules, environment.python):
         wheel = owner[source]
         compiled.setdefault(id(wheel), (wheel, []))[1].append(final_pyc)
-        changes.place(staged_pyc, final_pyc)
+        if staged_pyc != final_pyc:
+            changes.place(staged_pyc, final_pyc)
     for wheel, finals in compiled.values():
         wheel.add_to_record(finals)
+
+
+def _pyc_for(source: str, final: str, changes: Transaction) -> str:
+    """Where a module's bytecode is written: in place when it goes below a new path
+    (its package is new), otherwise in the staging area beside the staged module (or,
+    for a module written in place whose __pycache__ exists, one of its own)."""
+    final_pyc = importlib.util.cache_from_source(final)
+    if changes.is_new(final_pyc):
+        return final_pyc
+    if source != final:
+        return importlib.util.cache_from_source(source)
+    root = changes.stage_root(os.path.dirname(final))
+    return os.path.join(root, "pyc", final_pyc.lstrip(os.sep))

@@ -7,13 +7,14 @@ target (``unreadable_error()``) until ``inst repair`` has looked. ``inspect()`` 
 what it can:
 
 - the journal's text up to the damage, element by element (it is written in a known
-  order: state, roots, created directories, places, removes);
+  order: format, state, new paths, roots, created directories, places, removes);
 - the transaction's staging areas, found by its id (``tx-<id>`` in the state directory,
   ``.inst-tx-<id>`` beside a scheme directory on another mount): a staged file names
   its destination by its own path (``<root>/<slot>/<absolute path>``), and the stash
   holds what was moved out of the environment.
 
-``repair()`` then does only what is certain: a stashed file goes back where the journal
+``repair()`` then does only what is certain: the new paths of a change that had not
+finished (what it created in place, where nothing was) are removed; a stashed file goes back where the journal
 says it came from when that place is empty (and, for a change the journal says was
 caught midway, over the new file that replaced it, as recover() would); staged files
 that never moved are deleted; stashed files whose place is unknown are kept (their
@@ -43,6 +44,7 @@ if TYPE_CHECKING:
 
 _STATES = ("staging", "committing", "committed")
 _STATE = re.compile(r'"state"\s*:\s*"([a-z]+)"')
+_FORMAT = re.compile(r'"format"\s*:\s*([0-9]+)')
 #: What is kept of a staging area whose stash inst could not place.
 KEPT_PREFIX = "kept-"
 _SPACE = " \t\r\n"
@@ -93,6 +95,10 @@ class Salvaged:
     places: tuple[tuple[str, str, str | None], ...] = ()  # staged, final, stash
     removes: tuple[tuple[str, str], ...] = ()  # path, stash
     complete: bool = False  # every list was read whole
+    # What the change created in place (format 2); whether that list was read whole
+    # (a format 1 journal has none: whole).
+    new_paths: tuple[str, ...] = ()
+    new_paths_complete: bool = True
 
     @property
     def moves(self) -> int:
@@ -116,6 +122,9 @@ def salvage(text: str) -> Salvaged:
     if not isinstance(state, str):
         found = _STATE.search(text)
         state = found.group(1) if found else None
+    new_items, new_whole = _new_paths(text, whole)
+    new_paths = [item for item in new_items if isinstance(item, str)]
+    new_whole = new_whole and len(new_paths) == len(new_items)
     roots = [item for item in lists["roots"] if isinstance(item, str)]
     created = [item for item in lists["created_dirs"] if isinstance(item, str)]
     places = [
@@ -143,8 +152,25 @@ def salvage(text: str) -> Salvaged:
         created_dirs=tuple(created),
         places=tuple(places),
         removes=tuple(removes),
-        complete=complete and dropped == 0 and state in _STATES,
+        complete=complete and new_whole and dropped == 0 and state in _STATES,
+        new_paths=tuple(new_paths),
+        new_paths_complete=new_whole,
     )
+
+
+def _new_paths(text: str, whole: Any) -> tuple[list[Any], bool]:
+    """The new paths a journal names, and whether the list was read whole: a format
+    1 journal (inst before new paths) has none, whole; a later one whose list was
+    lost has an unknown number."""
+    from inst.install.transaction import NEW_PATHS
+
+    if isinstance(whole, dict) and isinstance(whole.get(NEW_PATHS), list):
+        return whole[NEW_PATHS], True
+    items, whole_list = _items(text, NEW_PATHS)
+    if items or whole_list:
+        return items, whole_list
+    version = _FORMAT.search(text[:200])
+    return [], version is not None and version.group(1) == "1"
 
 
 def _items(text: str, key: str) -> tuple[list[Any], bool]:
@@ -201,6 +227,7 @@ class Leftover:
     created_dirs: list[str] = field(
         default_factory=list
     )  # made by it: removed if empty
+    new_paths: list[str] = field(default_factory=list)  # created in place: removed
     unknown: list[str] = field(default_factory=list)  # stash entries: kept
     kept: dict[str, str] = field(
         default_factory=dict
@@ -262,6 +289,18 @@ def _inspect_one(journal: Path, target: InstallTarget) -> Leftover:
             found.unknown.append(entry)
     if found.unknown and state != "committed":
         _match_by_content(found, target, undo=state == "committing")
+    new_paths, new_known = _new_paths_of(salvaged, found.roots)
+    if state is None and _only_new_paths_file(found.roots):
+        # Nothing was staged nor stashed: such a change is never "committed" (its
+        # commit point is the journal's removal), so it had not finished.
+        state = "staging"
+    existing_new = [
+        path
+        for path in new_paths
+        if target.within_roots(path) and os.path.lexists(path)
+    ]
+    if state in ("staging", "committing"):
+        found.new_paths = existing_new
     if state == "committing":
         roots = [os.path.abspath(root) for root in found.roots]
         for staged, final, stash in salvaged.places:
@@ -288,7 +327,7 @@ def _inspect_one(journal: Path, target: InstallTarget) -> Leftover:
     elif (
         state != "committed"
         and not stash_entries
-        and _moved_untold(found.roots, {}, target) == []
+        and _moved_untold(found.roots, {}, target, new_paths) == []
     ):
         found.outcome = "before"
     elif (
@@ -296,7 +335,9 @@ def _inspect_one(journal: Path, target: InstallTarget) -> Leftover:
         and not found.unknown
         and _stashes_back(salvaged)
         and (
-            added := _moved_untold(found.roots, {**restored, **_told(salvaged)}, target)
+            added := _moved_untold(
+                found.roots, {**restored, **_told(salvaged)}, target, new_paths
+            )
         )
         is not None
     ):
@@ -316,10 +357,14 @@ def _inspect_one(journal: Path, target: InstallTarget) -> Leftover:
         # Nothing was staged (an uninstall): every move went into the stash, and
         # all of the stash goes back.
         found.outcome = "before"
+    if state != "committed" and (not new_known or (state is None and existing_new)):
+        found.outcome = None  # what it created in place cannot all be told
+        found.new_paths = []
     if found.outcome is None:
         found.distributions = _touched(
             target,
             [
+                *existing_new,
                 *staged_finals,
                 *(final for _, final, _ in salvaged.places),
                 *(path for path, _ in salvaged.removes),
@@ -330,13 +375,48 @@ def _inspect_one(journal: Path, target: InstallTarget) -> Leftover:
     return found
 
 
+def _only_new_paths_file(roots: list[Path]) -> bool:
+    """Whether the staging areas hold the copy of the new paths and nothing else."""
+    from inst.install.transaction import NEW_PATHS_FILE
+
+    try:
+        return bool(roots) and all(
+            os.listdir(root) == [NEW_PATHS_FILE] for root in roots
+        )
+    except OSError:
+        return False
+
+
+def _new_paths_of(salvaged: Salvaged, roots: list[Path]) -> tuple[list[str], bool]:
+    """The paths the change created in place, and whether they are all known: from
+    the journal, or else from the copy in its staging area (written before the
+    journal, so a change without one had claimed none)."""
+    from inst.install.transaction import NEW_PATHS, NEW_PATHS_FILE
+
+    if salvaged.new_paths_complete:
+        return list(salvaged.new_paths), True
+    for root in roots:
+        text = _read_text(os.fspath(root / NEW_PATHS_FILE))
+        if text is None:
+            continue
+        with contextlib.suppress(ValueError, RecursionError, AttributeError):
+            listed = json.loads(text).get(NEW_PATHS)
+            if isinstance(listed, list) and all(isinstance(p, str) for p in listed):
+                return listed, True
+        return list(salvaged.new_paths), False
+    return list(salvaged.new_paths), not salvaged.new_paths
+
+
 def _moved_untold(
-    roots: list[Path], told: dict[str, str], target: InstallTarget
+    roots: list[Path],
+    told: dict[str, str],
+    target: InstallTarget,
+    new_paths: Sequence[str] = (),
 ) -> list[str] | None:
     """The files a staged wheel places (its RECORD, written last, lists them) that are
     neither still in the staging area nor named by told (final -> staged: the readable
-    journal's places, and places an old file goes back to); None when a wheel's
-    RECORD cannot be found. An empty list, with an empty stash or one that all goes
+    journal's places, and places an old file goes back to) nor below the change's
+    new paths (removed); None when a wheel's RECORD cannot be found. An empty list, with an empty stash or one that all goes
     back, proves that the environment is as it was."""
     slots = _slots(roots)
     if not slots:
@@ -351,8 +431,15 @@ def _moved_untold(
         ]
         if d
     ]
+    new_dist_infos = [
+        path
+        for path in new_paths
+        if path.endswith(".dist-info") and os.path.dirname(path) in libs
+    ]
     for directories in slots.values():
-        record = _slot_record(directories, libs)
+        record = _slot_record(directories, libs) or _new_record(
+            directories, new_dist_infos
+        )
         if record is None:
             return None
         final_record, text = record
@@ -364,7 +451,7 @@ def _moved_untold(
             if not row:
                 continue
             final = os.path.normpath(os.path.join(base, row[0]))
-            if final in told:
+            if final in told or final in new_paths or _inside(final, new_paths):
                 continue
             relative = final.lstrip(os.sep)
             if not any(os.path.lexists(d / relative) for d in directories):
@@ -392,6 +479,40 @@ def _slot_record(directories: list[Path], libs: list[str]) -> tuple[str, str] | 
     ((final, now),) = found.items()
     text = _read_text(now)
     return None if text is None else (final, text)
+
+
+def _new_record(
+    directories: list[Path], new_dist_infos: list[str]
+) -> tuple[str, str] | None:
+    """A slot's wheel's RECORD when its .dist-info directory was new (written in
+    place, not staged): the one whose files' directories best match the slot's
+    deepest directories (they stay once their files have moved), if just one does."""
+    leaves: set[str] = set()
+    for directory in directories:
+        for top, subdirectories, names in os.walk(directory):
+            if names or not subdirectories:
+                relative = os.path.relpath(top, directory)
+                leaves.add(os.path.normpath(os.path.join(os.sep, relative)))
+    scores: dict[str, tuple[int, str]] = {}
+    for dist_info in new_dist_infos:
+        final = os.path.join(dist_info, "RECORD")
+        text = _read_text(final)
+        if text is None:
+            continue
+        base = os.path.dirname(dist_info)
+        parents = {
+            os.path.dirname(os.path.normpath(os.path.join(base, row[0])))
+            for row in _rows(text)
+            if row
+        }
+        scores[final] = (len(leaves & parents), text)
+    ranked = sorted(scores.items(), key=lambda item: item[1][0], reverse=True)
+    if not ranked or ranked[0][1][0] == 0:
+        return None
+    if len(ranked) > 1 and ranked[1][1][0] == ranked[0][1][0]:
+        return None
+    final, (_, text) = ranked[0]
+    return final, text
 
 
 def _told(salvaged: Salvaged) -> dict[str, str]:
@@ -736,6 +857,8 @@ def repair(found: Leftover) -> None:
     for path in found.new_files:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(path)
+    for path in found.new_paths:
+        _remove_tree(Path(path))
     for directory in reversed(found.created_dirs):
         with contextlib.suppress(OSError):  # not empty: something else is there
             os.rmdir(directory)

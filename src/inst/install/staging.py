@@ -6,10 +6,12 @@ direct_url.json). It meets two pieces of ours:
 
 - ``UnpackedSource`` reads the wheel from the cache of unpacked wheels instead of the
   archive, handing out file streams that are not even opened unless read;
-- ``StagingDestination`` writes every file into the transaction's staging directory and
-  registers its final place with the transaction. A file that comes unchanged from the
-  cache is hard-linked (one system call, no data copied, its hash already known from
-  the validated RECORD); everything else is written and hashed as installer would.
+- ``StagingDestination`` writes a file below one of the transaction's new paths (see
+  fresh.py) straight into its final place, and any other file into the transaction's
+  staging directory, registering its final place with the transaction. A file that
+  comes unchanged from the cache is hard-linked (one system call, no data copied, its
+  hash already known from the validated RECORD); everything else is written and
+  hashed as installer would.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import json
 import os
 import posixpath
 import re
+import secrets
 import shutil
 import threading
 from collections.abc import Iterator, Mapping
@@ -199,17 +202,32 @@ class StagingDestination(SchemeDictionaryDestination):
     def write_to_fs(
         self, scheme: Scheme, path: str, stream: BinaryIO, is_executable: bool
     ) -> RecordEntry:
+        self.transaction.check_abandoned()
         final = os.path.normpath(os.path.join(self.scheme_dict[scheme], path))
-        staged = self.staged_path(scheme, final)
+        in_place = self.transaction.is_new(final)
+        staged = final if in_place else self.staged_path(scheme, final)
         try:
+            # Never over a file (links and writes fail if one is there): one a
+            # wheel staged earlier is a bug; in place, one another wheel of this
+            # install wrote there a moment ago.
             record = self._write(path, stream, staged, is_executable)
+        except FileExistsError:
+            if not in_place:
+                raise
+            # Written beside it and renamed over it, never opened (a hard link into
+            # the cache would be truncated).
+            written = _beside(final)
+            record = self._write(path, stream, written, is_executable)
+            os.replace(written, staged)
+            self.transaction.placed_twice(final)
         except OSError as error:
             if error.errno not in _DESTINATION_FULL:
                 raise
             # A copy names its source first (shutil's errors do): the file system
             # that is full is the destination's.
             raise OSError(error.errno, error.strerror, final) from error
-        self.transaction.place(staged, final)
+        if not in_place:
+            self.transaction.place(staged, final)
         self.written.append((scheme, staged, final))
         return record
 
@@ -221,7 +239,8 @@ class StagingDestination(SchemeDictionaryDestination):
         if cached is not None and cached.entry.hash:
             self._link_or_copy(cached.path, staged, is_executable)
             return RecordEntry(path, Hash.parse(cached.entry.hash), cached.entry.size)
-        with open(staged, "wb") as target:
+        stream.seek(0)  # a retry after FileExistsError reads it again
+        with open(staged, "xb") as target:
             digest, size = copyfileobj_with_hashing(stream, target, self.hash_algorithm)
         if is_executable:
             _make_executable(staged)
@@ -255,9 +274,16 @@ class StagingDestination(SchemeDictionaryDestination):
                 if error.errno not in _NO_LINK:
                     raise
                 self.link = False  # another filesystem: copy from now on
-        shutil.copyfile(source, staged)
+        with open(source, "rb") as origin, open(staged, "xb") as copy:
+            shutil.copyfileobj(origin, copy)
         if is_executable:
             _make_executable(staged)
+
+
+def _beside(final: str) -> str:
+    """A free name in final's directory to write a file under before renaming it."""
+    directory, name = os.path.split(final)
+    return os.path.join(directory, f".{name}.inst-{secrets.token_hex(4)}")
 
 
 def stage_wheel(

@@ -1,19 +1,30 @@
 """All-or-nothing changes to the files of one environment.
 
-A ``Transaction`` collects two kinds of change: files to ``place`` (written beforehand
-into a staging directory on the same filesystem as their destination) and files to
-``remove``. Nothing in the environment changes until ``commit()``:
+A ``Transaction`` collects three kinds of change:
 
-1. the journal (``<state_dir>/journal-<id>.json``) is written, naming every move;
+- new paths (``claim_new``): files and directories that do not exist yet (a new
+  distribution's package directories, .dist-info, scripts). They are named in the
+  journal, durably, before the first of them is created, and then written straight
+  into their final place: nothing else can be there, and removing them undoes them;
+- files to ``place`` over a file that exists (written beforehand into a staging
+  directory on the same filesystem as their destination);
+- files to ``remove``.
+
+Nothing that exists in the environment changes until ``commit()``:
+
+1. if anything existing changes, the journal (``<state_dir>/journal-<id>.json``) is
+   written, naming every move;
 2. each file to remove is moved into a stash; each file to place is moved over its
    destination, the file it replaces hard-linked into the stash first (so the
    destination never goes missing, even for a moment);
-3. the journal is marked committed, and the staging and stash directories deleted.
+3. the journal is marked committed (or, when there is nothing to tidy up, removed:
+   that is the commit point then), and the staging and stash directories deleted.
 
-Every step is a rename within one filesystem. ``rollback()`` (an error, Ctrl-C,
+Every move is a rename within one filesystem. ``rollback()`` (an error, Ctrl-C,
 SIGTERM) and ``recover()`` (the next inst after a SIGKILL or power loss) work out from
-the journal and what exists on disk which moves happened and undo exactly those, so the
-environment is always either as before or as after.
+the journal and what exists on disk which moves happened and undo exactly those, and
+remove the new paths, so the environment is always either as before or as after.
+A journal of format 1 (inst before new paths) has none and is recovered as ever.
 """
 
 from __future__ import annotations
@@ -37,7 +48,11 @@ from inst.install.reporting import InstallReporter
 from inst.install.state import JOURNAL_PREFIX, has_journal, unreadable_journals
 from inst.interrupts import change_made, change_under_way
 
-_FORMAT = 1
+_FORMAT = 2
+#: The journal's key of the new paths (format 2), written right after the state.
+NEW_PATHS = "new_paths"
+#: The copy of the new paths in the staging area (for `inst repair`).
+NEW_PATHS_FILE = "new-paths.json"
 
 
 class Abandoned(Exception):
@@ -62,6 +77,9 @@ class Transaction:
         self._roots: dict[int, Path] = {}  # staging root per filesystem (st_dev)
         self._places: dict[str, str] = {}  # final path -> staged path; the last wins
         self._removes: dict[str, None] = {}
+        self._new: dict[str, None] = {}  # claimed new paths, absolute
+        self._new_dirs: dict[str, bool] = {}  # directory -> whether below a new path
+        self._staged = False  # a file was staged (placed) or a stash made
         self._lock = threading.Lock()
         self._plan: _Plan | None = None
         self._done = False
@@ -91,6 +109,48 @@ class Transaction:
                 root.mkdir(parents=True, exist_ok=True)
             return root
 
+    def claim_new(self, paths: Iterable[str | Path]) -> None:
+        """Paths that do not exist (nothing is there, not even a broken symlink) and
+        that the caller will create directly in place, with whatever they hold. They
+        are in the journal, durably, when this returns; rollback and recover() remove
+        them, so the caller must not create anything else below them."""
+        self._check_abandoned()
+        with self._lock:
+            added = False
+            for path in paths:
+                key = os.path.abspath(path)
+                if key not in self._new:
+                    self._new[key] = None
+                    added = True
+            if not added:
+                return
+            self._new_dirs.clear()
+            # Also in the staging area (NEW_PATHS_FILE), written first: `inst repair`
+            # reads them there when the journal is damaged. A kill before the
+            # journal leaves a staging area no journal names, which recover()
+            # removes; nothing new is created before both are written.
+            root = self.state_dir / f"tx-{self.id}"
+            self._roots.setdefault(_device(self.state_dir), root)
+            root.mkdir(parents=True, exist_ok=True)
+            _write_durably(root / NEW_PATHS_FILE, {NEW_PATHS: list(self._new)})
+            self._write_journal({"state": "staging", "roots": self._root_list()})
+
+    def is_new(self, path: str | Path) -> bool:
+        """Whether path is a claimed new path or lies below one (so it is written in
+        place, not staged)."""
+        key = os.path.abspath(path)
+        return key in self._new or self._below_new(os.path.dirname(key))
+
+    def _below_new(self, directory: str) -> bool:
+        known = self._new_dirs.get(directory)
+        if known is None:
+            parent = os.path.dirname(directory)
+            known = directory in self._new or (
+                parent != directory and self._below_new(parent)
+            )
+            self._new_dirs[directory] = known
+        return known
+
     def place(self, staged: str | Path, final: str | Path) -> None:
         """At commit, move the staged file to final (replacing what is there)."""
         self._check_abandoned()
@@ -99,6 +159,12 @@ class Transaction:
             if key in self._places:
                 self.replaced_twice.append(key)
             self._places[key] = os.fspath(staged)
+            self._staged = True
+
+    def placed_twice(self, final: str | Path) -> None:
+        """A new path two wheels both wrote in place (the last one stays)."""
+        with self._lock:
+            self.replaced_twice.append(os.path.abspath(final))
 
     def remove(self, path: str | Path) -> None:
         """At commit, take the file away (kept in the stash until the end)."""
@@ -109,6 +175,10 @@ class Transaction:
         """Threads still staging files stop at their next one (raising Abandoned):
         the transaction is rolled back once they have."""
         self._abandoned.set()
+
+    def check_abandoned(self) -> None:
+        """Raise Abandoned once the transaction is being rolled back."""
+        self._check_abandoned()
 
     def _check_abandoned(self) -> None:
         if self._abandoned.is_set():
@@ -122,19 +192,26 @@ class Transaction:
     # -- applying -----------------------------------------------------------------------
 
     def commit(self) -> None:
+        self._check_abandoned()
         plan = self._make_plan()
         self._plan = plan
-        self._write_journal({"state": "committing", **plan.to_json()})
-        plan.apply()
+        moves = bool(plan.places or plan.removes)
+        if moves:
+            self._write_journal({"state": "committing", **plan.to_json()})
+            plan.apply()
         # keep_dirs: so that recover() can prune emptied directories as commit() does
         keep = sorted(self.keep_dirs)
-        # The journal saying "committed" is the commit point. A signal from here on
-        # waits until the staging area is tidied up too, then stops inst, which says
-        # that the change is complete.
+        # The journal saying "committed" is the commit point; with nothing to tidy up
+        # (no staging area, nothing removed: a fresh install), the journal's removal
+        # is. A signal from here on waits until the staging area is tidied up too,
+        # then stops inst, which says that the change is complete.
         with _signals_deferred():
-            self._write_journal(
-                {"state": "committed", "keep_dirs": keep, **plan.to_json()}
-            )
+            if moves or self._staged:
+                self._write_journal(
+                    {"state": "committed", "keep_dirs": keep, **plan.to_json()}
+                )
+            else:
+                _unlink_durably(self.journal)
             self._done = True
             if self.reported:
                 change_made()
@@ -149,6 +226,7 @@ class Transaction:
         with _signals_held():
             if self._plan is not None:
                 self._plan.undo()
+            remove_new_paths(self._new)
             for root in self._roots.values():
                 shutil.rmtree(root, ignore_errors=True)
             _unlink(self.journal)
@@ -189,7 +267,17 @@ class Transaction:
         return [os.fspath(root) for root in self._roots.values()]
 
     def _write_journal(self, data: dict[str, Any]) -> None:
-        _write_durably(self.journal, {"format": _FORMAT, **data})
+        # The new paths come right after the state: inst repair salvages a damaged
+        # journal from its start.
+        _write_durably(
+            self.journal,
+            {
+                "format": _FORMAT,
+                "state": data["state"],
+                NEW_PATHS: list(self._new),
+                **data,
+            },
+        )
 
 
 class _Plan:
@@ -337,9 +425,15 @@ def recover(state_dir: Path) -> list[str]:
             # what it left (changing() refuses to go on, settle() warns).
             continue
         data, state, plan = read
+        new_paths = [str(p) for p in data.get(NEW_PATHS, [])]
         if state == "committing":
             plan.undo()
+            remove_new_paths(new_paths)
             said.append("undid an install or uninstall that was interrupted midway")
+        elif state == "staging" and new_paths:
+            plan.clean_up(set())
+            remove_new_paths(new_paths)
+            said.append("undid an install that was interrupted before it was complete")
         elif state == "committed":
             # Without the scheme directories (an older journal), prune nothing rather
             # than risk removing an empty directory that belongs there.
@@ -357,12 +451,28 @@ def recover(state_dir: Path) -> list[str]:
 
 
 def read_journal(path: Path) -> tuple[dict[str, Any], str, _Plan] | None:
-    """The journal's data, state and plan; None if it cannot be read."""
+    """The journal's data, state and plan; None if it cannot be read (format 1, of
+    inst before new paths, reads as a format 2 journal without any)."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
+        new_paths = data.get(NEW_PATHS, [])
+        if not isinstance(new_paths, list) or not all(
+            isinstance(item, str) for item in new_paths
+        ):
+            return None
         return data, data["state"], _Plan.from_json(data)
-    except (OSError, ValueError, KeyError, TypeError, RecursionError):
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
         return None
+
+
+def remove_new_paths(paths: Iterable[str]) -> None:
+    """Remove what a transaction created in place (its claimed new paths): nothing
+    was there before, so what is there now is its own."""
+    for path in paths:
+        if _is_dir(path):
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            _unlink(Path(path))
 
 
 def settle(
@@ -546,6 +656,20 @@ def _write_durably(path: Path, data: dict[str, Any]) -> None:
         stream.flush()
         os.fsync(stream.fileno())
     os.replace(temporary, path)
+    if os.name != "nt":
+        descriptor = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
+
+
+def _unlink_durably(path: Path) -> None:
+    """Remove path and make its removal survive a power cut."""
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        return  # never written: the transaction changed nothing
     if os.name != "nt":
         descriptor = os.open(path.parent, os.O_RDONLY)
         try:

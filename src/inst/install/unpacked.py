@@ -66,6 +66,10 @@ class UnpackedWheel:
         return self.directory / FILES
 
     def member_path(self, member: str) -> str:
+        # A string concatenation: called for every file of every install (the names
+        # were checked when the wheel was unpacked: relative, no "..").
+        if os.sep == "/":
+            return f"{self.directory}/{FILES}/{member}"
         return os.path.join(self.directory, FILES, *member.split("/"))
 
 

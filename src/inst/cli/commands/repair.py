@@ -120,6 +120,11 @@ def _describe(found: Leftover, dry_run: bool) -> None:
         verb("Removed", "Would remove") + " new files the change had put in place:",
         found.new_files,
     )
+    _list(
+        verb("Removed", "Would remove")
+        + " what the change had created where nothing was:",
+        found.new_paths,
+    )
     if found.links:
         ui.output(
             f"{verb('Dropped', 'Would drop')} {len(found.links)} stashed copies of "

@@ -1,0 +1,64 @@
+"""Which paths a wheel writes that do not exist yet: those it may create in place.
+
+A new distribution's files go straight to their final place (one hard link each),
+not through the staging area, when the directory or file they are in did not exist
+before the transaction: the transaction names those new paths in its journal first
+(``Transaction.claim_new``), and undoing them is removing them. A file that would
+replace one that exists is staged and moved as ever.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+from inst.wheel.manifest import WheelManifest
+
+
+class NewPaths:
+    """The new paths of the wheels of one install, worked out before any is written.
+
+    Each is the outermost path that does not exist: for a file in a directory that
+    does not exist, that directory's outermost missing ancestor (one entry for a
+    whole package); for a new file in a directory that exists (a script, a top-level
+    module), the file itself."""
+
+    def __init__(self) -> None:
+        self.paths: dict[str, None] = {}
+        self._missing: dict[str, str | None] = {}  # directory -> outermost missing
+
+    def add_wheel(self, manifest: WheelManifest, scheme: Mapping[str, str]) -> None:
+        suffix = ".exe" if os.name == "nt" else ""
+        finals = [
+            os.path.join(scheme[entry.scheme], entry.relative)
+            for entry in manifest.files
+            if entry.scheme in scheme
+        ]
+        if "scripts" in scheme:
+            finals += [
+                os.path.join(scheme["scripts"], script + suffix)
+                for scripts in manifest.entry_points.values()
+                for script in scripts
+            ]
+        for final in finals:
+            final = os.path.abspath(final)
+            top = self._outermost_missing(os.path.dirname(final))
+            if top is not None:
+                self.paths[top] = None
+            elif not os.path.lexists(final):
+                self.paths[final] = None
+
+    def _outermost_missing(self, directory: str) -> str | None:
+        """The outermost missing ancestor of directory (itself included), or None
+        when it exists (a file where a directory should be: None too, the file is
+        staged and fails as it would have)."""
+        if directory in self._missing:
+            return self._missing[directory]
+        found: str | None = None
+        if not os.path.lexists(directory):
+            parent = os.path.dirname(directory)
+            found = directory
+            if parent != directory:
+                found = self._outermost_missing(parent) or directory
+        self._missing[directory] = found
+        return found
