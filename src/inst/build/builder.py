@@ -4,6 +4,7 @@ whole run (the resolver's metadata, the install, and build requirements of build
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import tempfile
 import threading
@@ -81,6 +82,9 @@ class SourceBuilder:
         self._by_path: dict[Path, BuildOptions] = {}
         self._by_name: dict[str, BuildOptions] = {}
         self._editable: set[Path] = set()
+        # Locked builds (inst sync): name -> (interface or None, the locked build
+        # environment's identity, part of the wheel cache key).
+        self._locked: dict[str, tuple[str | None, str]] = {}
         self._sources: dict[Path, _Source] = {}
         # Builds run one at a time: output stays readable, and environments are made
         # once. Reentrant: a build requirement may itself need building.
@@ -107,6 +111,12 @@ class SourceBuilder:
 
     def configure_name(self, name: str, options: BuildOptions) -> None:
         self._by_name[canonicalize_name(name)] = options
+
+    def lock_build(self, name: str, interface: str | None, environment: str) -> None:
+        """The sdist of name is built as a lock says: through interface ("pyproject"
+        or "setup.py"; None: the policy's choice), in the environment the provisioner
+        gives for it (``environment`` names it, for the wheel cache's key)."""
+        self._locked[canonicalize_name(name)] = (interface, environment)
 
     def options_for(self, source: Path, name: str | None) -> BuildOptions:
         found = self._by_path.get(source.resolve())
@@ -187,6 +197,8 @@ class SourceBuilder:
             state.selection = select_interface(
                 state.tree, self._flags(source, state.options)
             )
+            if name is not None and canonicalize_name(name) in self._locked:
+                state.selection = self._locked_selection(name, state)
             legacy_options = state.options.global_options + state.options.build_options
             if legacy_options and state.selection.interface.name != "setup.py":
                 self._reporter.warning(
@@ -207,12 +219,39 @@ class SourceBuilder:
 
     def _cache_options(self, state: _Source) -> dict[str, Any]:
         options = state.options
-        return {
+        found = {
             "config_settings": dict(options.config_settings),
             "global_options": list(options.global_options),
             "build_options": list(options.build_options),
             "use_pep517": self._config.use_pep517,
         }
+        locked = self._locked.get(canonicalize_name(state.label))
+        if locked is not None:  # a locked build's wheel is its own entry
+            found["locked_build"] = list(locked)
+        return found
+
+    def _locked_selection(self, name: str, state: _Source) -> Selection:
+        """The interface the lock recorded: pyproject.toml is forced as
+        --use-pep517 would; setup.py cannot be forced on a tree that demands a
+        backend (a lock made for another tree)."""
+        assert state.selection is not None and state.tree is not None
+        interface, _ = self._locked[canonicalize_name(name)]
+        chosen = state.selection.interface.name
+        if interface is None or chosen == {"pyproject": "pyproject.toml"}.get(
+            interface, interface
+        ):
+            return state.selection
+        if interface == "pyproject":
+            flags = dataclasses.replace(
+                self._flags(state.tree, state.options), use_pep517=True
+            )
+            return select_interface(state.tree, flags)
+        raise InstError(
+            f"the lock builds {name} through setup.py, but its sdist must be "
+            f"built through {chosen}",
+            why="the sdist is not the one the lock was made from",
+            hint="lock again",
+        )
 
     def _cached_wheel(self, state: _Source) -> Path | None:
         if (

@@ -57,6 +57,7 @@ COMMAND_NAMES = (
     "hash",
     "index",
     "completion",
+    "sync",
 )
 
 #: Marks an option that applies to every command.
@@ -275,7 +276,7 @@ OPTIONS: tuple[Option, ...] = (
         "Work on this Python environment: a python executable or a virtual "
         "environment's directory.",
         GENERAL,
-        commands=ENVIRONMENT,
+        commands=(*ENVIRONMENT, "sync"),
         metavar="PATH",
         default_doc="for the inst program, the active virtual environment "
         "(VIRTUAL_ENV), else the active conda environment (CONDA_PREFIX), else a .venv "
@@ -289,7 +290,7 @@ OPTIONS: tuple[Option, ...] = (
         "terminal).",
         GENERAL,
         default="on",
-        commands=RESOLVING,
+        commands=(*RESOLVING, "sync"),
         choices=("on", "off"),
         pip_shared=True,
     ),
@@ -299,7 +300,7 @@ OPTIONS: tuple[Option, ...] = (
         "How many files to download at once.",
         GENERAL,
         default=10,
-        commands=RESOLVING,
+        commands=(*RESOLVING, "sync"),
         metavar="N",
     ),
     # -- Package index -----------------------------------------------------------------
@@ -309,7 +310,7 @@ OPTIONS: tuple[Option, ...] = (
         "The main package index (PEP 503/691 simple API). With the default "
         "--index-strategy first-index it is searched after the --extra-index-url ones.",
         INDEX,
-        commands=RESOLVING + ("list", "index"),
+        commands=(*RESOLVING + ("list", "index"), "sync"),
         short="-i",
         metavar="URL",
         pip_shared=True,
@@ -323,7 +324,7 @@ OPTIONS: tuple[Option, ...] = (
         "in order before --index-url; with best-match the files of all indexes compete.",
         INDEX,
         default=(),
-        commands=RESOLVING + ("list", "index"),
+        commands=(*RESOLVING + ("list", "index"), "sync"),
         metavar="URL",
         pip_shared=True,
         urls=True,
@@ -334,7 +335,7 @@ OPTIONS: tuple[Option, ...] = (
         "Search no index: only --find-links locations and local paths.",
         INDEX,
         default=False,
-        commands=RESOLVING + ("list", "index"),
+        commands=(*RESOLVING + ("list", "index"), "sync"),
         pip_shared=True,
     ),
     Option(
@@ -344,7 +345,7 @@ OPTIONS: tuple[Option, ...] = (
         "Repeatable.",
         INDEX,
         default=(),
-        commands=RESOLVING + ("list", "index"),
+        commands=(*RESOLVING + ("list", "index"), "sync"),
         short="-f",
         metavar="PATH_OR_URL",
         pip_shared=True,
@@ -358,7 +359,7 @@ OPTIONS: tuple[Option, ...] = (
         "confusion). best-match: let the files of every index compete, as pip does.",
         INDEX,
         default="first-index",
-        commands=RESOLVING,
+        commands=(*RESOLVING, "sync"),
         choices=("first-index", "best-match"),
     ),
     # -- Distribution selection --------------------------------------------------------
@@ -449,7 +450,7 @@ OPTIONS: tuple[Option, ...] = (
         "Accept distributions whose Requires-Python excludes the target interpreter.",
         SELECTION,
         default=False,
-        commands=RESOLVING,
+        commands=(*RESOLVING, "sync"),
         pip_shared=True,
     ),
     Option(
@@ -479,7 +480,7 @@ OPTIONS: tuple[Option, ...] = (
         "Reinstall every resolved distribution, even if the same version is installed.",
         SELECTION,
         default=False,
-        commands=("install",),
+        commands=("install", "sync"),
     ),
     Option(
         "ignore-installed",
@@ -494,10 +495,11 @@ OPTIONS: tuple[Option, ...] = (
         "dry-run",
         Kind.FLAG,
         "Say what would be done and change nothing: for install, resolve and say what "
-        "would be installed; for repair, what would be put back and removed.",
+        "would be installed; for repair, what would be put back and removed; for "
+        "sync, what would be installed, upgraded, downgraded and removed.",
         SELECTION,
         default=False,
-        commands=("install", "repair"),
+        commands=("install", "repair", "sync"),
         sources=CLI_AND_ENV,
     ),
     Option(
@@ -509,6 +511,38 @@ OPTIONS: tuple[Option, ...] = (
         commands=("install",),
         metavar="FILE",
         sources=CLI_AND_ENV,
+    ),
+    # -- Locks (inst install -r pylock.toml, inst sync) -----------------------------
+    Option(
+        "extra",
+        Kind.LIST,
+        "Install the packages a pylock.toml locks for this extra (PEP 751's extras); "
+        "repeatable. Only with a lock: -r pylock.toml or inst sync.",
+        SELECTION,
+        default=(),
+        commands=("install", "sync"),
+        metavar="EXTRA",
+        sources=CLI_AND_ENV,
+    ),
+    Option(
+        "group",
+        Kind.LIST,
+        "Install the packages a pylock.toml locks for this dependency group (PEP 751; "
+        "without --group, the lock's default groups); repeatable.",
+        SELECTION,
+        default=(),
+        commands=("install", "sync"),
+        metavar="GROUP",
+        sources=CLI_AND_ENV,
+    ),
+    Option(
+        "remove-pip",
+        Kind.FLAG,
+        "inst sync: remove pip too when the lock does not hold it (by default pip "
+        "stays, so the environment keeps its own installer).",
+        SELECTION,
+        default=False,
+        commands=("sync",),
     ),
     # -- Download targets --------------------------------------------------------------
     Option(
@@ -568,7 +602,7 @@ OPTIONS: tuple[Option, ...] = (
         "--user-site) and its scripts into the user base's bin directory.",
         INSTALL,
         default=False,
-        commands=("install", "repair"),
+        commands=("install", "repair", "sync"),
     ),
     Option(
         "target",
@@ -577,7 +611,7 @@ OPTIONS: tuple[Option, ...] = (
         "scripts in DIR/bin. Implies --ignore-installed; what is there already is "
         "replaced only with --upgrade.",
         INSTALL,
-        commands=("install", "repair"),
+        commands=("install", "repair", "sync"),
         short="-t",
         metavar="DIR",
     ),
@@ -587,7 +621,7 @@ OPTIONS: tuple[Option, ...] = (
         "Install into the scheme the target interpreter would use for this prefix "
         "(DIR/lib/pythonX.Y/site-packages, DIR/bin, ...).",
         INSTALL,
-        commands=("install", "repair"),
+        commands=("install", "repair", "sync"),
         metavar="DIR",
     ),
     Option(
@@ -596,7 +630,7 @@ OPTIONS: tuple[Option, ...] = (
         "Install as usual but below this directory, as if it were the filesystem root "
         "(for building OS packages and images).",
         INSTALL,
-        commands=("install", "repair"),
+        commands=("install", "repair", "sync"),
         metavar="DIR",
     ),
     Option(
@@ -606,7 +640,7 @@ OPTIONS: tuple[Option, ...] = (
         "instead of leaving that to their first import; --no-compile turns it off.",
         INSTALL,
         default=False,
-        commands=("install",),
+        commands=("install", "sync"),
         negatable=True,
     ),
     Option(
@@ -616,7 +650,7 @@ OPTIONS: tuple[Option, ...] = (
         "hardlink (falls back to copy across filesystems) or copy.",
         INSTALL,
         default="hardlink",
-        commands=("install",),
+        commands=("install", "sync"),
         choices=("hardlink", "copy"),
     ),
     Option(
@@ -628,7 +662,7 @@ OPTIONS: tuple[Option, ...] = (
         "modification time or mode changed.",
         INSTALL,
         default=False,
-        commands=("install",),
+        commands=("install", "sync"),
     ),
     Option(
         "break-system-packages",
@@ -637,7 +671,7 @@ OPTIONS: tuple[Option, ...] = (
         "externally managed (PEP 668) anyway.",
         INSTALL,
         default=False,
-        commands=("install", "uninstall"),
+        commands=("install", "uninstall", "sync"),
         pip_shared=True,
     ),
     Option(
@@ -647,7 +681,7 @@ OPTIONS: tuple[Option, ...] = (
         "environment before giving up.",
         INSTALL,
         default=300.0,
-        commands=("install", "uninstall", "repair"),
+        commands=("install", "uninstall", "repair", "sync"),
         metavar="SECONDS",
     ),
     Option(
@@ -735,7 +769,7 @@ OPTIONS: tuple[Option, ...] = (
         "only a setup.py; such projects get setuptools' legacy backend.",
         BUILD,
         default=False,
-        commands=BUILDING,
+        commands=(*BUILDING, "sync"),
     ),
     Option(
         "no-build-isolation",
@@ -744,7 +778,7 @@ OPTIONS: tuple[Option, ...] = (
         "requirements are reported, not installed.",
         BUILD,
         default=False,
-        commands=BUILDING,
+        commands=(*BUILDING, "sync"),
     ),
     Option(
         "config-settings",
@@ -755,7 +789,7 @@ OPTIONS: tuple[Option, ...] = (
         "interface.",
         BUILD,
         default=(),
-        commands=BUILDING,
+        commands=(*BUILDING, "sync"),
         short="-C",
         metavar="KEY=VALUE",
         pip_shared=True,
@@ -792,7 +826,7 @@ OPTIONS: tuple[Option, ...] = (
         "never applies to builds.",
         BUILD,
         default=(),
-        commands=BUILDING,
+        commands=(*BUILDING, "sync"),
         metavar="FILE",
     ),
     Option(
@@ -802,7 +836,7 @@ OPTIONS: tuple[Option, ...] = (
         "removing them, and print where they are.",
         BUILD,
         default=False,
-        commands=BUILDING,
+        commands=(*BUILDING, "sync"),
         pip_shared=True,
     ),
     Option(

@@ -252,7 +252,8 @@ class OptionValues:
     def dry_run(self) -> bool:
         """--dry-run, INST_DRY_RUN: Say what would be done and change nothing: for
         install, resolve and say what would be installed; for repair, what would be
-        put back and removed."""
+        put back and removed; for sync, what would be installed, upgraded, downgraded
+        and removed."""
         return cast("bool", self._value("dry-run"))
 
     @property
@@ -260,6 +261,27 @@ class OptionValues:
         """--report, INST_REPORT: Write a JSON installation report (pip's format,
         version 1) to this file; - writes it to standard output."""
         return cast("str | None", self._value("report"))
+
+    @property
+    def extra(self) -> tuple[str, ...]:
+        """--extra, INST_EXTRA: Install the packages a pylock.toml locks for this extra
+        (PEP 751's extras); repeatable. Only with a lock: -r pylock.toml or inst
+        sync."""
+        return cast("tuple[str, ...]", self._value("extra"))
+
+    @property
+    def group(self) -> tuple[str, ...]:
+        """--group, INST_GROUP: Install the packages a pylock.toml locks for this
+        dependency group (PEP 751; without --group, the lock's default groups);
+        repeatable."""
+        return cast("tuple[str, ...]", self._value("group"))
+
+    @property
+    def remove_pip(self) -> bool:
+        """--remove-pip, INST_REMOVE_PIP: inst sync: remove pip too when the lock does
+        not hold it (by default pip stays, so the environment keeps its own
+        installer)."""
+        return cast("bool", self._value("remove-pip"))
 
     @property
     def dest(self) -> str:

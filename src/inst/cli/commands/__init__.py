@@ -41,5 +41,6 @@ COMMANDS: dict[str, Command] = {
         Command("hash", "inst.cli.commands.hash"),
         Command("index", "inst.cli.commands.index"),
         Command("completion", "inst.cli.commands.completion"),
+        Command("sync", "inst.cli.commands.sync"),
     )
 }
