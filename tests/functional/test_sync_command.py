@@ -377,3 +377,22 @@ def test_a_locked_sdist_builds_in_its_locked_environment(
     run = inst("sync", str(bad), venv=fresh)
     assert_one_error(run, "setuptools-81.0.0-py3-none-any.whl")
     assert fresh.installed() == {}
+
+
+def test_sync_of_inst_own_environment_keeps_inst_and_what_it_needs(
+    run_inst, universe: Universe, tmp_path: Path
+) -> None:
+    # --dry-run (twice over: the flag and INST_DRY_RUN): this is the environment
+    # running the tests.
+    lock = basic_lock(universe, tmp_path, files_url(universe))
+    run = run_inst("sync", str(lock), "--dry-run", env={"INST_DRY_RUN": "1"})
+    assert run.code == 0, run.err
+    kept = {
+        line.split(":")[0].removeprefix("Keeping ").rpartition("-")[0].lower()
+        for line in run.out.splitlines()
+        if line.startswith("Keeping ")
+    }
+    assert {"inst", "packaging", "resolvelib", "requests", "installer"} <= kept
+    assert "Keeping inst-" in run.out and "inst runs from this environment" in run.out
+    assert "Would uninstall" in run.out and "pytest-" in run.out  # not inst's
+    assert "Would install alpha-1.0 beta-2.0" in run.out

@@ -63,6 +63,7 @@ class SyncPlan:
 
     lock: Lock
     target: InstallTarget
+    exact: bool  # sync: what the lock does not hold goes
     changes: list[Change] = field(default_factory=list)
     kept: list[InstalledDist] = field(default_factory=list)  # at the locked version
     removals: list[InstalledDist] = field(default_factory=list)  # sync only
@@ -109,7 +110,7 @@ def _compare(
     remove_extraneous: bool,
 ) -> SyncPlan:
     installed = target.installed()
-    plan = SyncPlan(lock, target)
+    plan = SyncPlan(lock, target, exact=remove_extraneous)
     for package in packages:
         old = installed.get(package.name)
         fresh = settings.force_reinstall or package.tree is not None

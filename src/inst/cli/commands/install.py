@@ -67,7 +67,8 @@ def _lock_file(settings: Settings, requirements: list[str]) -> str | None:
         return None
     from inst.errors import UsageError
 
-    others = [*requirements, *settings.editable, *settings.constraint]
+    # Constraints (-c, or pip's configuration) narrow a resolution; a lock has none.
+    others = [*requirements, *settings.editable]
     others += [path for path in settings.requirement if path not in locks]
     if len(locks) > 1 or others:
         raise UsageError(

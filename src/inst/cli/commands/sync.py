@@ -105,7 +105,21 @@ def _say_plan(plan: SyncPlan, *, would: bool) -> None:
         )
     _say_protected(plan)
     if not plan.changes and not plan.removals:
-        ui.info(f"Nothing to change: {plan.target.label} matches {plan.lock.path.name}")
+        _say_nothing(plan)
+
+
+def _say_nothing(plan: SyncPlan) -> None:
+    name = plan.lock.path.name
+    if plan.exact:
+        ui.info(
+            f"Nothing to change: {plan.target.label} matches {name} "
+            f"({len(plan.kept)} packages)"
+        )
+    else:
+        ui.info(
+            f"Nothing to install: the {len(plan.kept)} packages {name} locks for "
+            f"{plan.target.label} are installed"
+        )
 
 
 def _say_protected(plan: SyncPlan) -> None:
@@ -122,14 +136,8 @@ def _say_result(result: SyncResult) -> None:
         )
         ui.info(f"Successfully installed {names}")
     if result.removed:
-        names = " ".join(
-            f"{r.dist.display_name}-{r.dist.version}"
-            for r in sorted(result.removed, key=lambda r: r.dist.name)
-        )
+        names = " ".join(f"{d.display_name}-{d.version}" for d in plan.removals)
         ui.info(f"Successfully uninstalled {names}")
     _say_protected(plan)
     if not result.installed and not result.removed:
-        ui.info(
-            f"Nothing to change: {plan.target.label} matches {plan.lock.path.name} "
-            f"({len(plan.kept)} packages)"
-        )
+        _say_nothing(plan)
