@@ -3,7 +3,7 @@ parser), then the packages it locks for one target selected by ``Pylock.select()
 (markers, requires-python, ``environments``, wheel tags, extras and groups), each as
 one file to fetch with the hashes it must have, or a local directory to build.
 
-inst's own ``[packages.tool.inst]`` table (see docs/reference/pylock.md) adds, for an
+inst's own ``[packages.tool.inst]`` table (docs/reference/installing-locks.md) adds, for an
 sdist, the build interface and the exact wheels of its build environment; they are
 selected for the build interpreter the same way, by wrapping them in a lock of their
 own.
