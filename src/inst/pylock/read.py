@@ -178,6 +178,7 @@ def select_packages(lock: Lock, target: Selection) -> list[LockedPackage]:
 def _select(
     pylock: Pylock, target: Selection, lock: Lock, *, what: str
 ) -> list[tuple[Package, Source]]:
+    from packaging.markers import UndefinedComparison, UndefinedEnvironmentName
     from packaging.pylock import PylockSelectError
 
     try:
@@ -189,6 +190,14 @@ def _select(
                 dependency_groups=target.groups,
             )
         )
+    except (UndefinedEnvironmentName, UndefinedComparison) as error:
+        raise LockError(
+            f"a marker in {what} cannot be evaluated for the target "
+            f"{target.describe()}",
+            why=f"{type(error).__name__}: {error}",
+            hint="PEP 751 markers may use extras and dependency_groups, not extra; "
+            "lock again",
+        ) from None
     except PylockSelectError as error:
         raise LockError(
             f"{what} does not apply to the target {target.describe()}",
@@ -236,7 +245,9 @@ def _locked(
     build = None
     if not file.is_wheel:
         build = _locked_build(package, lock, target)
-    return LockedPackage(package.name, package.version, file=file, build=build)
+    # PEP 751 makes version optional; a file's name always says it.
+    version = package.version or file.version
+    return LockedPackage(package.name, version, file=file, build=build)
 
 
 def _dist_file(

@@ -307,7 +307,6 @@ def _resolved(session: Session, package: LockedPackage) -> ResolvedDist[FileCand
     from inst.resolution.resolver import ResolvedDist
 
     if package.file is not None:
-        assert package.version is not None or not package.file.is_wheel
         version: Version = package.version or package.file.version
         candidate = FileCandidate(package.name, version, package.file)
         hashes = {a: frozenset({d}) for a, d in package.file.hashes.items()}
