@@ -8,6 +8,7 @@ test_foreign_locks.py."""
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -396,3 +397,58 @@ def test_sync_of_inst_own_environment_keeps_inst_and_what_it_needs(
     assert "Keeping inst-" in run.out and "inst runs from this environment" in run.out
     assert "Would uninstall" in run.out and "pytest-" in run.out  # not inst's
     assert "Would install alpha-1.0 beta-2.0" in run.out
+
+
+@pytest.mark.slow
+def test_a_locked_directory_is_built_and_installed_editable(
+    inst, universe: Universe, venv: VirtualEnv, tmp_path: Path
+) -> None:
+    from harness.build_projects import build_find_links, copy_project
+
+    links = build_find_links(tmp_path)
+    tree = copy_project("editable-src", tmp_path / "project")
+    lock = write_lock(
+        tmp_path / "pylock.toml",
+        [
+            {
+                "name": "bp-editable-src",
+                "directory": {
+                    "path": str(tree.relative_to(tmp_path)),
+                    "editable": True,
+                },
+            },
+            entry(universe, files_url(universe), ["gamma-1.0-py3-none-any.whl"]),
+        ],
+    )
+    run = inst("sync", str(lock), "--no-index", "--find-links", str(links), venv=venv)
+    assert run.code == 0, run.err
+    assert set(venv.installed()) == {"bp-editable-src", "gamma"}
+    (info,) = venv.site_packages.glob("bp_editable_src-*.dist-info")
+    assert json.loads((info / "direct_url.json").read_text())["dir_info"] == {
+        "editable": True
+    }
+    out = venv.run_code("import bp_editable; print(bp_editable.__file__)")
+    assert str(tree) in out
+
+
+def test_sync_into_a_target_directory(
+    inst, universe: Universe, venv: VirtualEnv, tmp_path: Path
+) -> None:
+    base = files_url(universe)
+    where = tmp_path / "target"
+    first = basic_lock(universe, tmp_path, base)
+    assert inst("sync", str(first), "--target", str(where), venv=venv).code == 0
+    assert sorted(p.name for p in where.glob("*.dist-info")) == [
+        "alpha-1.0.dist-info",
+        "beta-2.0.dist-info",
+    ]
+    (tmp_path / "two").mkdir()
+    second = write_lock(
+        tmp_path / "two" / "pylock.toml",
+        [entry(universe, base, ["alpha-2.0-py3-none-any.whl"])],
+    )
+    run = inst("sync", str(second), "--target", str(where), venv=venv)
+    assert run.code == 0, run.err
+    assert sorted(p.name for p in where.glob("*.dist-info")) == ["alpha-2.0.dist-info"]
+    assert not (where / "beta").exists()
+    assert venv.installed() == {}
