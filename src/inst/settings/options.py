@@ -77,9 +77,10 @@ ENVIRONMENT = (
     "check",
     "inspect",
     "index",
+    "sync",
 )
 BUILDING = ("install", "download", "wheel", "build-info")
-NETWORK = ("install", "download", "wheel", "list", "build-info", "index")
+NETWORK = ("install", "download", "wheel", "list", "build-info", "index", "sync")
 
 
 @dataclass(frozen=True)
@@ -276,7 +277,7 @@ OPTIONS: tuple[Option, ...] = (
         "Work on this Python environment: a python executable or a virtual "
         "environment's directory.",
         GENERAL,
-        commands=(*ENVIRONMENT, "sync"),
+        commands=ENVIRONMENT,
         metavar="PATH",
         default_doc="for the inst program, the active virtual environment "
         "(VIRTUAL_ENV), else the active conda environment (CONDA_PREFIX), else a .venv "
