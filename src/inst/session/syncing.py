@@ -66,6 +66,7 @@ class SyncPlan:
     exact: bool  # sync: what the lock does not hold goes
     changes: list[Change] = field(default_factory=list)
     kept: list[InstalledDist] = field(default_factory=list)  # at the locked version
+    packages_kept: list[LockedPackage] = field(default_factory=list)  # their entries
     removals: list[InstalledDist] = field(default_factory=list)  # sync only
     protected: list[tuple[InstalledDist, str]] = field(default_factory=list)  # why
 
@@ -116,6 +117,7 @@ def _compare(
         fresh = settings.force_reinstall or package.tree is not None
         if old is not None and old.version == package.version and not fresh:
             plan.kept.append(old)
+            plan.packages_kept.append(package)
         else:
             plan.changes.append(Change(package, old))
     if not remove_extraneous:
@@ -223,6 +225,15 @@ def install_lock(
         repair_options=target.options,
         reporter=reporters.install,
     ) as transaction:
+        # Again under the lock: another inst may have changed the target meanwhile.
+        plan = _compare(
+            plan.lock,
+            target,
+            [*(c.package for c in plan.changes), *plan.packages_kept],
+            environment,
+            settings,
+            remove_extraneous,
+        )
         if not plan.changes and not plan.removals:
             return SyncResult(plan)
         removals = [plan_for_target(dist, target) for dist in plan.removals]
