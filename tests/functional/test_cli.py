@@ -100,7 +100,7 @@ def test_unknown_command_is_one_error_line_with_a_suggestion(run_inst) -> None:
     assert result.err == (
         "error: 'confg' is not an inst command. Did you mean `inst config`? The commands are: "
         "install, uninstall, download, wheel, build, build-info, list, freeze, show, repair, cache, config, help, "
-        "check, inspect, hash, index, completion, lock; `inst help` explains them.\n"
+        "check, inspect, hash, index, completion, lock, sync; `inst help` explains them.\n"
     )
 
 

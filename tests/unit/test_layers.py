@@ -40,10 +40,10 @@ LAYERS = (
     # The wiring of a run (its session) and the one path from a resolution to wheels.
     _layer("session", "session prepare", independent=False),
     _layer("stages", "resolution build install inspect", independent=True),
-    _layer("sources", "index download requirements wheel", independent=True),
+    _layer("sources", "index download requirements wheel pylock", independent=True),
     _layer(
         "models",
-        "environment settings models core_metadata cache cache_layout locking pylock _probe",
+        "environment settings models core_metadata cache cache_layout locking _probe",
         independent=False,
     ),
     _layer(

@@ -11,6 +11,7 @@ from typing import Callable
 import building
 import installing
 import resolution
+import syncing
 import uvtool
 
 
@@ -174,6 +175,24 @@ def _install(
     )
 
 
+def _sync(name: str, description: str) -> Workload:
+    """inst sync, uv pip sync and pip install --no-deps of a lock of the install
+    workloads' set into a fresh venv each run, warm caches (see syncing.py)."""
+    inst, pip, uv = syncing.commands(name)
+    return Workload(
+        name,
+        description,
+        inst,
+        pip,
+        uv,
+        env=resolution.environment,
+        prepare=lambda: syncing.prepare(name),
+        warmup=True,
+        before_each=installing.before_each(name, cold=False),
+        check=installing.check(name, bytecode=False),
+    )
+
+
 def _wheel(
     name: str,
     description: str,
@@ -330,6 +349,11 @@ WORKLOADS: dict[str, Workload] = {
             "install-warm, inst with --verify-cache",
             inst_args=("--verify-cache",),
             no_uv="uv has no option to hash again what it links from its cache",
+        ),
+        # A lock of the same set: no resolver (compare inst with install-warm's).
+        _sync(
+            "sync-warm",
+            "sync a pylock.toml of the 27 dists into a fresh venv, warm caches",
         ),
         # Building: setuptools trees from the pinned backend wheels, isolated.
         _wheel(

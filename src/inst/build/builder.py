@@ -90,6 +90,9 @@ class SourceBuilder:
         self._by_name: dict[str, BuildOptions] = {}
         self._editable: set[Path] = set()
         self._uncached: set[Path] = set()
+        # Locked builds (inst sync): name -> (interface or None, the locked build
+        # environment's identity, part of the wheel cache key).
+        self._locked: dict[str, tuple[str | None, str]] = {}
         self._sources: dict[Path, _Source] = {}
         # Builds run one at a time: output stays readable, and environments are made
         # once. Reentrant: a build requirement may itself need building.
@@ -121,6 +124,12 @@ class SourceBuilder:
 
     def configure_name(self, name: str, options: BuildOptions) -> None:
         self._by_name[canonicalize_name(name)] = options
+
+    def lock_build(self, name: str, interface: str | None, environment: str) -> None:
+        """The sdist of name is built as a lock says: through interface ("pyproject"
+        or "setup.py"; None: the policy's choice), in the environment the provisioner
+        gives for it (``environment`` names it, for the wheel cache's key)."""
+        self._locked[canonicalize_name(name)] = (interface, environment)
 
     def options_for(self, source: Path, name: str | None) -> BuildOptions:
         found = self._by_path.get(source.resolve())
@@ -247,6 +256,8 @@ class SourceBuilder:
             else:
                 state.tree = key
                 state.rule = self.rule_for(key, name)
+            if name is not None and canonicalize_name(name) in self._locked:
+                state.rule = self._locked_rule(name, state.rule)
             state.selection = select_interface(
                 state.tree,
                 self._flags(source, state.options, state.rule),
@@ -272,7 +283,7 @@ class SourceBuilder:
 
     def _cache_options(self, state: _Source) -> dict[str, Any]:
         options = state.options
-        return {
+        found: dict[str, Any] = {
             "config_settings": dict(options.config_settings),
             "global_options": list(options.global_options),
             "build_options": list(options.build_options),
@@ -280,6 +291,23 @@ class SourceBuilder:
             # setup.py is not the one PEP 517 gives.
             "interface": state.rule.interface if state.rule else "auto",
         }
+        locked = self._locked.get(canonicalize_name(state.label))
+        if locked is not None:  # a locked build's wheel is its own entry
+            found["locked_build"] = list(locked)
+        return found
+
+    def _locked_rule(self, name: str, rule: Rule | None) -> Rule | None:
+        """The interface a lock recorded for the project (inst sync), as a rule of
+        its own that beats the user's: the locked build is the one the lock made."""
+        interface, _ = self._locked[canonicalize_name(name)]
+        if interface is None:
+            return rule
+        return Rule(
+            project=canonicalize_name(name),
+            interface=interface,
+            spelled=f"{canonicalize_name(name)}={interface}",
+            origin="the lock's [packages.tool.inst] build-interface",
+        )
 
     def _cached_wheel(self, state: _Source) -> Path | None:
         if (

@@ -117,6 +117,8 @@ commands:
                         fish).
     lock                Resolve requirements and write a PEP 751 lock file
                         (pylock.toml).
+    sync                Make an environment match a pylock.toml exactly:
+                        install what it locks, remove the rest.
 """,
     "install": """\
 usage: inst install [-h] [-v] [-q] [--no-color] [--isolated]
@@ -128,10 +130,11 @@ usage: inst install [-h] [-v] [-q] [--no-color] [--isolated]
                     [--max-downloads N] [-i URL] [--extra-index-url URL]
                     [--no-index] [-f PATH_OR_URL]
                     [--index-strategy {first-index,best-match}] [-r FILE]
-                    [--group [PATH:]NAME] [--pre] [--only-binary NAMES]
-                    [--no-binary NAMES] [--prefer-binary] [-c FILE]
-                    [--require-hashes] [--no-deps] [--ignore-requires-python]
-                    [-U] [--upgrade-strategy {only-if-needed,eager}]
+                    [--group [PATH:]NAME] [--extra NAME] [--pre]
+                    [--only-binary NAMES] [--no-binary NAMES]
+                    [--prefer-binary] [-c FILE] [--require-hashes] [--no-deps]
+                    [--ignore-requires-python] [-U]
+                    [--upgrade-strategy {only-if-needed,eager}]
                     [--force-reinstall] [-I] [--dry-run] [--report FILE]
                     [--user] [-t DIR] [--prefix DIR] [--root DIR] [--compile]
                     [--link-mode {hardlink,copy}] [--verify-cache]
@@ -238,7 +241,16 @@ Distribution selection options:
                         [INST_REQUIREMENT]
   --group [PATH:]NAME   Add the requirements of this dependency group (PEP
                         735) of ./pyproject.toml; PATH:NAME reads the group
-                        from another pyproject.toml. Repeatable. [INST_GROUP]
+                        from another pyproject.toml. With a lock (inst sync,
+                        install -r pylock.toml), install the packages the lock
+                        holds for this group instead (PEP 751; without
+                        --group, the lock's default groups). Repeatable.
+                        [INST_GROUP]
+  --extra NAME          inst lock: lock this extra of the project
+                        ([project.optional-dependencies] of ./pyproject.toml)
+                        too. With a lock (inst sync, install -r pylock.toml):
+                        install the packages the lock holds for this extra
+                        (PEP 751). Repeatable. [INST_EXTRA]
   --pre                 Consider pre-releases and development versions, not
                         only final releases. [INST_PRE]
   --only-binary NAMES   Use wheels only for these projects: names, :all: or
@@ -273,8 +285,9 @@ Distribution selection options:
                         what is there. [INST_IGNORE_INSTALLED]
   --dry-run             Say what would be done and change nothing: for
                         install, resolve and say what would be installed; for
-                        repair, what would be put back and removed.
-                        [INST_DRY_RUN]
+                        repair, what would be put back and removed; for sync,
+                        what would be installed, upgraded, downgraded and
+                        removed. [INST_DRY_RUN]
   --report FILE         Write a JSON installation report (pip's format,
                         version 1) to this file; - writes it to standard
                         output. [INST_REPORT]
@@ -567,7 +580,11 @@ Distribution selection options:
                         [INST_REQUIREMENT]
   --group [PATH:]NAME   Add the requirements of this dependency group (PEP
                         735) of ./pyproject.toml; PATH:NAME reads the group
-                        from another pyproject.toml. Repeatable. [INST_GROUP]
+                        from another pyproject.toml. With a lock (inst sync,
+                        install -r pylock.toml), install the packages the lock
+                        holds for this group instead (PEP 751; without
+                        --group, the lock's default groups). Repeatable.
+                        [INST_GROUP]
   --pre                 Consider pre-releases and development versions, not
                         only final releases. [INST_PRE]
   --only-binary NAMES   Use wheels only for these projects: names, :all: or
@@ -763,7 +780,11 @@ Distribution selection options:
                         [INST_REQUIREMENT]
   --group [PATH:]NAME   Add the requirements of this dependency group (PEP
                         735) of ./pyproject.toml; PATH:NAME reads the group
-                        from another pyproject.toml. Repeatable. [INST_GROUP]
+                        from another pyproject.toml. With a lock (inst sync,
+                        install -r pylock.toml), install the packages the lock
+                        holds for this group instead (PEP 751; without
+                        --group, the lock's default groups). Repeatable.
+                        [INST_GROUP]
   --pre                 Consider pre-releases and development versions, not
                         only final releases. [INST_PRE]
   --only-binary NAMES   Use wheels only for these projects: names, :all: or
@@ -948,7 +969,11 @@ Package index options:
 Distribution selection options:
   --group [PATH:]NAME   Add the requirements of this dependency group (PEP
                         735) of ./pyproject.toml; PATH:NAME reads the group
-                        from another pyproject.toml. Repeatable. [INST_GROUP]
+                        from another pyproject.toml. With a lock (inst sync,
+                        install -r pylock.toml), install the packages the lock
+                        holds for this group instead (PEP 751; without
+                        --group, the lock's default groups). Repeatable.
+                        [INST_GROUP]
   --pre                 Consider pre-releases and development versions, not
                         only final releases. [INST_PRE]
   --only-binary NAMES   Use wheels only for these projects: names, :all: or
@@ -1133,7 +1158,11 @@ Distribution selection options:
                         [INST_REQUIREMENT]
   --group [PATH:]NAME   Add the requirements of this dependency group (PEP
                         735) of ./pyproject.toml; PATH:NAME reads the group
-                        from another pyproject.toml. Repeatable. [INST_GROUP]
+                        from another pyproject.toml. With a lock (inst sync,
+                        install -r pylock.toml), install the packages the lock
+                        holds for this group instead (PEP 751; without
+                        --group, the lock's default groups). Repeatable.
+                        [INST_GROUP]
   --pre                 Consider pre-releases and development versions, not
                         only final releases. [INST_PRE]
   --only-binary NAMES   Use wheels only for these projects: names, :all: or
@@ -1481,8 +1510,9 @@ General options:
 Distribution selection options:
   --dry-run             Say what would be done and change nothing: for
                         install, resolve and say what would be installed; for
-                        repair, what would be put back and removed.
-                        [INST_DRY_RUN]
+                        repair, what would be put back and removed; for sync,
+                        what would be installed, upgraded, downgraded and
+                        removed. [INST_DRY_RUN]
 
 Installing options:
   --user                Install into the user site-packages of the target
@@ -2149,10 +2179,16 @@ Distribution selection options:
                         [INST_REQUIREMENT]
   --group [PATH:]NAME   Add the requirements of this dependency group (PEP
                         735) of ./pyproject.toml; PATH:NAME reads the group
-                        from another pyproject.toml. Repeatable. [INST_GROUP]
-  --extra NAME          Lock this extra of the project ([project.optional-
-                        dependencies] of ./pyproject.toml) too. Repeatable.
-                        [INST_EXTRA]
+                        from another pyproject.toml. With a lock (inst sync,
+                        install -r pylock.toml), install the packages the lock
+                        holds for this group instead (PEP 751; without
+                        --group, the lock's default groups). Repeatable.
+                        [INST_GROUP]
+  --extra NAME          inst lock: lock this extra of the project
+                        ([project.optional-dependencies] of ./pyproject.toml)
+                        too. With a lock (inst sync, install -r pylock.toml):
+                        install the packages the lock holds for this extra
+                        (PEP 751). Repeatable. [INST_EXTRA]
   -o FILE, --output FILE
                         Write the lock to this file ('-' writes it to standard
                         output). [default: pylock.toml]
@@ -2200,6 +2236,217 @@ Download target options:
   --abi ABI             Fetch wheels for this ABI tag (such as cp312 or abi3).
                         Repeatable. Needs --only-binary=:all:. inst lock: the
                         ABIs of every target. [INST_ABI]
+
+Building options:
+  --build-interface NAME=INTERFACE
+                        Build a project through this interface:
+                        NAME=INTERFACE, where NAME is a project name or :all:
+                        and INTERFACE is auto, pyproject, setup.py or a
+                        plugged-in interface. Repeatable; an entry for a name
+                        beats :all:, and a later entry an earlier one.
+                        setup.py on a project with a pyproject.toml installs
+                        its [build-system] requires first.
+                        [INST_BUILD_INTERFACE]
+  --use-pep517          Build every project through its pyproject.toml
+                        interface (PEP 517), even one with only a setup.py;
+                        such projects get setuptools' legacy backend. The same
+                        as --build-interface :all:=pyproject.
+                        [INST_USE_PEP517]
+  --no-use-pep517       Build every project that has a setup.py through it
+                        (setup.py bdist_wheel), even one with a
+                        pyproject.toml, as pip did before 25.3. The same as
+                        --build-interface :all:=setup.py. [INST_NO_USE_PEP517]
+  --no-build-isolation  Build in the target environment instead of a fresh
+                        isolated one; missing build requirements are reported,
+                        not installed. [INST_NO_BUILD_ISOLATION]
+  -C KEY=VALUE, --config-settings KEY=VALUE
+                        Pass KEY=VALUE to every PEP 517 hook of every build.
+                        Repeatable; a key given more than once reaches the
+                        backend as a list of its values, as in pip. Also makes
+                        a project with only a setup.py build through the
+                        pyproject.toml interface. [INST_CONFIG_SETTINGS]
+  --build-constraint FILE
+                        Constrain the versions of build requirements (those
+                        installed into isolated build environments) with this
+                        constraints file. Repeatable. --constraint never
+                        applies to builds. [INST_BUILD_CONSTRAINT]
+  --no-clean            Keep the build directories (unpacked sources, build
+                        environments) instead of removing them, and print
+                        where they are. [INST_NO_CLEAN]
+""",
+    "sync": """\
+usage: inst sync [-h] [-v] [-q] [--no-color] [--isolated] [--config-file PATH]
+                 [--cache-dir DIR] [--no-cache-dir] [--timeout SECONDS]
+                 [--retries N] [--proxy URL] [--trusted-host HOST]
+                 [--cert PATH] [--client-cert PATH]
+                 [--keyring-provider {auto,disabled,import,subprocess}]
+                 [--python PATH] [--progress-bar {on,off}] [--max-downloads N]
+                 [-i URL] [--extra-index-url URL] [--no-index]
+                 [-f PATH_OR_URL] [--index-strategy {first-index,best-match}]
+                 [--group [PATH:]NAME] [--extra NAME]
+                 [--ignore-requires-python] [--force-reinstall] [--dry-run]
+                 [--remove-pip] [--user] [-t DIR] [--prefix DIR] [--root DIR]
+                 [--compile] [--link-mode {hardlink,copy}] [--verify-cache]
+                 [--break-system-packages] [--lock-timeout SECONDS]
+                 [--build-interface NAME=INTERFACE] [--use-pep517]
+                 [--no-use-pep517] [--no-build-isolation] [-C KEY=VALUE]
+                 [--build-constraint FILE] [--no-clean]
+                 [LOCK]
+
+Make an environment match a pylock.toml exactly: install what it locks, remove
+the rest.
+
+positional arguments:
+  LOCK                  a PEP 751 lock file (pylock.toml or pylock.NAME.toml);
+                        default: pylock.toml in the current directory
+
+options:
+  -h, --help            show this help message and exit
+
+General options:
+  -v, --verbose         Show more output; repeat for more (-vv). With -v an
+                        error also shows its traceback. [INST_VERBOSE]
+  -q, --quiet           Show less output: -q hides progress, -qq warnings too.
+                        Errors always show. [INST_QUIET]
+  --no-color            Never colour the output. A non-empty NO_COLOR
+                        environment variable does the same. [INST_NO_COLOR]
+  --isolated            Ignore INST_* and PIP_* environment variables and user
+                        configuration files (inst's and pip's).
+                        [INST_ISOLATED]
+  --config-file PATH    Read this configuration file last, after the global,
+                        user and site files. The null device (/dev/null, or
+                        nul on Windows) turns every configuration file off.
+                        [INST_CONFIG_FILE]
+  --cache-dir DIR       Keep inst's cache (HTTP responses, wheels, build
+                        environments) here. [INST_CACHE_DIR; default: the user
+                        cache directory, e.g. ~/.cache/inst on Linux]
+  --no-cache-dir        Use no persistent cache at all. [INST_NO_CACHE_DIR]
+  --timeout SECONDS     Seconds to wait for a network response before giving
+                        up. [INST_TIMEOUT; default: 15]
+  --retries N           How many times to retry a request after a connection
+                        error or a 5xx answer. [INST_RETRIES; default: 5]
+  --proxy URL           Send requests through this proxy, as
+                        scheme://[user:password@]host:port. Without it, the
+                        usual *_proxy environment variables apply.
+                        [INST_PROXY]
+  --trusted-host HOST   Trust this host (or host:port) even without valid
+                        HTTPS. Repeatable. [INST_TRUSTED_HOST]
+  --cert PATH           Verify HTTPS servers with the CA bundle in this file
+                        (or the certificates in this directory). [INST_CERT]
+  --client-cert PATH    Present this client certificate (one PEM file holding
+                        key and certificate). [INST_CLIENT_CERT]
+  --keyring-provider {auto,disabled,import,subprocess}
+                        Where to look up credentials when an index answers
+                        401: the keyring package (import), the keyring command
+                        on PATH (subprocess), whichever is found first (auto),
+                        or nowhere (disabled). [INST_KEYRING_PROVIDER;
+                        default: auto]
+  --python PATH         Work on this Python environment: a python executable
+                        or a virtual environment's directory. [INST_PYTHON;
+                        default: for the inst program, the active virtual
+                        environment (VIRTUAL_ENV), else the active conda
+                        environment (CONDA_PREFIX), else a .venv in the
+                        current directory or above it, else the interpreter
+                        running inst; for python -m inst, the interpreter
+                        running it]
+  --progress-bar {on,off}
+                        Show progress bars for downloads that take more than a
+                        moment (only on a terminal). [INST_PROGRESS_BAR;
+                        default: on]
+  --max-downloads N     How many files to download at once.
+                        [INST_MAX_DOWNLOADS; default: 10]
+
+Package index options:
+  -i URL, --index-url URL
+                        The main package index (PEP 503/691 simple API). With
+                        the default --index-strategy first-index it is
+                        searched after the --extra-index-url ones.
+                        [INST_INDEX_URL; default: pip's own default index,
+                        read from pip at run time]
+  --extra-index-url URL
+                        Further indexes. Repeatable. With --index-strategy
+                        first-index they are searched in order before --index-
+                        url; with best-match the files of all indexes compete.
+                        [INST_EXTRA_INDEX_URL]
+  --no-index            Search no index: only --find-links locations and local
+                        paths. [INST_NO_INDEX]
+  -f PATH_OR_URL, --find-links PATH_OR_URL
+                        Also look for distributions in this directory, or in
+                        the links of this HTML page. Repeatable.
+                        [INST_FIND_LINKS]
+  --index-strategy {first-index,best-match}
+                        first-index: take each project from the first index
+                        that has it, searching --extra-index-url indexes in
+                        order and --index-url last (this stops dependency
+                        confusion). best-match: let the files of every index
+                        compete, as pip does. [INST_INDEX_STRATEGY; default:
+                        first-index]
+
+Distribution selection options:
+  --group [PATH:]NAME   Add the requirements of this dependency group (PEP
+                        735) of ./pyproject.toml; PATH:NAME reads the group
+                        from another pyproject.toml. With a lock (inst sync,
+                        install -r pylock.toml), install the packages the lock
+                        holds for this group instead (PEP 751; without
+                        --group, the lock's default groups). Repeatable.
+                        [INST_GROUP]
+  --extra NAME          inst lock: lock this extra of the project
+                        ([project.optional-dependencies] of ./pyproject.toml)
+                        too. With a lock (inst sync, install -r pylock.toml):
+                        install the packages the lock holds for this extra
+                        (PEP 751). Repeatable. [INST_EXTRA]
+  --ignore-requires-python
+                        Accept distributions whose Requires-Python excludes
+                        the target interpreter. [INST_IGNORE_REQUIRES_PYTHON]
+  --force-reinstall     Reinstall every resolved distribution, even if the
+                        same version is installed. [INST_FORCE_REINSTALL]
+  --dry-run             Say what would be done and change nothing: for
+                        install, resolve and say what would be installed; for
+                        repair, what would be put back and removed; for sync,
+                        what would be installed, upgraded, downgraded and
+                        removed. [INST_DRY_RUN]
+  --remove-pip          inst sync: remove pip too when the lock does not hold
+                        it (by default pip stays, so the environment keeps its
+                        own installer). [INST_REMOVE_PIP]
+
+Installing options:
+  --user                Install into the user site-packages of the target
+                        interpreter (python -m site --user-site) and its
+                        scripts into the user base's bin directory.
+                        [INST_USER]
+  -t DIR, --target DIR  Install into this directory instead of an environment:
+                        packages at its top, scripts in DIR/bin. Implies
+                        --ignore-installed; what is there already is replaced
+                        only with --upgrade. [INST_TARGET]
+  --prefix DIR          Install into the scheme the target interpreter would
+                        use for this prefix (DIR/lib/pythonX.Y/site-packages,
+                        DIR/bin, ...). [INST_PREFIX]
+  --root DIR            Install as usual but below this directory, as if it
+                        were the filesystem root (for building OS packages and
+                        images). [INST_ROOT]
+  --compile             Write .pyc files for the installed modules (with the
+                        target interpreter) instead of leaving that to their
+                        first import; --no-compile turns it off.
+                        [INST_COMPILE]
+  --link-mode {hardlink,copy}
+                        How files get from inst's cache of unpacked wheels
+                        into the environment: hardlink (falls back to copy
+                        across filesystems) or copy. [INST_LINK_MODE; default:
+                        hardlink]
+  --verify-cache        Hash every file taken from inst's cache of unpacked
+                        wheels again, against its wheel's RECORD, before
+                        installing it; a damaged entry is unpacked again from
+                        the wheel. Without it an entry is trusted if no file's
+                        size, modification time or mode changed.
+                        [INST_VERIFY_CACHE]
+  --break-system-packages
+                        Install into or uninstall from an environment its
+                        distribution marks as externally managed (PEP 668)
+                        anyway. [INST_BREAK_SYSTEM_PACKAGES]
+  --lock-timeout SECONDS
+                        How many seconds to wait for another inst that is
+                        changing the same environment before giving up.
+                        [INST_LOCK_TIMEOUT; default: 300]
 
 Building options:
   --build-interface NAME=INTERFACE

@@ -1,2 +1,2 @@
-"""PEP 751 lock files (pylock.toml): writing them (``write``, ``toml``) and reading
-them (``read``)."""
+"""PEP 751 lock files (``pylock.toml``): reading them (``read``: validated by
+``packaging.pylock``, selected for a target) and writing them (``write``)."""

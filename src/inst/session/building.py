@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from inst.build.reporting import BuildReporter
     from inst.environment import Environment
     from inst.install.installation import WheelToInstall
+    from inst.prepare import PreparedWheel
+    from inst.pylock.read import LockedBuild
     from inst.requirements.inputs import Inputs
     from inst.requirements.specs import RequirementSpec
     from inst.resolution.candidates import FileCandidate
@@ -145,8 +147,39 @@ class SessionProvisioner:
         self._wheels: dict[str, WheelToInstall] = {}
 
     def resolve(self, requirements: Sequence[str], purpose: str) -> list[BuildPin]:
+        from packaging.utils import canonicalize_name
+
+        locked = self._session.locked_builds.get(canonicalize_name(purpose))
+        if locked is not None and locked.packages:
+            return self._locked(locked, purpose)
+        return self._resolved(requirements, purpose)
+
+    def _locked(self, build: LockedBuild, purpose: str) -> list[BuildPin]:
+        """A lock's build environment: exactly its wheels, hash-checked against the
+        lock, whatever the build asks for (nothing is resolved)."""
+        from inst.resolution.candidates import FileCandidate
+        from inst.resolution.resolver import ResolvedDist
+
+        dists = []
+        for package in build.packages:
+            assert package.file is not None and package.version is not None
+            dists.append(
+                ResolvedDist(
+                    FileCandidate(package.name, package.version, package.file),
+                    metadata=None,
+                    requested=False,
+                    requested_extras=frozenset(),
+                    hashes={a: frozenset({d}) for a, d in package.file.hashes.items()},
+                )
+            )
+        try:
+            prepared = self._session.preparer.prepare(dists)
+        except InstError as error:
+            raise error.within(f"cannot provide the locked build packages of {purpose}")
+        return self._pins(prepared)
+
+    def _resolved(self, requirements: Sequence[str], purpose: str) -> list[BuildPin]:
         from inst.build.builder import BuildCycle
-        from inst.build.environments import BuildPin
         from inst.requirements.specs import parse_requirement
         from inst.resolution.provider import ProviderOptions
         from inst.resolution.resolver import ResolveRequest, resolve
@@ -177,6 +210,11 @@ class SessionProvisioner:
         prepared = session.preparer.prepare(
             resolution.to_fetch, hashes=lambda d: self._hashes.get(d.name, {})
         )
+        return self._pins(prepared)
+
+    def _pins(self, prepared: Sequence[PreparedWheel]) -> list[BuildPin]:
+        from inst.build.environments import BuildPin
+
         pins = []
         for item in prepared:
             version = item.dist.candidate.version

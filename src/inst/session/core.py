@@ -12,11 +12,14 @@ from typing import TYPE_CHECKING
 from inst.errors import InstError
 
 if TYPE_CHECKING:
+    from packaging.utils import NormalizedName
+
     from inst.cache import HttpPages
     from inst.environment import Environment
     from inst.index.finder import Finder
     from inst.index.http import HttpClient
     from inst.index.reporting import IndexReporter
+    from inst.pylock.read import LockedBuild
     from inst.requirements.files import FileOptions
     from inst.requirements.inputs import Inputs
     from inst.resolution.provider import ProviderOptions
@@ -47,6 +50,9 @@ class Session:
 
         self.environment = environment
         self.work_dir = work_dir
+        #: sdists of a lock with their locked build environment (inst sync): the
+        #: provisioner installs exactly those wheels for them, resolving nothing.
+        self.locked_builds: dict[NormalizedName, LockedBuild] = {}
         self.reporters = reporters
         self.cache = run_cache(settings)
         self.require_hashes = bool(

@@ -59,6 +59,7 @@ COMMAND_NAMES = (
     "index",
     "completion",
     "lock",
+    "sync",
 )
 
 #: Marks an option that applies to every command.
@@ -84,8 +85,9 @@ ENVIRONMENT = (
     "inspect",
     "index",
     "lock",
+    "sync",
 )
-BUILDING = ("install", "download", "wheel", "build-info", "build", "lock")
+BUILDING = ("install", "download", "wheel", "build-info", "build", "lock", "sync")
 NETWORK = (
     "install",
     "download",
@@ -95,6 +97,7 @@ NETWORK = (
     "index",
     "build",
     "lock",
+    "sync",
 )
 
 
@@ -306,7 +309,7 @@ OPTIONS: tuple[Option, ...] = (
         "terminal).",
         GENERAL,
         default="on",
-        commands=RESOLVING,
+        commands=(*RESOLVING, "sync"),
         choices=("on", "off"),
         pip_shared=True,
     ),
@@ -316,7 +319,7 @@ OPTIONS: tuple[Option, ...] = (
         "How many files to download at once.",
         GENERAL,
         default=10,
-        commands=RESOLVING,
+        commands=(*RESOLVING, "sync"),
         metavar="N",
     ),
     # -- Package index -----------------------------------------------------------------
@@ -326,7 +329,7 @@ OPTIONS: tuple[Option, ...] = (
         "The main package index (PEP 503/691 simple API). With the default "
         "--index-strategy first-index it is searched after the --extra-index-url ones.",
         INDEX,
-        commands=RESOLVING + ("list", "index"),
+        commands=(*RESOLVING + ("list", "index"), "sync"),
         short="-i",
         metavar="URL",
         pip_shared=True,
@@ -340,7 +343,7 @@ OPTIONS: tuple[Option, ...] = (
         "in order before --index-url; with best-match the files of all indexes compete.",
         INDEX,
         default=(),
-        commands=RESOLVING + ("list", "index"),
+        commands=(*RESOLVING + ("list", "index"), "sync"),
         metavar="URL",
         pip_shared=True,
         urls=True,
@@ -351,7 +354,7 @@ OPTIONS: tuple[Option, ...] = (
         "Search no index: only --find-links locations and local paths.",
         INDEX,
         default=False,
-        commands=RESOLVING + ("list", "index"),
+        commands=(*RESOLVING + ("list", "index"), "sync"),
         pip_shared=True,
     ),
     Option(
@@ -361,7 +364,7 @@ OPTIONS: tuple[Option, ...] = (
         "Repeatable.",
         INDEX,
         default=(),
-        commands=RESOLVING + ("list", "index"),
+        commands=(*RESOLVING + ("list", "index"), "sync"),
         short="-f",
         metavar="PATH_OR_URL",
         pip_shared=True,
@@ -375,7 +378,7 @@ OPTIONS: tuple[Option, ...] = (
         "confusion). best-match: let the files of every index compete, as pip does.",
         INDEX,
         default="first-index",
-        commands=RESOLVING,
+        commands=(*RESOLVING, "sync"),
         choices=("first-index", "best-match"),
     ),
     # -- Distribution selection --------------------------------------------------------
@@ -394,20 +397,23 @@ OPTIONS: tuple[Option, ...] = (
         "group",
         Kind.LIST,
         "Add the requirements of this dependency group (PEP 735) of ./pyproject.toml; "
-        "PATH:NAME reads the group from another pyproject.toml. Repeatable.",
+        "PATH:NAME reads the group from another pyproject.toml. With a lock (inst sync, "
+        "install -r pylock.toml), install the packages the lock holds for this group "
+        "instead (PEP 751; without --group, the lock's default groups). Repeatable.",
         SELECTION,
         default=(),
-        commands=RESOLVING,
+        commands=(*RESOLVING, "sync"),
         metavar="[PATH:]NAME",
     ),
     Option(
         "extra",
         Kind.LIST,
-        "Lock this extra of the project ([project.optional-dependencies] of "
-        "./pyproject.toml) too. Repeatable.",
+        "inst lock: lock this extra of the project ([project.optional-dependencies] of "
+        "./pyproject.toml) too. With a lock (inst sync, install -r pylock.toml): "
+        "install the packages the lock holds for this extra (PEP 751). Repeatable.",
         SELECTION,
         default=(),
-        commands=("lock",),
+        commands=("lock", "install", "sync"),
         metavar="NAME",
     ),
     Option(
@@ -506,7 +512,7 @@ OPTIONS: tuple[Option, ...] = (
         "Accept distributions whose Requires-Python excludes the target interpreter.",
         SELECTION,
         default=False,
-        commands=RESOLVING,
+        commands=(*RESOLVING, "sync"),
         pip_shared=True,
     ),
     Option(
@@ -536,7 +542,7 @@ OPTIONS: tuple[Option, ...] = (
         "Reinstall every resolved distribution, even if the same version is installed.",
         SELECTION,
         default=False,
-        commands=("install",),
+        commands=("install", "sync"),
     ),
     Option(
         "ignore-installed",
@@ -551,10 +557,11 @@ OPTIONS: tuple[Option, ...] = (
         "dry-run",
         Kind.FLAG,
         "Say what would be done and change nothing: for install, resolve and say what "
-        "would be installed; for repair, what would be put back and removed.",
+        "would be installed; for repair, what would be put back and removed; for "
+        "sync, what would be installed, upgraded, downgraded and removed.",
         SELECTION,
         default=False,
-        commands=("install", "repair"),
+        commands=("install", "repair", "sync"),
         sources=CLI_AND_ENV,
     ),
     Option(
@@ -566,6 +573,16 @@ OPTIONS: tuple[Option, ...] = (
         commands=("install",),
         metavar="FILE",
         sources=CLI_AND_ENV,
+    ),
+    # -- Locks (inst install -r pylock.toml, inst sync) -----------------------------
+    Option(
+        "remove-pip",
+        Kind.FLAG,
+        "inst sync: remove pip too when the lock does not hold it (by default pip "
+        "stays, so the environment keeps its own installer).",
+        SELECTION,
+        default=False,
+        commands=("sync",),
     ),
     # -- Download targets --------------------------------------------------------------
     Option(
@@ -630,7 +647,7 @@ OPTIONS: tuple[Option, ...] = (
         "--user-site) and its scripts into the user base's bin directory.",
         INSTALL,
         default=False,
-        commands=("install", "repair"),
+        commands=("install", "repair", "sync"),
     ),
     Option(
         "target",
@@ -639,7 +656,7 @@ OPTIONS: tuple[Option, ...] = (
         "scripts in DIR/bin. Implies --ignore-installed; what is there already is "
         "replaced only with --upgrade.",
         INSTALL,
-        commands=("install", "repair"),
+        commands=("install", "repair", "sync"),
         short="-t",
         metavar="DIR",
     ),
@@ -649,7 +666,7 @@ OPTIONS: tuple[Option, ...] = (
         "Install into the scheme the target interpreter would use for this prefix "
         "(DIR/lib/pythonX.Y/site-packages, DIR/bin, ...).",
         INSTALL,
-        commands=("install", "repair"),
+        commands=("install", "repair", "sync"),
         metavar="DIR",
     ),
     Option(
@@ -658,7 +675,7 @@ OPTIONS: tuple[Option, ...] = (
         "Install as usual but below this directory, as if it were the filesystem root "
         "(for building OS packages and images).",
         INSTALL,
-        commands=("install", "repair"),
+        commands=("install", "repair", "sync"),
         metavar="DIR",
     ),
     Option(
@@ -668,7 +685,7 @@ OPTIONS: tuple[Option, ...] = (
         "instead of leaving that to their first import; --no-compile turns it off.",
         INSTALL,
         default=False,
-        commands=("install",),
+        commands=("install", "sync"),
         negatable=True,
     ),
     Option(
@@ -678,7 +695,7 @@ OPTIONS: tuple[Option, ...] = (
         "hardlink (falls back to copy across filesystems) or copy.",
         INSTALL,
         default="hardlink",
-        commands=("install",),
+        commands=("install", "sync"),
         choices=("hardlink", "copy"),
     ),
     Option(
@@ -690,7 +707,7 @@ OPTIONS: tuple[Option, ...] = (
         "modification time or mode changed.",
         INSTALL,
         default=False,
-        commands=("install",),
+        commands=("install", "sync"),
     ),
     Option(
         "break-system-packages",
@@ -699,7 +716,7 @@ OPTIONS: tuple[Option, ...] = (
         "externally managed (PEP 668) anyway.",
         INSTALL,
         default=False,
-        commands=("install", "uninstall"),
+        commands=("install", "uninstall", "sync"),
         pip_shared=True,
     ),
     Option(
@@ -709,7 +726,7 @@ OPTIONS: tuple[Option, ...] = (
         "environment before giving up.",
         INSTALL,
         default=300.0,
-        commands=("install", "uninstall", "repair"),
+        commands=("install", "uninstall", "repair", "sync"),
         metavar="SECONDS",
     ),
     Option(

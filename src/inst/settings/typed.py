@@ -179,13 +179,17 @@ class OptionValues:
     def group(self) -> tuple[str, ...]:
         """--group, INST_GROUP: Add the requirements of this dependency group (PEP 735)
         of ./pyproject.toml; PATH:NAME reads the group from another pyproject.toml.
-        Repeatable."""
+        With a lock (inst sync, install -r pylock.toml), install the packages the
+        lock holds for this group instead (PEP 751; without --group, the lock's
+        default groups). Repeatable."""
         return cast("tuple[str, ...]", self._value("group"))
 
     @property
     def extra(self) -> tuple[str, ...]:
-        """--extra, INST_EXTRA: Lock this extra of the project
-        ([project.optional-dependencies] of ./pyproject.toml) too. Repeatable."""
+        """--extra, INST_EXTRA: inst lock: lock this extra of the project
+        ([project.optional-dependencies] of ./pyproject.toml) too. With a lock (inst
+        sync, install -r pylock.toml): install the packages the lock holds for this
+        extra (PEP 751). Repeatable."""
         return cast("tuple[str, ...]", self._value("extra"))
 
     @property
@@ -276,7 +280,8 @@ class OptionValues:
     def dry_run(self) -> bool:
         """--dry-run, INST_DRY_RUN: Say what would be done and change nothing: for
         install, resolve and say what would be installed; for repair, what would be
-        put back and removed."""
+        put back and removed; for sync, what would be installed, upgraded, downgraded
+        and removed."""
         return cast("bool", self._value("dry-run"))
 
     @property
@@ -284,6 +289,13 @@ class OptionValues:
         """--report, INST_REPORT: Write a JSON installation report (pip's format,
         version 1) to this file; - writes it to standard output."""
         return cast("str | None", self._value("report"))
+
+    @property
+    def remove_pip(self) -> bool:
+        """--remove-pip, INST_REMOVE_PIP: inst sync: remove pip too when the lock does
+        not hold it (by default pip stays, so the environment keeps its own
+        installer)."""
+        return cast("bool", self._value("remove-pip"))
 
     @property
     def dest(self) -> str:

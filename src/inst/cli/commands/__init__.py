@@ -43,5 +43,6 @@ COMMANDS: dict[str, Command] = {
         Command("index", "inst.cli.commands.index"),
         Command("completion", "inst.cli.commands.completion"),
         Command("lock", "inst.cli.commands.lock"),
+        Command("sync", "inst.cli.commands.sync"),
     )
 }

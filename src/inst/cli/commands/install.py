@@ -32,6 +32,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(settings: Settings, args: argparse.Namespace) -> int:
     from inst.session import gather_inputs, target_environment
 
+    lock = _lock_file(settings, args.requirements)
+    if lock is not None:
+        from inst.cli.commands.sync import run_lock
+
+        run_lock(settings, lock, target_environment(settings), remove_extraneous=False)
+        return 0
+    if settings.extra:
+        from inst.errors import UsageError
+
+        raise UsageError(
+            "--extra selects the extras of a lock file",
+            hint="give a pylock.toml with -r, or name extras in the requirement "
+            "(name[extra])",
+        )
     if settings.report == "-":
         ui.info_to_stderr()
     inputs = gather_inputs(settings, args.requirements, "install")
@@ -41,6 +55,39 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
         return 0
     _install(settings, inputs, environment)
     return 0
+
+
+def _lock_file(settings: Settings, requirements: list[str]) -> str | None:
+    """The PEP 751 lock given with -r, which is installed as locked (no resolver);
+    None when -r names none. A lock goes alone: its packages are the whole set."""
+    from inst.pylock.read import is_lock_path
+
+    locks = [path for path in settings.requirement if is_lock_path(path)]
+    if not locks:
+        return None
+    from inst.errors import UsageError
+
+    # Constraints (-c, or pip's configuration) narrow a resolution; a lock has none.
+    others = [*requirements, *settings.editable]
+    others += [path for path in settings.requirement if path not in locks]
+    if len(locks) > 1 or others:
+        raise UsageError(
+            f"{locks[0]} is a lock file, and a lock is installed alone",
+            why="its packages are the whole set, installed without resolving; "
+            f"it cannot be combined with {', '.join([*locks[1:], *others])}",
+            hint="install the lock on its own, then the rest with another inst install",
+        )
+    if settings.report:
+        raise UsageError(
+            "--report describes a resolution, and a lock is installed without one",
+            hint="leave out --report, or use --dry-run to see what the lock changes",
+        )
+    if "://" in locks[0]:
+        raise UsageError(
+            f"{locks[0]} is a lock file named by a URL",
+            hint="download it first and give its local path",
+        )
+    return locks[0]
 
 
 def _resolve_only(settings: Settings, inputs: Inputs, environment: Environment) -> None:
