@@ -456,16 +456,48 @@ def describe_trust(cert: str | None) -> str:
 
 
 def _tls_adapter(context: ssl.SSLContext | None, **settings: Any) -> HTTPAdapter:
-    """requests' HTTPAdapter, checking servers against ``context`` when a request
-    verifies with the defaults (verify=True); a CA bundle (--cert, REQUESTS_CA_BUNDLE)
-    or a trusted host (verify=False) keep requests' own handling."""
+    """requests' HTTPAdapter whose TLS settings are loaded once per run, not per
+    connection: a request that verifies with the defaults (verify=True) checks servers
+    against ``context``; one that names a CA bundle (--cert, REQUESTS_CA_BUNDLE,
+    CURL_CA_BUNDLE) against one context holding that bundle, made on first use.
+    requests would hand urllib3 the bundle's path, which loads it into a new context at
+    every connection (tens of ms of CPU each: a backtracking resolve opens several).
+    A trusted host (verify=False) keeps requests' own handling."""
+    import ssl
+
     from requests.adapters import HTTPAdapter
 
-    if context is None:
-        return HTTPAdapter(**settings)
-    system: ssl.SSLContext = context
+    system = context
+    bundles: dict[str, ssl.SSLContext | None] = {}
+    bundles_lock = threading.Lock()
 
-    class SystemTrustAdapter(HTTPAdapter):
+    def bundle_context(path: str) -> ssl.SSLContext | None:
+        """The context trusting exactly ``path`` (a file, or a c_rehash directory);
+        None when it does not load: requests' way then reports it per connection."""
+        with bundles_lock:
+            if path not in bundles:
+                from urllib3.util.ssl_ import create_urllib3_context
+
+                made = create_urllib3_context(cert_reqs=ssl.CERT_REQUIRED)
+                try:
+                    if os.path.isdir(path):
+                        made.load_verify_locations(capath=path)
+                    else:
+                        made.load_verify_locations(cafile=path)
+                except (OSError, ValueError):  # ssl.SSLError is an OSError
+                    bundles[path] = None
+                else:
+                    bundles[path] = made
+            return bundles[path]
+
+    def shared(verify: bool | str) -> ssl.SSLContext | None:
+        if verify is True:
+            return system
+        if isinstance(verify, str):
+            return bundle_context(verify)
+        return None
+
+    class SharedContextAdapter(HTTPAdapter):
         # requests >= 2.32 builds each pool's TLS settings here.
         def build_connection_pool_key_attributes(
             self,
@@ -476,20 +508,24 @@ def _tls_adapter(context: ssl.SSLContext | None, **settings: Any) -> HTTPAdapter
             host, pool = super().build_connection_pool_key_attributes(
                 request, verify, cert
             )
-            if verify is True:
-                pool["ssl_context"] = system
+            loaded = shared(verify)
+            if loaded is not None:
+                pool["ssl_context"] = loaded
+                pool.pop("ca_certs", None)
+                pool.pop("ca_cert_dir", None)
             return host, pool
 
         def cert_verify(self, conn: Any, url: str, verify: Any, cert: Any) -> None:
             parent: Any = super()  # untyped in the stubs
             parent.cert_verify(conn, url, verify, cert)
-            if verify is True:
-                # requests points every pool at certifi's file, which urllib3 would
-                # load into the shared context at each connection: it is there.
+            if shared(verify) is not None:
+                # requests points every pool at a bundle's file (certifi's for
+                # verify=True), which urllib3 would load into the shared context at
+                # each connection: what the context trusts is in it already.
                 conn.ca_certs = None
                 conn.ca_cert_dir = None
 
-    return SystemTrustAdapter(**settings)
+    return SharedContextAdapter(**settings)
 
 
 class ShortBody(Exception):
