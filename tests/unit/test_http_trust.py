@@ -86,7 +86,7 @@ def test_a_bundle_from_the_environment_is_loaded_once(
         pool = adapter.get_connection_with_tls_context(request, verify)
         adapter.cert_verify(pool, URL, verify, None)
         assert pool.ca_certs is None
-        assert pool.ssl_context is first["ssl_context"]
+        assert pool.conn_kw["ssl_context"] is first["ssl_context"]
 
 
 def test_a_bundle_that_does_not_load_is_left_to_requests(tmp_path: Path) -> None:
