@@ -14,7 +14,7 @@ import sys
 import threading
 import time
 import urllib.parse
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Optional
 
@@ -401,7 +401,7 @@ class HttpClient:
         import urllib3
 
         adapter = _tls_adapter(
-            system_trust_context(),
+            system_trust_context,
             pool_connections=10,  # how many hosts keep a pool
             pool_maxsize=max(1, self.config.max_connections),
             max_retries=_retry(self.config.retries),
@@ -455,10 +455,13 @@ def describe_trust(cert: str | None) -> str:
     return "the system trust store (truststore), and certifi's CA bundle"
 
 
-def _tls_adapter(context: ssl.SSLContext | None, **settings: Any) -> HTTPAdapter:
+def _tls_adapter(
+    system_context: Callable[[], ssl.SSLContext | None], **settings: Any
+) -> HTTPAdapter:
     """requests' HTTPAdapter whose TLS settings are loaded once per run, not per
     connection: a request that verifies with the defaults (verify=True) checks servers
-    against ``context``; one that names a CA bundle (--cert, REQUESTS_CA_BUNDLE,
+    against the context ``system_context()`` makes on first use (None: requests' own
+    handling); one that names a CA bundle (--cert, REQUESTS_CA_BUNDLE,
     CURL_CA_BUNDLE) against one context holding that bundle, made on first use.
     requests would hand urllib3 the bundle's path, which loads it into a new context at
     every connection (tens of ms of CPU each: a backtracking resolve opens several).
@@ -467,9 +470,16 @@ def _tls_adapter(context: ssl.SSLContext | None, **settings: Any) -> HTTPAdapter
 
     from requests.adapters import HTTPAdapter
 
-    system = context
-    bundles: dict[str, ssl.SSLContext | None] = {}
+    bundles: dict[str | bool, ssl.SSLContext | None] = {}
     bundles_lock = threading.Lock()
+
+    def system() -> ssl.SSLContext | None:
+        # Made when first needed: with REQUESTS_CA_BUNDLE set, requests turns every
+        # verify=True into that bundle, and loading certifi's would be wasted.
+        with bundles_lock:
+            if True not in bundles:
+                bundles[True] = system_context()
+            return bundles[True]
 
     def bundle_context(path: str) -> ssl.SSLContext | None:
         """The context trusting exactly ``path`` (a file, or a c_rehash directory);
@@ -492,7 +502,7 @@ def _tls_adapter(context: ssl.SSLContext | None, **settings: Any) -> HTTPAdapter
 
     def shared(verify: bool | str) -> ssl.SSLContext | None:
         if verify is True:
-            return system
+            return system()
         if isinstance(verify, str):
             return bundle_context(verify)
         return None
