@@ -38,10 +38,42 @@ def test_the_system_trust_store_by_default(monkeypatch: pytest.MonkeyPatch) -> N
     original = ssl.SSLContext
     with HttpClient(HttpConfig()) as client:
         pool = pool_settings(client)
-        assert isinstance(pool["ssl_context"], truststore.SSLContext)
+        context = pool["ssl_context"]
+        if sys.platform in ("win32", "darwin"):
+            assert isinstance(context, truststore.SSLContext)
+        else:
+            # truststore's way on Linux (OpenSSL's default locations, OpenSSL's
+            # checks), loaded once instead of at every connection.
+            assert type(context) is ssl.SSLContext
+            assert context.verify_mode == ssl.CERT_REQUIRED
+            assert context.check_hostname
         assert pool["cert_reqs"] == "CERT_REQUIRED"
+        # One context for every pool, and certifi's CAs in it.
+        assert (
+            pool_settings(client, "https://other.example/x")["ssl_context"] is context
+        )
+        assert context.cert_store_stats()["x509_ca"] > 0
     assert ssl.SSLContext is original  # inst's session only, not injected globally
     assert describe_trust(None).startswith("the system trust store (truststore)")
+
+
+@pytest.mark.skipif(
+    sys.platform in ("win32", "darwin"), reason="truststore verifies natively there"
+)
+def test_the_system_store_is_openssls_default_locations(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import certifi
+
+    from inst.index.http import _openssl_system_context
+
+    # SSL_CERT_FILE moves OpenSSL's default file, as for truststore.
+    bundle = tmp_path / "system.pem"
+    bundle.write_bytes(Path(certifi.where()).read_bytes())
+    monkeypatch.setenv("SSL_CERT_FILE", str(bundle))
+    monkeypatch.setenv("SSL_CERT_DIR", str(tmp_path / "none"))
+    context = _openssl_system_context()
+    assert context.cert_store_stats()["x509_ca"] > 0
 
 
 def test_a_cert_bundle_wins(tmp_path: Path) -> None:

@@ -432,11 +432,57 @@ def system_trust_context() -> ssl.SSLContext | None:
         import truststore
     except ImportError:
         return None
-    context = truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    if sys.platform in ("win32", "darwin"):
+        context = truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    else:
+        context = _openssl_system_context()
     # A server certificate certifi knows keeps working where the system store lacks
     # its CA (a minimal container).
     context.load_verify_locations(certifi.where())
     return context
+
+
+#: Where truststore looks for the system's CA file when OpenSSL's defaults hold
+#: nothing (its list: Alpine/Arch/BSD, Fedora/RHEL, Debian/Ubuntu, SUSE).
+_CA_FILES = (
+    "/etc/ssl/cert.pem",
+    "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem",
+    "/etc/pki/tls/cert.pem",
+    "/etc/ssl/certs/ca-certificates.crt",
+    "/etc/ssl/ca-bundle.pem",
+)
+
+
+def _openssl_system_context() -> ssl.SSLContext:
+    """What truststore's context is where it verifies with OpenSSL (Linux, the BSDs):
+    OpenSSL's default locations (SSL_CERT_FILE / SSL_CERT_DIR move them), else the
+    first usual CA file, and OpenSSL's own checks. truststore loads those locations
+    into its context again at every connection (tens of ms of CPU each); here they
+    are loaded once."""
+    import re
+    import ssl
+
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    defaults = ssl.get_default_verify_paths()
+    hashed = re.compile(r"[0-9a-fA-F]{8}\.[0-9]")
+    capath_has_certs = bool(defaults.capath) and any(
+        hashed.fullmatch(name) for name in _listdir(defaults.capath)
+    )
+    if defaults.cafile or capath_has_certs:
+        context.set_default_verify_paths()
+    else:
+        for cafile in _CA_FILES:
+            if os.path.isfile(cafile):
+                context.load_verify_locations(cafile=cafile)
+                break
+    return context
+
+
+def _listdir(path: str) -> list[str]:
+    try:
+        return os.listdir(path)
+    except OSError:
+        return []
 
 
 def describe_trust(cert: str | None) -> str:
