@@ -4,6 +4,7 @@ from the settings, and closed together."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -52,6 +53,7 @@ class Session:
 
         self._settings = settings
         self._builder: SourceBuilder | None = None
+        self._builder_lock = threading.Lock()  # made once, whichever thread asks
         self._build_inputs: Inputs | None = None  # told to the builder once made
         self.environment = environment
         self.work_dir = work_dir
@@ -92,25 +94,30 @@ class Session:
     def builder(self) -> SourceBuilder:
         """The run's SourceBuilder, made (and told the requirements' build options
         and -e) when first asked for."""
-        if self._builder is None:
-            from inst.session.building import configure_builder, make_builder
+        with self._builder_lock:
+            if self._builder is None:
+                from inst.session.building import configure_builder, make_builder
 
-            builder = make_builder(self._settings, self)
-            if self._build_inputs is not None:
-                configure_builder(builder, self._build_inputs)
-            self._builder = builder
-        return self._builder
+                builder = make_builder(self._settings, self)
+                if self._build_inputs is not None:
+                    configure_builder(builder, self._build_inputs)
+                self._builder = builder
+            return self._builder
 
     def configure_builds(self, inputs: Inputs) -> None:
         """Tell the builder the requirements' own build options and -e: now when the
         run configures builds at all (so that a bad setting is an error before
         anything is resolved), else when the builder is first made."""
-        self._build_inputs = inputs
-        if self._builder is None and not _configures_builds(self._settings, inputs):
-            return
-        from inst.session.building import configure_builder
+        with self._builder_lock:
+            made = self._builder
+            if made is None:
+                self._build_inputs = inputs
+        if made is not None:
+            from inst.session.building import configure_builder
 
-        configure_builder(self.builder, inputs)
+            configure_builder(made, inputs)
+        elif _configures_builds(self._settings, inputs):
+            self.builder  # noqa: B018 - made (and told the inputs) now
 
     def resolve(self, inputs: Inputs, options: ProviderOptions) -> Resolution:
         from inst.resolution.resolver import ResolveRequest, resolve
