@@ -8,15 +8,11 @@ so neither imports the other for it.
 
 from __future__ import annotations
 
-import email.parser
 import functools
 import re
-import textwrap
-import zipfile
 from dataclasses import dataclass
-from email.message import Message
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from packaging.markers import UndefinedEnvironmentName
 from packaging.requirements import InvalidRequirement, Requirement
@@ -24,6 +20,12 @@ from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from inst.errors import InstError
+
+if TYPE_CHECKING:
+    from email.message import Message
+
+# email.parser, textwrap and zipfile are imported where used: a resolve that reads
+# plain metadata headers from the cache (_header_message) needs none of them.
 
 #: The core metadata fields of an installation report, in the order pip writes them,
 #: each with whether it may appear more than once (a list in JSON). Fields outside
@@ -169,12 +171,20 @@ def _unfolded(value: str) -> str:
     continuation lines carry in the file: what importlib.metadata, and so pip, gives."""
     if "\n" not in value:
         return value
+    import textwrap
+
     return textwrap.dedent(" " * 8 + value)
 
 
 def _message(data: bytes) -> Message:
     # Parsed as text: the bytes parser turns non-ASCII values into Header objects.
-    return email.parser.Parser().parsestr(data.decode("utf-8", "replace"))
+    return _parse_email(data.decode("utf-8", "replace"))
+
+
+def _parse_email(text: str) -> Message:
+    import email.parser
+
+    return email.parser.Parser().parsestr(text)
 
 
 class Headers:
@@ -208,11 +218,11 @@ def _header_message(data: bytes) -> Message | Headers:
     text = data.decode("utf-8", "replace")
     end = text.find("\n\n")
     if end < 0 or "\r" in text[:end]:
-        return email.parser.Parser().parsestr(text)
+        return _parse_email(text)
     fields: dict[str, list[str]] = {}
     for line in text[:end].split("\n"):
         if not _PLAIN_HEADER.fullmatch(line):
-            return email.parser.Parser().parsestr(text[: end + 1])
+            return _parse_email(text[: end + 1])
         name, _, value = line.partition(":")
         fields.setdefault(name.lower(), []).append(value.lstrip(" \t"))
     return Headers(fields)
@@ -229,6 +239,8 @@ def read_wheel_metadata(path: Path | str, filename: str) -> Metadata:
 
 def metadata_from_zip(stream: Any, filename: str) -> Metadata:
     """The metadata of the wheel a binary stream (a file, a range reader) holds."""
+    import zipfile
+
     try:
         with zipfile.ZipFile(stream) as archive:
             names = [

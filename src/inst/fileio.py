@@ -21,7 +21,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import secrets
 import shutil
 import stat
 import sys
@@ -91,7 +90,7 @@ def temporary_beside(path: PathLike) -> Path:
     random, so parallel writers never collide). Starts with ``.`` to stay out of sight."""
     path = Path(os.path.abspath(path))  # "." and ".." have a name only this way
     name = path.name[:64] or "root"
-    return path.parent / f".{name}.{secrets.token_hex(6)}.tmp"
+    return path.parent / f".{name}.{os.urandom(6).hex()}.tmp"
 
 
 @contextlib.contextmanager

@@ -9,7 +9,7 @@ import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from inst.errors import InstError
 from inst.models import DistFile, SourceTree
@@ -17,7 +17,6 @@ from inst.models import DistFile, SourceTree
 if TYPE_CHECKING:
     from packaging.utils import NormalizedName
 
-    from inst.build.builder import SourceBuilder
     from inst.download import (
         Downloaded,
         Downloader,
@@ -57,6 +56,15 @@ class PreparedWheel:
         return self.dist.name
 
 
+class WheelBuilder(Protocol):
+    """What the preparer needs of the build layer (a SourceBuilder, or the session's
+    stand-in that makes one on the first build)."""
+
+    def build_wheel(self, source: Path, name: str | None) -> Path: ...
+
+    def built_here(self, wheel: Path) -> bool: ...
+
+
 class Preparer:
     """Turns resolved distributions into local wheels with the run's downloader and
     builder; reporter hears of cached wheels dropped (the downloader's reporter)."""
@@ -64,7 +72,7 @@ class Preparer:
     def __init__(
         self,
         downloader: Downloader,
-        builder: SourceBuilder,
+        builder: WheelBuilder,
         reporter: DownloadReporter | None = None,
     ) -> None:
         from inst.download import DownloadReporter

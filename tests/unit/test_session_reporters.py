@@ -37,5 +37,8 @@ def test_a_sessions_parts_report_to_the_bundle_it_was_given(
     ]
     # A file:// index: the files are used where they are, copied into -d, unsaid.
     assert reporters.download.names() == []
+    # Wheels only: the builder is never made, so it never asks anything.
+    assert reporters.build.names() == []
     # Asked once, as the builder is made: whether backends' output is shown (-v).
+    assert session.builder is session.builder
     assert reporters.build.names() == ["shows_output"]

@@ -18,7 +18,6 @@ costs the same (the round trip dominates), and it needs no msgpack or filelock.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 from collections.abc import Mapping
@@ -139,6 +138,8 @@ class HttpCache:
         return self.pages.keeps
 
     def path_for(self, url: str, accept: str) -> Path | None:
+        import hashlib  # here: a run on file:// indexes and local files needs none
+
         key = hashlib.sha256(f"{url}\n{accept}".encode()).hexdigest()
         return self.pages.entry(key)
 

@@ -14,7 +14,7 @@ import sys
 import threading
 import time
 import urllib.parse
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Optional
 
@@ -401,7 +401,7 @@ class HttpClient:
         import urllib3
 
         adapter = _tls_adapter(
-            system_trust_context(),
+            system_trust_context,
             pool_connections=10,  # how many hosts keep a pool
             pool_maxsize=max(1, self.config.max_connections),
             max_retries=_retry(self.config.retries),
@@ -432,11 +432,57 @@ def system_trust_context() -> ssl.SSLContext | None:
         import truststore
     except ImportError:
         return None
-    context = truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    if sys.platform in ("win32", "darwin"):
+        context = truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    else:
+        context = _openssl_system_context()
     # A server certificate certifi knows keeps working where the system store lacks
     # its CA (a minimal container).
     context.load_verify_locations(certifi.where())
     return context
+
+
+#: Where truststore looks for the system's CA file when OpenSSL's defaults hold
+#: nothing (its list: Alpine/Arch/BSD, Fedora/RHEL, Debian/Ubuntu, SUSE).
+_CA_FILES = (
+    "/etc/ssl/cert.pem",
+    "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem",
+    "/etc/pki/tls/cert.pem",
+    "/etc/ssl/certs/ca-certificates.crt",
+    "/etc/ssl/ca-bundle.pem",
+)
+
+
+def _openssl_system_context() -> ssl.SSLContext:
+    """What truststore's context is where it verifies with OpenSSL (Linux, the BSDs):
+    OpenSSL's default locations (SSL_CERT_FILE / SSL_CERT_DIR move them), else the
+    first usual CA file, and OpenSSL's own checks. truststore loads those locations
+    into its context again at every connection (tens of ms of CPU each); here they
+    are loaded once."""
+    import re
+    import ssl
+
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    defaults = ssl.get_default_verify_paths()
+    hashed = re.compile(r"[0-9a-fA-F]{8}\.[0-9]")
+    capath_has_certs = bool(defaults.capath) and any(
+        hashed.fullmatch(name) for name in _listdir(defaults.capath)
+    )
+    if defaults.cafile or capath_has_certs:
+        context.set_default_verify_paths()
+    else:
+        for cafile in _CA_FILES:
+            if os.path.isfile(cafile):
+                context.load_verify_locations(cafile=cafile)
+                break
+    return context
+
+
+def _listdir(path: str) -> list[str]:
+    try:
+        return os.listdir(path)
+    except OSError:
+        return []
 
 
 def describe_trust(cert: str | None) -> str:
@@ -455,17 +501,59 @@ def describe_trust(cert: str | None) -> str:
     return "the system trust store (truststore), and certifi's CA bundle"
 
 
-def _tls_adapter(context: ssl.SSLContext | None, **settings: Any) -> HTTPAdapter:
-    """requests' HTTPAdapter, checking servers against ``context`` when a request
-    verifies with the defaults (verify=True); a CA bundle (--cert, REQUESTS_CA_BUNDLE)
-    or a trusted host (verify=False) keep requests' own handling."""
+def _tls_adapter(
+    system_context: Callable[[], ssl.SSLContext | None], **settings: Any
+) -> HTTPAdapter:
+    """requests' HTTPAdapter whose TLS settings are loaded once per run, not per
+    connection: a request that verifies with the defaults (verify=True) checks servers
+    against the context ``system_context()`` makes on first use (None: requests' own
+    handling); one that names a CA bundle (--cert, REQUESTS_CA_BUNDLE,
+    CURL_CA_BUNDLE) against one context holding that bundle, made on first use.
+    requests would hand urllib3 the bundle's path, which loads it into a new context at
+    every connection (tens of ms of CPU each: a backtracking resolve opens several).
+    A trusted host (verify=False) keeps requests' own handling."""
+    import ssl
+
     from requests.adapters import HTTPAdapter
 
-    if context is None:
-        return HTTPAdapter(**settings)
-    system: ssl.SSLContext = context
+    bundles: dict[str | bool, ssl.SSLContext | None] = {}
+    bundles_lock = threading.Lock()
 
-    class SystemTrustAdapter(HTTPAdapter):
+    def system() -> ssl.SSLContext | None:
+        # Made when first needed: with REQUESTS_CA_BUNDLE set, requests turns every
+        # verify=True into that bundle, and loading certifi's would be wasted.
+        with bundles_lock:
+            if True not in bundles:
+                bundles[True] = system_context()
+            return bundles[True]
+
+    def bundle_context(path: str) -> ssl.SSLContext | None:
+        """The context trusting exactly ``path`` (a file, or a c_rehash directory);
+        None when it does not load: requests' way then reports it per connection."""
+        with bundles_lock:
+            if path not in bundles:
+                from urllib3.util.ssl_ import create_urllib3_context
+
+                made = create_urllib3_context(cert_reqs=ssl.CERT_REQUIRED)
+                try:
+                    if os.path.isdir(path):
+                        made.load_verify_locations(capath=path)
+                    else:
+                        made.load_verify_locations(cafile=path)
+                except (OSError, ValueError):  # ssl.SSLError is an OSError
+                    bundles[path] = None
+                else:
+                    bundles[path] = made
+            return bundles[path]
+
+    def shared(verify: bool | str) -> ssl.SSLContext | None:
+        if verify is True:
+            return system()
+        if isinstance(verify, str):
+            return bundle_context(verify)
+        return None
+
+    class SharedContextAdapter(HTTPAdapter):
         # requests >= 2.32 builds each pool's TLS settings here.
         def build_connection_pool_key_attributes(
             self,
@@ -476,20 +564,24 @@ def _tls_adapter(context: ssl.SSLContext | None, **settings: Any) -> HTTPAdapter
             host, pool = super().build_connection_pool_key_attributes(
                 request, verify, cert
             )
-            if verify is True:
-                pool["ssl_context"] = system
+            loaded = shared(verify)
+            if loaded is not None:
+                pool["ssl_context"] = loaded
+                pool.pop("ca_certs", None)
+                pool.pop("ca_cert_dir", None)
             return host, pool
 
         def cert_verify(self, conn: Any, url: str, verify: Any, cert: Any) -> None:
             parent: Any = super()  # untyped in the stubs
             parent.cert_verify(conn, url, verify, cert)
-            if verify is True:
-                # requests points every pool at certifi's file, which urllib3 would
-                # load into the shared context at each connection: it is there.
+            if shared(verify) is not None:
+                # requests points every pool at a bundle's file (certifi's for
+                # verify=True), which urllib3 would load into the shared context at
+                # each connection: what the context trusts is in it already.
                 conn.ca_certs = None
                 conn.ca_cert_dir = None
 
-    return SystemTrustAdapter(**settings)
+    return SharedContextAdapter(**settings)
 
 
 class ShortBody(Exception):

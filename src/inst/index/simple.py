@@ -11,7 +11,6 @@ import json
 import re
 import urllib.parse
 from collections.abc import Mapping
-from html.parser import HTMLParser
 from typing import Any
 
 from inst.errors import InstError
@@ -200,28 +199,37 @@ def parse_json_page(
 # -- PEP 503 HTML -------------------------------------------------------------------
 
 
-class _LinkCollector(HTMLParser):
-    """Collects <a> attributes, the first <base href> and the repository version."""
+def _link_collector() -> Any:
+    """A new HTML parser for one page. The class is made here, not at import:
+    indexes that answer JSON (PyPI) never need html.parser."""
+    from html.parser import HTMLParser
 
-    def __init__(self) -> None:
-        # convert_charrefs (the default) also unescapes attribute values: "&gt;=3.8".
-        super().__init__(convert_charrefs=True)
-        self.base_href: str | None = None
-        self.api_version: str | None = None
-        self.anchors: list[dict[str, str | None]] = []
+    class LinkCollector(HTMLParser):
+        """Collects <a> attributes, the first <base href> and the repository version."""
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "a":
-            self.anchors.append(dict(attrs))
-        elif tag == "base" and self.base_href is None:
-            # HTML uses the first <base> with an href; later ones are ignored.
-            href = dict(attrs).get("href")
-            if href:
-                self.base_href = href.strip()
-        elif tag == "meta":
-            values = dict(attrs)
-            if values.get("name") == "pypi:repository-version":
-                self.api_version = values.get("content")
+        def __init__(self) -> None:
+            # convert_charrefs (the default) also unescapes attribute values: "&gt;=3.8".
+            super().__init__(convert_charrefs=True)
+            self.base_href: str | None = None
+            self.api_version: str | None = None
+            self.anchors: list[dict[str, str | None]] = []
+
+        def handle_starttag(
+            self, tag: str, attrs: list[tuple[str, str | None]]
+        ) -> None:
+            if tag == "a":
+                self.anchors.append(dict(attrs))
+            elif tag == "base" and self.base_href is None:
+                # HTML uses the first <base> with an href; later ones are ignored.
+                href = dict(attrs).get("href")
+                if href:
+                    self.base_href = href.strip()
+            elif tag == "meta":
+                values = dict(attrs)
+                if values.get("name") == "pypi:repository-version":
+                    self.api_version = values.get("content")
+
+    return LinkCollector()
 
 
 def _html_metadata(anchor: Mapping[str, str | None]) -> dict[str, str] | None:
@@ -246,7 +254,7 @@ def parse_html_page(
 ) -> list[DistFile]:
     """The files linked from a PEP 503 project page or any HTML page of links
     (check_names: as parse_json_page's)."""
-    collector = _LinkCollector()
+    collector = _link_collector()
     try:
         collector.feed(text)
         collector.close()

@@ -6,11 +6,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from inst.errors import UsageError
 from inst.requirements.files import Fetch, FileOptions, read_requirements
-from inst.requirements.groups import GroupRef, parse_group_option, resolve_groups
 from inst.requirements.specs import RequirementSpec, parse_requirement
+
+if TYPE_CHECKING:
+    # (Imported when --group is used: reading pyproject.toml needs tomllib.)
+    from inst.requirements.groups import GroupRef
 
 
 @dataclass
@@ -55,7 +59,11 @@ def gather_inputs(
         )
         for text in editables
     ]
-    add_groups(inputs, [parse_group_option(value, base_dir) for value in groups])
+    groups = list(groups)
+    if groups:
+        from inst.requirements.groups import parse_group_option
+
+        add_groups(inputs, [parse_group_option(value, base_dir) for value in groups])
     if not inputs.requirements and not allow_empty:
         raise UsageError(
             f"`inst {command}` needs at least one requirement",
@@ -67,6 +75,8 @@ def gather_inputs(
 
 def add_groups(inputs: Inputs, refs: Sequence[GroupRef]) -> None:
     """The requirements of these dependency groups, added to the inputs."""
+    from inst.requirements.groups import resolve_groups
+
     for resolved in resolve_groups(refs):
         ref = resolved.ref
         origin = f"the dependency group {ref.name!r} of {ref.path}"

@@ -4,6 +4,7 @@ from the settings, and closed together."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,7 +15,9 @@ from inst.errors import InstError
 if TYPE_CHECKING:
     from packaging.utils import NormalizedName
 
+    from inst.build.builder import SourceBuilder
     from inst.cache import HttpPages
+    from inst.core_metadata import Metadata
     from inst.environment import Environment
     from inst.index.finder import Finder
     from inst.index.http import HttpClient
@@ -32,7 +35,11 @@ class Session:
     """The parts of one run, each made once, in the order they need each other: the
     builder's provisioner holds the session and uses its finder, metadata source and
     preparer when a build environment is needed, after all are made. Each part gets
-    its stage's reporter from ``reporters``."""
+    its stage's reporter from ``reporters``.
+
+    The builder is made when first used (``session.builder``) unless the run's
+    settings or requirements configure builds (see open_session): most runs install
+    wheels only, and the build layer is a good part of a run's start-up."""
 
     def __init__(
         self,
@@ -45,9 +52,12 @@ class Session:
         from inst.download import Downloader
         from inst.prepare import Preparer
         from inst.resolution.metadata import MetadataSource
-        from inst.session.building import make_builder
         from inst.session.targets import run_cache
 
+        self._settings = settings
+        self._builder: SourceBuilder | None = None
+        self._builder_lock = threading.Lock()  # made once, whichever thread asks
+        self._build_inputs: Inputs | None = None  # told to the builder once made
         self.environment = environment
         self.work_dir = work_dir
         #: sdists of a lock with their locked build environment (inst sync): the
@@ -76,15 +86,44 @@ class Session:
             retries=settings.retries,
             reporter=reporters.download,
         )
-        self.builder = make_builder(settings, self)
+        builds = _SessionBuilds(self)
         self.metadata = MetadataSource(
             self.client,
             self.downloader,
-            self.builder,
+            builds,
             cache=self.cache.metadata,
             reporter=reporters.download,
         )
-        self.preparer = Preparer(self.downloader, self.builder, reporters.download)
+        self.preparer = Preparer(self.downloader, builds, reporters.download)
+
+    @property
+    def builder(self) -> SourceBuilder:
+        """The run's SourceBuilder, made (and told the requirements' build options
+        and -e) when first asked for."""
+        with self._builder_lock:
+            if self._builder is None:
+                from inst.session.building import configure_builder, make_builder
+
+                builder = make_builder(self._settings, self)
+                if self._build_inputs is not None:
+                    configure_builder(builder, self._build_inputs)
+                self._builder = builder
+            return self._builder
+
+    def configure_builds(self, inputs: Inputs) -> None:
+        """Tell the builder the requirements' own build options and -e: now when the
+        run configures builds at all (so that a bad setting is an error before
+        anything is resolved), else when the builder is first made."""
+        with self._builder_lock:
+            made = self._builder
+            if made is None:
+                self._build_inputs = inputs
+        if made is not None:
+            from inst.session.building import configure_builder
+
+            configure_builder(made, inputs)
+        elif _configures_builds(self._settings, inputs):
+            self.builder  # noqa: B018 - made (and told the inputs) now
 
     def resolve(self, inputs: Inputs, options: ProviderOptions) -> Resolution:
         from inst.resolution.resolver import ResolveRequest, resolve
@@ -106,6 +145,42 @@ class Session:
     def close(self) -> None:
         self.finder.close()
         self.client.close()
+
+
+class _SessionBuilds:
+    """The builder as the metadata source and the preparer see it: the session's,
+    made on the first build."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def prepare_metadata(self, source: Path, name: str | None) -> Metadata:
+        return self._session.builder.prepare_metadata(source, name)
+
+    def build_wheel(self, source: Path, name: str | None) -> Path:
+        return self._session.builder.build_wheel(source, name)
+
+    def built_here(self, wheel: Path) -> bool:
+        return self._session.builder.built_here(wheel)
+
+
+def _configures_builds(settings: Settings, inputs: Inputs) -> bool:
+    """Whether the settings or requirements say anything about builds: then making
+    the builder checks them (and may refuse them) when the session opens."""
+    return bool(
+        settings.build_interface
+        or settings.use_pep517
+        or settings.no_use_pep517
+        or settings.no_build_isolation
+        or settings.config_settings
+        or settings.global_option
+        or settings.build_option
+        or settings.build_constraint
+        or any(
+            spec.config_settings or spec.global_options or spec.build_options
+            for spec in inputs.requirements
+        )
+    )
 
 
 def gather_inputs(
@@ -148,7 +223,6 @@ def open_session(
     import shutil
 
     from inst.interrupts import sigterm_unwinds_run
-    from inst.session.building import configure_builder
 
     with sigterm_unwinds_run():
         work_dir = _work_dir()
@@ -157,7 +231,7 @@ def open_session(
                 settings, inputs.options, environment, work_dir, reporters
             )
             try:
-                configure_builder(session.builder, inputs)
+                session.configure_builds(inputs)
                 yield session
             finally:
                 session.close()
