@@ -47,8 +47,10 @@ class HookProcess:
     """pyproject-hooks' runner protocol, served by one long-lived backend process;
     ``last`` is the output of the last hook. Call ``close()`` when the build is done."""
 
-    def __init__(self, steps: StepRunner) -> None:
+    def __init__(self, steps: StepRunner, *, own_environment: bool = False) -> None:
         self.steps = steps
+        #: An isolated environment of inst's: the server may write its bytecode.
+        self.own_environment = own_environment
         self.last = StepOutput()
         self._process: subprocess.Popen[bytes] | None = None
         self._requests: IO[str] | None = None
@@ -95,7 +97,13 @@ class HookProcess:
         requests_fd, self_fd = os.pipe()
         try:
             process = subprocess.Popen(
-                [python, str(SERVER), str(requests_fd), self._token.decode()],
+                [
+                    python,
+                    str(SERVER),
+                    str(requests_fd),
+                    self._token.decode(),
+                    "1" if self.own_environment else "0",
+                ],
                 cwd=cwd,
                 env={**self.steps.environ, **environ},
                 stdin=subprocess.DEVNULL,

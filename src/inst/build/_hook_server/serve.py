@@ -4,7 +4,8 @@ once instead of once per hook.
 
 Standalone (the standard library only, Python 3.8+): inst is not importable here.
 
-Arguments: the file descriptor requests come on, and a token. Each request is one JSON
+Arguments: the file descriptor requests come on, a token, and "1" when the environment
+is one of inst's isolated build environments (its bytecode may be written). Each request is one JSON
 line: {"script": pyproject-hooks' _in_process.py, "hook": name, "control_dir": dir,
 "cwd": dir, "environ": {name: value}}. The hook is called through pyproject-hooks' own
 in-process code (loaded once), so inputs, results, fallbacks and errors are exactly
@@ -51,7 +52,8 @@ def _write_bytecode(done: set[str]) -> None:
     they hold is ever imported. Python writes the bytecode of those modules itself,
     except under PYTHONDONTWRITEBYTECODE=1, which then would make every build compile
     its backend afresh; so the environment's modules are compiled here (and only
-    those: the project's tree is left as the user's setting says)."""
+    those: the project's tree, and a target environment built in with
+    --no-build-isolation, are left as the user's setting says)."""
     if not sys.dont_write_bytecode:
         return
     import py_compile
@@ -93,6 +95,7 @@ def _call(request: dict[str, Any], loaded: dict[str, ModuleType]) -> int:
 def main() -> int:
     requests_fd = int(sys.argv[1])
     token = sys.argv[2]
+    own_environment = sys.argv[3:4] == ["1"]
     # What the backend starts must not hold the requests open.
     os.set_inheritable(requests_fd, False)
     # Like _in_process.py: this script's folder must not shadow the backend's imports.
@@ -103,7 +106,7 @@ def main() -> int:
     with os.fdopen(requests_fd, "r", encoding="utf-8") as requests:
         for line in requests:
             status = _call(json.loads(line), loaded)
-            if status == 0:
+            if status == 0 and own_environment:
                 _write_bytecode(compiled)
             sys.stdout.flush()
             sys.stderr.flush()
