@@ -938,7 +938,9 @@ def test_a_build_writes_the_bytecode_of_the_environment_it_imported_not_the_tree
     assert_ok(run)
     (env,) = env_dirs(cache)
     setuptools = site_packages(env) / "setuptools"
-    compiled = {p.name.split(".")[0] for p in (setuptools / "__pycache__").glob("*.pyc")}
+    compiled = {
+        p.name.split(".")[0] for p in (setuptools / "__pycache__").glob("*.pyc")
+    }
     assert {"__init__", "dist"} <= compiled
     # only what a build imported: setuptools has modules a wheel build never needs
     sources = {p.stem for p in setuptools.glob("*.py")}

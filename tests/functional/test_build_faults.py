@@ -434,5 +434,7 @@ def test_a_wheel_contradicting_its_static_project_table_is_refused(
     with open(tree / "pyproject.toml", "a", encoding="utf-8") as out:
         out.write('requires-python = ">=3.0"\n')
     run = inst("wheel", "--no-deps", "-w", str(tmp_path / "out"), str(tree))
-    assert_one_error(run, "the wheel built of liar does not say what its pyproject.toml")
+    assert_one_error(
+        run, "the wheel built of liar does not say what its pyproject.toml"
+    )
     assert not (tmp_path / "out").exists() or os.listdir(tmp_path / "out") == []
