@@ -351,3 +351,18 @@ def test_a_static_tree_gets_no_backend_process_for_its_metadata(tmp_path: Path) 
     assert metadata is not None
     assert metadata.display_name == "bp-second-setuptools-project"
     assert str(metadata.version) == "1.0" and metadata.requires_python == ">=3.9"
+
+
+def test_with_v_each_hooks_output_is_shown_without_the_end_lines(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tree = in_tree_backend(tmp_path, CRASHING)
+    runner = HookProcess(StepRunner(environ(), verbose=True))
+    caller = caller_of(tree, runner)
+    try:
+        caller.get_requires_for_build_wheel()
+        caller.get_requires_for_build_wheel()
+    finally:
+        runner.close()
+    shown = capsys.readouterr().err.splitlines()
+    assert shown == ["  asked for requirements", "  asked for requirements"]

@@ -120,6 +120,7 @@ def read_output(
     of its output or, with until, a line "<until> <status>": then also that status."""
     assert process.stdout is not None
     recent: collections.deque[str] = collections.deque(maxlen=2000)
+    blank = False  # an empty line not shown yet: it may be the end line's own
     for raw in process.stdout:
         if until is not None and raw.startswith(until + b" "):
             if recent and not recent[-1]:
@@ -128,7 +129,11 @@ def read_output(
         line = raw.decode("utf-8", "replace").rstrip("\r\n")
         recent.append(line)
         if verbose:
-            print(f"  {line}", file=sys.stderr, flush=True)
+            if blank:
+                print("  ", file=sys.stderr, flush=True)
+            blank = not line and until is not None
+            if not blank:
+                print(f"  {line}", file=sys.stderr, flush=True)
     process.stdout.close()
     return list(recent), None
 
