@@ -84,19 +84,28 @@ class HookProcess:
                 "environ": environ,
             }
         )
-        if not self._send(request):
-            self.close()  # it went away while idle (killed, or an old failure)
-            self._start(python, cwd, environ)
-            self._started_for = key
+        try:
             if not self._send(request):
-                self._fail(cmd, StepOutput())
-        self._read(cmd)
+                self.close()  # it went away while idle (killed, or an old failure)
+                self._start(python, cwd, environ)
+                self._started_for = key
+                if not self._send(request):
+                    self._fail(cmd, StepOutput())
+            self._read(cmd)
+        except subprocess.CalledProcessError:
+            raise
+        except BaseException:
+            # Ctrl-C, SIGTERM (Interrupted), an output error: from the moment the
+            # request is sent (the hook may already run: a warm process starts it at
+            # once), the whole process group is ended.
+            self._end()
+            raise
 
     def _start(self, python: str, cwd: str, environ: Mapping[str, str]) -> None:
         self._token = secrets.token_hex(16).encode()
         requests_fd, self_fd = os.pipe()
         try:
-            process = subprocess.Popen(
+            self._process = subprocess.Popen(
                 [
                     python,
                     str(SERVER),
@@ -120,7 +129,6 @@ class HookProcess:
             ) from None
         finally:
             os.close(requests_fd)
-        self._process = process
         self._requests = os.fdopen(self_fd, "w", encoding="utf-8")
 
     def _send(self, request: str) -> bool:
@@ -136,13 +144,9 @@ class HookProcess:
     def _read(self, cmd: Sequence[str]) -> None:
         process = self._process
         assert process is not None
-        try:
-            lines, status = read_output(process, self.steps.verbose, until=self._token)
-            if status is None:  # the process ended in the hook: a crash, os._exit
-                process.wait()
-        except BaseException:  # Ctrl-C, SIGTERM (Interrupted), an output error
-            self._end()
-            raise
+        lines, status = read_output(process, self.steps.verbose, until=self._token)
+        if status is None:  # the process ended in the hook: a crash, os._exit
+            process.wait()
         self.last = StepOutput(lines)
         if status == 0:
             return
