@@ -913,3 +913,72 @@ def test_inst_wheel_says_a_cached_wheel_was_not_built(
     assert "Successfully built" not in run.out
     assert f"Using cached wheel for {SECOND} (built through pyproject.toml)" in run.out
     assert [p.name for p in out.iterdir()] == [SECOND_WHEEL]
+
+
+# --- speed: bytecode as used, no backend for static metadata ------------------------
+
+
+@pytest.mark.parametrize("tree", ["second-setuptools-project", "setup-py-only"])
+def test_a_build_writes_the_bytecode_of_the_environment_it_imported_not_the_trees(
+    inst, tmp_path: Path, cache: Path, tree: str
+) -> None:
+    """Environments are not compiled when made; under PYTHONDONTWRITEBYTECODE=1 the
+    first build still leaves the backend's bytecode in the environment (so the next
+    build imports it fast), and none in the project's tree."""
+    source = copy_project(tree, tmp_path)
+    run = inst(
+        "wheel",
+        "--no-deps",
+        "-w",
+        str(tmp_path / "out"),
+        str(source),
+        cache=cache,
+        env={"PYTHONDONTWRITEBYTECODE": "1"},
+    )
+    assert_ok(run)
+    (env,) = env_dirs(cache)
+    setuptools = site_packages(env) / "setuptools"
+    compiled = {
+        p.name.split(".")[0] for p in (setuptools / "__pycache__").glob("*.pyc")
+    }
+    assert {"__init__", "dist"} <= compiled
+    # only what a build imported: setuptools has modules a wheel build never needs
+    sources = {p.stem for p in setuptools.glob("*.py")}
+    assert compiled < sources
+    assert not list(source.rglob("*.pyc"))
+
+
+def test_a_dry_run_of_a_static_project_runs_no_backend(
+    inst, tmp_path: Path, cache: Path, venv: VirtualEnv
+) -> None:
+    """[project] says it all: the resolver reads it, no environment is made."""
+    tree = copy_project("second-setuptools-project", tmp_path)
+    run = inst(
+        "install", "--python", str(venv.python), "--dry-run", str(tree), cache=cache
+    )
+    assert_ok(run)
+    assert f"Would install {SECOND}-1.0" in run.out
+    assert env_dirs(cache) == []
+    assert "Preparing metadata (pyproject.toml) ... done" in run.out
+
+
+def test_a_report_has_the_backends_own_metadata(
+    inst, tmp_path: Path, cache: Path, venv: VirtualEnv
+) -> None:
+    tree = copy_project("second-setuptools-project", tmp_path)
+    report = tmp_path / "report.json"
+    run = inst(
+        "install",
+        "--python",
+        str(venv.python),
+        "--dry-run",
+        "--report",
+        str(report),
+        str(tree),
+        cache=cache,
+    )
+    assert_ok(run)
+    (item,) = json.loads(report.read_text(encoding="utf-8"))["install"]
+    # setuptools writes Metadata-Version 2.4 (and more); [project] alone says 2.1
+    assert item["metadata"]["metadata_version"] != "2.1"
+    assert len(env_dirs(cache)) == 1

@@ -416,3 +416,25 @@ def test_a_signal_during_a_build_ends_the_backend_and_cleans_up(
         assert not (target / "sleepy.py").exists()
         if signum == signal.SIGTERM:
             assert "the environment was left as it was before" in errors[0]
+
+
+# --- static [project] metadata that the wheel contradicts ---------------------------
+
+
+def test_a_wheel_contradicting_its_static_project_table_is_refused(
+    inst, tmp_path: Path
+) -> None:
+    """The resolver took the dependencies from [project] (nothing dynamic); the wheel's
+    METADATA (the fault backend writes none) must then say the same."""
+    tree = fault_tree(tmp_path, "liar")
+    with open(tree / "pyproject.toml", "a", encoding="utf-8") as out:
+        out.write('\n[project]\nname = "liar"\nversion = "1.0"\ndependencies = []\n')
+    honest = inst("wheel", "--no-deps", "-w", str(tmp_path / "ok"), str(tree))
+    assert_ok(honest)
+    with open(tree / "pyproject.toml", "a", encoding="utf-8") as out:
+        out.write('requires-python = ">=3.0"\n')
+    run = inst("wheel", "--no-deps", "-w", str(tmp_path / "out"), str(tree))
+    assert_one_error(
+        run, "the wheel built of liar does not say what its pyproject.toml"
+    )
+    assert not (tmp_path / "out").exists() or os.listdir(tmp_path / "out") == []

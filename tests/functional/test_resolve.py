@@ -700,22 +700,46 @@ def test_local_directory_is_built_with_requirements_from_the_index(
     run_inst, universe, tmp_path
 ):
     """The build layer takes over: its build requirements come from the same index,
-    which here has no setuptools, so the error names them (nothing is fetched else)."""
+    which here has no setuptools, so the error names them (nothing is fetched else).
+    Its dependencies are dynamic: only the backend can tell them."""
+    project = tmp_path / "proj"
+    project.mkdir()
+    (project / "pyproject.toml").write_text(
+        '[project]\nname = "proj"\nversion = "1.0"\ndynamic = ["dependencies"]\n',
+        encoding="utf-8",
+    )
+    run = dry(run_inst, universe.url, str(project))
+    assert_error(run, "cannot provide the build requirements of proj", "setuptools")
+
+
+def test_local_directory_with_static_metadata_resolves_without_building(
+    run_inst, universe, tmp_path
+):
+    """[project] says it all: a dry run reads it and needs no build requirement."""
     project = tmp_path / "proj"
     project.mkdir()
     (project / "pyproject.toml").write_text(
         '[project]\nname = "proj"\nversion = "1.0"\n', encoding="utf-8"
     )
     run = dry(run_inst, universe.url, str(project))
-    assert_error(run, "cannot provide the build requirements of proj", "setuptools")
+    assert run.code == 0, run.err
+    assert "Would install proj-1.0" in run.out
 
 
 def test_sdist_is_built_with_requirements_from_the_index(run_inst, universe, tmp_path):
-    sdist = make_sdist(tmp_path, "proj", "1.0")
+    """An sdist whose dependencies are dynamic needs a build for its metadata; those
+    of the harness (static [project]) do not: their metadata is read."""
+    pyproject = (
+        '[build-system]\nrequires = ["setuptools>=61"]\n'
+        'build-backend = "setuptools.build_meta"\n'
+        '[project]\nname = "proj"\nversion = "1.0"\ndynamic = ["dependencies"]\n'
+    )
+    sdist = make_sdist(tmp_path, "proj", "1.0", files={"pyproject.toml": pyproject})
     run = dry(run_inst, universe.url, str(sdist))
     assert_error(run, "cannot provide the build requirements of proj", "setuptools")
     run = dry(run_inst, universe.url, "bin")  # 2.0 on the index is an sdist
-    assert_error(run, "cannot provide the build requirements of bin", "setuptools")
+    assert run.code == 0, run.err
+    assert "Would install bin-2.0" in run.out
 
 
 def test_unsupported_wheel(run_inst, universe, tmp_path):

@@ -22,6 +22,7 @@ from inst.build.interfaces import (
     BuildInterface,
     BuildOptions,
     Purpose,
+    PyprojectInterface,
     SdistInterface,
     missing_requirements,
 )
@@ -31,11 +32,15 @@ from inst.build.reporting import BuildReporter, BuildStep
 from inst.build.runner import BuildFailed, StepFailed
 from inst.build.sdists import CheckedSdist, check_sdist
 from inst.build.sources import unpack_sdist
+from inst.build.static_metadata import matches, static_metadata
 from inst.build.wheel_cache import WheelCache
 from inst.core_metadata import Metadata, read_wheel_metadata
 from inst.errors import InstError
 from inst.hashing import file_sha256
 from inst.models import parse_sdist_name
+
+#: Backend processes kept waiting for the wheel to be built after the metadata.
+KEPT = 2
 
 
 @dataclass(frozen=True)
@@ -46,6 +51,9 @@ class BuilderConfig:
     no_clean: bool
     work_dir: Path
     markers: Mapping[str, str]
+    #: Metadata from a static [project] table instead of the backend's hook (off when
+    #: a report shows the metadata: it must be the backend's own).
+    static_metadata: bool = True
 
 
 @dataclass
@@ -67,6 +75,8 @@ class _Source:
     #: The user's interface rule for it (matched by name), if any.
     rule: Rule | None = None
     cached: bool = True  # its wheel is looked up in, and put into, the wheel cache
+    #: Its metadata came from [project], not the backend: the wheel is checked.
+    static_metadata: bool = False
 
 
 class SourceBuilder:
@@ -100,6 +110,9 @@ class SourceBuilder:
         # The sources whose build environments are being made, outermost first: one
         # asked for again is a cycle.
         self._active: list[_Source] = []
+        # Interfaces keeping a backend process for their next hook (prepared metadata,
+        # the wheel still to build), oldest first; a few at most, as each holds memory.
+        self._kept: list[PyprojectInterface] = []
 
     # -- what callers tell before building ---------------------------------------------
 
@@ -181,6 +194,8 @@ class SourceBuilder:
                     path = interface.build_sdist(env, out, options)
                 except BuildFailed as error:
                     raise _naming(error, label) from None
+                finally:
+                    self._release(interface)
             checked = check_sdist(path)
             if checked.expected_name is not None:
                 self._reporter.warning(
@@ -380,6 +395,14 @@ class SourceBuilder:
         return env, dynamic
 
     def _prepare_metadata(self, state: _Source, name: str | None) -> None:
+        static = self._static_metadata(state)
+        if static is not None:
+            # Announced as pip does: the metadata is prepared, from pyproject.toml.
+            step = BuildStep("metadata", state.label, PyprojectInterface.name)
+            with self._announced(step):
+                self._named(state, static, name)
+            state.static_metadata = True
+            return
         interface, env = self._ready(state)
         assert state.build_dir is not None
         out = state.build_dir / "metadata"
@@ -392,7 +415,9 @@ class SourceBuilder:
                     env, out, state.purpose, state.options
                 )
             except BuildFailed as error:
+                self._release(interface)
                 raise _naming(error, state.label) from None
+        self._keep(interface)
         metadata_file = state.metadata_dir / "METADATA"
         try:
             data = metadata_file.read_bytes()
@@ -401,7 +426,10 @@ class SourceBuilder:
                 f"the build backend {interface.backend} made no metadata for {state.label}",
                 why=str(exc),
             ) from None
-        metadata = Metadata.parse(data, f"{state.label} (built)")
+        self._named(state, Metadata.parse(data, f"{state.label} (built)"), name)
+
+    def _named(self, state: _Source, metadata: Metadata, name: str | None) -> None:
+        """The source's metadata, when it is of the project asked for."""
         if name is not None and metadata.name != canonicalize_name(name):
             raise InstError(
                 f"the source distribution of {name} builds {metadata.display_name}",
@@ -410,6 +438,19 @@ class SourceBuilder:
             )
         state.metadata = metadata
         state.label = metadata.display_name
+
+    def _static_metadata(self, state: _Source) -> Metadata | None:
+        """The metadata of [project], when it is all static and the wheel will be
+        built through the pyproject.toml interface (see ``static_metadata``)."""
+        if (
+            not self._config.static_metadata
+            or state.purpose != "wheel"
+            or state.tree is None
+            or state.selection is None
+            or not isinstance(state.selection.interface, PyprojectInterface)
+        ):
+            return None
+        return static_metadata(state.tree)
 
     def _build(self, state: _Source, name: str | None) -> None:
         interface, env = self._ready(state)
@@ -424,6 +465,8 @@ class SourceBuilder:
                 )
             except BuildFailed as error:
                 raise _naming(error, state.label) from None
+            finally:
+                self._release(interface)
         self._check(state, wheel, name)
         self._reporter.built(state.label, wheel, editable)
         if (
@@ -461,6 +504,35 @@ class SourceBuilder:
             )
         if state.metadata is None:
             state.metadata = read_wheel_metadata(wheel, wheel.name)
+        elif state.static_metadata:
+            built = read_wheel_metadata(wheel, wheel.name)
+            if not matches(state.metadata, built):
+                raise BuildFailed(
+                    f"the wheel built of {state.label} does not say what its "
+                    "pyproject.toml says",
+                    why="its METADATA has another name, version, Requires-Python or "
+                    "dependencies than the [project] table, which lists no field as "
+                    "dynamic",
+                    hint="report it to the project (or to its build backend)",
+                )
+            state.metadata = built
+
+    def _keep(self, interface: BuildInterface) -> None:
+        """The interface's backend process kept for its build, up to KEPT of them."""
+        if not isinstance(interface, PyprojectInterface):
+            return
+        if interface in self._kept:
+            self._kept.remove(interface)
+        self._kept.append(interface)
+        while len(self._kept) > KEPT:
+            self._kept.pop(0).close()
+
+    def _release(self, interface: BuildInterface) -> None:
+        """The interface's backend process ended: its build is over."""
+        if isinstance(interface, PyprojectInterface):
+            interface.close()
+            if interface in self._kept:
+                self._kept.remove(interface)
 
     @contextmanager
     def _announced(self, step: BuildStep) -> Iterator[None]:
@@ -477,7 +549,11 @@ class SourceBuilder:
         self._reporter.step_finished(step, "done")
 
     def cleanup(self) -> None:
-        """Build directories go with the run's work dir; nothing else to remove."""
+        """Backend processes kept are ended; build directories go with the run's work
+        dir."""
+        for interface in self._kept:
+            interface.close()
+        self._kept.clear()
         if not self._config.no_clean:
             shutil.rmtree(self._config.work_dir / "build", ignore_errors=True)
 

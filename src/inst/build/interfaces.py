@@ -22,17 +22,19 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 from packaging.utils import NormalizedName
 from packaging.version import Version
 
-from inst.build.legacy import egg_info_metadata, shim_command
+from inst.build.legacy import BYTECODE_VARIABLE, egg_info_metadata, shim_command
 from inst.build.project import (
     BuildSystem,
     ProjectError,
     setup_cfg_requires,
 )
-from inst.build.runner import BuildFailed, StepOutput, StepRunner, failure
+from inst.build.runner import BuildFailed, HookRunner, StepOutput, StepRunner, failure
 from inst.errors import InstError
 
 if TYPE_CHECKING:
     from pyproject_hooks import BuildBackendHookCaller
+
+    from inst.build.hook_process import HookProcess
 
 Purpose = Literal["wheel", "editable"]
 
@@ -123,6 +125,27 @@ class PyprojectInterface:
     def __init__(self, tree: Path, system: BuildSystem) -> None:
         self.tree = tree
         self.system = system
+        #: The backend process serving this tree's hooks, kept between them.
+        self._hooks: HookProcess | None = None
+
+    def close(self) -> None:
+        """End the backend process kept for the next hook, if any."""
+        if self._hooks is not None:
+            self._hooks.close()
+            self._hooks = None
+
+    def _runner(self, env: BuildEnv, steps: StepRunner) -> HookProcess | HookRunner:
+        """The runner of the next hook: the kept process when it runs the same way
+        (environment, -v), else a new one."""
+        from inst.build import hook_process
+
+        if not hook_process.available():
+            return steps.hook_runner()
+        if self._hooks is not None and self._hooks.steps != steps:
+            self.close()
+        if self._hooks is None:
+            self._hooks = hook_process.HookProcess(steps, own_environment=env.isolated)
+        return self._hooks
 
     @property
     def backend(self) -> str:
@@ -196,7 +219,7 @@ class PyprojectInterface:
     def _caller(self, env: BuildEnv, steps: StepRunner) -> tuple[Any, Any]:
         from pyproject_hooks import BuildBackendHookCaller
 
-        runner = steps.hook_runner()
+        runner = self._runner(env, steps)
         caller: BuildBackendHookCaller = BuildBackendHookCaller(
             str(self.tree),
             self.system.backend,
@@ -414,7 +437,10 @@ class LegacySetupPyInterface:
         return made[0]
 
     def _run(self, env: BuildEnv, options: BuildOptions, what: str, *args: str) -> None:
-        steps = StepRunner(env.environ, options.verbose)
+        environ = dict(env.environ)
+        if env.isolated:  # inst's own environment: the shim may write its bytecode
+            environ[BYTECODE_VARIABLE] = "1"
+        steps = StepRunner(environ, options.verbose)
         try:
             steps.run(shim_command(env.python, *args), str(self.tree))
         except subprocess.CalledProcessError as exc:

@@ -60,7 +60,29 @@ try:
     exec(code, {"__name__": "__main__", "__file__": setup_py})
 except _Captured:
     pass
+
+# An isolated build environment of inst's is not compiled when made: under
+# PYTHONDONTWRITEBYTECODE=1 the bytecode of its modules imported here is written now,
+# once (Python writes it itself otherwise), and the project's own files get none.
+if sys.dont_write_bytecode and os.environ.get("_INST_BUILD_ENV_BYTECODE") == "1":
+    import py_compile
+    prefix = os.path.join(os.path.abspath(sys.prefix), "")
+    for module in list(sys.modules.values()):
+        source = getattr(module, "__file__", None)
+        cached = getattr(module, "__cached__", None)
+        if (
+            source and cached and source.endswith(".py")
+            and os.path.abspath(source).startswith(prefix)
+            and not os.path.exists(cached)
+        ):
+            try:
+                py_compile.compile(source, cfile=cached, doraise=True)
+            except Exception:
+                pass
 """
+
+#: Set for the shim in inst's isolated build environments (see SHIM's end).
+BYTECODE_VARIABLE = "_INST_BUILD_ENV_BYTECODE"
 
 
 def shim_command(python: str, mode: str, out: str, *args: str) -> list[str]:

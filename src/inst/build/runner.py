@@ -95,19 +95,14 @@ class StepRunner:
                 f"cannot run {command[0]}", why=exc.strerror or str(exc)
             ) from None
         assert process.stdout is not None
-        recent: collections.deque[str] = collections.deque(maxlen=2000)
         try:
             with process.stdout:
-                for raw in process.stdout:
-                    line = raw.decode("utf-8", "replace").rstrip("\r\n")
-                    recent.append(line)
-                    if self.verbose:
-                        print(f"  {line}", file=sys.stderr, flush=True)
+                lines, _ = read_output(process, self.verbose)
             returncode = process.wait()
         except BaseException:  # Ctrl-C, SIGTERM (Interrupted), an output error
             end_process_group(process)
             raise
-        output.lines = list(recent)
+        output.lines = lines
         if returncode != 0:
             error = subprocess.CalledProcessError(process.returncode, list(command))
             error.output = output
@@ -116,6 +111,31 @@ class StepRunner:
 
     def hook_runner(self) -> HookRunner:
         return HookRunner(self)
+
+
+def read_output(
+    process: subprocess.Popen[bytes], verbose: bool, until: bytes | None = None
+) -> tuple[list[str], int | None]:
+    """The last lines process prints (shown as they come with verbose), up to the end
+    of its output or, with until, a line "<until> <status>": then also that status."""
+    assert process.stdout is not None
+    recent: collections.deque[str] = collections.deque(maxlen=2000)
+    blank = False  # an empty line not shown yet: it may be the end line's own
+    for raw in process.stdout:
+        if until is not None and raw.startswith(until + b" "):
+            if recent and not recent[-1]:
+                recent.pop()  # the newline the end line starts with
+            return list(recent), int(raw.split()[1])
+        line = raw.decode("utf-8", "replace").rstrip("\r\n")
+        recent.append(line)
+        if verbose:
+            if blank:
+                print("  ", file=sys.stderr, flush=True)
+            blank = not line and until is not None
+            if not blank:
+                print(f"  {line}", file=sys.stderr, flush=True)
+    process.stdout.close()
+    return list(recent), None
 
 
 def end_process_group(process: subprocess.Popen[bytes], grace: float = GRACE) -> None:

@@ -271,9 +271,9 @@ class SessionProvisioner:
                 target,
                 environment,
                 changes,
-                # Bytecode now, once: every build then imports the backend fast, and
-                # no build writes .pyc files into the shared environment.
-                InstallOptions(link_mode=self._policy.link_mode, compile=True),
+                # No bytecode now: a build imports a part of what it holds, and the
+                # hook server writes the bytecode of that part (once, as Python does).
+                InstallOptions(link_mode=self._policy.link_mode, compile=False),
             )
 
 
@@ -333,6 +333,8 @@ def make_builder(settings: Settings, session: Session) -> SourceBuilder:
             no_clean=settings.no_clean,
             work_dir=session.work_dir,
             markers=environment.markers,
+            # A report shows the metadata whole: the backend's, not [project]'s.
+            static_metadata=settings.report is None,
         ),
         environments=environments,
         target_env=target,

@@ -1,0 +1,120 @@
+"""inst's hook server: runs in a build environment's interpreter and calls the build
+backend's hooks one after another in this one process, so a build imports its backend
+once instead of once per hook.
+
+Standalone (the standard library only, Python 3.8+): inst is not importable here.
+
+Arguments: the file descriptor requests come on, a token, and "1" when the environment
+is one of inst's isolated build environments (its bytecode may be written). Each request is one JSON
+line: {"script": pyproject-hooks' _in_process.py, "hook": name, "control_dir": dir,
+"cwd": dir, "environ": {name: value}}. The hook is called through pyproject-hooks' own
+in-process code (loaded once), so inputs, results, fallbacks and errors are exactly
+those of a hook run in a subprocess of its own. What the hook prints goes to stdout
+and stderr as usual; then a line "<token> <exit status>" on stdout ends the hook's
+output. A hook that fails (an exception, or sys.exit) ends the process with that
+status, as its own subprocess would have; the end of the requests ends it with 0.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import sys
+import traceback
+from types import ModuleType
+from typing import Any
+
+
+def _exit_status(exit: SystemExit) -> int:
+    code = exit.code
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    print(code, file=sys.stderr)
+    return 1
+
+
+def _load(script: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location("_in_process", script)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load {script}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _write_bytecode(done: set[str]) -> None:
+    """Byte-compile the build environment's modules this process imported, once.
+
+    inst does not compile build environments when it makes them: only part of what
+    they hold is ever imported. Python writes the bytecode of those modules itself,
+    except under PYTHONDONTWRITEBYTECODE=1, which then would make every build compile
+    its backend afresh; so the environment's modules are compiled here (and only
+    those: the project's tree, and a target environment built in with
+    --no-build-isolation, are left as the user's setting says)."""
+    if not sys.dont_write_bytecode:
+        return
+    import py_compile
+
+    prefix = os.path.join(os.path.abspath(sys.prefix), "")
+    for name, module in list(sys.modules.items()):
+        if name in done:
+            continue
+        done.add(name)
+        source = getattr(module, "__file__", None)
+        cached = getattr(module, "__cached__", None)
+        if not source or not cached or not source.endswith(".py"):
+            continue
+        if not os.path.abspath(source).startswith(prefix) or os.path.exists(cached):
+            continue
+        try:
+            py_compile.compile(source, cfile=cached, doraise=True)
+        except Exception:  # noqa: BLE001, S110 - a build goes on without bytecode
+            pass
+
+
+def _call(request: dict[str, Any], loaded: dict[str, ModuleType]) -> int:
+    script = request["script"]
+    if script not in loaded:
+        loaded[script] = _load(script)
+    os.chdir(request["cwd"])
+    os.environ.update(request["environ"])
+    sys.argv = [script, request["hook"], request["control_dir"]]
+    try:
+        loaded[script].main()
+    except SystemExit as exit:
+        return _exit_status(exit)
+    except BaseException:  # noqa: BLE001 - what the hook raised ends it, as a process
+        traceback.print_exc()
+        return 1
+    return 0
+
+
+def main() -> int:
+    requests_fd = int(sys.argv[1])
+    token = sys.argv[2]
+    own_environment = sys.argv[3:4] == ["1"]
+    # What the backend starts must not hold the requests open.
+    os.set_inheritable(requests_fd, False)
+    # Like _in_process.py: this script's folder must not shadow the backend's imports.
+    here = os.path.normcase(os.path.realpath(os.path.dirname(__file__)))
+    sys.path[:] = [p for p in sys.path if os.path.normcase(os.path.realpath(p)) != here]
+    loaded: dict[str, ModuleType] = {}
+    compiled: set[str] = set()
+    with os.fdopen(requests_fd, "r", encoding="utf-8") as requests:
+        for line in requests:
+            status = _call(json.loads(line), loaded)
+            if status == 0 and own_environment:
+                _write_bytecode(compiled)
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os.write(1, f"\n{token} {status}\n".encode())
+            if status != 0:
+                return status
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
