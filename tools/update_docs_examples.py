@@ -34,7 +34,7 @@ def main() -> int:
     sys.path.insert(0, str(ROOT / "src"))
     from harness import docs_examples as examples
 
-    missing = examples.missing_index_data()
+    missing = examples.unsupported_here() or examples.missing_index_data()
     if missing:
         print(f"cannot run the examples: {missing}", file=sys.stderr)
         return 1

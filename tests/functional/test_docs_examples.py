@@ -17,9 +17,12 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def docs_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[IndexServer]:
+    unsupported = examples.unsupported_here()
+    if unsupported:
+        pytest.skip(unsupported)
     missing = examples.missing_index_data()
     if missing:
-        pytest.skip(missing)
+        pytest.fail(missing, pytrace=False)
     index = examples.build_docs_index(tmp_path_factory.mktemp("docs") / "index")
     with examples.serving(index) as server:
         yield server

@@ -18,9 +18,9 @@ later block sees what an earlier one did.
 The sandbox is a fresh home directory (``~``, the current directory) with an activated
 virtual environment ``~/.venv`` and no configuration, where ``inst`` is the program of
 this checkout and pip's default index (which inst uses when none is configured) is the
-docs index: the real wheels of ``tests_data/bench-wheels`` and
-``tests_data/backend-wheels`` plus the harness's sample projects, served over HTTP on
-127.0.0.1. So a page shows exactly what a user of the public index sees, with the
+docs index: real wheels (the docs' subset of the benchmark's pins, fetched by
+``tools/fetch_bench_wheels.py --docs``, and ``tests_data/backend-wheels``) plus the
+harness's sample projects, served over HTTP on 127.0.0.1. So a page shows exactly what a user of the public index sees, with the
 index's address written as ``https://index.example.org/``.
 
 :func:`displayed` turns what a command printed into what a page shows (the sandbox's
@@ -131,11 +131,37 @@ def pages() -> list[Path]:
     )
 
 
+def _docs_wheel_names() -> list[str]:
+    """The file names of the docs' pinned real wheels (tools/fetch_bench_wheels.py)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "docs_fetch_bench_wheels", ROOT / "tools" / "fetch_bench_wheels.py"
+    )
+    assert spec is not None and spec.loader is not None
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    return [pin.filename for pin in tool.docs_pins()]
+
+
+def _docs_wheels() -> tuple[list[Path], list[str]]:
+    """The docs' real wheels found, and the names of those missing. Exactly the pinned
+    files, so the index is the same whatever else tests_data/bench-wheels holds; the
+    benchmark's folder serves them too, for a checkout that fetched all of it."""
+    found, missing = [], []
+    for name in _docs_wheel_names():
+        for folder in ("docs-wheels", "bench-wheels"):
+            if (DATA / folder / name).is_file():
+                found.append(DATA / folder / name)
+                break
+        else:
+            missing.append(name)
+    return found, missing
+
+
 def docs_index_dists(work: Path) -> list[Path]:
     """The files of the docs index: real wheels and the sample projects."""
-    dists = []
-    for folder in ("bench-wheels", "backend-wheels"):
-        dists += sorted((DATA / folder).glob("*.whl"))
+    dists = _docs_wheels()[0] + sorted((DATA / "backend-wheels").glob("*.whl"))
     factory = DistFactory(DATA / "projects", work / "dists")
     for project, version in SAMPLE_RELEASES:
         dists += factory.both(project, version)
@@ -146,16 +172,10 @@ def docs_index_dists(work: Path) -> list[Path]:
     return dists
 
 
-def missing_index_data() -> str:
-    """Why the docs index cannot be made here, or "" when it can."""
+def unsupported_here() -> str:
+    """Why the examples cannot run on this machine, or "" when they can."""
     import platform
 
-    for folder, tool in (
-        ("bench-wheels", "fetch_bench_wheels.py"),
-        ("backend-wheels", "fetch_backends.py"),
-    ):
-        if not any((DATA / folder).glob("*.whl")):
-            return f"tests_data/{folder} is empty: run python tools/{tool}"
     here = (
         sys.implementation.name,
         sys.version_info[:2],
@@ -164,6 +184,20 @@ def missing_index_data() -> str:
     )
     if here != ("cpython", (3, 11), "linux", "x86_64"):
         return "the docs index holds wheels for CPython 3.11 on Linux x86_64 only"
+    return ""
+
+
+def missing_index_data() -> str:
+    """What the docs index lacks and the command that fetches it, or "" when complete.
+    Missing data is an error, never a skip (as for the backend wheels)."""
+    missing = _docs_wheels()[1]
+    if missing:
+        return (
+            f"{len(missing)} wheels of the docs index are missing ({missing[0]}, ...):"
+            " run python tools/fetch_bench_wheels.py --docs"
+        )
+    if not any((DATA / "backend-wheels").glob("*.whl")):
+        return "tests_data/backend-wheels is empty: run python tools/fetch_backends.py"
     return ""
 
 
