@@ -248,7 +248,9 @@ class Sandbox:
         inst = bin_dir / "inst"
         inst.write_text(_INST.format(python=own.python))
         inst.chmod(0o755)
-        shim = root / "default-index" / "pip" / "_internal" / "models"
+        # In inst's own site-packages, ahead of the .pth paths, so only inst sees it
+        # and PYTHONPATH stays the user's (a page may set it, for a plug-in).
+        shim = own.site_packages / "pip" / "_internal" / "models"
         shim.mkdir(parents=True)
         for package in (shim.parent.parent, shim.parent, shim):
             (package / "__init__.py").write_text("")
@@ -260,6 +262,7 @@ class Sandbox:
             "CURL_CA_BUNDLE",
             "SSL_CERT_FILE",
             "SSL_CERT_DIR",
+            "PYTHONPATH",
         )
         self.env = {
             **{
@@ -271,7 +274,6 @@ class Sandbox:
                 [str(bin_dir), str(self.venv.bin_dir), os.environ["PATH"]]
             ),
             "VIRTUAL_ENV": str(self.venv.root),
-            "PYTHONPATH": str(root / "default-index"),
             # Where a user's files are: the sandbox's home.
             "XDG_CONFIG_HOME": str(self.cwd / ".config"),
             "XDG_CACHE_HOME": str(self.cwd / ".cache"),
@@ -357,12 +359,19 @@ _PARALLEL = ("Downloading ", "Using cached ", "Saved ", "Unpacking ")
 
 
 def loose(lines: list[str]) -> list[str]:
+    """What the suite compares: every number is forgotten (versions too), so a page
+    passes on any machine and Python 3.11.x, whatever its venv module bundles; the
+    strict comparison is :func:`exact`, for ``update_docs_examples.py --check``."""
     # Column rules (---) are as wide as the longest path, which the sandbox makes longer.
     # Hashes that name run-specific things (a build environment's key) differ too.
     out = [
         _RULE.sub("---", _NUMBER.sub("N", _HEX.sub("HEX", line.rstrip())))
         for line in lines
     ]
+    return _sorted_parallel(out)
+
+
+def _sorted_parallel(out: list[str]) -> list[str]:
     # Parallel downloads finish in any order (a cached file among them anywhere):
     # compare each run of such lines as a set.
     result: list[str] = []
@@ -377,10 +386,34 @@ def loose(lines: list[str]) -> list[str]:
     return result + sorted(run)
 
 
-def matches(page: list[str], actual: list[str]) -> bool:
-    """Whether a run's output fits the page's, ``...`` standing for any lines."""
-    expected = loose(page)
-    got = loose(actual)
+#: What differs between runs on one machine: timings, sizes (a kB count rounds
+#: differently as a build's files vary), run-specific hashes, and the machine's Python
+#: (its patch version, and the pip and setuptools its venv module bundles).
+_TIMING = re.compile(r"\b\d+(?:\.\d+)?\s?(?:ms|s|seconds?|minutes?)\b")
+_SIZE = re.compile(r"\b\d+(?:\.\d+)?\s?(?:[kMG]i?B|bytes)\b")
+_MACHINE_PYTHON = re.compile(r"\b(Python 3\.\d+)\.\d+\b")
+_BUNDLED = re.compile(r"\b(pip|setuptools)([- ])\d+(?:\.\d+)+\b")
+
+
+def exact(lines: list[str]) -> list[str]:
+    """A run's lines with only what varies on one machine forgotten: unlike
+    :func:`loose`, a version, a count or any other number must be what the page says."""
+    out = []
+    for line in lines:
+        line = _HEX.sub("HEX", line.rstrip())
+        line = _TIMING.sub("TIME", _SIZE.sub("SIZE", line))
+        line = _MACHINE_PYTHON.sub(r"\1.N", line)
+        line = _BUNDLED.sub(r"\1\2N", line)
+        out.append(_RULE.sub("---", line))
+    return _sorted_parallel(out)
+
+
+def matches(page: list[str], actual: list[str], *, strict: bool = False) -> bool:
+    """Whether a run's output fits the page's, ``...`` standing for any lines;
+    compared as :func:`exact` does when strict, else as :func:`loose` does."""
+    forget = exact if strict else loose
+    expected = forget(page)
+    got = forget(actual)
 
     def fit(i: int, j: int) -> bool:
         if i == len(expected):
@@ -426,7 +459,9 @@ class Mismatch:
         )
 
 
-def run_page(path: Path, sandbox: Sandbox) -> tuple[str, list[Mismatch]]:
+def run_page(
+    path: Path, sandbox: Sandbox, *, strict: bool = False
+) -> tuple[str, list[Mismatch]]:
     """Run a page's blocks: the page rewritten from the run, and what differed."""
     lines = path.read_text(encoding="utf-8").split("\n")
     mismatches = []
@@ -444,7 +479,7 @@ def run_page(path: Path, sandbox: Sandbox) -> tuple[str, list[Mismatch]]:
         new_block = []
         for command in block.commands:
             actual = sandbox.run(command.line)
-            if not matches(command.output, actual):
+            if not matches(command.output, actual, strict=strict):
                 mismatches.append(Mismatch(path, command.line, command.output, actual))
             shown = elided_like(command.output, actual)
             new_block += ["$ " + command.line, *shown]
