@@ -392,7 +392,7 @@ def _sorted_parallel(out: list[str]) -> list[str]:
 _TIMING = re.compile(r"\b\d+(?:\.\d+)?\s?(?:ms|s|seconds?|minutes?)\b")
 _SIZE = re.compile(r"\b\d+(?:\.\d+)?\s?(?:[kMG]i?B|bytes)\b")
 _MACHINE_PYTHON = re.compile(r"\b(Python 3\.\d+)\.\d+\b")
-_BUNDLED = re.compile(r"\b(pip|setuptools)([- ])\d+(?:\.\d+)+\b")
+_BUNDLED = re.compile(r"\b(pip|setuptools)([- ]+)\d+(?:\.\d+)+\b")
 
 
 def exact(lines: list[str]) -> list[str]:
