@@ -18,9 +18,9 @@ later block sees what an earlier one did.
 The sandbox is a fresh home directory (``~``, the current directory) with an activated
 virtual environment ``~/.venv`` and no configuration, where ``inst`` is the program of
 this checkout and pip's default index (which inst uses when none is configured) is the
-docs index: the real wheels of ``tests_data/bench-wheels`` and
-``tests_data/backend-wheels`` plus the harness's sample projects, served over HTTP on
-127.0.0.1. So a page shows exactly what a user of the public index sees, with the
+docs index: real wheels (the docs' subset of the benchmark's pins, fetched by
+``tools/fetch_bench_wheels.py --docs``, and ``tests_data/backend-wheels``) plus the
+harness's sample projects, served over HTTP on 127.0.0.1. So a page shows exactly what a user of the public index sees, with the
 index's address written as ``https://index.example.org/``.
 
 :func:`displayed` turns what a command printed into what a page shows (the sandbox's
@@ -131,11 +131,37 @@ def pages() -> list[Path]:
     )
 
 
+def _docs_wheel_names() -> list[str]:
+    """The file names of the docs' pinned real wheels (tools/fetch_bench_wheels.py)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "docs_fetch_bench_wheels", ROOT / "tools" / "fetch_bench_wheels.py"
+    )
+    assert spec is not None and spec.loader is not None
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    return [pin.filename for pin in tool.docs_pins()]
+
+
+def _docs_wheels() -> tuple[list[Path], list[str]]:
+    """The docs' real wheels found, and the names of those missing. Exactly the pinned
+    files, so the index is the same whatever else tests_data/bench-wheels holds; the
+    benchmark's folder serves them too, for a checkout that fetched all of it."""
+    found, missing = [], []
+    for name in _docs_wheel_names():
+        for folder in ("docs-wheels", "bench-wheels"):
+            if (DATA / folder / name).is_file():
+                found.append(DATA / folder / name)
+                break
+        else:
+            missing.append(name)
+    return found, missing
+
+
 def docs_index_dists(work: Path) -> list[Path]:
     """The files of the docs index: real wheels and the sample projects."""
-    dists = []
-    for folder in ("bench-wheels", "backend-wheels"):
-        dists += sorted((DATA / folder).glob("*.whl"))
+    dists = _docs_wheels()[0] + sorted((DATA / "backend-wheels").glob("*.whl"))
     factory = DistFactory(DATA / "projects", work / "dists")
     for project, version in SAMPLE_RELEASES:
         dists += factory.both(project, version)
@@ -146,16 +172,10 @@ def docs_index_dists(work: Path) -> list[Path]:
     return dists
 
 
-def missing_index_data() -> str:
-    """Why the docs index cannot be made here, or "" when it can."""
+def unsupported_here() -> str:
+    """Why the examples cannot run on this machine, or "" when they can."""
     import platform
 
-    for folder, tool in (
-        ("bench-wheels", "fetch_bench_wheels.py"),
-        ("backend-wheels", "fetch_backends.py"),
-    ):
-        if not any((DATA / folder).glob("*.whl")):
-            return f"tests_data/{folder} is empty: run python tools/{tool}"
     here = (
         sys.implementation.name,
         sys.version_info[:2],
@@ -164,6 +184,20 @@ def missing_index_data() -> str:
     )
     if here != ("cpython", (3, 11), "linux", "x86_64"):
         return "the docs index holds wheels for CPython 3.11 on Linux x86_64 only"
+    return ""
+
+
+def missing_index_data() -> str:
+    """What the docs index lacks and the command that fetches it, or "" when complete.
+    Missing data is an error, never a skip (as for the backend wheels)."""
+    missing = _docs_wheels()[1]
+    if missing:
+        return (
+            f"{len(missing)} wheels of the docs index are missing ({missing[0]}, ...):"
+            " run python tools/fetch_bench_wheels.py --docs"
+        )
+    if not any((DATA / "backend-wheels").glob("*.whl")):
+        return "tests_data/backend-wheels is empty: run python tools/fetch_backends.py"
     return ""
 
 
@@ -214,7 +248,9 @@ class Sandbox:
         inst = bin_dir / "inst"
         inst.write_text(_INST.format(python=own.python))
         inst.chmod(0o755)
-        shim = root / "default-index" / "pip" / "_internal" / "models"
+        # In inst's own site-packages, ahead of the .pth paths, so only inst sees it
+        # and PYTHONPATH stays the user's (a page may set it, for a plug-in).
+        shim = own.site_packages / "pip" / "_internal" / "models"
         shim.mkdir(parents=True)
         for package in (shim.parent.parent, shim.parent, shim):
             (package / "__init__.py").write_text("")
@@ -226,6 +262,7 @@ class Sandbox:
             "CURL_CA_BUNDLE",
             "SSL_CERT_FILE",
             "SSL_CERT_DIR",
+            "PYTHONPATH",
         )
         self.env = {
             **{
@@ -237,7 +274,6 @@ class Sandbox:
                 [str(bin_dir), str(self.venv.bin_dir), os.environ["PATH"]]
             ),
             "VIRTUAL_ENV": str(self.venv.root),
-            "PYTHONPATH": str(root / "default-index"),
             # Where a user's files are: the sandbox's home.
             "XDG_CONFIG_HOME": str(self.cwd / ".config"),
             "XDG_CACHE_HOME": str(self.cwd / ".cache"),
@@ -323,12 +359,19 @@ _PARALLEL = ("Downloading ", "Using cached ", "Saved ", "Unpacking ")
 
 
 def loose(lines: list[str]) -> list[str]:
+    """What the suite compares: every number is forgotten (versions too), so a page
+    passes on any machine and Python 3.11.x, whatever its venv module bundles; the
+    strict comparison is :func:`exact`, for ``update_docs_examples.py --check``."""
     # Column rules (---) are as wide as the longest path, which the sandbox makes longer.
     # Hashes that name run-specific things (a build environment's key) differ too.
     out = [
         _RULE.sub("---", _NUMBER.sub("N", _HEX.sub("HEX", line.rstrip())))
         for line in lines
     ]
+    return _sorted_parallel(out)
+
+
+def _sorted_parallel(out: list[str]) -> list[str]:
     # Parallel downloads finish in any order (a cached file among them anywhere):
     # compare each run of such lines as a set.
     result: list[str] = []
@@ -343,10 +386,34 @@ def loose(lines: list[str]) -> list[str]:
     return result + sorted(run)
 
 
-def matches(page: list[str], actual: list[str]) -> bool:
-    """Whether a run's output fits the page's, ``...`` standing for any lines."""
-    expected = loose(page)
-    got = loose(actual)
+#: What differs between runs on one machine: timings, sizes (a kB count rounds
+#: differently as a build's files vary), run-specific hashes, and the machine's Python
+#: (its patch version, and the pip and setuptools its venv module bundles).
+_TIMING = re.compile(r"\b\d+(?:\.\d+)?\s?(?:ms|s|seconds?|minutes?)\b")
+_SIZE = re.compile(r"\b\d+(?:\.\d+)?\s?(?:[kMG]i?B|bytes)\b")
+_MACHINE_PYTHON = re.compile(r"\b(Python 3\.\d+)\.\d+\b")
+_BUNDLED = re.compile(r"\b(pip|setuptools)([- ]+)\d+(?:\.\d+)+\b")
+
+
+def exact(lines: list[str]) -> list[str]:
+    """A run's lines with only what varies on one machine forgotten: unlike
+    :func:`loose`, a version, a count or any other number must be what the page says."""
+    out = []
+    for line in lines:
+        line = _HEX.sub("HEX", line.rstrip())
+        line = _TIMING.sub("TIME", _SIZE.sub("SIZE", line))
+        line = _MACHINE_PYTHON.sub(r"\1.N", line)
+        line = _BUNDLED.sub(r"\1\2N", line)
+        out.append(_RULE.sub("---", line))
+    return _sorted_parallel(out)
+
+
+def matches(page: list[str], actual: list[str], *, strict: bool = False) -> bool:
+    """Whether a run's output fits the page's, ``...`` standing for any lines;
+    compared as :func:`exact` does when strict, else as :func:`loose` does."""
+    forget = exact if strict else loose
+    expected = forget(page)
+    got = forget(actual)
 
     def fit(i: int, j: int) -> bool:
         if i == len(expected):
@@ -392,7 +459,9 @@ class Mismatch:
         )
 
 
-def run_page(path: Path, sandbox: Sandbox) -> tuple[str, list[Mismatch]]:
+def run_page(
+    path: Path, sandbox: Sandbox, *, strict: bool = False
+) -> tuple[str, list[Mismatch]]:
     """Run a page's blocks: the page rewritten from the run, and what differed."""
     lines = path.read_text(encoding="utf-8").split("\n")
     mismatches = []
@@ -410,9 +479,14 @@ def run_page(path: Path, sandbox: Sandbox) -> tuple[str, list[Mismatch]]:
         new_block = []
         for command in block.commands:
             actual = sandbox.run(command.line)
-            if not matches(command.output, actual):
+            if not matches(command.output, actual, strict=strict):
                 mismatches.append(Mismatch(path, command.line, command.output, actual))
-            shown = elided_like(command.output, actual)
+            # A page that still fits strictly is kept as it is (parallel lines in any
+            # order, timings), so a rewrite changes only what did change.
+            if matches(command.output, actual, strict=True):
+                shown = command.output
+            else:
+                shown = elided_like(command.output, actual)
             new_block += ["$ " + command.line, *shown]
         indented = [block.indent + line if line else line for line in new_block]
         replaced[block.first] = (block.last, indented)
