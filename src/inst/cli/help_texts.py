@@ -2283,10 +2283,11 @@ usage: inst sync [-h] [-v] [-q] [--no-color] [--isolated] [--config-file PATH]
                  [--python PATH] [--progress-bar {on,off}] [--max-downloads N]
                  [-i URL] [--extra-index-url URL] [--no-index]
                  [-f PATH_OR_URL] [--index-strategy {first-index,best-match}]
-                 [--group [PATH:]NAME] [--extra NAME]
-                 [--ignore-requires-python] [--force-reinstall] [--dry-run]
-                 [--remove-pip] [--user] [-t DIR] [--prefix DIR] [--root DIR]
-                 [--compile] [--link-mode {hardlink,copy}] [--verify-cache]
+                 [--group [PATH:]NAME] [--extra NAME] [--only-binary NAMES]
+                 [--no-binary NAMES] [--ignore-requires-python]
+                 [--force-reinstall] [--dry-run] [--remove-pip] [--user]
+                 [-t DIR] [--prefix DIR] [--root DIR] [--compile]
+                 [--link-mode {hardlink,copy}] [--verify-cache]
                  [--break-system-packages] [--lock-timeout SECONDS]
                  [--build-interface NAME=INTERFACE] [--use-pep517]
                  [--no-use-pep517] [--no-build-isolation] [-C KEY=VALUE]
@@ -2395,6 +2396,12 @@ Distribution selection options:
                         too. With a lock (inst sync, install -r pylock.toml):
                         install the packages the lock holds for this extra
                         (PEP 751). Repeatable. [INST_EXTRA]
+  --only-binary NAMES   Use wheels only for these projects: names, :all: or
+                        :none:. Comma-separated or repeated.
+                        [INST_ONLY_BINARY]
+  --no-binary NAMES     Build these projects from source, never from wheels:
+                        names, :all: or :none:. Comma-separated or repeated.
+                        [INST_NO_BINARY]
   --ignore-requires-python
                         Accept distributions whose Requires-Python excludes
                         the target interpreter. [INST_IGNORE_REQUIRES_PYTHON]

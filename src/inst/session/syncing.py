@@ -99,7 +99,47 @@ def plan_lock(
         groups=settings.group or None,
     )
     packages = select_packages(lock, selection)
+    _check_binary_policy(settings, lock_path, packages)
     return _compare(lock, target, packages, environment, settings, remove_extraneous)
+
+
+def _check_binary_policy(
+    settings: Settings, lock_path: str, packages: list[LockedPackage]
+) -> None:
+    """--only-binary forbids building a locked sdist, as pip refuses such a lock;
+    --no-binary cannot swap a locked wheel for a build, so it is refused too."""
+    from inst.index.finder import BinaryPolicy
+
+    policy = BinaryPolicy.from_lists(settings.only_binary, settings.no_binary)
+    sdists = [
+        p.label
+        for p in packages
+        if p.file is not None
+        and not p.file.is_wheel
+        and not policy.allows_sdist(p.name)
+    ]
+    if sdists:
+        raise InstError(
+            f"{lock_path} installs {', '.join(sdists)} from an sdist, which "
+            "--only-binary forbids",
+            why="the lock holds no wheel of that version for this target, and an sdist "
+            "would run its build code",
+            hint="drop --only-binary for these projects, or lock versions that have "
+            "wheels for this target",
+        )
+    wheels = [
+        p.label
+        for p in packages
+        if p.file is not None and p.file.is_wheel and not policy.allows_wheel(p.name)
+    ]
+    if wheels:
+        raise InstError(
+            f"{lock_path} installs {', '.join(wheels)} from a wheel, which --no-binary "
+            "forbids",
+            why="a lock installs the files it locks; inst does not swap them for builds",
+            hint="drop --no-binary for these projects, or lock them without their "
+            "wheels",
+        )
 
 
 def _compare(
