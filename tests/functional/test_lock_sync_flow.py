@@ -5,9 +5,11 @@ test each half on its own; here they only meet."""
 
 from __future__ import annotations
 
+import io
 import re
+import subprocess
 import sys
-import zipfile
+import tarfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Union
@@ -28,6 +30,7 @@ from harness import (
     other_pythons,
 )
 from harness.build_projects import BACKEND_WHEELS_DIR
+from harness.config_home import make_config_home
 from harness.trees import differences, snapshot
 
 Serve = Callable[[Union[LocalIndex, Path]], IndexServer]
@@ -154,7 +157,7 @@ def selected(lock: Path, **select: Any) -> dict[str, str]:
 
 def wheel_generator(venv: VirtualEnv, dist: str) -> str:
     (info,) = venv.site_packages.glob(f"{dist}-*.dist-info")
-    found = re.search(r"^Generator: (.*)$", (info / "WHEEL").read_text(), re.M)
+    found = re.search(r"^Generator: (.*)$", (info / "WHEEL").read_text(), re.MULTILINE)
     assert found is not None
     return found.group(1)
 
@@ -424,3 +427,85 @@ def test_a_lock_for_two_pythons_syncs_where_it_applies_and_nowhere_else(
     message = assert_one_error(inst("sync", *into(fresh)))
     assert "does not apply to the target" in message
     assert fresh.installed() == {}
+
+
+# --- a plug-in's interface --------------------------------------------------------------
+
+CHOICE_TREES = Path(__file__).resolve().parents[2] / "tests_data" / "build-choice"
+
+
+@pytest.fixture(scope="module")
+def plugin_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example plug-in (tests_data/build-choice/inst-setup-cfg), installed by
+    inst into a --target directory to put on PYTHONPATH."""
+    root = tmp_path_factory.mktemp("flow-plugin")
+    target = root / "site"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "inst",
+            "install",
+            "--target",
+            str(target),
+            "--no-index",
+            "--find-links",
+            str(BACKEND_WHEELS_DIR),
+            "--cache-dir",
+            str(root / "cache"),
+            str(CHOICE_TREES / "inst-setup-cfg"),
+        ],
+        env=make_config_home(root / "home").env,
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    return target
+
+
+def setup_cfg_only_sdist(dest: Path) -> Path:
+    """An sdist of the setup-cfg-only tree: only the plug-in can build it."""
+    path = dest / "bp_setup_cfg_only-1.0.tar.gz"
+    dest.mkdir(parents=True, exist_ok=True)
+    pkg_info = b"Metadata-Version: 2.1\nName: bp-setup-cfg-only\nVersion: 1.0\n"
+    with tarfile.open(path, "w:gz") as archive:
+        top = "bp_setup_cfg_only-1.0"
+        info = tarfile.TarInfo(f"{top}/PKG-INFO")
+        info.size = len(pkg_info)
+        archive.addfile(info, io.BytesIO(pkg_info))
+        tree = CHOICE_TREES / "setup-cfg-only"
+        for file in sorted(tree.rglob("*")):
+            if file.is_file():
+                archive.add(file, f"{top}/{file.relative_to(tree).as_posix()}")
+    return path
+
+
+def test_a_plugin_interface_is_locked_and_sync_builds_through_it(
+    inst: Any,
+    index: LocalIndex,
+    project: Path,
+    venv_factory: MakeVenv,
+    plugin_dir: Path,
+    tmp_path: Path,
+) -> None:
+    index.add([setup_cfg_only_sdist(tmp_path / "sdist")])
+    plugged = {"PYTHONPATH": str(plugin_dir)}
+    run = inst("lock", "-i", index.file_url, "bp-setup-cfg-only", env=plugged)
+    assert run.code == 0, run.err
+    data = tomllib.loads((project / "pylock.toml").read_text(encoding="utf-8"))
+    (package,) = data["packages"]
+    assert package["tool"]["inst"]["build-interface"] == "setup-cfg"
+
+    # Without the plug-in, sync says which interface it lacks, and changes nothing.
+    bare = venv_factory("bare")
+    message = assert_one_error(inst("sync", *into(bare)))
+    assert "names the build interface 'setup-cfg', which inst does not have" in message
+    assert bare.installed() == {}
+
+    venv = venv_factory("plugged")
+    run = inst("sync", *into(venv), env=plugged)
+    assert run.code == 0, run.err
+    assert "Building wheel for bp-setup-cfg-only (setup-cfg)" in run.out + run.err
+    assert venv.installed() == {"bp-setup-cfg-only": "1.0"}
