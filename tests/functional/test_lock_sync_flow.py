@@ -509,3 +509,17 @@ def test_a_plugin_interface_is_locked_and_sync_builds_through_it(
     assert run.code == 0, run.err
     assert "Building wheel for bp-setup-cfg-only (setup-cfg)" in run.out + run.err
     assert venv.installed() == {"bp-setup-cfg-only": "1.0"}
+
+
+@pytest.mark.parametrize("command", ["download", "wheel", "lock"])
+def test_commands_that_resolve_refuse_a_lock_given_as_requirements(
+    inst: Any, index: LocalIndex, project: Path, command: str
+) -> None:
+    assert inst("lock", "-i", index.file_url).code == 0
+    before = (project / "pylock.toml").read_bytes()
+    out = {"download": ("-d", "out"), "wheel": ("-w", "out"), "lock": ()}[command]
+    run = inst(command, "-r", "pylock.toml", "-i", index.file_url, *out)
+    message = assert_one_error(run)
+    assert "pylock.toml is a PEP 751 lock" in message
+    assert "inst sync pylock.toml" in message
+    assert (project / "pylock.toml").read_bytes() == before
