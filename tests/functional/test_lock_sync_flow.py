@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import re
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -439,6 +440,8 @@ def plugin_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The example plug-in (tests_data/build-choice/inst-setup-cfg), installed by
     inst into a --target directory to put on PYTHONPATH."""
     root = tmp_path_factory.mktemp("flow-plugin")
+    # A copy: setuptools writes build/ into the tree it builds.
+    source = shutil.copytree(CHOICE_TREES / "inst-setup-cfg", root / "inst-setup-cfg")
     target = root / "site"
     done = subprocess.run(
         [
@@ -453,7 +456,7 @@ def plugin_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
             str(BACKEND_WHEELS_DIR),
             "--cache-dir",
             str(root / "cache"),
-            str(CHOICE_TREES / "inst-setup-cfg"),
+            str(source),
         ],
         env=make_config_home(root / "home").env,
         check=False,
