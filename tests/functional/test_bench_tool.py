@@ -601,40 +601,28 @@ def test_remote_workload_is_skipped_with_a_note_when_offline(tmp_path: Path) -> 
     assert "skipped: needs the network (--offline)" in offline.stdout
 
 
-def test_sync_workload_installs_a_valid_lock_of_the_report(
+def test_sync_workload_locks_with_inst_lock_and_pins_the_lock_for_pip(
     bench_modules: dict[str, ModuleType],
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import tomlkit
-    from packaging.pylock import Pylock
-
     syncing = bench_modules["syncing"]
     workload = bench_modules["workloads"].WORKLOADS["sync-warm"]
     assert workload.inst[3:5] == ["sync", "--python"]
     assert workload.uv[-1] == str(syncing.lock_path("sync-warm"))
     assert "--no-deps" in workload.pip and "--require-hashes" in workload.pip
-    wheel = tmp_path / "Pydantic_Core-2.0-py3-none-any.whl"
-    wheel.write_bytes(b"x")
     monkeypatch.setattr(syncing, "lock_path", lambda w: tmp_path / "pylock.toml")
     monkeypatch.setattr(syncing, "requirements_path", lambda w: tmp_path / "r.txt")
-    report = {
-        "install": [
-            {
-                "metadata": {"name": "Pydantic_Core", "version": "2.0"},
-                "download_info": {
-                    "url": wheel.as_uri(),
-                    "archive_info": {"hashes": {"sha256": "ab" * 32}},
-                },
-            }
-        ]
-    }
-    syncing.write_lock(report, "sync-warm")
-    text = (tmp_path / "pylock.toml").read_text(encoding="utf-8")
-    lock = Pylock.from_dict(tomlkit.loads(text).unwrap())
-    assert [(p.name, str(p.version)) for p in lock.packages] == [
-        ("pydantic-core", "2.0")
-    ]
-    assert (tmp_path / "r.txt").read_text() == (
-        f"Pydantic_Core==2.0 --hash=sha256:{'ab' * 32}\n"
+    (tmp_path / "pylock.toml").write_text(
+        'lock-version = "1.0"\ncreated-by = "inst"\n\n[[packages]]\n'
+        'name = "pydantic-core"\nversion = "2.0"\nwheels = [\n'
+        f'  {{ name = "a.whl", url = "u", hashes = {{ sha256 = "{"ab" * 32}" }} }},\n'
+        f'  {{ name = "b.whl", url = "v", hashes = {{ sha256 = "{"cd" * 32}" }} }},\n'
+        "]\n",
+        encoding="utf-8",
     )
+    syncing.write_requirements("sync-warm")
+    assert (tmp_path / "r.txt").read_text() == (
+        f"pydantic-core==2.0 --hash=sha256:{'ab' * 32} --hash=sha256:{'cd' * 32}\n"
+    )
+    assert "inst lock" in (syncing.__doc__ or "")

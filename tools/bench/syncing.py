@@ -1,11 +1,9 @@
 """The fixture of the sync-warm workload: a lock of the install workloads' 27
 distributions, and each tool's way of installing exactly it into a fresh venv.
 
-The lock is made in prepare(), untimed: inst resolves resolution.REQUIREMENTS for the
-empty venv (``install --dry-run --report``) and the report's files (URL and sha256)
-become a PEP 751 ``pylock.toml`` (written here with tomlkit, so the workload does not
-depend on ``inst lock``), plus a pip requirements file of the same pins with their
-hashes. Then, every timed run, into a fresh venv with a warm cache:
+The lock is made in prepare(), untimed, by ``inst lock`` of resolution.REQUIREMENTS for
+the bench venv's interpreter, and a pip requirements file of the same pins with their
+hashes is written from it. Then, every timed run, into a fresh venv with a warm cache:
 
   * inst: ``inst sync pylock.toml`` (no resolver, no index page);
   * uv: ``uv pip sync pylock.toml``;
@@ -18,7 +16,6 @@ what a lock saves over resolving the same requirements.
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 from pathlib import Path
@@ -82,66 +79,40 @@ def prepare(workload: str) -> str | None:
     problem = installing.prepare(workload)
     if problem:
         return problem
-    report = installing.work_dir(workload) / "report.json"
     subprocess.run(
         [
             sys.executable,
             "-m",
             "inst",
-            "install",
+            "lock",
             "--python",
             str(resolution.VENV_PYTHON),
-            "--dry-run",
-            "--ignore-installed",
             "-q",
             "--no-cache-dir",
             "--index-url",
             resolution.INDEX_URL,
-            "--report",
-            str(report),
+            "-o",
+            str(lock_path(workload)),
             *resolution.REQUIREMENTS,
         ],
         check=True,
         env=resolution.environment(),
     )
-    write_lock(json.loads(report.read_text(encoding="utf-8")), workload)
+    write_requirements(workload)
     return None
 
 
-def write_lock(report: dict, workload: str) -> None:
-    import tomlkit
-    from packaging.utils import canonicalize_name
+def write_requirements(workload: str) -> None:
+    """pip's requirements file of the lock's pins: each locked package at its version,
+    with the hashes of every wheel the lock gives it."""
+    import tomllib
 
-    packages = []
+    lock = tomllib.loads(lock_path(workload).read_text(encoding="utf-8"))
     pins = []
-    for item in sorted(report["install"], key=lambda i: i["metadata"]["name"].lower()):
-        name = item["metadata"]["name"]
-        version = item["metadata"]["version"]
-        url = item["download_info"]["url"]
-        sha256 = item["download_info"]["archive_info"]["hashes"]["sha256"]
-        filename = url.rpartition("/")[2]
-        packages.append(
-            {
-                "name": canonicalize_name(name),
-                "version": version,
-                "index": resolution.INDEX_URL,
-                "wheels": [
-                    {
-                        "name": filename,
-                        "url": url,
-                        "size": Path(_local(url)).stat().st_size,
-                        "hashes": {"sha256": sha256},
-                    }
-                ],
-            }
+    for package in lock["packages"]:
+        hashes = " ".join(
+            f"--hash=sha256:{wheel['hashes']['sha256']}"
+            for wheel in package.get("wheels", [])
         )
-        pins.append(f"{name}=={version} --hash=sha256:{sha256}")
-    lock = {"lock-version": "1.0", "created-by": "tools/bench", "packages": packages}
-    lock_path(workload).write_text(tomlkit.dumps(lock), encoding="utf-8")
+        pins.append(f"{package['name']}=={package['version']} {hashes}".strip())
     requirements_path(workload).write_text("\n".join(pins) + "\n", encoding="utf-8")
-
-
-def _local(url: str) -> str:
-    from urllib.parse import unquote, urlsplit
-
-    return unquote(urlsplit(url).path)

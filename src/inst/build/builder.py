@@ -255,6 +255,9 @@ class SourceBuilder:
         state.cached = key not in self._uncached
         if source.is_file():
             state.rule = self.rule_for(source, name)
+            if name is not None and canonicalize_name(name) in self._locked:
+                # Before the cache lookup: the locked rule is part of the wheel's key.
+                state.rule = self._locked_rule(name, state.rule)
             state.sha256 = file_sha256(source)
             cached = self._cached_wheel(state)
             if cached is not None:

@@ -171,6 +171,7 @@ class Selection:
 def select_packages(lock: Lock, target: Selection) -> list[LockedPackage]:
     """The packages the lock gives the target, in the lock's order; a LockError if
     the lock does not apply to it or has no file for it."""
+    _check_declared(lock, target)
     chosen = _select(lock.pylock, target, lock, what=f"{lock.path.name}")
     return [_locked(package, source, lock, target) for package, source in chosen]
 
@@ -207,6 +208,41 @@ def _select(
             hint="install it where it applies (--python), or lock again for this "
             "target",
         ) from None
+
+
+def _check_declared(lock: Lock, target: Selection) -> None:
+    """--extra and --group name what the lock declares: an unknown name is a mistake
+    about the lock, not about the target it is installed to."""
+    from inst.errors import UsageError
+
+    for group in target.groups or ():
+        if ":" in group:
+            raise UsageError(
+                f"--group {group!r} names a group of a pyproject.toml, and "
+                f"{lock.path.name} is installed",
+                why="with a lock, --group selects one of the groups the lock holds",
+                hint=f"write --group {group.rpartition(':')[2]}",
+            )
+    for kind, option, asked, declared in (
+        ("extra", "--extra", target.extras, lock.pylock.extras),
+        ("dependency group", "--group", target.groups or (), _all_groups(lock.pylock)),
+    ):
+        known = [canonicalize_name(name) for name in declared or ()]
+        unknown = [name for name in asked if canonicalize_name(name) not in known]
+        if unknown:
+            holds = ", ".join(dict.fromkeys(known))
+            raise LockError(
+                f"{lock.path.name} has no {kind} {', '.join(unknown)}",
+                why=f"it locks the {kind}s {holds}"
+                if holds
+                else f"it locks no {kind}s",
+                hint=f"name one of those with {option}, or lock again with "
+                f"{option} {unknown[0]}",
+            )
+
+
+def _all_groups(pylock: Pylock) -> list[str]:
+    return [*(pylock.dependency_groups or ()), *(pylock.default_groups or ())]
 
 
 def _declared(pylock: Pylock) -> str:
@@ -321,11 +357,14 @@ def _locked_build(
     if not isinstance(table, Mapping):
         return None
     interface = table.get("build-interface")
-    if interface not in (None, "pyproject", "setup.py"):
+    # "pyproject", "setup.py" or a plug-in's name: the build policy says whether this
+    # run has it (a plug-in the lock was made with must be installed to sync).
+    if interface is not None and (not isinstance(interface, str) or not interface):
         raise LockError(
             f"[packages.tool.inst] of {package.name} in {lock.path.name} names the "
             f"build interface {interface!r}",
-            why="inst knows 'pyproject' and 'setup.py'",
+            why="it is the name of an interface: 'pyproject', 'setup.py' or a "
+            "plug-in's",
             hint="lock it again with this version of inst",
         )
     entries = table.get("build-packages")

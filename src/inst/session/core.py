@@ -191,9 +191,20 @@ def gather_inputs(
     allow_empty: bool = False,
 ) -> Inputs:
     """The requirements a command was given: its arguments, -r, -c, -e and --group."""
+    from inst.pylock.read import is_lock_path
     from inst.requirements.inputs import gather_inputs as gather
     from inst.session.fetching import RequirementsFetcher
 
+    for path in settings.requirement:
+        if is_lock_path(path):  # install and sync take locks before coming here
+            from inst.errors import UsageError
+
+            raise UsageError(
+                f"{path} is a PEP 751 lock, and inst {command} -r reads requirements "
+                "files",
+                why="a lock's packages are installed as locked, not resolved again",
+                hint=f"install it with inst sync {path} or inst install -r {path}",
+            )
     fetch = RequirementsFetcher(settings)  # for -r/-c files named by http(s) URLs
     try:
         return gather(

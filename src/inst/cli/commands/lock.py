@@ -201,9 +201,16 @@ def _package_changes(old: str, new: str) -> str:
     def versions(text: str) -> dict[str, set[str]]:
         result: dict[str, set[str]] = {}
         for package in tomllib.loads(text).get("packages", []):
-            result.setdefault(str(package.get("name")), set()).add(
+            name = str(package.get("name"))
+            result.setdefault(name, set()).add(
                 str(package.get("version", "(no version)"))
             )
+            # An sdist's locked build environment is an input of its install too.
+            tool = package.get("tool", {}).get("inst", {})
+            for build in tool.get("build-packages", []):
+                result.setdefault(f"{build.get('name')} (to build {name})", set()).add(
+                    str(build.get("version", "(no version)"))
+                )
         return result
 
     try:
