@@ -189,9 +189,18 @@ def test_output_to_stdout_and_to_a_named_file(
     assert run.code == 0, run.err
     read_lock(work / "locks/pylock.dev.toml")
     message = assert_one_error(
-        lock("lib", "-i", index.file_url, "-o", "no/such/x.toml")
+        lock("lib", "-i", index.file_url, "-o", "no/such/pylock.toml")
     )
-    assert "no/such/x.toml" in message
+    assert "no/such/pylock.toml" in message
+
+
+def test_a_lock_name_pep_751_does_not_allow_is_refused_before_resolving(
+    lock: RunInst, index: LocalIndex, work: Path
+) -> None:
+    message = assert_one_error(lock("lib", "-i", index.file_url, "-o", "mylock.toml"))
+    assert "mylock.toml is not a name PEP 751 allows" in message
+    assert "pylock.mylock.toml" in message
+    assert not (work / "mylock.toml").exists()
 
 
 def test_check_passes_then_fails_with_a_diff_when_inputs_change(

@@ -526,3 +526,33 @@ def test_commands_that_resolve_refuse_a_lock_given_as_requirements(
     assert "pylock.toml is a PEP 751 lock" in message
     assert "inst sync pylock.toml" in message
     assert (project / "pylock.toml").read_bytes() == before
+
+
+def test_only_binary_refuses_a_lock_that_would_build_an_sdist(
+    inst: Any, index: LocalIndex, project: Path, venv: VirtualEnv
+) -> None:
+    """As pip refuses such a lock ("No sources permitted"): the locked sdist of
+    sdonly would run build code that --only-binary forbids."""
+    assert inst("lock", "-i", index.file_url).code == 0
+    before = snapshot(venv.root, skip=(STATE_DIR,))
+    for command in (("sync",), ("install", "-r", "pylock.toml")):
+        run = inst(*command, *into(venv), "--only-binary", ":all:")
+        message = assert_one_error(run)
+        assert "sdonly 1.0 from an sdist, which --only-binary forbids" in message
+    assert snapshot(venv.root, skip=(STATE_DIR,)) == before
+    # Naming another project leaves sdonly free to build.
+    assert inst("sync", *into(venv), "--only-binary", "lib").code == 0
+
+
+def test_lock_check_shows_only_the_lines_that_changed(
+    inst: Any, index: LocalIndex, project: Path
+) -> None:
+    """Lines that repeat in a lock (requires-python, index) are not shown as removed
+    and added again."""
+    assert inst("lock", "-i", index.file_url).code == 0
+    write_pyproject(project, ["app", "sdonly", "gamma"])
+    run = inst("lock", "-i", index.file_url, "--check")
+    assert_one_error(run)
+    removed = {line[1:] for line in run.out.splitlines() if line.startswith("-")}
+    added = {line[1:] for line in run.out.splitlines() if line.startswith("+")}
+    assert not (removed & added) - {"", "--", "++"}, run.out

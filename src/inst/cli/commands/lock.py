@@ -46,6 +46,17 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
         )
     to_stdout = output == "-"
     path = Path(output).expanduser()
+    if not to_stdout:
+        from packaging.pylock import is_valid_pylock_path
+
+        if not is_valid_pylock_path(path):
+            raise InstError(
+                f"{path.name} is not a name PEP 751 allows for a lock file",
+                why="a lock must be named pylock.toml or pylock.NAME.toml, and inst "
+                "sync, inst install -r and pip read only such names",
+                hint=f"write it as -o {path.with_name('pylock.toml')} or "
+                f"-o {path.with_name('pylock.' + path.stem + '.toml')}",
+            )
     lock_dir = Path.cwd() if to_stdout else path.absolute().parent
     request, requires_python, extras = _request(settings, args.requirements, lock_dir)
     groups = [ref.key for ref, _ in request.inputs.groups]
@@ -156,8 +167,6 @@ def _has_project(path: Path) -> bool:
 def _check(path: Path, text: str, covers: str) -> int:
     """Exit 0 when the file holds exactly this lock; else show how it differs and
     exit 1. Writes nothing."""
-    import difflib
-
     try:
         old = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -171,14 +180,11 @@ def _check(path: Path, text: str, covers: str) -> int:
         ui.info(f"{path} matches its inputs ({covers})")
         return 0
     summary = _package_changes(old, text)
-    diff = list(
-        difflib.unified_diff(
-            old.splitlines(),
-            text.splitlines(),
-            fromfile=f"{path} (as written)",
-            tofile=f"{path} (as locked now)",
-            lineterm="",
-        )
+    diff = _unified_diff(
+        old.splitlines(),
+        text.splitlines(),
+        f"{path} (as written)",
+        f"{path} (as locked now)",
     )
     shown = diff[:DIFF_LINES]
     if len(diff) > DIFF_LINES:
@@ -231,3 +237,26 @@ def _package_changes(old: str, new: str) -> str:
                 f"changed {name} {', '.join(sorted(was))} -> {', '.join(sorted(now))}"
             )
     return "; ".join(parts)
+
+
+def _unified_diff(old: list[str], new: list[str], before: str, after: str) -> list[str]:
+    """A unified diff matched without difflib's "popular line" heuristic: in a lock
+    the same lines (index = ..., requires-python = ...) repeat many times, and with
+    it unchanged lines show as removed and added again."""
+    import difflib
+
+    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    lines = [f"--- {before}", f"+++ {after}"]
+    for group in matcher.get_grouped_opcodes(3):
+        first, last = group[0], group[-1]
+        lines.append(
+            f"@@ -{first[1] + 1},{last[2] - first[1]} "
+            f"+{first[3] + 1},{last[4] - first[3]} @@"
+        )
+        for tag, i1, i2, j1, j2 in group:
+            if tag == "equal":
+                lines.extend(" " + line for line in old[i1:i2])
+                continue
+            lines.extend("-" + line for line in old[i1:i2])
+            lines.extend("+" + line for line in new[j1:j2])
+    return lines

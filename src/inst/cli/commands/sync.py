@@ -77,8 +77,9 @@ def run_lock(
 
 
 def _say_plan(plan: SyncPlan, *, would: bool) -> None:
+    count = len(plan.changes) + len(plan.kept)
     ui.info(
-        f"{plan.lock.path.name} locks {len(plan.changes) + len(plan.kept)} packages "
+        f"{plan.lock.path.name} locks {count} package{'' if count == 1 else 's'} "
         f"for {plan.target.label}"
     )
     installs = [c for c in plan.changes if c.kind in ("install", "reinstall")]
