@@ -10,8 +10,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from contextlib import AbstractContextManager as ContextManager
+
     from inst.environment import Environment, InstalledDist
+    from inst.install.installation import InstallOptions
     from inst.install.target import InstallTarget
+    from inst.install.transaction import Transaction
     from inst.requirements.inputs import Inputs
     from inst.resolution.provider import ProviderOptions
     from inst.resolution.resolver import Resolution
@@ -46,6 +50,43 @@ def provider_options(settings: Settings, *, ignore_installed: bool) -> ProviderO
     )
 
 
+def begin_change(
+    settings: Settings,
+    environment: Environment,
+    target: InstallTarget,
+    reporters: Reporters,
+    *,
+    upgrade: bool,
+) -> tuple[InstallOptions, ContextManager[Transaction]]:
+    """What install and sync share before they change a target: the PEP 668 check
+    (as pip: not for --target/--prefix/--root), the install options, and the
+    transaction, under the target's lock, that makes the change all or nothing."""
+    from inst.install.installation import InstallOptions
+    from inst.install.target import check_externally_managed
+    from inst.install.transaction import changing
+
+    if target.kind in ("environment", "user"):
+        check_externally_managed(
+            environment, break_system_packages=settings.break_system_packages
+        )
+    options = InstallOptions(
+        link_mode=settings.link_mode,
+        compile=settings.compile,
+        force_reinstall=settings.force_reinstall,
+        ignore_requires_python=settings.ignore_requires_python,
+        upgrade=upgrade,
+    )
+    transaction = changing(
+        target.state_dir,
+        label=target.label,
+        keep_dirs=target.keep_dirs,
+        timeout=settings.lock_timeout,
+        repair_options=target.options,
+        reporter=reporters.install,
+    )
+    return options, transaction
+
+
 def install_requirements(
     settings: Settings,
     inputs: Inputs,
@@ -56,36 +97,19 @@ def install_requirements(
 ) -> InstallResult:
     """Resolve, prepare and install inputs into the target the settings name, all in
     one transaction: whatever stops it, the target is as before or as after."""
-    from inst.install.installation import InstallOptions, install_wheels
-    from inst.install.target import check_externally_managed
-    from inst.install.transaction import changing
+    from inst.install.installation import install_wheels
     from inst.install.unpacked import UnpackedWheels
     from inst.session.core import open_session
     from inst.session.targets import chosen_install_target
 
     target = chosen_install_target(settings, environment)
-    if target.kind in ("environment", "user"):  # as pip: not --target/--prefix/--root
-        check_externally_managed(
-            environment, break_system_packages=settings.break_system_packages
-        )
-    options = InstallOptions(
-        link_mode=settings.link_mode,
-        compile=settings.compile,
-        force_reinstall=settings.force_reinstall,
-        ignore_requires_python=settings.ignore_requires_python,
-        upgrade=settings.upgrade,
+    options, transaction = begin_change(
+        settings, environment, target, reporters, upgrade=settings.upgrade
     )
     resolve_options = provider_options(
         settings, ignore_installed=target.ignore_installed
     )
-    with changing(
-        target.state_dir,
-        label=target.label,
-        keep_dirs=target.keep_dirs,
-        timeout=settings.lock_timeout,
-        repair_options=target.options,
-        reporter=reporters.install,
-    ) as changes:
+    with transaction as changes:
         if not (target.ignore_installed or settings.report):
             satisfied = _satisfied_without_index(settings, inputs, environment)
             if satisfied is not None:

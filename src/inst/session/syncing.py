@@ -221,29 +221,21 @@ def install_lock(
     """Install the lock into the target the settings name (``remove_extraneous``:
     sync, which also removes what the lock does not hold), in one transaction:
     every file is fetched and checked before anything changes."""
-    from inst.install.installation import InstallOptions, install_wheels
-    from inst.install.target import check_externally_managed
-    from inst.install.transaction import changing
+    from inst.install.installation import install_wheels
     from inst.install.uninstall import plan_for_target
     from inst.install.unpacked import UnpackedWheels
     from inst.requirements.files import FileOptions
     from inst.requirements.inputs import Inputs
     from inst.session.core import open_session
+    from inst.session.installing import begin_change
 
     plan = plan_lock(
         settings, lock_path, environment, remove_extraneous=remove_extraneous
     )
     target = plan.target
-    if target.kind in ("environment", "user"):
-        check_externally_managed(
-            environment, break_system_packages=settings.break_system_packages
-        )
-    options = InstallOptions(
-        link_mode=settings.link_mode,
-        compile=settings.compile,
-        force_reinstall=settings.force_reinstall,
-        ignore_requires_python=settings.ignore_requires_python,
-        upgrade=True,  # --target: the locked version replaces what is there
+    # --target: the locked version replaces what is there.
+    options, transaction_cm = begin_change(
+        settings, environment, target, reporters, upgrade=True
     )
     # No index unless a locked sdist must be built with build requirements the lock
     # does not hold (then the run's indexes provide them, as any build).
@@ -257,14 +249,7 @@ def install_lock(
         for change in plan.changes
     )
     inputs = Inputs(options=FileOptions(no_index=not needs_index))
-    with changing(
-        target.state_dir,
-        label=target.label,
-        keep_dirs=target.keep_dirs,
-        timeout=settings.lock_timeout,
-        repair_options=target.options,
-        reporter=reporters.install,
-    ) as transaction:
+    with transaction_cm as transaction:
         # Again under the lock: another inst may have changed the target meanwhile.
         plan = _compare(
             plan.lock,
