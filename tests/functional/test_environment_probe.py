@@ -4,6 +4,7 @@ cache, and the errors for things that are not usable Pythons."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -227,6 +228,52 @@ def test_a_new_pth_file_is_probed_again(
         pth.unlink()
     assert str(added) not in before.interpreter.sys_path
     assert str(added) in after.interpreter.sys_path
+
+
+def test_a_venv_made_again_at_the_same_path_is_not_probed_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # CI jobs make their venv afresh each time; pyvenv.cfg's text, not its mtime,
+    # says whether it is the same interpreter.
+    cache = tmp_path / "cache"
+    venv = make_venv(tmp_path / "venv")
+    first = find_environment(venv.python, cache=Cache(cache).interpreters)
+    shutil.rmtree(venv.root)
+    venv = make_venv(tmp_path / "venv")
+    cfg = venv.root / "pyvenv.cfg"
+    stat = cfg.stat()
+    os.utime(cfg, ns=(stat.st_atime_ns, stat.st_mtime_ns + 5_000_000_000))
+    with monkeypatch.context() as patched:
+        no_subprocess(patched)
+        assert find_environment(venv.python, cache=Cache(cache).interpreters) == first
+    # A venv that now sees the system's site-packages is another sys.path.
+    cfg.write_text(
+        cfg.read_text().replace(
+            "include-system-site-packages = false",
+            "include-system-site-packages = true",
+        )
+    )
+    after = find_environment(venv.python, cache=Cache(cache).interpreters)
+    assert len(after.interpreter.sys_path) > len(first.interpreter.sys_path)
+
+
+@POSIX_ONLY
+def test_a_user_site_made_after_the_probe_is_on_the_next_sys_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # site.py puts the user site on sys.path only if it exists, and the first
+    # --user install is what makes it.
+    base = write_script(tmp_path / "python", f'exec "{sys._base_executable}" "$@"')
+    monkeypatch.setenv("PYTHONUSERBASE", str(tmp_path / "userbase"))
+    monkeypatch.delenv("PYTHONNOUSERSITE", raising=False)
+    cache = tmp_path / "cache"
+    before = find_environment(base, cache=Cache(cache).interpreters)
+    user_site = before.interpreter.user_site
+    assert user_site is not None and before.interpreter.user_site_enabled
+    assert user_site not in before.interpreter.sys_path
+    os.makedirs(user_site)
+    after = find_environment(base, cache=Cache(cache).interpreters)
+    assert user_site in after.interpreter.sys_path
 
 
 def test_a_bad_cache_entry_is_ignored(wrapper: Path, tmp_path: Path) -> None:

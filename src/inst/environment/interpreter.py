@@ -287,9 +287,15 @@ def _validators(executable: Path, data: Mapping[str, Any]) -> dict[str, Any]:
     cached sys.path is stale once the set of .pth files (or their mtimes) changes.
     """
     cfg = _pyvenv_cfg(executable)
-    result: dict[str, Any] = {"pyvenv.cfg": _mtime(cfg) if cfg is not None else None}
+    # Its text, not its mtime: a venv made again at the same path (as CI jobs do) is
+    # the same interpreter, and needs no new probe.
+    result: dict[str, Any] = {"pyvenv.cfg": _text(cfg) if cfg is not None else None}
     scheme = data["scheme"]
-    directories = [scheme["purelib"], scheme["platlib"], data.get("user_site") or ""]
+    user_site = data.get("user_site") or ""
+    # site.py adds the user site to sys.path only if it exists: a first --user
+    # install, which makes it, changes sys.path.
+    result["user_site"] = bool(user_site) and os.path.isdir(user_site)
+    directories = [scheme["purelib"], scheme["platlib"], user_site]
     pth: dict[str, int | None] = {}
     for directory in dict.fromkeys(d for d in directories if d):
         try:
@@ -302,6 +308,13 @@ def _validators(executable: Path, data: Mapping[str, Any]) -> dict[str, Any]:
                 pth[path] = _mtime(Path(path))
     result["pth"] = pth
     return result
+
+
+def _text(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8", errors="surrogateescape")
+    except OSError:
+        return None
 
 
 def _mtime(path: Path) -> int | None:
