@@ -215,7 +215,12 @@ def _header_message(data: bytes) -> Message | Headers:
     lines, no carriage returns, nothing else the parser treats specially) it is read
     here directly; otherwise the email parser reads it (or, with carriage returns,
     which also end lines for that parser, the whole text)."""
-    text = data.decode("utf-8", "replace")
+    return read_headers(data.decode("utf-8", "replace"))
+
+
+def read_headers(text: str) -> Message | Headers:
+    """The header fields of core metadata text (see _header_message): a plain header
+    section is read here, anything else by the email parser."""
     end = text.find("\n\n")
     if end < 0 or "\r" in text[:end]:
         return _parse_email(text)

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from inst.install.unpacked import UnpackedWheel, UnpackedWheels
     from inst.resolution.candidates import FileCandidate
     from inst.resolution.resolver import ResolvedDist
-    from inst.wheel.checks import InvalidWheel
+    from inst.wheel.problems import InvalidWheel
 
 #: The hashes a file must match, per distribution (default: the user's --hash values).
 HashPolicy = Callable[["ResolvedDist[FileCandidate]"], Mapping[str, frozenset[str]]]
@@ -174,7 +174,7 @@ class Preparer:
         download cache; one that came from there (an earlier run) is downloaded once
         more and checked again: the cached copy may be what was damaged."""
         from inst.install.installation import unpack_all
-        from inst.wheel.checks import InvalidWheel
+        from inst.wheel.problems import InvalidWheel
 
         wheels = [p.wheel for p in prepared]
         try:
@@ -224,7 +224,8 @@ def check_built(
     """The wheels built in this run that break a rule installers check, each with its
     refusal (``inst wheel`` keeps them, with a warning, as pip wheel does); warn hears
     what the checks say of a wheel they accept anyway."""
-    from inst.wheel.checks import InvalidWheel, inspect_wheel
+    from inst.wheel.checks import inspect_wheel
+    from inst.wheel.problems import InvalidWheel
 
     problems = []
     for item in prepared:

@@ -38,8 +38,9 @@ from inst.environment import (
 )
 from inst.install.placement import ValidWheel, place_wheel
 from inst.wheel import archive
-from inst.wheel.checks import InvalidWheel, inspect_wheel
+from inst.wheel.checks import inspect_wheel
 from inst.wheel.manifest import ManifestEntry, WheelManifest
+from inst.wheel.problems import InvalidWheel
 
 WHEEL_FILE = (
     "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n"

@@ -18,6 +18,8 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import InvalidVersion, Version
 
+from inst.core_metadata import Headers, read_headers
+
 if TYPE_CHECKING:
     # email (→ socket, datetime, random) is imported where used: the environment is
     # described on every start of inst.
@@ -40,12 +42,18 @@ class InstalledDist:
     @cached_property
     def display_name(self) -> str:
         """The project's name as written in its metadata."""
-        name = self.metadata().get("Name")
+        name = self.headers.get("Name")
         return str(name).strip() if name else self.name
 
     def metadata(self) -> email.message.Message:
         """METADATA (or PKG-INFO) headers; the description, if any, is the payload."""
         return self._metadata
+
+    @cached_property
+    def headers(self) -> email.message.Message | Headers:
+        """METADATA (or PKG-INFO) header fields only, read without the email parser
+        where they are plain: what checking an environment's requirements reads."""
+        return read_headers(_read_text(_metadata_file(self.path)) or "")
 
     @cached_property
     def _metadata(self) -> email.message.Message:
@@ -54,7 +62,7 @@ class InstalledDist:
     @cached_property
     def requires(self) -> list[Requirement]:
         """Requires-Dist entries; lines that do not parse are skipped."""
-        lines = self.metadata().get_all("Requires-Dist") or []
+        lines = self.headers.get_all("Requires-Dist") or []
         if not lines and not self.path.name.lower().endswith(".dist-info"):
             lines = _egg_requires(_read_text(self.path / "requires.txt") or "")
         result: list[Requirement] = []
@@ -67,7 +75,7 @@ class InstalledDist:
 
     @property
     def requires_python(self) -> str | None:
-        value = self.metadata().get("Requires-Python")
+        value = self.headers.get("Requires-Python")
         return None if value is None else str(value).strip()
 
     @property
@@ -93,15 +101,17 @@ class InstalledDist:
 
 def _parse_metadata(path: Path) -> email.message.Message:
     """The headers of a .dist-info's METADATA or an .egg-info's PKG-INFO (empty if none)."""
-    if not path.is_dir():
-        metadata_file = path  # a distutils-style egg-info file is PKG-INFO itself
-    elif path.name.lower().endswith(".dist-info"):
-        metadata_file = path / "METADATA"
-    else:
-        metadata_file = path / "PKG-INFO"
     import email.parser
 
-    return email.parser.HeaderParser().parsestr(_read_text(metadata_file) or "")
+    return email.parser.HeaderParser().parsestr(_read_text(_metadata_file(path)) or "")
+
+
+def _metadata_file(path: Path) -> Path:
+    if path.name.lower().endswith(".dist-info"):
+        return path / "METADATA"
+    if not path.is_dir():
+        return path  # a distutils-style egg-info file is PKG-INFO itself
+    return path / "PKG-INFO"
 
 
 def _read_text(path: Path) -> str | None:

@@ -32,7 +32,7 @@ from inst.environment import Environment, InstalledDist
 from inst.errors import InstError, Interrupted
 from inst.install.bytecode import compile_modules
 from inst.install.fresh import NewPaths
-from inst.install.placement import place_wheel
+from inst.install.placement import check_placement
 from inst.install.reporting import InstallReporter
 from inst.install.staging import StagedWheel, stage_wheel
 from inst.install.target import InstallTarget
@@ -115,7 +115,7 @@ def install_wheels(
         None if options.ignore_requires_python else environment.python_supported
     )
     for wheel, unpacked in chosen:
-        place_wheel(
+        check_placement(
             unpacked.manifest,
             scheme_for(target, unpacked.manifest),
             python=environment.python,
@@ -124,7 +124,6 @@ def install_wheels(
             force_reinstall=options.force_reinstall,
             requires_python_ok=requires_python_ok,
             python_version=".".join(map(str, environment.version_info)),
-            path=wheel.path,
         )
     if not chosen:
         return outcome

@@ -13,26 +13,28 @@ environments this way.
 from __future__ import annotations
 
 import csv
-import email.message
 import io
 import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from packaging.utils import NormalizedName
 from packaging.version import Version
 
 from inst.environment import InstalledDist
-from inst.wheel.checks import (
+from inst.wheel.manifest import WheelManifest, frozen_entry_points
+from inst.wheel.problems import (
     BROKEN_HINT,
     RESERVED_SCRIPT,
     InvalidWheel,
     script_name_problem,
 )
-from inst.wheel.manifest import WheelManifest, frozen_entry_points
+
+if TYPE_CHECKING:
+    import email.message
 
 _OVERWRITE_HINT = "pass --force-reinstall to install it over that file anyway"
 
@@ -56,7 +58,7 @@ class ValidWheel:
     manifest: WheelManifest | None = None  # what place_wheel() placed
 
 
-def place_wheel(
+def check_placement(
     manifest: WheelManifest,
     scheme: Mapping[str, str],
     *,
@@ -66,10 +68,10 @@ def place_wheel(
     force_reinstall: bool = False,
     requires_python_ok: Callable[[str], bool] | None = None,
     python_version: str | None = None,
-    path: Path | None = None,
-) -> ValidWheel:
+) -> None:
     """Check that a manifest's files can go into the scheme directories; raise
-    InvalidWheel. The archive is not opened.
+    InvalidWheel. The archive is not opened. place_wheel() also says where each
+    member goes; installing needs only the check.
 
     scheme: purelib, platlib, scripts, data, headers -> directory. python: the
     interpreter, which no file may replace (None: no such check). installed: the
@@ -78,8 +80,7 @@ def place_wheel(
     one, whose files the wheel may not overwrite (None: everything in the environment;
     the wheel's own project is never counted: upgrading replaces its files). force_reinstall: skip the overwrite
     checks. requires_python_ok: whether the target's Python satisfies a Requires-Python
-    (None: not checked); python_version names that Python in the refusal. path: the
-    wheel's file, for ValidWheel.path (default: the manifest's file name).
+    (None: not checked); python_version names that Python in the refusal.
     """
     placement = _Placement(manifest, scheme)
     requires_python = manifest.requires_python
@@ -103,6 +104,31 @@ def place_wheel(
     if not force_reinstall:
         _Overwrites(placement, targets, python, installed, installing_over).check()
 
+
+def place_wheel(
+    manifest: WheelManifest,
+    scheme: Mapping[str, str],
+    *,
+    python: Path | None,
+    installed: Callable[[], Mapping[NormalizedName, InstalledDist]],
+    installing_over: Mapping[NormalizedName, InstalledDist] | None = None,
+    force_reinstall: bool = False,
+    requires_python_ok: Callable[[str], bool] | None = None,
+    python_version: str | None = None,
+    path: Path | None = None,
+) -> ValidWheel:
+    """check_placement(), and where each member goes. path: the wheel's file, for
+    ValidWheel.path (default: the manifest's file name)."""
+    check_placement(
+        manifest,
+        scheme,
+        python=python,
+        installed=installed,
+        installing_over=installing_over,
+        force_reinstall=force_reinstall,
+        requires_python_ok=requires_python_ok,
+        python_version=python_version,
+    )
     scheme_paths: dict[str, list[str]] = {}
     for entry in manifest.files:
         scheme_paths.setdefault(entry.scheme, []).append(entry.member)

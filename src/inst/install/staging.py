@@ -1,17 +1,16 @@
-"""One wheel into a transaction's staging area, through the ``installer`` library.
+"""One wheel into a transaction's staging area, with the ``installer`` library's parts.
 
-``installer.install()`` decides what goes where (the ``.data`` schemes, RECORD, the
-``#!python`` shebangs, console and GUI script launchers, INSTALLER/REQUESTED/
-direct_url.json). It meets two pieces of ours:
-
-- ``UnpackedSource`` reads the wheel from the cache of unpacked wheels instead of the
-  archive, handing out file streams that are not even opened unless read;
-- ``StagingDestination`` writes a file below one of the transaction's new paths (see
-  fresh.py) straight into its final place, and any other file into the transaction's
-  staging directory, registering its final place with the transaction. A file that
-  comes unchanged from the cache is hard-linked (one system call, no data copied, its
-  hash already known from the validated RECORD); everything else is written and
-  hashed as installer would.
+``stage_wheel()`` does what ``installer.install()`` does, in its order, but driven
+from the wheel's manifest (inst.wheel.manifest), which already says each member's
+scheme, path and RECORD hash: installer's entry-point parser and script launchers
+make the scripts, its ``#!python`` shebang fix and hashing write the scripts of the
+``.data`` directory and the generated INSTALLER/REQUESTED/direct_url.json, and RECORD
+is written in its format. ``StagingDestination`` (installer's scheme destination)
+writes a file below one of the transaction's new paths (see fresh.py) straight into
+its final place, and any other file into the transaction's staging directory,
+registering its final place with the transaction. A file that comes unchanged from
+the cache is hard-linked (one system call, no data copied, its record the manifest's);
+everything else is written and hashed as installer would.
 """
 
 from __future__ import annotations
@@ -21,22 +20,18 @@ import errno
 import io
 import json
 import os
-import posixpath
-import re
 import secrets
 import shutil
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, cast
 
-from installer import install
 from installer.destinations import SchemeDictionaryDestination
 from installer.records import Hash, RecordEntry
 from installer.scripts import Script
-from installer.sources import WheelContentElement, WheelSource
-from installer.utils import Scheme, copyfileobj_with_hashing
+from installer.utils import Scheme, copyfileobj_with_hashing, parse_entrypoints
 
 from inst.install.transaction import Transaction
 from inst.install.unpacked import UnpackedWheel
@@ -100,69 +95,6 @@ class _CachedFile(io.RawIOBase):
         if self._file is not None:
             self._file.close()
         super().close()
-
-
-_WHEEL_VERSION_LINE = re.compile(r"^Wheel-Version:[^\n]*", re.MULTILINE | re.IGNORECASE)
-
-
-class UnpackedSource(WheelSource):
-    """installer's view of a wheel in the unpacked cache."""
-
-    def __init__(self, unpacked: UnpackedWheel, generated: Mapping[str, bytes]) -> None:
-        manifest = unpacked.manifest
-        super().__init__(manifest.name, str(manifest.version))
-        self.unpacked = unpacked
-        # Files inst writes itself (INSTALLER, ...) replace the wheel's own, if any.
-        self._skip = {f"{manifest.dist_info}/{name}" for name in generated}
-        self._skip |= manifest.shadowed_scripts(".exe" if os.name == "nt" else "")
-        self.skipped_pycache: list[str] = []
-
-    @property
-    def dist_info_dir(self) -> str:
-        return self.unpacked.manifest.dist_info
-
-    @property
-    def data_dir(self) -> str:
-        # The spelling the archive uses, which need not be the normalised one.
-        data_dir = self.unpacked.manifest.data_dir
-        return data_dir if data_dir is not None else self.dist_info_dir[:-10] + ".data"
-
-    @property
-    def dist_info_filenames(self) -> list[str]:
-        prefix = self.dist_info_dir + "/"
-        return [
-            entry.member[len(prefix) :]
-            for entry in self.unpacked.manifest.files
-            if entry.member.startswith(prefix)
-        ]
-
-    def read_dist_info(self, filename: str) -> str:
-        path = self.unpacked.member_path(posixpath.join(self.dist_info_dir, filename))
-        with open(path, encoding="utf-8") as stream:
-            text = stream.read()
-        if filename == "WHEEL":
-            # installer refuses anything but 1.x, while the wheel spec (and pip)
-            # accept older versions (0.1 wheels exist). inspect_wheel() has judged the
-            # version already; installer reads WHEEL only for that gate and the root
-            # scheme, and the WHEEL file installed is the wheel's own.
-            text = _WHEEL_VERSION_LINE.sub("Wheel-Version: 1.0", text, count=1)
-        return text
-
-    def validate_record(self) -> None:
-        """Done already: the cache holds only wheels inspect_wheel() accepted."""
-
-    def get_contents(self) -> Iterator[WheelContentElement]:
-        for entry in self.unpacked.manifest.files:
-            if entry.member in self._skip:
-                continue
-            if "__pycache__" in entry.member.split("/")[:-1]:
-                # Bytecode from the build machine is never installed (nor is it by
-                # installer, which warns); the environment compiles its own.
-                self.skipped_pycache.append(entry.member)
-                continue
-            stream = _CachedFile(self.unpacked.member_path(entry.member), entry)
-            record = (entry.member, entry.hash or "", str(entry.size))
-            yield record, cast(BinaryIO, stream), entry.executable
 
 
 class StagingDestination(SchemeDictionaryDestination):
@@ -231,6 +163,34 @@ class StagingDestination(SchemeDictionaryDestination):
         self.written.append((scheme, staged, final))
         return record
 
+    def stage_member(
+        self, scheme: str, path: str, source: str, entry: ManifestEntry
+    ) -> None:
+        """write_to_fs() of a cached file whose record is its manifest entry: hard
+        linked (or copied), nothing hashed, no record made."""
+        self.transaction.check_abandoned()
+        final = os.path.normpath(os.path.join(self.scheme_dict[scheme], path))
+        in_place = self.transaction.is_new(final)
+        staged = final if in_place else self.staged_path(scheme, final)
+        try:
+            self._make_parent(staged)
+            self._link_or_copy(source, staged, entry.executable)
+        except FileExistsError:
+            if not in_place:
+                raise
+            # Written beside it and renamed over it (see write_to_fs).
+            written = _beside(final)
+            self._link_or_copy(source, written, entry.executable)
+            os.replace(written, staged)
+            self.transaction.placed_twice(final)
+        except OSError as error:
+            if error.errno not in _DESTINATION_FULL:
+                raise
+            raise OSError(error.errno, error.strerror, final) from error
+        if not in_place:
+            self.transaction.place(staged, final)
+        self.written.append((scheme, staged, final))
+
     def _write(
         self, path: str, stream: BinaryIO, staged: str, is_executable: bool
     ) -> RecordEntry:
@@ -297,7 +257,16 @@ def stage_wheel(
     requested: bool,
     direct_url: Mapping[str, Any] | None,
 ) -> StagedWheel:
-    """Stage every file the wheel installs (with its generated metadata)."""
+    """Stage every file the wheel installs (with its generated metadata).
+
+    What installer.install() does, in its order, driven from the manifest: the
+    entry points' scripts (installer's parser and launchers), every member in its
+    scheme (``#!python`` scripts through installer's shebang fix), the generated
+    metadata files, then RECORD (installer's format). The manifest already holds each
+    member's scheme, path and RECORD hash, so no member's path is worked out again
+    and a linked file's record is its manifest entry: with tens of thousands of
+    files that per-file work was most of an install from the cache."""
+    manifest = unpacked.manifest
     generated: dict[str, bytes] = {"INSTALLER": INSTALLER_NAME}
     if requested:
         generated["REQUESTED"] = b""
@@ -305,21 +274,85 @@ def stage_wheel(
         generated["direct_url.json"] = json.dumps(
             direct_url, sort_keys=True, separators=(",", ":")
         ).encode("utf-8")
-    source = UnpackedSource(unpacked, generated)
     destination = StagingDestination(
         scheme, interpreter, transaction, slot=slot, link=link
     )
-    install(source, destination, generated)
-    record = f"{unpacked.manifest.dist_info}/RECORD"
-    staged_record = next(
-        staged
-        for scheme_name, staged, final in destination.written
-        if scheme_name == unpacked.manifest.root_scheme
-        and final == os.path.normpath(os.path.join(scheme[scheme_name], record))
+    root = manifest.root_scheme
+    dist_info = manifest.dist_info
+    record_member = f"{dist_info}/RECORD"
+    skip = {f"{dist_info}/{name}" for name in generated}
+    skip |= manifest.shadowed_scripts(".exe" if os.name == "nt" else "")
+    skip.add(record_member)
+    rows: list[tuple[str, str, str, str]] = []  # scheme, path, hash, size
+
+    def add(scheme_name: str, record: RecordEntry) -> None:
+        hash_ = "" if record.hash_ is None else str(record.hash_)
+        size = "" if record.size is None else str(record.size)
+        rows.append((scheme_name, record.path, hash_, size))
+
+    entry_points = f"{dist_info}/entry_points.txt"
+    if any(entry.member == entry_points for entry in manifest.files):
+        with open(unpacked.member_path(entry_points), encoding="utf-8") as listing:
+            text = listing.read()
+        for name, module, attr, section in parse_entrypoints(text):
+            add("scripts", destination.write_script(name, module, attr, section))
+
+    for entry in manifest.files:
+        member = entry.member
+        if member in skip or "__pycache__" in member.split("/")[:-1]:
+            # Bytecode from the build machine is never installed (nor is it by
+            # installer, which warns); the environment compiles its own.
+            continue
+        source = unpacked.member_path(member)
+        if entry.scheme == "scripts" or entry.hash is None:
+            with _CachedFile(source, entry) as cached:
+                record = destination.write_file(
+                    Scheme(entry.scheme),
+                    entry.relative,
+                    cast(BinaryIO, cached),
+                    entry.executable,
+                )
+            add(entry.scheme, record)
+        else:
+            destination.stage_member(entry.scheme, entry.relative, source, entry)
+            rows.append((entry.scheme, entry.relative, entry.hash, str(entry.size)))
+
+    for filename, contents in generated.items():
+        with io.BytesIO(contents) as stream:
+            record = destination.write_to_fs(
+                Scheme(root), f"{dist_info}/{filename}", stream, is_executable=False
+            )
+        add(root, record)
+
+    rows.append((root, record_member, "", ""))
+    with io.BytesIO(_record_text(rows, scheme, root).encode("utf-8")) as stream:
+        destination.write_to_fs(Scheme(root), record_member, stream, False)
+    staged_record = destination.written[-1][1]
+    return StagedWheel(destination.written, staged_record, scheme[root])
+
+
+def _record_text(
+    rows: list[tuple[str, str, str, str]], scheme: Mapping[str, str], root: str
+) -> str:
+    """RECORD as installer writes it: sorted by path, a file outside the root
+    scheme's directory relative to it (absolute on Windows)."""
+    prefixes: dict[str, str] = {root: ""}
+    for name, _, _, _ in rows:
+        if name not in prefixes:
+            if os.name == "nt":  # pragma: no cover - Windows only
+                prefix = os.path.abspath(scheme[name])
+            else:
+                prefix = os.path.relpath(scheme[name], start=scheme[root])
+            prefixes[name] = prefix + "/"
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, delimiter=",", quotechar='"', lineterminator="\n")
+    listed = sorted(
+        (path, prefixes[name], hash_, size) for name, path, hash_, size in rows
     )
-    return StagedWheel(
-        destination.written, staged_record, scheme[unpacked.manifest.root_scheme]
+    writer.writerows(
+        (prefix + path, hash_, size) for path, prefix, hash_, size in listed
     )
+    return out.getvalue()
 
 
 @dataclass(frozen=True)

@@ -43,7 +43,6 @@ from inst.cache import Unpacked
 from inst.hashing import file_sha256
 from inst.install import soundness
 from inst.install.reporting import InstallReporter
-from inst.wheel.checks import inspect_wheel
 from inst.wheel.manifest import WheelManifest
 
 MANIFEST = "manifest.json"
@@ -201,6 +200,10 @@ class UnpackedWheels:
     def _unpack(self, wheel: Path, parent: Path, *, seal: bool) -> UnpackedWheel:
         """The wheel checked and unpacked into a new temporary directory in parent;
         seal: its files made read-only (and stamped so), for the cache."""
+        # The archive checks' modules (zipfile, email, configparser) are imported
+        # only when a wheel is unpacked, not on every install from the cache.
+        from inst.wheel.checks import inspect_wheel
+
         parent.mkdir(parents=True, exist_ok=True)
         temporary = Path(tempfile.mkdtemp(prefix=".tmp-", dir=parent))
         try:

@@ -142,5 +142,5 @@ def _describe(requirement: Requirement) -> str:
 def _provided_extras(dist: InstalledDist) -> set[str]:
     return {
         canonicalize_name(str(extra))
-        for extra in dist.metadata().get_all("Provides-Extra") or []
+        for extra in dist.headers.get_all("Provides-Extra") or []
     }

@@ -447,7 +447,7 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]
     def provided_extras(self, candidate: BaseCandidate) -> frozenset[str] | None:
         """The extras a candidate declares (None when unknown without building)."""
         if isinstance(candidate, InstalledCandidate):
-            provided = candidate.dist.metadata().get_all("Provides-Extra") or ()
+            provided = candidate.dist.headers.get_all("Provides-Extra") or ()
             return frozenset(canonicalize_name(e) for e in provided)
         return self.metadata_of(candidate.file).provides_extra
 

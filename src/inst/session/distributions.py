@@ -45,7 +45,8 @@ def build_distributions(
     from inst.core_metadata import read_wheel_metadata
     from inst.requirements.inputs import Inputs
     from inst.session.core import open_session
-    from inst.wheel.checks import InvalidWheel, inspect_wheel
+    from inst.wheel.checks import inspect_wheel
+    from inst.wheel.problems import InvalidWheel
 
     if not (request.sdist or request.wheel):
         raise InstError("inst build was asked to build nothing")

@@ -38,7 +38,6 @@ from packaging.utils import (
 )
 from packaging.version import InvalidVersion, Version
 
-from inst.errors import InstError
 from inst.wheel.archive import (
     Archive,
     ArchiveError,
@@ -49,6 +48,11 @@ from inst.wheel.archive import (
     size_problem,
 )
 from inst.wheel.manifest import ManifestEntry, WheelManifest, frozen_entry_points
+from inst.wheel.problems import (
+    BROKEN_HINT,
+    InvalidWheel,
+    script_name_problem,
+)
 
 #: The newest Wheel-Version (major, minor) inst knows.
 SUPPORTED_WHEEL_VERSION = (1, 0)
@@ -78,19 +82,6 @@ _HASHES: Mapping[str, Callable[[], _Hasher]] = {
 # What installer's own entry-point parser accepts (it asserts on anything else).
 _ENTRY_POINT_VALUE = re.compile(r"[\w.]+\s*:\s*[\w.]+\s*(\[.*\])?\s*$")
 _SCRIPT_GROUPS = ("console_scripts", "gui_scripts")
-
-BROKEN_HINT = (
-    "get a fixed wheel (download or build it again), or report the problem to the "
-    "project's maintainers"
-)
-
-
-class InvalidWheel(InstError):
-    """A wheel that inst refuses to install; ``why`` names the rule it breaks."""
-
-    def __init__(self, wheel: str, why: str, hint: str = BROKEN_HINT) -> None:
-        super().__init__(f"{wheel} cannot be installed", why=why, hint=hint)
-        self.wheel = wheel
 
 
 def inspect_wheel(
@@ -492,28 +483,6 @@ class _EntryPointsParser(configparser.ConfigParser):
 
 #: Scripts a venv or a Python installation owns: python, python3, python3.13t,
 #: pythonw, activate, activate.fish, Activate.ps1, deactivate.bat, ...
-RESERVED_SCRIPT = re.compile(
-    r"(?i)^(python(w)?(\d+(\.\d+)?t?)?(\.exe)?|activate(\..*|_this\.py)?|deactivate(\..*)?)$"
-)
-
-
-def script_name_problem(script: str) -> str | None:
-    """Why an entry-point name cannot be a file name in the scripts directory."""
-    if not script.strip():
-        return "has an empty name"
-    if script in (".", ".."):
-        return "is not a file name"
-    for character, label in (
-        ("/", "a slash"),
-        ("\\", "a backslash"),
-        (":", "a colon"),
-        ("\x00", "a NUL character"),
-    ):
-        if character in script:
-            return f"has {label} in its name, which would leave the scripts directory"
-    return None
-
-
 def _ini_problem(error: configparser.Error) -> str:
     """configparser's complaint in a few words."""
     if isinstance(error, configparser.MissingSectionHeaderError):

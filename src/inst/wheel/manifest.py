@@ -8,17 +8,21 @@ environment is checked separately, every time (inst.install.placement).
 
 from __future__ import annotations
 
-import email.message
-import email.parser
-import email.policy
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
+
+from inst.core_metadata import read_headers
+
+if TYPE_CHECKING:
+    # email is imported where used: installing reads only plain header fields.
+    import email.message
 
 #: Bumped whenever the JSON form changes: older cache entries are then unpacked again.
 FORMAT = 1
@@ -66,6 +70,9 @@ class WheelManifest:
 
     @property
     def metadata(self) -> email.message.Message:
+        import email.parser
+        import email.policy
+
         return email.parser.HeaderParser(policy=email.policy.compat32).parsestr(
             self.metadata_text
         )
@@ -80,9 +87,9 @@ class WheelManifest:
                 return line[5:].strip() or self.name
         return self.name
 
-    @property
+    @cached_property
     def requires_python(self) -> str | None:
-        value = self.metadata.get("Requires-Python")
+        value = read_headers(self.metadata_text).get("Requires-Python")
         return None if value is None else str(value).strip()
 
     def shadowed_scripts(self, suffix: str = "") -> frozenset[str]:

@@ -60,6 +60,8 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
 def _lock_file(settings: Settings, requirements: list[str]) -> str | None:
     """The PEP 751 lock given with -r, which is installed as locked (no resolver);
     None when -r names none. A lock goes alone: its packages are the whole set."""
+    if not settings.requirement:
+        return None
     from inst.pylock.read import is_lock_path
 
     locks = [path for path in settings.requirement if is_lock_path(path)]

@@ -14,7 +14,7 @@ from inst import ui
 if TYPE_CHECKING:
     from inst.prepare import PreparedWheel
     from inst.settings.resolve import Settings
-    from inst.wheel.checks import InvalidWheel
+    from inst.wheel.problems import InvalidWheel
 
 SUMMARY = "Build wheels for projects and their dependencies (existing wheels copied)."
 
