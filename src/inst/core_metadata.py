@@ -102,7 +102,7 @@ class Metadata:
         requires: list[Requirement] = []
         for line in message.get_all("Requires-Dist") or ():
             try:
-                requires.append(_requirement(line))
+                requires.append(requires_dist(line))
             except (InvalidRequirement, UndefinedEnvironmentName, ValueError) as exc:
                 raise InvalidMetadata(
                     f"the metadata of {where} has an invalid requirement {line!r}",
@@ -128,9 +128,11 @@ class Metadata:
 
 
 @functools.lru_cache(maxsize=4096)
-def _requirement(line: str) -> Requirement:
+def requires_dist(line: str) -> Requirement:
     """A Requires-Dist line parsed and checked; the releases of a project repeat the
-    same lines hundreds of times (nothing changes a Requirement once made)."""
+    same lines hundreds of times, and checking an environment after an install reads
+    the lines the resolver has just read (nothing changes a Requirement once made).
+    InvalidRequirement, UndefinedEnvironmentName or ValueError if it is invalid."""
     requirement = Requirement(line)
     if requirement.marker is not None:
         # Parses, but may not evaluate ('a' == 'a' names no variable): found here,

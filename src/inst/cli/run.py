@@ -20,6 +20,8 @@ from inst.errors import InstError, Interrupted, SettingsError, UsageError
 from inst.settings.values import TRUE_WORDS
 
 if TYPE_CHECKING:
+    import threading
+
     from inst.settings.resolve import Settings
 
 EXIT_OK = 0
@@ -101,6 +103,21 @@ def _last_word(code: int) -> int:
 _EXIT_GRACE = 0.5
 
 
+def _join(thread: threading.Thread, deadline: float) -> None:
+    """thread.join() until deadline; a thread whose start() the signal cut short
+    (a pool starting a worker) is waited for until it has started."""
+    import time
+
+    while True:
+        try:
+            thread.join(max(0.0, deadline - time.monotonic()))
+            return
+        except RuntimeError:  # "cannot join thread before it is started"
+            if time.monotonic() >= deadline:
+                return
+            time.sleep(0.005)
+
+
 def _leave_now(code: int) -> None:
     """Exit with code once the main thread has unwound (work directories removed,
     builds ended). Worker threads get a moment to finish; one still blocked (a read from
@@ -113,7 +130,7 @@ def _leave_now(code: int) -> None:
     # (A second Ctrl-C or SIGTERM is only noted now: this wait is short.)
     for thread in threading.enumerate():
         if thread is not threading.current_thread() and not thread.daemon:
-            thread.join(max(0.0, deadline - time.monotonic()))
+            _join(thread, deadline)
     if not any(
         t.is_alive() and not t.daemon and t is not threading.current_thread()
         for t in threading.enumerate()

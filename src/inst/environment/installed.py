@@ -14,11 +14,12 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from packaging.markers import UndefinedEnvironmentName
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from inst.core_metadata import Headers, read_headers
+from inst.core_metadata import Headers, read_headers, requires_dist
 
 if TYPE_CHECKING:
     # email (→ socket, datetime, random) is imported where used: the environment is
@@ -68,8 +69,8 @@ class InstalledDist:
         result: list[Requirement] = []
         for line in lines:
             try:
-                result.append(Requirement(str(line)))
-            except InvalidRequirement:
+                result.append(requires_dist(str(line)))
+            except (InvalidRequirement, UndefinedEnvironmentName, ValueError):
                 continue
         return result
 

@@ -29,24 +29,26 @@ class NewPaths:
 
     def add_wheel(self, manifest: WheelManifest, scheme: Mapping[str, str]) -> None:
         suffix = ".exe" if os.name == "nt" else ""
-        finals = [
-            os.path.join(scheme[entry.scheme], entry.relative)
-            for entry in manifest.files
-            if entry.scheme in scheme
-        ]
+        # Files by directory: each directory is looked at once, not once per file.
+        names: dict[tuple[str, str], list[str]] = {}
+        for entry in manifest.files:
+            if entry.scheme in scheme:
+                directory, _, name = entry.relative.rpartition("/")
+                names.setdefault((entry.scheme, directory), []).append(name)
         if "scripts" in scheme:
-            finals += [
-                os.path.join(scheme["scripts"], script + suffix)
-                for scripts in manifest.entry_points.values()
-                for script in scripts
-            ]
-        for final in finals:
-            final = os.path.abspath(final)
-            top = self._outermost_missing(os.path.dirname(final))
+            scripts = names.setdefault(("scripts", ""), [])
+            for group in manifest.entry_points.values():
+                scripts.extend(script + suffix for script in group)
+        for (scheme_name, directory), files in names.items():
+            base = os.path.abspath(os.path.join(scheme[scheme_name], directory))
+            top = self._outermost_missing(base)
             if top is not None:
                 self.paths[top] = None
-            elif not os.path.lexists(final):
-                self.paths[final] = None
+                continue
+            for name in files:
+                final = os.path.join(base, name)
+                if not os.path.lexists(final):
+                    self.paths[final] = None
 
     def _outermost_missing(self, directory: str) -> str | None:
         """The outermost missing ancestor of directory (itself included), or None

@@ -22,7 +22,6 @@ import json
 import os
 import secrets
 import shutil
-import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -120,7 +119,9 @@ class StagingDestination(SchemeDictionaryDestination):
         self.written: list[tuple[str, str, str]] = []  # scheme, staged, final
         self._roots: dict[str, Path] = {}
         self._made: set[str] = set()
-        self._made_lock = threading.Lock()
+        # (scheme, directory of a member) -> its final directory, and whether that
+        # is new (claimed by the transaction, so written in place)
+        self._directories: dict[tuple[str, str], tuple[str, bool]] = {}
 
     def staged_path(self, scheme: str, final: str) -> str:
         root = self._roots.get(scheme)
@@ -169,8 +170,15 @@ class StagingDestination(SchemeDictionaryDestination):
         """write_to_fs() of a cached file whose record is its manifest entry: hard
         linked (or copied), nothing hashed, no record made."""
         self.transaction.check_abandoned()
-        final = os.path.normpath(os.path.join(self.scheme_dict[scheme], path))
-        in_place = self.transaction.is_new(final)
+        directory, _, name = path.rpartition("/")
+        known = self._directories.get((scheme, directory))
+        if known is None:  # worked out once per directory, not per file
+            base = os.path.normpath(os.path.join(self.scheme_dict[scheme], directory))
+            known = (base, self.transaction.is_new(base))
+            self._directories[scheme, directory] = known
+        base, new_directory = known
+        final = os.path.join(base, name)
+        in_place = new_directory or self.transaction.is_new(final)
         staged = final if in_place else self.staged_path(scheme, final)
         try:
             self._make_parent(staged)
@@ -221,9 +229,8 @@ class StagingDestination(SchemeDictionaryDestination):
         parent = os.path.dirname(staged)
         if parent in self._made:
             return
-        os.makedirs(parent, exist_ok=True)
-        with self._made_lock:
-            self._made.add(parent)
+        _make_directories(parent)
+        self._made.add(parent)
 
     def _link_or_copy(self, source: str, staged: str, is_executable: bool) -> None:
         if self.link:
@@ -238,6 +245,26 @@ class StagingDestination(SchemeDictionaryDestination):
             shutil.copyfileobj(origin, copy)
         if is_executable:
             _make_executable(staged)
+
+
+def _make_directories(directory: str) -> None:
+    """os.makedirs(directory, exist_ok=True) with one mkdir for a directory whose
+    parent exists: the usual case, once for every directory of every wheel."""
+    try:
+        os.mkdir(directory)
+    except FileExistsError:
+        if not os.path.isdir(directory):
+            raise
+    except FileNotFoundError:
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            raise
+        _make_directories(parent)
+        try:
+            os.mkdir(directory)
+        except FileExistsError:  # another wheel's thread made it a moment ago
+            if not os.path.isdir(directory):
+                raise
 
 
 def _beside(final: str) -> str:
