@@ -103,6 +103,8 @@ def commands_of(workload: Workload, *, uv: bool) -> dict[str, list[str]]:
     commands = {"inst": workload.inst, "pip": workload.pip}
     if uv and workload.uv is not None:
         commands["uv"] = workload.uv
+    if workload.baseline is not None:
+        commands["python"] = workload.baseline
     return commands
 
 
@@ -159,10 +161,16 @@ def format_line(name: str, width: int, result: Result) -> str:
         _megabytes(peaks[tool]) if tool in peaks else "n/a"
         for tool in ("inst", "pip", "uv")
     )
-    return (
+    line = (
         f"{name:<{width}} {medians['inst']:>8.3f}s {medians['pip']:>8.3f}s {uv_time}"
         f" {medians['inst'] / medians['pip']:>8.2f} {inst_uv:>8}  {memory:>24}"
     )
+    if "python" in medians:
+        line += (
+            f"  (python -c pass {medians['python']:.3f}s,"
+            f" inst/python {medians['inst'] / medians['python']:.2f})"
+        )
+    return line
 
 
 def main() -> int:

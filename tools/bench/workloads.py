@@ -48,6 +48,9 @@ class Workload:
     check: Callable[[Sequence[str]], str | None] | None = None
     # It reaches the public default index: skipped, with a note, when offline.
     network: bool = False
+    # A command timed in the same rounds, which inst's time is compared with (the
+    # start-up workloads: ``python -c pass``, the goal being within 1.5x of it).
+    baseline: list[str] | None = None
 
 
 def _inst(*args: str) -> list[str]:
@@ -246,6 +249,7 @@ WORKLOADS: dict[str, Workload] = {
             _inst("--version"),
             _pip("--version"),
             uvtool.command("--version"),
+            baseline=[sys.executable, "-c", "pass"],
         ),
         Workload(
             "help",
@@ -253,6 +257,7 @@ WORKLOADS: dict[str, Workload] = {
             _inst("--help"),
             _pip("--help"),
             uvtool.command("--help"),
+            baseline=[sys.executable, "-c", "pass"],
         ),
         Workload(
             "config-debug",

@@ -43,14 +43,6 @@ if TYPE_CHECKING:
 MAX_LOCK_SIZE = 32 * 1024 * 1024
 
 
-def is_lock_path(path: str) -> bool:
-    """Whether a file given to -r is a PEP 751 lock by its name (``pylock.toml``,
-    ``pylock.NAME.toml``), as ``packaging.pylock`` decides."""
-    from packaging.pylock import is_valid_pylock_path
-
-    return is_valid_pylock_path(Path(path.replace("\\", "/").rpartition("/")[2]))
-
-
 class LockError(InstError):
     """A lock that cannot be read, or does not apply to the target."""
 

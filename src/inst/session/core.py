@@ -191,7 +191,7 @@ def gather_inputs(
     allow_empty: bool = False,
 ) -> Inputs:
     """The requirements a command was given: its arguments, -r, -c, -e and --group."""
-    from inst.pylock.read import is_lock_path
+    from inst.pylock.names import is_lock_path
     from inst.requirements.inputs import gather_inputs as gather
     from inst.session.fetching import RequirementsFetcher
 

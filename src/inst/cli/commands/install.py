@@ -62,7 +62,7 @@ def _lock_file(settings: Settings, requirements: list[str]) -> str | None:
     None when -r names none. A lock goes alone: its packages are the whole set."""
     if not settings.requirement:
         return None
-    from inst.pylock.read import is_lock_path
+    from inst.pylock.names import is_lock_path
 
     locks = [path for path in settings.requirement if is_lock_path(path)]
     if not locks:

@@ -33,7 +33,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
     from inst.errors import UsageError
-    from inst.pylock.read import is_lock_path
+    from inst.pylock.names import is_lock_path
     from inst.session import target_environment
 
     if not is_lock_path(args.lock):
