@@ -227,11 +227,18 @@ def read_headers(text: str) -> Message | Headers:
     if end < 0 or "\r" in text[:end]:
         return _parse_email(text)
     fields: dict[str, list[str]] = {}
+    values: list[str] | None = None  # the values of the last header's name
     for line in text[:end].split("\n"):
+        if line[:1] in (" ", "\t") and values is not None:
+            # A folded line (a License text) goes on the value as the email parser
+            # keeps it: after a line break, with its indentation.
+            values[-1] = f"{values[-1]}\n{line}"
+            continue
         if not _PLAIN_HEADER.fullmatch(line):
             return _parse_email(text[: end + 1])
         name, _, value = line.partition(":")
-        fields.setdefault(name.lower(), []).append(value.lstrip(" \t"))
+        values = fields.setdefault(name.lower(), [])
+        values.append(value.lstrip(" \t"))
     return Headers(fields)
 
 

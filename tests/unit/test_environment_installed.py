@@ -144,3 +144,25 @@ def test_an_empty_or_repeated_directory_is_skipped(tmp_path: Path) -> None:
     assert installed["dup"].location == first  # the first found per name wins
     assert scan(second, first)["dup"].version == Version("1.0")
     assert InstalledSet(()).distributions() == {}
+
+
+def test_headers_are_read_without_the_description(tmp_path: Path) -> None:
+    # A long README after the headers, a folded License and a blank line falling on
+    # the boundary of the reads: the headers are those the email parser finds.
+    import email.parser
+
+    for padding in (8190, 8191, 8192, 20_000):
+        head = (
+            "Metadata-Version: 2.1\nName: demo\nVersion: 1.0\n"
+            "License: Line one\n        line two\n"
+            "Requires-Dist: a>=1\nRequires-Dist: b; extra == 'x'\n"
+        )
+        head += "Summary: " + "s" * max(0, padding - len(head) - 10) + "\n"
+        text = head + "\n" + "Requires-Dist: not-a-header\n" + "é" * 30_000
+        site = tmp_path / str(padding)
+        write_dist(site, "demo-1.0.dist-info", text)
+        (dist,) = scan(site).values()
+        whole = email.parser.Parser().parsestr(text)
+        for field in ("Name", "License", "Requires-Dist", "Summary"):
+            assert dist.headers.get_all(field) == whole.get_all(field), field
+        assert [str(r) for r in dist.requires] == ["a>=1", 'b; extra == "x"']

@@ -91,7 +91,15 @@ def test_links_taken_as_they_are_resolve_as_the_general_path_resolves_them(
 
 
 #: What resolution reads of core metadata (Metadata.parse), in varied case.
-FIELDS = ["Name", "version", "Requires-Dist", "REQUIRES-PYTHON", "Provides-Extra"]
+FIELDS = [
+    "Name",
+    "version",
+    "Requires-Dist",
+    "REQUIRES-PYTHON",
+    "Provides-Extra",
+    "Summary",
+    "License",
+]
 HEADER_LINES = [
     "Metadata-Version: 2.1\n",
     "Name: demo\n",
@@ -110,7 +118,10 @@ HEADER_LINES = [
     "-Bad: 1\n",
     "Requires-Dist : g\n",
     "Summary: a\n",
+    "License: MIT\n",
     "  continued line\n",
+    "        second continued line  \n",
+    "\t\n",
     "\tcontinued by a tab\n",
     "not a header line\n",
     "From nobody\n",

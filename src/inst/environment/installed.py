@@ -54,7 +54,7 @@ class InstalledDist:
     def headers(self) -> email.message.Message | Headers:
         """METADATA (or PKG-INFO) header fields only, read without the email parser
         where they are plain: what checking an environment's requirements reads."""
-        return read_headers(_read_text(_metadata_file(self.path)) or "")
+        return read_headers(_read_head(_metadata_file(self.path)))
 
     @cached_property
     def _metadata(self) -> email.message.Message:
@@ -113,6 +113,23 @@ def _metadata_file(path: Path) -> Path:
     if not path.is_dir():
         return path  # a distutils-style egg-info file is PKG-INFO itself
     return path / "PKG-INFO"
+
+
+def _read_head(path: Path) -> str:
+    """The start of a metadata file, up to and including the blank line that ends
+    its headers (the whole file if there is none): the description after it, often a
+    long README, is not read. Empty if it cannot be read."""
+    chunks: list[bytes] = []
+    try:
+        with open(path, "rb") as stream:
+            while True:
+                chunk = stream.read(8192)
+                chunks.append(chunk)
+                if not chunk or b"\n\n" in b"".join(chunks[-2:]):
+                    break
+    except OSError:
+        return ""
+    return b"".join(chunks).decode("utf-8", errors="replace")
 
 
 def _read_text(path: Path) -> str | None:
