@@ -149,13 +149,24 @@ def place_wheel(
     )
 
 
-@dataclass
 class _Target:
-    """One file the installation would write."""
+    """One file the installation would write (one per file of every wheel: a plain
+    class, its refusal message made only if it is refused)."""
 
-    path: str  # absolute, normalised
-    parent: str  # its directory
-    source: str  # what writes it: "member 'x'" or "the console_scripts entry point 'x'"
+    __slots__ = ("_name", "_what", "parent", "path")
+
+    def __init__(self, path: str, parent: str, what: str, name: str) -> None:
+        self.path = path  # absolute, normalised
+        self.parent = parent  # its directory
+        self._what = what  # "member" or an entry point group
+        self._name = name
+
+    @property
+    def source(self) -> str:
+        """What writes it: "member 'x'" or "the console_scripts entry point 'x'"."""
+        if self._what == "member":
+            return f"member {self._name!r}"
+        return f"the {self._what} entry point {self._name!r}"
 
 
 class _Placement:
@@ -184,11 +195,12 @@ class _Placement:
             self._bases[scheme] = os.path.realpath(directory)
         return self._bases[scheme]
 
-    def target(self, scheme: str, relative: str, source: str) -> _Target:
-        """Where a file goes; refused if it leaves its scheme directory."""
+    def target(self, scheme: str, relative: str, what: str, name: str) -> _Target:
+        """Where a file goes; refused if it leaves its scheme directory. what and
+        name: what writes it (see _Target)."""
         directory, _, filename = relative.rpartition("/")
         if filename in ("", ".", ".."):
-            self.refuse(f"{source} does not name a file")
+            self.refuse(f"{_Target('', '', what, name).source} does not name a file")
         # Checked once per directory: the file name itself holds no separator.
         parent = self._directories.get((scheme, directory))
         if parent is None:
@@ -199,12 +211,16 @@ class _Placement:
             except ValueError:  # another drive
                 inside = False
             if not inside:
+                source = _Target("", "", what, name).source
                 self.refuse(
                     f"{source} would be written to {os.path.join(parent, filename)}, "
                     f"outside the {scheme} directory {base}"
                 )
             self._directories[scheme, directory] = parent
-        return _Target(os.path.join(parent, filename), parent, source)
+        path = (
+            parent + filename if parent.endswith(os.sep) else parent + os.sep + filename
+        )
+        return _Target(path, parent, what, name)
 
     def route(self) -> dict[str, _Target]:
         """Every file the installation writes, by normcased path."""
@@ -223,12 +239,11 @@ class _Placement:
         suffix = ".exe" if os.name == "nt" else ""  # installer's launchers on Windows
         shadowed = self.manifest.shadowed_scripts(suffix)
         for entry in self.manifest.files:
-            if entry.member in shadowed:
+            if shadowed and entry.member in shadowed:
                 continue  # its entry point writes that script instead
-            source = f"member {entry.member!r}"
             if entry.scheme == "scripts":
-                self.refuse_reserved(entry.relative, source)
-            add(self.target(entry.scheme, entry.relative, source))
+                self.refuse_reserved(entry.relative, f"member {entry.member!r}")
+            add(self.target(entry.scheme, entry.relative, "member", entry.member))
 
         for group, scripts in self.manifest.entry_points.items():
             for script in scripts:
@@ -238,7 +253,7 @@ class _Placement:
                     self.refuse(f"its {group} entry point {script!r} {problem}")
                 source = f"the {group} entry point {script!r}"
                 self.refuse_reserved(script + suffix, source)
-                add(self.target("scripts", script + suffix, source))
+                add(self.target("scripts", script + suffix, group, script))
         return targets
 
     def refuse_reserved(self, relative: str, source: str) -> None:

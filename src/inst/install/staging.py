@@ -326,7 +326,9 @@ def stage_wheel(
 
     for entry in manifest.files:
         member = entry.member
-        if member in skip or "__pycache__" in member.split("/")[:-1]:
+        if member in skip or (
+            "__pycache__/" in member and "__pycache__" in member.split("/")[:-1]
+        ):
             # Bytecode from the build machine is never installed (nor is it by
             # installer, which warns); the environment compiles its own.
             continue
