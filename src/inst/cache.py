@@ -2,8 +2,8 @@
 
 A run makes one ``Cache`` from its settings (``session.targets.run_cache()``) and hands
 each user the bucket its entries live in: ``http`` (index pages and metadata files),
-``downloads``, ``metadata``, ``built_wheels``, ``unpacked``, ``interpreters``, and
-``build_environments()``. Every path under the cache directory is worked out here; the
+``downloads``, ``metadata``, ``built_wheels``, ``unpacked``, ``interpreters``,
+``local_hashes``, and ``build_environments()``. Every path under the cache directory is worked out here; the
 names of its parts, what ``inst cache info`` counts, and walking and purging them, are
 ``cache_layout``'s.
 
@@ -15,7 +15,9 @@ a build needs all the same, go into the run's work directory.
 
 from __future__ import annotations
 
+import json
 import os
+from collections.abc import Iterable
 from pathlib import Path
 
 from inst import cache_layout
@@ -28,6 +30,7 @@ from inst.cache_layout import (
     HTTP_PART,
     INTERPRETER_KEY_LENGTH,
     INTERPRETERS_PART,
+    LOCAL_HASHES_PART,
     METADATA_BY_SHA256,
     METADATA_PART,
     UNPACKED_PART,
@@ -52,6 +55,7 @@ class Cache:
         self.built_wheels = BuiltWheels(self, part(BUILT_WHEELS_PART))
         self.unpacked = Unpacked(self, part(UNPACKED_PART))
         self.interpreters = Interpreters(self, part(INTERPRETERS_PART))
+        self.local_hashes = LocalHashes(self, part(LOCAL_HASHES_PART))
 
     def __repr__(self) -> str:
         return f"Cache({self.directory!r})"
@@ -211,6 +215,67 @@ class Interpreters(Bucket):
 
     def probe(self, digest: str) -> Path | None:
         return self._at(f"{digest[:INTERPRETER_KEY_LENGTH]}.json")
+
+
+class LocalHashes(Bucket):
+    """``local-hashes/<k[:2]>/<k[2:]>.json``: the digests of a local wheel or sdist
+    (a file:// index, --find-links), with the stat they were taken at (k: of its
+    path), so that a file that has not changed is not read and hashed again."""
+
+    def entry(self, key: str) -> Path | None:
+        return self._at(key[:2], f"{key[2:]}.json")
+
+    @staticmethod
+    def stamp(path: Path) -> list[int]:
+        """What says the file is unchanged: size, times and identity. The ctime
+        cannot be set back, so an edit that restores the mtime still shows."""
+        info = os.stat(path)
+        return [
+            info.st_size,
+            info.st_mtime_ns,
+            info.st_ctime_ns,
+            info.st_ino,
+            info.st_dev,
+        ]
+
+    def recall(
+        self, path: Path, stamp: list[int], algorithms: Iterable[str]
+    ) -> dict[str, str] | None:
+        """The digests remembered for path at this stamp, if they cover every
+        algorithm asked for."""
+        entry = self.entry(_path_key(path))
+        if entry is None:
+            return None
+        try:
+            with open(entry, encoding="utf-8") as stream:
+                data = json.load(stream)
+            if data["path"] != os.path.abspath(path) or data["stamp"] != stamp:
+                return None
+            digests = data["digests"]
+            return {name: str(digests[name]) for name in algorithms}
+        except (OSError, ValueError, KeyError, TypeError):
+            return None  # absent, foreign or damaged: hashed again
+
+    def remember(self, path: Path, stamp: list[int], digests: dict[str, str]) -> None:
+        """Keep path's digests taken at stamp (a cache that fails is no error)."""
+        entry = self.entry(_path_key(path))
+        if entry is None or not self.writable:
+            return
+        from inst import fileio
+
+        data = {"path": os.path.abspath(path), "stamp": stamp, "digests": digests}
+        try:
+            entry.parent.mkdir(parents=True, exist_ok=True)
+            fileio.write_text(entry, json.dumps(data))
+        except OSError as error:
+            self.cannot_write(error)
+
+
+def _path_key(path: Path) -> str:
+    import hashlib
+
+    text = os.path.abspath(path)
+    return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
 
 
 class BuildEnvironments:

@@ -59,6 +59,8 @@ METADATA = "metadata"
 METADATA_BY_SHA256 = "sha256"
 #: ``cache_dir/interpreters``: --python probe results.
 INTERPRETERS = "interpreters"
+#: ``cache_dir/local-hashes``: digests of local distribution files, by path and stat.
+LOCAL_HASHES = "local-hashes"
 #: ``cache_dir/unpacked``: validated wheels, unpacked, by the wheel's sha256.
 UNPACKED = "unpacked"
 #: ``cache_dir/build-envs``: isolated build environments (build/environments.py).
@@ -116,6 +118,7 @@ METADATA_PART = Part(
     METADATA, "Metadata", "metadata files", temporary_prefixes=(".", "tmp")
 )
 INTERPRETERS_PART = Part(INTERPRETERS, "Interpreter probes", "interpreter probes")
+LOCAL_HASHES_PART = Part(LOCAL_HASHES, "Local file hashes", "local file hashes")
 UNPACKED_PART = Part(UNPACKED, "Unpacked wheels", "unpacked files")
 
 #: Every part of the cache, in the order `inst cache info` shows them.
@@ -132,6 +135,7 @@ PARTS = (
     BUILT_WHEELS_PART,
     BUILD_ENVS_PART,
     INTERPRETERS_PART,
+    LOCAL_HASHES_PART,
 )
 
 

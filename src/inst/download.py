@@ -50,7 +50,7 @@ from inst.ui import redact
 if TYPE_CHECKING:
     import requests
 
-    from inst.cache import Downloads
+    from inst.cache import Downloads, LocalHashes
 
 CHUNK_SIZE = 256 * 1024
 
@@ -265,6 +265,7 @@ class Downloader:
         *,
         cache: Downloads,
         work_dir: Path,
+        local_hashes: LocalHashes | None = None,
         max_workers: int = 10,
         progress: bool = True,
         retries: int = 2,
@@ -272,6 +273,8 @@ class Downloader:
     ) -> None:
         self._fetcher = fetcher
         self._cache = cache
+        # Digests of local files (file:// indexes, --find-links) by path and stat.
+        self._local_hashes = local_hashes
         self._retries = max(0, retries)
         # False once a write into the cache failed: the rest of the run skips it.
         self._cache_writable = cache.writable
@@ -356,7 +359,10 @@ class Downloader:
             source = path_from_file_url(file.url)
             if not source.is_file():
                 return None
-            digests = self._hash_or_none(source, checks)
+            try:
+                digests: dict[str, str] | None = self._local_hash(source, checks)
+            except OSError:
+                digests = None
             ok = digests is not None and checks.failure(digests) is None
             return source if ok else None
         hit = self._lookup(file, checks)
@@ -469,7 +475,7 @@ class Downloader:
             )
         if dest is None or _same_file(source, dest):
             # Used where it is: verified, never copied.
-            digests = self._hash(source, checks, abort)
+            digests = self._local_hash(source, checks, abort)
             failure = checks.failure(digests)
             if failure is not None:
                 raise failure
@@ -638,6 +644,24 @@ class Downloader:
                     hasher.update(chunk)
         return {name: hasher.hexdigest() for name, hasher in hashers.items()}
 
+    def _local_hash(
+        self, path: Path, checks: _Checks, abort: threading.Event | None = None
+    ) -> dict[str, str]:
+        """_hash() of a local file, remembered by its path and stat: an index on
+        disk is installed from again and again, and each wheel read and hashed
+        whole every time was most of the work of fetching it."""
+        memo = self._local_hashes
+        if memo is None or not memo.keeps:
+            return self._hash(path, checks, abort)
+        stamp = memo.stamp(path)
+        known = memo.recall(path, stamp, checks.algorithms)
+        if known is not None:
+            return known
+        digests = self._hash(path, checks, abort)
+        if memo.stamp(path) == stamp:  # not changed while it was read
+            memo.remember(path, stamp, digests)
+        return digests
+
     def _hash_or_none(
         self, path: Path, checks: _Checks, abort: threading.Event | None = None
     ) -> dict[str, str] | None:
@@ -663,7 +687,7 @@ class Downloader:
         if not checks.empty:
             ok = checks.failure(digests) is None
         elif source is not None:
-            ok = digests["sha256"] == self._hash(source, checks, abort)["sha256"]
+            ok = digests["sha256"] == self._local_hash(source, checks, abort)["sha256"]
         else:
             # Nothing to compare with: kept as pip keeps it, if it is a whole archive.
             try:

@@ -172,6 +172,7 @@ def test_info_after_a_download_shows_each_part(inst_cache, downloaded, cache) ->
         ("Built wheels", "built wheels", "wheels"),
         ("Build environments", "build environment files", "build-envs"),
         ("Interpreter probes", "interpreter probes", "interpreters"),
+        ("Local file hashes", "local file hashes", "local-hashes"),
     ]:
         files = files_under(cache / directory)
         size = sum(path.stat().st_size for path in files)

@@ -898,3 +898,53 @@ def test_importing_downloads_loads_neither_tqdm_nor_requests() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert out.strip() == "[]"
+
+
+# -- local files: hashed once while unchanged ------------------------------------------
+
+
+def _local_copy(sample_index: LocalIndex, tmp_path: Path) -> tuple[IndexFile, Path]:
+    entry = wheel(sample_index)
+    local = tmp_path / "links" / entry.filename
+    local.parent.mkdir()
+    local.write_bytes(sample_index.dist_path(entry.filename).read_bytes())
+    return entry, local
+
+
+def test_a_local_file_is_hashed_once_while_it_is_unchanged(
+    sample_index: LocalIndex,
+    cache: Path,
+    work: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    entry, local = _local_copy(sample_index, tmp_path)
+    file = dist_file(local.parent.as_uri() + "/", entry)
+    memo = Cache(cache).local_hashes
+    first = downloader(cache, work, local_hashes=memo).fetch(DownloadRequest(file))
+    assert first.sha256 == entry.sha256
+    assert len(files_under(cache / "local-hashes")) == 1
+
+    def no_hashing(*args: object, **kwargs: object) -> None:
+        raise AssertionError("hashed again")
+
+    monkeypatch.setattr(Downloader, "_hash", no_hashing)
+    again = downloader(cache, work, local_hashes=memo).fetch(DownloadRequest(file))
+    assert again.path == local and again.sha256 == entry.sha256
+
+
+def test_a_local_file_changed_with_its_mtime_put_back_is_hashed_again(
+    sample_index: LocalIndex, cache: Path, work: Path, tmp_path: Path
+) -> None:
+    entry, local = _local_copy(sample_index, tmp_path)
+    file = dist_file(local.parent.as_uri() + "/", entry)
+    memo = Cache(cache).local_hashes
+    downloader(cache, work, local_hashes=memo).fetch(DownloadRequest(file))
+    before = local.stat()
+    data = bytearray(local.read_bytes())
+    data[-1] ^= 0xFF  # same size, other bytes
+    local.write_bytes(bytes(data))
+    os.utime(local, ns=(before.st_atime_ns, before.st_mtime_ns))
+
+    with pytest.raises(HashMismatch):
+        downloader(cache, work, local_hashes=memo).fetch(DownloadRequest(file))

@@ -81,6 +81,7 @@ class Session:
             self.client,
             cache=self.cache.downloads,
             work_dir=work_dir,
+            local_hashes=self.cache.local_hashes,
             max_workers=workers,
             progress=settings.progress_bar == "on",
             retries=settings.retries,
