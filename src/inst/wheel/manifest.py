@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
@@ -40,9 +40,9 @@ def frozen_entry_points(
     )
 
 
-@dataclass(frozen=True)
-class ManifestEntry:
-    """One file of the archive and where it goes."""
+class ManifestEntry(NamedTuple):
+    """One file of the archive and where it goes (a tuple: a manifest has one per
+    file, tens of thousands for a big install, each made on every install)."""
 
     member: str  # the archive member name, "/"-separated
     scheme: str  # purelib, platlib, scripts, data or headers
