@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 
-from inst.core_metadata import read_headers
+from inst.core_metadata import Headers, read_headers
 
 if TYPE_CHECKING:
     # email is imported where used: installing reads only plain header fields.
@@ -77,19 +77,19 @@ class WheelManifest:
             self.metadata_text
         )
 
-    @property
+    @cached_property
     def display_name(self) -> str:
         """The project's name as its METADATA spells it (the normalised one if none)."""
-        for line in self.metadata_text.splitlines():
-            if not line.strip():
-                break  # the headers end here
-            if line[:5].lower() == "name:":
-                return line[5:].strip() or self.name
-        return self.name
+        name = self._headers.get("Name")
+        return str(name).strip() if name and str(name).strip() else self.name
+
+    @cached_property
+    def _headers(self) -> email.message.Message | Headers:
+        return read_headers(self.metadata_text)
 
     @cached_property
     def requires_python(self) -> str | None:
-        value = read_headers(self.metadata_text).get("Requires-Python")
+        value = self._headers.get("Requires-Python")
         return None if value is None else str(value).strip()
 
     def shadowed_scripts(self, suffix: str = "") -> frozenset[str]:
