@@ -177,6 +177,8 @@ class DownloadRequest:
 
 @dataclass(frozen=True)
 class Downloaded:
+    """A file fetched: where it is, its sha256, and whether it came from a cache."""
+
     file: DistFile
     path: Path  # dest_dir/filename when dest_dir was given
     sha256: str

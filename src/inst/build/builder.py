@@ -45,6 +45,8 @@ KEPT = 2
 
 @dataclass(frozen=True)
 class BuilderConfig:
+    """What every build of a run is made with."""
+
     options: BuildOptions  # from the command line / env / config: every build
     choice: BuildChoice  # --build-interface, --use-pep517, --no-use-pep517
     isolated: bool

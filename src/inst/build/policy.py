@@ -39,6 +39,8 @@ class SelectionFlags:
 
 @dataclass(frozen=True)
 class Selection:
+    """The build interface chosen for a tree, and why."""
+
     interface: BuildInterface
     #: The rules, files and flags that decided it, for build-info and -v.
     reasons: tuple[str, ...]

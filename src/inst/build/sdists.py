@@ -34,6 +34,8 @@ def sdist_filename(name: str, version: Version) -> str:
 
 @dataclass(frozen=True)
 class CheckedSdist:
+    """A built sdist whose name and version its PKG-INFO confirms."""
+
     path: Path
     metadata: Metadata
     #: The PEP 625 name, when the backend chose another spelling (else None).

@@ -60,6 +60,8 @@ class WheelToInstall:
 
 @dataclass(frozen=True)
 class InstallOptions:
+    """How wheels are installed (--link-mode, --compile, --force-reinstall, ...)."""
+
     link_mode: str = "hardlink"
     compile: bool = False
     force_reinstall: bool = False
@@ -69,6 +71,8 @@ class InstallOptions:
 
 @dataclass
 class InstallOutcome:
+    """What an install did: the wheels installed and the distributions replaced."""
+
     installed: list[WheelManifest] = field(default_factory=list)
     replaced: list[InstalledDist] = field(default_factory=list)
 

@@ -37,6 +37,8 @@ __all__ = [
 
 @dataclass(frozen=True)
 class RemovalPlan:
+    """What uninstalling a distribution removes."""
+
     dist: InstalledDist
     files: tuple[Path, ...]  # existing files to remove, sorted
     outside: tuple[str, ...]  # paths the record lists outside every root: never touched

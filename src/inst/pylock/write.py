@@ -100,6 +100,8 @@ class TargetLock:
 
 @dataclass(frozen=True)
 class LockDocument:
+    """A lock file to write, with what it was made from."""
+
     targets: Sequence[TargetLock]
     requires_python: str | None = None
     extras: Sequence[str] = ()

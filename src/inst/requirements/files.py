@@ -96,6 +96,8 @@ class FileOptions:
 
 @dataclass
 class RequirementsFile:
+    """What one requirements file holds."""
+
     requirements: list[RequirementSpec] = field(default_factory=list)
     constraints: list[RequirementSpec] = field(default_factory=list)
     options: FileOptions = field(default_factory=FileOptions)
@@ -122,6 +124,8 @@ def read_requirements(
 
 @dataclass(frozen=True)
 class _Option:
+    """An option line of a requirements file."""
+
     dest: str
     takes_value: bool
 

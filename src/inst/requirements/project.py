@@ -16,6 +16,8 @@ from inst.requirements.specs import RequirementSpec, parse_requirement
 
 @dataclass(frozen=True)
 class ProjectRequirements:
+    """The requirements of the project in the current directory."""
+
     path: Path
     dependencies: tuple[RequirementSpec, ...]
     extras: tuple[tuple[str, tuple[RequirementSpec, ...]], ...]  # normalized name

@@ -278,6 +278,8 @@ def _split_config_setting(item: str, origin: str = "") -> tuple[str, str]:
 
 @dataclass
 class _Parsed:
+    """A requirement's parts, as parsed."""
+
     kind: SourceKind
     name: NormalizedName | None = None
     requirement: Requirement | None = None

@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class DistributionsRequest:
+    """What `inst build` is asked to make."""
+
     tree: Path
     outdir: Path
     sdist: bool

@@ -15,6 +15,8 @@ from inst.resolution.reporting import ResolveReporter
 
 @dataclass(frozen=True)
 class Reporters:
+    """The reporter of each stage of one run."""
+
     index: IndexReporter = field(default_factory=IndexReporter)
     resolve: ResolveReporter = field(default_factory=ResolveReporter)
     #: Downloads, and cached copies dropped by the metadata source and the preparer.

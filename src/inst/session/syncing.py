@@ -73,6 +73,8 @@ class SyncPlan:
 
 @dataclass
 class SyncResult:
+    """What a sync did, or (--dry-run) would do."""
+
     plan: SyncPlan
     installed: Sequence[WheelManifest] = ()
     removed: Sequence[RemovalPlan] = ()

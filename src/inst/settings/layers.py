@@ -46,6 +46,8 @@ DEFAULT = Origin(Layer.DEFAULT, "default")
 
 @dataclass(frozen=True)
 class RawValue:
+    """A setting's value as one layer gives it, and where it was written."""
+
     raw: Any
     origin: Origin
     spelled: str  # the value as the user wrote it, for error messages

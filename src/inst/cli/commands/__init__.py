@@ -14,6 +14,8 @@ from types import ModuleType
 
 @dataclass(frozen=True)
 class Command:
+    """A command of the CLI: its name, help and the module that runs it."""
+
     name: str
     module: str
 

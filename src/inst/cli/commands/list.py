@@ -25,6 +25,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 @dataclass(frozen=True)
 class Row:
+    """One line of `inst list`."""
+
     dist: InstalledDist
     editable: str | None
     latest: str | None = None  # the newest version on the indexes (--outdated)
