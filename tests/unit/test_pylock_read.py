@@ -13,10 +13,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from inst.environment import current_environment
+from inst.pylock.names import is_lock_path
 from inst.pylock.read import (
     LockError,
     Selection,
-    is_lock_path,
     read_lock,
     select_packages,
 )
