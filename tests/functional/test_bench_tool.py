@@ -183,8 +183,23 @@ def test_report_has_a_peak_memory_column() -> None:
     assert "peak MB inst / pip / uv" in header
     assert "inst/uv" in header
     if hasattr(os, "wait4"):
-        inst_peak, pip_peak = re.findall(r"([0-9.]+) / ([0-9.]+) / n/a$", line)[0]
+        inst_peak, pip_peak = re.findall(r"([0-9.]+) / ([0-9.]+) / n/a\b", line)[0]
         assert float(inst_peak) > 1 and float(pip_peak) > 1
+
+
+def test_start_up_is_compared_with_python_starting() -> None:
+    # The goal: --version and --help within 1.5x of `python -c pass`.
+    run = subprocess.run(
+        [sys.executable, str(BENCH), "--runs", "1", "--no-uv", "version", "help"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    lines = run.stdout.splitlines()[-2:]
+    for line in lines:
+        ratio = re.search(r"\(python -c pass [0-9.]+s, inst/python ([0-9.]+)\)$", line)
+        assert ratio is not None, line
+        assert float(ratio.group(1)) > 0
 
 
 @pytest.mark.skipif(not hasattr(os, "wait4"), reason="no os.wait4 here")

@@ -33,9 +33,10 @@ _PATIENCE = 10.0
 
 
 def install(seed: int, count: int, meeting: Path) -> None:
-    from inst.install import unpacked
+    # unpacked.py imports the archive checks when it unpacks a wheel: patched there.
+    from inst.wheel import checks
 
-    inspect_wheel = unpacked.inspect_wheel
+    inspect_wheel = checks.inspect_wheel
     link = os.link
     rmtree = shutil.rmtree
 
@@ -69,7 +70,7 @@ def install(seed: int, count: int, meeting: Path) -> None:
             time.sleep(2.0)
 
     shutil.rmtree = slow_rmtree
-    unpacked.inspect_wheel = crowded_inspect  # type: ignore[assignment]
+    checks.inspect_wheel = crowded_inspect  # type: ignore[assignment]
     os.link = slow_link
 
 
