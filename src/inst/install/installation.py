@@ -30,14 +30,12 @@ from packaging.utils import NormalizedName
 from inst import fileio
 from inst.environment import Environment, InstalledDist
 from inst.errors import InstError, Interrupted
-from inst.install.bytecode import compile_modules
 from inst.install.fresh import NewPaths
 from inst.install.placement import check_placement
 from inst.install.reporting import InstallReporter
 from inst.install.staging import StagedWheel, stage_wheel
 from inst.install.target import InstallTarget
 from inst.install.transaction import Transaction
-from inst.install.uninstall import plan_removal
 from inst.install.unpacked import UnpackedWheel, UnpackedWheels
 from inst.wheel.manifest import WheelManifest
 
@@ -161,6 +159,8 @@ def _stage_and_commit(
     changes: Transaction,
     options: InstallOptions,
 ) -> None:
+    if replacing:  # (imported only then: a fresh install removes nothing)
+        from inst.install.uninstall import plan_removal
     for dist in replacing.values():
         for path in plan_removal(dist, target.roots).files:
             changes.remove(path)
@@ -254,6 +254,8 @@ def _compile(
                 pyc = _pyc_for(staged_path, final, changes)
                 modules.append((staged_path, pyc, final))
     compiled: dict[int, tuple[StagedWheel, list[str]]] = {}
+    from inst.install.bytecode import compile_modules
+
     for source, staged_pyc, final_pyc in compile_modules(modules, environment.python):
         wheel = owner[source]
         compiled.setdefault(id(wheel), (wheel, []))[1].append(final_pyc)
