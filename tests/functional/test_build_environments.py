@@ -982,3 +982,105 @@ def test_a_report_has_the_backends_own_metadata(
     # setuptools writes Metadata-Version 2.4 (and more); [project] alone says 2.1
     assert item["metadata"]["metadata_version"] != "2.1"
     assert len(env_dirs(cache)) == 1
+
+
+# --- what a build's interpreter sees ----------------------------------------------
+
+_PROBE_BACKEND = '''\
+"""setuptools' hooks, and build_wheel first writes what its interpreter sees."""
+import importlib.util, json, os, site, sys
+import setuptools
+from setuptools.build_meta import *  # noqa: F403
+from setuptools.build_meta import build_wheel as _build_wheel
+from setuptools.build_meta import get_requires_for_build_wheel as _requires
+
+
+def get_requires_for_build_wheel(config_settings=None):
+    compiled = os.path.exists(importlib.util.cache_from_source(setuptools.__file__))
+    with open(os.environ["BP_PROBE_OUT"] + ".bytecode", "w", encoding="utf-8") as out:
+        json.dump({"setuptools_compiled": compiled}, out)
+    return _requires(config_settings)
+
+
+def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
+    facts = {
+        "prefix": sys.prefix,
+        "base_prefix": sys.base_prefix,
+        "executable": sys.executable,
+        "path": sys.path,
+        "user_site": site.ENABLE_USER_SITE,
+    }
+    with open(os.environ["BP_PROBE_OUT"], "w", encoding="utf-8") as stream:
+        json.dump(facts, stream)
+    return _build_wheel(wheel_directory, config_settings, metadata_directory)
+'''
+
+
+def probe_tree(tmp_path: Path) -> Path:
+    """in-tree-backend, with a backend that records its interpreter's view."""
+    tree = copy_project("in-tree-backend", tmp_path)
+    (tree / "_backend" / "bp_backend.py").write_text(_PROBE_BACKEND, encoding="utf-8")
+    return tree
+
+
+@pytest.mark.parametrize("target", ["inst's own", "a venv of copies"])
+def test_a_build_environment_is_an_isolated_venv_of_the_target_interpreter(
+    inst, tmp_path: Path, cache: Path, target: str
+) -> None:
+    """inst lays the venv out itself (no `python -m venv` subprocess, so no
+    activation scripts): its interpreter is the target's base interpreter, it sees
+    its own site-packages, and neither inst's nor the user's."""
+    tree = probe_tree(tmp_path)
+    facts_file = tmp_path / "facts.json"
+    env = {"BP_PROBE_OUT": str(facts_file)}
+    if target == "inst's own":
+        run = inst(
+            "wheel", "-w", str(tmp_path / "out"), str(tree), cache=cache, env=env
+        )
+    else:
+        venv = tmp_path / "copies"
+        subprocess.run(
+            [sys.executable, "-m", "venv", "--without-pip", "--copies", str(venv)],
+            check=True,
+        )
+        python = venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+        run = inst("install", "--python", str(python), str(tree), cache=cache, env=env)
+    assert_ok(run)
+    (build_env,) = env_dirs(cache)
+    facts = json.loads(facts_file.read_text(encoding="utf-8"))
+    assert Path(facts["prefix"]) == build_env
+    assert Path(facts["executable"]).parent.parent == build_env
+    assert os.path.realpath(facts["base_prefix"]) == os.path.realpath(sys.base_prefix)
+    assert facts["user_site"] is False
+    own = str(site_packages(build_env))
+    assert own in facts["path"]
+    # (setuptools adds its _vendor folder)
+    assert all(p.startswith(own) for p in facts["path"] if p.startswith(str(build_env)))
+    # nothing of inst's own environment (nor of the venv installed into)
+    outside = [
+        p
+        for p in facts["path"]
+        if p and not p.startswith((str(build_env), str(tree), sys.base_prefix))
+    ]
+    assert [p for p in outside if "site-packages" in p] == []
+    if os.name == "posix" and sys.platform != "darwin":
+        assert not (build_env / "bin" / "activate").exists()
+
+
+def test_under_dont_write_bytecode_the_backend_is_compiled_once_as_imported(
+    inst, tmp_path: Path, cache: Path
+) -> None:
+    """PYTHONDONTWRITEBYTECODE=1 (as many container images set): the bytecode of
+    the environment's modules is written from the import's own compilation, so it
+    is there while the first hook runs (it used to be compiled again afterwards);
+    the tree's modules still get none."""
+    tree = probe_tree(tmp_path)
+    facts_file = tmp_path / "facts.json"
+    env = {"BP_PROBE_OUT": str(facts_file), "PYTHONDONTWRITEBYTECODE": "1"}
+    run = inst("wheel", "-w", str(tmp_path / "out"), str(tree), cache=cache, env=env)
+    assert_ok(run)
+    bytecode = Path(str(facts_file) + ".bytecode")
+    assert json.loads(bytecode.read_text(encoding="utf-8")) == {
+        "setuptools_compiled": True
+    }
+    assert not list(tree.rglob("*.pyc"))

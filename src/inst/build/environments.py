@@ -95,6 +95,7 @@ class EnvironmentStore:
         *,
         lock_timeout: float = 300.0,
         reporter: BuildReporter | None = None,
+        implementation: str | None = None,
     ) -> None:
         #: Where environments go, and (its fallback: a run's work directory) where
         #: they go when that cannot be written.
@@ -104,6 +105,8 @@ class EnvironmentStore:
         self._version = ".".join(map(str, version_info[:3]))
         self._provisioner = provisioner
         self._lock_timeout = lock_timeout
+        #: The target's implementation_name: a CPython venv is laid out here.
+        self._implementation = implementation
         self._checked: dict[Path, BuildEnv] = {}
 
     def get(self, requirements: Sequence[str], purpose: str) -> BuildEnv:
@@ -172,7 +175,10 @@ class EnvironmentStore:
             shutil.rmtree(path, ignore_errors=True)
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            _create_venv(self._python, path)
+            if not _lay_out_venv(
+                self._python, path, self._version, self._implementation
+            ):
+                _create_venv(self._python, path)
             self._provisioner.install(pins, path, _venv_python(path))
             stamp = {
                 "format": FORMAT,
@@ -190,6 +196,72 @@ def _venv_python(path: Path) -> Path:
     if sys.platform == "win32":
         return path / "Scripts" / "python.exe"
     return path / "bin" / "python"
+
+
+def _lay_out_venv(
+    python: Path, path: Path, version: str, implementation: str | None
+) -> bool:
+    """The venv ``python -m venv --without-pip --symlinks`` makes, laid out here
+    instead (that subprocess cost a build a second interpreter start): CPython on
+    POSIX but macOS, whose framework builds need more. False when this is not such
+    a case, or the base interpreter cannot be told: then the interpreter makes it."""
+    if implementation != "cpython" or os.name != "posix" or sys.platform == "darwin":
+        return False
+    base = _base_interpreter(python)
+    if base is None:
+        return False
+    executable, home = base
+    short = ".".join(version.split(".")[:2])
+    bin_dir = path / "bin"
+    for directory in (
+        bin_dir,
+        path / "include",
+        path / "lib" / f"python{short}" / "site-packages",
+    ):
+        directory.mkdir(parents=True)
+    # As venv: lib64 is lib (a platlib of lib64, as on Fedora, is the same folder).
+    (path / "lib64").symlink_to("lib")
+    main = f"python{short}"
+    (bin_dir / main).symlink_to(executable)
+    for alias in ("python", f"python{short.split('.')[0]}"):
+        (bin_dir / alias).symlink_to(main)
+    fileio.write_text(
+        path / "pyvenv.cfg",
+        f"home = {home}\n"
+        "include-system-site-packages = false\n"
+        f"version = {version}\n"
+        f"executable = {os.path.realpath(executable)}\n",
+    )
+    return True
+
+
+def _base_interpreter(python: Path) -> tuple[str, str] | None:
+    """The interpreter a venv made by python links to, and its folder (pyvenv.cfg's
+    home), as ``venv`` finds them: for a venv's python, its base interpreter."""
+    executable = os.path.abspath(python)
+    real = os.path.realpath(executable)
+    home = os.path.dirname(executable)
+    for cfg in (Path(home) / "pyvenv.cfg", Path(home).parent / "pyvenv.cfg"):
+        try:
+            lines = cfg.read_text(encoding="utf-8").splitlines()
+        except OSError:
+            continue
+        values = {
+            key.strip().lower(): value.strip()
+            for key, sep, value in (line.partition("=") for line in lines)
+            if sep
+        }
+        if not values.get("home"):
+            return None
+        home = values["home"]
+        # A venv of --symlinks: real is the base interpreter; of --copies: its copy,
+        # and the base is the one of that name in home.
+        beside = os.path.join(home, os.path.basename(real))
+        executable = real if os.path.dirname(real) == home else beside
+        break
+    if not (os.path.isfile(executable) and os.path.isdir(home)):
+        return None
+    return executable, home
 
 
 def _create_venv(python: Path, path: Path) -> None:
@@ -212,19 +284,32 @@ def _create_venv(python: Path, path: Path) -> None:
 
 
 def _files(path: Path) -> dict[str, list[int]]:
-    """size and mtime of every file: what a later use checks is still so."""
+    """size and mtime of every file: what a later use checks is still so (what
+    os.walk would list, symlinks to folders left out; scandir's entries save a
+    stat per file, which a build pays for once and every reuse once more)."""
     found: dict[str, list[int]] = {}
-    for directory, dirs, files in os.walk(path):
-        dirs[:] = [d for d in dirs if d not in _UNSTAMPED]
-        for name in files:
-            if name.startswith((STAMP_FILE, f".{STAMP_FILE}")):  # and its temporary
-                continue
-            full = os.path.join(directory, name)
-            try:
-                info = os.lstat(full)
-            except OSError:
-                continue
-            found[os.path.relpath(full, path)] = [info.st_size, info.st_mtime_ns]
+    root = os.fspath(path)
+    skip = len(os.path.join(root, ""))
+    pending = [root]
+    while pending:
+        try:
+            entries = os.scandir(pending.pop())
+        except OSError:  # as os.walk: a folder that cannot be listed is left out
+            continue
+        with entries:
+            for entry in entries:
+                try:
+                    if entry.is_dir():
+                        if entry.name not in _UNSTAMPED and not entry.is_symlink():
+                            pending.append(entry.path)
+                        continue
+                    # and the stamp's temporary
+                    if entry.name.startswith((STAMP_FILE, f".{STAMP_FILE}")):
+                        continue
+                    info = entry.stat(follow_symlinks=False)
+                except OSError:
+                    continue
+                found[entry.path[skip:]] = [info.st_size, info.st_mtime_ns]
     return found
 
 

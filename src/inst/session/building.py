@@ -315,6 +315,7 @@ def make_builder(settings: Settings, session: Session) -> SourceBuilder:
             provisioner,
             lock_timeout=settings.lock_timeout,
             reporter=session.reporters.build,
+            implementation=environment.markers.get("implementation_name"),
         )
     else:
         installed = {

@@ -75,6 +75,31 @@ def _write_bytecode(done: set[str]) -> None:
             pass
 
 
+def _bytecode_as_imported(prefix: str) -> None:
+    """Under PYTHONDONTWRITEBYTECODE=1, the environment's modules get their bytecode
+    written as they are imported, from the compilation the import does anyway (then
+    ``_write_bytecode`` only has the few left that were imported before this, which
+    it would otherwise compile a second time, every module of the backend)."""
+    from importlib.machinery import SourceFileLoader
+
+    original = SourceFileLoader.get_code
+
+    def get_code(self: SourceFileLoader, fullname: str) -> Any:
+        if not sys.dont_write_bytecode or not os.path.abspath(self.path).startswith(
+            prefix
+        ):
+            return original(self, fullname)
+        # Only while this module of the environment compiles: nothing runs meanwhile
+        # (compiling imports nothing), and the backend sees the user's setting.
+        sys.dont_write_bytecode = False
+        try:
+            return original(self, fullname)
+        finally:
+            sys.dont_write_bytecode = True
+
+    SourceFileLoader.get_code = get_code  # type: ignore[method-assign,assignment]
+
+
 def _call(request: dict[str, Any], loaded: dict[str, ModuleType]) -> int:
     script = request["script"]
     if script not in loaded:
@@ -103,6 +128,8 @@ def main() -> int:
     sys.path[:] = [p for p in sys.path if os.path.normcase(os.path.realpath(p)) != here]
     loaded: dict[str, ModuleType] = {}
     compiled: set[str] = set()
+    if own_environment and sys.dont_write_bytecode:
+        _bytecode_as_imported(os.path.join(os.path.abspath(sys.prefix), ""))
     with os.fdopen(requests_fd, "r", encoding="utf-8") as requests:
         for line in requests:
             status = _call(json.loads(line), loaded)
