@@ -307,6 +307,8 @@ class Downloader:
         """
         if not requests:
             return []
+        if len(requests) == 1:  # (a build's one backend wheel): no pool to start
+            return [self.fetch(requests[0])]
         abort = threading.Event()
         errors: list[BaseException] = []
         errors_lock = threading.Lock()
