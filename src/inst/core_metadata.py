@@ -124,7 +124,7 @@ class Metadata:
 
     def as_json(self) -> dict[str, Any]:
         """The PEP 566 JSON form, as pip's installation report holds it."""
-        return metadata_json(_message(self.raw))
+        return metadata_json(_whole_message(self.raw))
 
 
 @functools.lru_cache(maxsize=4096)
@@ -139,7 +139,7 @@ def _requirement(line: str) -> Requirement:
     return requirement
 
 
-def metadata_json(message: Message) -> dict[str, Any]:
+def metadata_json(message: Message | Headers) -> dict[str, Any]:
     """Core metadata parsed as an email message in PEP 566's JSON form (the
     installation report's and ``inst inspect``'s, as pip's)."""
     result: dict[str, Any] = {}
@@ -188,10 +188,12 @@ def _parse_email(text: str) -> Message:
 
 
 class Headers:
-    """Header fields by name (any case), as an email Message answers get/get_all."""
+    """Header fields by name (any case), and the body after them, as an email
+    Message answers get/get_all/get_payload."""
 
-    def __init__(self, fields: dict[str, list[str]]) -> None:
+    def __init__(self, fields: dict[str, list[str]], body: str = "") -> None:
         self._fields = fields
+        self._body = body
 
     def get(self, name: str) -> str | None:
         values = self._fields.get(name.lower())
@@ -200,9 +202,41 @@ class Headers:
     def get_all(self, name: str) -> list[str] | None:
         return self._fields.get(name.lower())
 
+    def get_payload(self) -> str:
+        return self._body
+
 
 #: A header line the email parser reads as "Name: value" and nothing else.
 _PLAIN_HEADER = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*:[^\n]*", re.ASCII)
+
+
+def _plain_headers(text: str, end: int) -> dict[str, list[str]] | None:
+    """The fields of ``text[:end]`` when each of its lines is a plain "Name: value"
+    (see _header_message), else None."""
+    fields: dict[str, list[str]] = {}
+    for line in text[:end].split("\n"):
+        if not _PLAIN_HEADER.fullmatch(line):
+            return None
+        name, _, value = line.partition(":")
+        fields.setdefault(name.lower(), []).append(value.lstrip(" \t"))
+    return fields
+
+
+def _whole_message(data: bytes) -> Message | Headers:
+    """_message(data): headers and body, as the email parser gives them.
+
+    A report holds the metadata of every distribution, READMEs included, and the
+    email parser reads a README line by line. With plain headers (_header_message)
+    and no Content-Type (which could make the body a multipart list), the parser's
+    body is the text after the blank line that ends the headers, as it is."""
+    text = data.decode("utf-8", "replace")
+    end = text.find("\n\n")
+    if end < 0 or "\r" in text[:end]:
+        return _parse_email(text)
+    fields = _plain_headers(text, end)
+    if fields is None or "content-type" in fields:
+        return _parse_email(text)
+    return Headers(fields, text[end + 2 :])
 
 
 def _header_message(data: bytes) -> Message | Headers:
@@ -219,12 +253,9 @@ def _header_message(data: bytes) -> Message | Headers:
     end = text.find("\n\n")
     if end < 0 or "\r" in text[:end]:
         return _parse_email(text)
-    fields: dict[str, list[str]] = {}
-    for line in text[:end].split("\n"):
-        if not _PLAIN_HEADER.fullmatch(line):
-            return _parse_email(text[: end + 1])
-        name, _, value = line.partition(":")
-        fields.setdefault(name.lower(), []).append(value.lstrip(" \t"))
+    fields = _plain_headers(text, end)
+    if fields is None:
+        return _parse_email(text[: end + 1])
     return Headers(fields)
 
 
