@@ -127,6 +127,7 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]
         self._meta_futures: dict[str, Future[Metadata]] = {}
         self._pool = ThreadPoolExecutor(workers, thread_name_prefix="inst-metadata")
         self._announced: set[str] = set()
+        self._prefetched: set[str] = set()  # projects whose best release was asked
 
     @property
     def no_deps(self) -> bool:
@@ -481,14 +482,21 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]
 
     def _prefetch(self, requirements: Iterable[Requirement]) -> None:
         """Fetch the pages of new dependencies, and the metadata of the release each
-        would most likely get, while the resolver works on something else."""
+        would most likely get, while the resolver works on something else.
+
+        The best release is guessed once per project, from the first requirement
+        on it: a backtracking resolve reads the dependencies of hundreds of
+        releases (boto3's, each wanting another botocore), and most of them are
+        rejected before any of those dependencies' metadata is needed."""
         names = [r.name for r in requirements if isinstance(r, SpecifierRequirement)]
         self._finder.prefetch(names)
         for requirement in requirements:
             if (
                 isinstance(requirement, SpecifierRequirement)
                 and requirement.name not in self._installed
+                and requirement.name not in self._prefetched
             ):
+                self._prefetched.add(requirement.name)
                 self._pool.submit(self._prefetch_best, requirement)
 
     def _prefetch_best(self, requirement: SpecifierRequirement) -> None:
