@@ -14,6 +14,7 @@ from packaging.version import Version
 
 from inst.environment import current_environment
 from inst.index.finder import Finder, FinderPolicy, Release
+from inst.index.listing import Listing
 from inst.index.matching import VersionMatcher
 from inst.models import DistFile
 
@@ -54,6 +55,9 @@ class ListSource:
 
     def project_files(self, client: object, project: str) -> list[DistFile]:
         return list(self.files)
+
+    def project_listing(self, client: object, project: str) -> Listing:
+        return Listing.of(self.files)
 
 
 def make_finder(files: list[DistFile], pre: bool) -> Finder:
