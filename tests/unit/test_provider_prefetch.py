@@ -2,10 +2,12 @@
 page, and the metadata of the release it would most likely get, guessed once per
 project (a backtracking resolve reads the dependencies of hundreds of releases of
 one project, each wanting another release of the next, and rejects most of them
-before those dependencies' metadata is needed)."""
+before those dependencies' metadata is needed). Metadata the resolver asks for
+itself is read in its own thread, once."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future
 from typing import Any
@@ -42,9 +44,11 @@ class FakeFinder:
 class CountingMetadata:
     def __init__(self) -> None:
         self.asked: list[str] = []
+        self.threads: list[int] = []
 
     def for_file(self, file: DistFile) -> Any:
         self.asked.append(file.filename)
+        self.threads.append(threading.get_ident())
         return None
 
 
@@ -71,9 +75,8 @@ def _requirement(name: str, specifier: str) -> SpecifierRequirement:
     return SpecifierRequirement(name, frozenset(), SpecifierSet(specifier), "")
 
 
-def test_the_best_release_of_a_dependency_is_fetched_ahead_once_per_project() -> None:
-    finder, metadata = FakeFinder(), CountingMetadata()
-    provider = Provider(
+def _provider(finder: FakeFinder, metadata: CountingMetadata) -> Provider:
+    return Provider(
         finder,  # type: ignore[arg-type]
         metadata,  # type: ignore[arg-type]
         NoEnvironment(),  # type: ignore[arg-type]
@@ -81,6 +84,11 @@ def test_the_best_release_of_a_dependency_is_fetched_ahead_once_per_project() ->
         user_names=(),
         options=ProviderOptions(),
     )
+
+
+def test_the_best_release_of_a_dependency_is_fetched_ahead_once_per_project() -> None:
+    finder, metadata = FakeFinder(), CountingMetadata()
+    provider = _provider(finder, metadata)
     provider.close()
     provider._pool = AtOnce()  # type: ignore[assignment]
 
@@ -94,3 +102,16 @@ def test_the_best_release_of_a_dependency_is_fetched_ahead_once_per_project() ->
         "dep-5.0-py3-none-any.whl",
         "other-9.0-py3-none-any.whl",
     ]
+
+
+def test_metadata_the_resolver_asks_for_is_read_in_its_thread_once() -> None:
+    metadata = CountingMetadata()
+    provider = _provider(FakeFinder(), metadata)
+    file = DistFile("a-1.0-py3-none-any.whl", "https://files.example/a.whl")
+    try:
+        provider.metadata_of(file)
+        provider.metadata_of(file)
+    finally:
+        provider.close()
+
+    assert metadata.threads == [threading.get_ident()]

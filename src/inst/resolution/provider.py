@@ -453,13 +453,13 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]
         return self.metadata_of(candidate.file).provides_extra
 
     def _metadata_future(self, file: DistFile) -> Future[Metadata]:
+        """The metadata of a file, read once per run: by the first thread that asks
+        (the resolver, or a prefetch already in a pool thread), whoever asks later
+        waits for it. Read in the asking thread, not handed to the pool: the
+        resolver waits for it anyway, and a backtracking resolve reads hundreds."""
         with self._lock:
             future = self._meta_futures.get(file.url)
             if future is not None:
-                return future
-            if file.is_wheel:
-                future = self._pool.submit(self._metadata.for_file, file)
-                self._meta_futures[file.url] = future
                 return future
             future = Future()
             self._meta_futures[file.url] = future
