@@ -9,7 +9,6 @@ from __future__ import annotations
 import errno
 import os
 import platform
-import socket
 import sys
 import threading
 import time
@@ -719,6 +718,8 @@ def _chain(error: BaseException) -> Iterator[BaseException]:
 
 def _explain(error: BaseException, config: HttpConfig) -> tuple[str, str]:
     """A short reason and a hint for a failed request, without urllib3's object soup."""
+    import socket  # here: a run on file:// indexes never explains a network error
+
     from urllib3 import exceptions as u3
 
     chain = list(_chain(error))
