@@ -166,11 +166,14 @@ def test_remembered_answers_are_those_of_checking_every_release(
 @given(
     available=st.lists(versions(), max_size=40),
     texts=st.lists(specifier_sets, min_size=1, max_size=10),
+    newest_first=st.booleans(),
 )
 def test_matcher_accepts_what_the_specifier_set_contains(
-    available: list[str], texts: list[str]
+    available: list[str], texts: list[str], newest_first: bool
 ) -> None:
     parsed = [Version(v) for v in available]
+    if newest_first:  # as a page's versions come: distinct, newest first
+        parsed = sorted(set(parsed), reverse=True)
     matcher = VersionMatcher(parsed)
     for text in texts + texts:
         specifier = SpecifierSet(text)
