@@ -80,6 +80,8 @@ def _names(items: Iterable[str]) -> frozenset[str]:
 
 @dataclass(frozen=True)
 class FinderPolicy:
+    """What the options say about which files may be used, and in what order."""
+
     pre: bool = False
     prefer_binary: bool = False
     binary: BinaryPolicy = field(default_factory=BinaryPolicy)

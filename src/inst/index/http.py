@@ -54,6 +54,8 @@ _Origin = tuple[str, str, Optional[int]]
 
 @dataclass(frozen=True)
 class HttpConfig:
+    """How the client connects: the network settings of a run."""
+
     timeout: float = 15.0
     retries: int = 5
     # "host" or "host:port": certificates not verified, plain http accepted.

@@ -106,6 +106,8 @@ class ExtrasCandidate:
 
 @dataclass(frozen=True)
 class PythonCandidate:
+    """The target's Python, the one candidate of the PYTHON identifier."""
+
     version: Version
     name: str = PYTHON
 

@@ -79,6 +79,10 @@ def merge_hashes(
 
 @dataclass(frozen=True)
 class ProviderOptions:
+    """What the command asks of the provider (pip's install options that change
+    the resolution). Every dataclass here has a docstring: without one, making the
+    class computes its signature for one (inspect), at every start."""
+
     no_deps: bool = False
     ignore_installed: bool = False
     force_reinstall: bool = False
