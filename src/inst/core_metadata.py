@@ -207,18 +207,24 @@ class Headers:
 
 
 #: A header line the email parser reads as "Name: value" and nothing else.
-_PLAIN_HEADER = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*:[^\n]*", re.ASCII)
+_PLAIN_HEADER = r"[A-Za-z0-9][A-Za-z0-9_.-]*:[^\n]*"
+#: A header section of such lines only (checked in one call, not line by line).
+_PLAIN_HEADERS = re.compile(rf"(?:{_PLAIN_HEADER}\n)*{_PLAIN_HEADER}", re.ASCII)
+#: Name and value (after the blanks the email parser strips) of each such line.
+_NAME_VALUE = re.compile(
+    r"^([A-Za-z0-9][A-Za-z0-9_.-]*):[ \t]*([^\n]*)$", re.ASCII | re.MULTILINE
+)
 
 
 def _plain_headers(text: str, end: int) -> dict[str, list[str]] | None:
     """The fields of ``text[:end]`` when each of its lines is a plain "Name: value"
     (see _header_message), else None."""
+    section = text[:end]
+    if not _PLAIN_HEADERS.fullmatch(section):
+        return None
     fields: dict[str, list[str]] = {}
-    for line in text[:end].split("\n"):
-        if not _PLAIN_HEADER.fullmatch(line):
-            return None
-        name, _, value = line.partition(":")
-        fields.setdefault(name.lower(), []).append(value.lstrip(" \t"))
+    for name, value in _NAME_VALUE.findall(section):
+        fields.setdefault(name.lower(), []).append(value)
     return fields
 
 
