@@ -187,6 +187,20 @@ def _parse_email(text: str) -> Message:
     return email.parser.Parser().parsestr(text)
 
 
+def _whole_message(data: bytes) -> Message | Headers:
+    """_message(data): headers and body, as the email parser gives them.
+
+    A report holds the metadata of every distribution, READMEs included, and the
+    email parser reads a README line by line. When the headers are plain (see
+    _header_message) and say no Content-Type (which could make the body a list of
+    parts), the parser's body is the text after the empty line that ends them."""
+    headers = _header_message(data)
+    if isinstance(headers, Headers) and headers.get("Content-Type") is None:
+        text = data.decode("utf-8", "replace")
+        return Headers(headers._fields, text[text.find("\n\n") + 2 :])
+    return _message(data)
+
+
 class Headers:
     """Header fields by name (any case), and the body after them, as an email
     Message answers get/get_all/get_payload."""
@@ -207,42 +221,7 @@ class Headers:
 
 
 #: A header line the email parser reads as "Name: value" and nothing else.
-_PLAIN_HEADER = r"[A-Za-z0-9][A-Za-z0-9_.-]*:[^\n]*"
-#: A header section of such lines only (checked in one call, not line by line).
-_PLAIN_HEADERS = re.compile(rf"(?:{_PLAIN_HEADER}\n)*{_PLAIN_HEADER}", re.ASCII)
-#: Name and value (after the blanks the email parser strips) of each such line.
-_NAME_VALUE = re.compile(
-    r"^([A-Za-z0-9][A-Za-z0-9_.-]*):[ \t]*([^\n]*)$", re.ASCII | re.MULTILINE
-)
-
-
-def _plain_headers(text: str, end: int) -> dict[str, list[str]] | None:
-    """The fields of ``text[:end]`` when each of its lines is a plain "Name: value"
-    (see _header_message), else None."""
-    section = text[:end]
-    if not _PLAIN_HEADERS.fullmatch(section):
-        return None
-    fields: dict[str, list[str]] = {}
-    for name, value in _NAME_VALUE.findall(section):
-        fields.setdefault(name.lower(), []).append(value)
-    return fields
-
-
-def _whole_message(data: bytes) -> Message | Headers:
-    """_message(data): headers and body, as the email parser gives them.
-
-    A report holds the metadata of every distribution, READMEs included, and the
-    email parser reads a README line by line. With plain headers (_header_message)
-    and no Content-Type (which could make the body a multipart list), the parser's
-    body is the text after the blank line that ends the headers, as it is."""
-    text = data.decode("utf-8", "replace")
-    end = text.find("\n\n")
-    if end < 0 or "\r" in text[:end]:
-        return _parse_email(text)
-    fields = _plain_headers(text, end)
-    if fields is None or "content-type" in fields:
-        return _parse_email(text)
-    return Headers(fields, text[end + 2 :])
+_PLAIN_HEADER = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*:[^\n]*", re.ASCII)
 
 
 def _header_message(data: bytes) -> Message | Headers:
@@ -259,9 +238,12 @@ def _header_message(data: bytes) -> Message | Headers:
     end = text.find("\n\n")
     if end < 0 or "\r" in text[:end]:
         return _parse_email(text)
-    fields = _plain_headers(text, end)
-    if fields is None:
-        return _parse_email(text[: end + 1])
+    fields: dict[str, list[str]] = {}
+    for line in text[:end].split("\n"):
+        if not _PLAIN_HEADER.fullmatch(line):
+            return _parse_email(text[: end + 1])
+        name, _, value = line.partition(":")
+        fields.setdefault(name.lower(), []).append(value.lstrip(" \t"))
     return Headers(fields)
 
 

@@ -1,32 +1,18 @@
 """The shortcuts a backtracking resolve takes give what the general paths give, for
 any input: absolute links taken as they are on index pages, core metadata read up to
-its headers only (and a report's, with its body, without the email parser),
-dependencies whose text is made only when shown, specifier answers remembered."""
+its headers only, dependencies whose text is made only when shown."""
 
 from __future__ import annotations
 
-import email.message
 import email.parser
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from packaging.requirements import Requirement
-from packaging.specifiers import SpecifierSet
-from packaging.version import Version
 
-from inst.core_metadata import (
-    Metadata,
-    _header_message,
-    _whole_message,
-    metadata_json,
-)
+from inst.core_metadata import Metadata, _header_message
 from inst.index.simple import _absolute_url, _resolved_url
-from inst.resolution.candidates import (
-    FileCandidate,
-    PythonCandidate,
-    PythonRequirement,
-    SpecifierRequirement,
-)
+from inst.resolution.candidates import SpecifierRequirement
 
 # Pieces of URLs, the ordinary and the odd: what quoting, joining and parsing treat
 # specially (spaces, "%", "#", "?", ";", "..", brackets, ports, upper case, unicode).
@@ -181,73 +167,3 @@ def test_metadata_parsed_from_its_headers_keeps_the_whole_file() -> None:
 def test_an_index_link_takes_the_shortcut() -> None:
     link = "https://files.example.org/packages/ab/a-1.0-py3-none-any.whl#sha256=ab12"
     assert _absolute_url("https://pypi.example/simple/a/", link) == link
-
-
-BODY_LINES = [
-    "A README line\n",
-    "\n",
-    "\r\n",
-    "\r",
-    "From nobody\n",
-    "Name: not a header\n",
-    "  indented\n",
-    "--x\n",
-    "\u00e9\u2028\x0b\x0c\x1c\x85\n",
-    "",
-]
-CONTENT_TYPES = [
-    "",
-    "Content-Type: multipart/mixed; boundary=x\n",
-    "content-type: message/rfc822\n",
-    "Content-Type: text/plain\n",
-]
-
-
-@settings(max_examples=1500, deadline=None)
-@given(
-    content_type=st.sampled_from(CONTENT_TYPES),
-    headers=texts,
-    body=st.lists(st.sampled_from(BODY_LINES), max_size=8).map("".join),
-)
-def test_report_metadata_is_that_of_the_whole_message(
-    content_type: str, headers: str, body: str
-) -> None:
-    text = content_type + headers + "\n" + body
-    whole = email.parser.Parser().parsestr(text)
-    assert metadata_json(_whole_message(text.encode())) == metadata_json(whole)
-
-
-def test_report_metadata_of_plain_headers_skips_the_email_parser() -> None:
-    data = b"Metadata-Version: 2.1\nName: demo\nVersion: 1.0\n\nREADME\n\nmore\n"
-    message = _whole_message(data)
-    assert not isinstance(message, email.message.Message)
-    assert metadata_json(message)["description"] == "README\n\nmore\n"
-
-
-@settings(max_examples=300, deadline=None)
-@given(
-    specifier=st.sampled_from(["", ">=1", "<2,>=1.0", "==1.*", "!=1.0", "~=1.2"]),
-    versions=st.lists(
-        st.sampled_from(["0.9", "1.0", "1.2", "1.2.5", "2.0", "2.0rc1", "1.0+local"]),
-        max_size=12,
-    ),
-)
-def test_requirements_answer_as_their_specifier_whatever_they_were_asked_before(
-    specifier: str, versions: list[str]
-) -> None:
-    spec = SpecifierSet(specifier)
-    requirement = SpecifierRequirement("a", frozenset(), spec, "")
-    python = PythonRequirement(spec)
-    for text in versions:
-        version = Version(text)
-        expected = spec.contains(version, prereleases=True)
-        candidate = FileCandidate("a", version, None)  # type: ignore[arg-type]
-        assert requirement.is_satisfied_by(candidate) is expected
-        assert python.is_satisfied_by(PythonCandidate(version)) is expected
-
-
-def test_remembered_answers_do_not_change_what_a_requirement_equals() -> None:
-    first = SpecifierRequirement("a", frozenset(), SpecifierSet(">=1"), "")
-    second = SpecifierRequirement("a", frozenset(), SpecifierSet(">=1"), "")
-    first.is_satisfied_by(PythonCandidate(Version("1.0")))
-    assert first == second
