@@ -124,7 +124,7 @@ class Metadata:
 
     def as_json(self) -> dict[str, Any]:
         """The PEP 566 JSON form, as pip's installation report holds it."""
-        return metadata_json(_message(self.raw))
+        return metadata_json(_whole_message(self.raw))
 
 
 @functools.lru_cache(maxsize=4096)
@@ -141,7 +141,7 @@ def requires_dist(line: str) -> Requirement:
     return requirement
 
 
-def metadata_json(message: Message) -> dict[str, Any]:
+def metadata_json(message: Message | Headers) -> dict[str, Any]:
     """Core metadata parsed as an email message in PEP 566's JSON form (the
     installation report's and ``inst inspect``'s, as pip's)."""
     result: dict[str, Any] = {}
@@ -189,11 +189,27 @@ def _parse_email(text: str) -> Message:
     return email.parser.Parser().parsestr(text)
 
 
-class Headers:
-    """Header fields by name (any case), as an email Message answers get/get_all."""
+def _whole_message(data: bytes) -> Message | Headers:
+    """_message(data): headers and body, as the email parser gives them.
 
-    def __init__(self, fields: dict[str, list[str]]) -> None:
+    A report holds the metadata of every distribution, READMEs included, and the
+    email parser reads a README line by line. When the headers are plain (see
+    _header_message) and say no Content-Type (which could make the body a list of
+    parts), the parser's body is the text after the empty line that ends them."""
+    headers = _header_message(data)
+    if isinstance(headers, Headers) and headers.get("Content-Type") is None:
+        text = data.decode("utf-8", "replace")
+        return Headers(headers._fields, text[text.find("\n\n") + 2 :])
+    return _message(data)
+
+
+class Headers:
+    """Header fields by name (any case), and the body after them, as an email
+    Message answers get/get_all/get_payload."""
+
+    def __init__(self, fields: dict[str, list[str]], body: str = "") -> None:
         self._fields = fields
+        self._body = body
 
     def get(self, name: str) -> str | None:
         values = self._fields.get(name.lower())
@@ -201,6 +217,9 @@ class Headers:
 
     def get_all(self, name: str) -> list[str] | None:
         return self._fields.get(name.lower())
+
+    def get_payload(self) -> str:
+        return self._body
 
 
 #: A header line the email parser reads as "Name: value" and nothing else.

@@ -7,6 +7,7 @@ from packaging.version import Version
 
 from inst.environment import current_environment
 from inst.index.finder import BinaryPolicy, Finder, FinderPolicy
+from inst.index.listing import Listing
 from inst.models import DistFile
 
 
@@ -23,6 +24,10 @@ class FakeSource:
     def project_files(self, client: object, project: str) -> list[DistFile] | None:
         found = [f for f in self.files if f.project == project]
         return found or None
+
+    def project_listing(self, client: object, project: str) -> Listing | None:
+        found = self.project_files(client, project)
+        return None if found is None else Listing.of(found)
 
 
 def finder(*sources: FakeSource, **policy: object) -> Finder:

@@ -14,6 +14,7 @@ from packaging.version import Version
 
 from inst.environment import current_environment
 from inst.index.finder import Finder, FinderPolicy, Release
+from inst.index.listing import Listing
 from inst.index.matching import VersionMatcher
 from inst.models import DistFile
 
@@ -54,6 +55,9 @@ class ListSource:
 
     def project_files(self, client: object, project: str) -> list[DistFile]:
         return list(self.files)
+
+    def project_listing(self, client: object, project: str) -> Listing:
+        return Listing.of(self.files)
 
 
 def make_finder(files: list[DistFile], pre: bool) -> Finder:
@@ -162,11 +166,14 @@ def test_remembered_answers_are_those_of_checking_every_release(
 @given(
     available=st.lists(versions(), max_size=40),
     texts=st.lists(specifier_sets, min_size=1, max_size=10),
+    newest_first=st.booleans(),
 )
 def test_matcher_accepts_what_the_specifier_set_contains(
-    available: list[str], texts: list[str]
+    available: list[str], texts: list[str], newest_first: bool
 ) -> None:
     parsed = [Version(v) for v in available]
+    if newest_first:  # as a page's versions come: distinct, newest first
+        parsed = sorted(set(parsed), reverse=True)
     matcher = VersionMatcher(parsed)
     for text in texts + texts:
         specifier = SpecifierSet(text)

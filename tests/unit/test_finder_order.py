@@ -16,6 +16,7 @@ from packaging.utils import canonicalize_name
 
 from inst.environment import current_environment
 from inst.index.finder import Finder, FinderPolicy, Release, _best_first
+from inst.index.listing import Listing
 from inst.models import DistFile, parse_dist_file
 
 ENVIRONMENT = current_environment()
@@ -32,6 +33,9 @@ class ListSource:
 
     def project_files(self, client: object, project: str) -> list[DistFile]:
         return list(self.files)
+
+    def project_listing(self, client: object, project: str) -> Listing:
+        return Listing.of(self.files)
 
 
 def finder(files: list[DistFile]) -> Finder:

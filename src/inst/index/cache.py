@@ -62,6 +62,8 @@ def _max_age(directives: Mapping[str, str | None]) -> int | None:
 
 @dataclass(frozen=True)
 class CacheEntry:
+    """One stored response."""
+
     url: str
     status: int
     headers: Mapping[str, str]

@@ -21,6 +21,7 @@ from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from inst.errors import InstError
+from inst.index.listing import Listing
 from inst.index.matching import VersionMatcher
 from inst.models import SDIST_SUFFIXES, parse_dist_file, sdist_suffix
 
@@ -79,6 +80,8 @@ def _names(items: Iterable[str]) -> frozenset[str]:
 
 @dataclass(frozen=True)
 class FinderPolicy:
+    """What the options say about which files may be used, and in what order."""
+
     pre: bool = False
     prefer_binary: bool = False
     binary: BinaryPolicy = field(default_factory=BinaryPolicy)
@@ -131,47 +134,93 @@ class Found:
 
     A project's page may list thousands of files (botocore: 5,000) while a resolve
     looks at a few of its versions: the files are grouped by the version their names
-    give, and each version's files are parsed and judged only when that version is
-    asked for (release()); ``releases`` and ``skipped`` judge them all."""
+    give, and each version's files are made (see Listing), parsed and judged only
+    when that version is asked for (release()); ``releases``, ``skipped`` and
+    ``sources`` make and judge them all."""
 
     def __init__(
         self,
         name: NormalizedName,
-        files: Sequence[DistFile],
+        listings: Sequence[Listing],
         judge: Judge,
         release_key: Callable[[Release], tuple[bool, Version]],
     ) -> None:
         self.name = name
-        # Where the files came from.
-        self.sources = tuple(
-            dict.fromkeys(file.source for file in files if file.source)
-        )
+        self._listings = listings
         self._judge = judge
         self._release_key = release_key
-        self._files: list[DistFile] = []  # once each: the first source of a name wins
-        self._groups: dict[Version, list[DistFile]] = {}
+        # Each file name once: the first source listing it wins (a later one when
+        # the first entry is no usable file). A name is (listing, position) slots.
+        self._slots: dict[str, list[tuple[Listing, int]]] = {}
+        self._groups: dict[Version, list[str]] = {}
+        self._made: dict[str, DistFile | None] = {}
         self._releases: dict[Version, Release | None] = {}
         self._judged: dict[str, tuple[tuple[int, int], str] | None] = {}
-        seen: set[str] = set()
+        slots = self._slots
+        groups = self._groups
         parsed: dict[str, Version | None] = {}
-        for file in files:
-            if file.filename in seen:
-                continue
-            seen.add(file.filename)
-            self._files.append(file)
-            text = _version_text(file.filename)
-            version = parsed.get(text) if text is not None else None
-            if text is not None and text not in parsed:
-                version = parsed[text] = _version(text)
-            if version is None:
-                version = _parsed_version(file)
+        unnamed: list[str] = []  # names whose version text does not parse
+        for listing in listings:
+            for position, filename in enumerate(listing.filenames):
+                known = slots.get(filename)
+                if known is not None:
+                    known.append((listing, position))
+                    continue
+                slots[filename] = [(listing, position)]
+                text = _version_text(filename)
+                if text is None:
+                    unnamed.append(filename)
+                    continue
+                version = parsed.get(text)
                 if version is None:
-                    continue  # not a distribution's name: never a candidate
-            self._groups.setdefault(version, []).append(file)
+                    if text in parsed:
+                        unnamed.append(filename)
+                        continue
+                    version = parsed[text] = _version(text)
+                    if version is None:
+                        unnamed.append(filename)
+                        continue
+                groups.setdefault(version, []).append(filename)
+        for filename in unnamed:
+            # The name's own parser may still read it (then it is a candidate).
+            file = self._file(filename)
+            version = None if file is None else _parsed_version(file)
+            if version is not None:
+                groups.setdefault(version, []).append(filename)
         #: Every version some file names, newest first (usable or not).
         self.candidate_versions: tuple[Version, ...] = tuple(
-            sorted(self._groups, reverse=True)
+            sorted(groups, reverse=True)
         )
+
+    def _file(self, filename: str) -> DistFile | None:
+        """The file of that name: the first usable entry listing it."""
+        try:
+            return self._made[filename]
+        except KeyError:
+            pass
+        made = None
+        for listing, position in self._slots[filename]:
+            made = listing.file(position)
+            if made is not None:
+                break
+        return self._made.setdefault(filename, made)
+
+    @cached_property
+    def _files(self) -> list[DistFile]:
+        """Every usable file once, in the order the sources listed them."""
+        files: list[DistFile] = []
+        seen: set[str] = set()
+        for listing in self._listings:
+            for file in listing.files():
+                if file.filename not in seen:
+                    seen.add(file.filename)
+                    files.append(file)
+        return files
+
+    @cached_property
+    def sources(self) -> tuple[str, ...]:
+        """Where the files came from."""
+        return tuple(dict.fromkeys(file.source for file in self._files if file.source))
 
     def release(self, version: Version) -> Release | None:
         """The usable files of one version, best first; None if it has none."""
@@ -180,7 +229,10 @@ class Found:
         except KeyError:
             pass
         ranked = []
-        for file in self._groups.get(version, ()):
+        for filename in self._groups.get(version, ()):
+            file = self._file(filename)
+            if file is None:
+                continue
             judged = self._judgement(file)
             if judged is not None and not judged[1]:
                 ranked.append((judged[0], file))
@@ -225,7 +277,8 @@ def _version_text(filename: str) -> str | None:
         if stem.count("-") not in (4, 5):
             return None
         return stem.split("-", 2)[1]
-    suffix = sdist_suffix(filename)
+    # Most sdists are .tar.gz: asked first, before every suffix is tried.
+    suffix = ".tar.gz" if filename.endswith(".tar.gz") else sdist_suffix(filename)
     if suffix is None:
         return None
     _, dash, version = filename[: -len(suffix)].rpartition("-")
@@ -312,7 +365,7 @@ class Finder:
         self._environment = environment
         self._policy = policy
         self._lock = threading.Lock()
-        self._pages: dict[NormalizedName, Future[list[DistFile]]] = {}
+        self._pages: dict[NormalizedName, Future[list[Listing]]] = {}
         self._found: dict[NormalizedName, Found] = {}
         # matching(), remembered per project: which releases each specifier accepts,
         # and each answer (a backtracking resolve asks the same questions again).
@@ -321,7 +374,7 @@ class Finder:
         self._python_answers: dict[str, bool] = {}
         self._tag_answers: dict[frozenset[Tag], int | None] = {}
         # first-index: the files of the indexes after the one used, per project.
-        self._others: dict[NormalizedName, Future[list[DistFile]]] = {}
+        self._others: dict[NormalizedName, Future[list[Listing]]] = {}
         self._pool = ThreadPoolExecutor(workers, thread_name_prefix="inst-finder")
 
     @property
@@ -345,7 +398,7 @@ class Finder:
         for name in names:
             self._page_future(canonicalize_name(name))
 
-    def _page_future(self, name: NormalizedName) -> Future[list[DistFile]]:
+    def _page_future(self, name: NormalizedName) -> Future[list[Listing]]:
         with self._lock:
             future = self._pages.get(name)
             if future is None:
@@ -353,18 +406,20 @@ class Finder:
                 self._pages[name] = future
             return future
 
-    def _collect(self, name: NormalizedName) -> list[DistFile]:
-        files: list[DistFile] = []
+    def _collect(self, name: NormalizedName) -> list[Listing]:
+        listings: list[Listing] = []
         for link in self._find_links:
-            files += link.project_files(self._client, name)
+            files = link.project_files(self._client, name)
+            if files:
+                listings.append(Listing.of(files))
         for number, index in enumerate(self._indexes):
-            found = index.project_files(self._client, name)
+            found = index.project_listing(self._client, name)
             if found:
-                files += found
+                listings.append(found)
                 if self._policy.first_index:
                     self._ask_others(name, self._indexes[number + 1 :])
                     break
-        return files
+        return listings
 
     def _ask_others(self, name: NormalizedName, others: Sequence[IndexSource]) -> None:
         """Read the project's pages of the indexes the strategy does not use, in the
@@ -372,15 +427,16 @@ class Finder:
         if not others:
             return
 
-        def collect() -> list[DistFile]:
-            files: list[DistFile] = []
+        def collect() -> list[Listing]:
+            listings: list[Listing] = []
             for index in others:
                 try:
-                    found = index.project_files(self._client, name)
+                    found = index.project_listing(self._client, name)
                 except InstError:
                     found = None  # an index that is not used may fail: then say nothing
-                files += found or []
-            return files
+                if found:
+                    listings.append(found)
+            return listings
 
         with self._lock:
             if name not in self._others:
@@ -462,9 +518,9 @@ class Finder:
                 found = self._found.setdefault(project, found)
         return found
 
-    def _evaluate(self, name: NormalizedName, files: Sequence[DistFile]) -> Found:
+    def _evaluate(self, name: NormalizedName, listings: Sequence[Listing]) -> Found:
         return Found(
-            name, files, lambda file: self._rank(name, file), self._release_key
+            name, listings, lambda file: self._rank(name, file), self._release_key
         )
 
     def _rank(

@@ -9,7 +9,6 @@ from __future__ import annotations
 import errno
 import os
 import platform
-import socket
 import sys
 import threading
 import time
@@ -55,6 +54,8 @@ _Origin = tuple[str, str, Optional[int]]
 
 @dataclass(frozen=True)
 class HttpConfig:
+    """How the client connects: the network settings of a run."""
+
     timeout: float = 15.0
     retries: int = 5
     # "host" or "host:port": certificates not verified, plain http accepted.
@@ -719,6 +720,8 @@ def _chain(error: BaseException) -> Iterator[BaseException]:
 
 def _explain(error: BaseException, config: HttpConfig) -> tuple[str, str]:
     """A short reason and a hint for a failed request, without urllib3's object soup."""
+    import socket  # here: a run on file:// indexes never explains a network error
+
     from urllib3 import exceptions as u3
 
     chain = list(_chain(error))

@@ -36,7 +36,14 @@ class VersionMatcher:
             version if version.local is None else Version(version.public)
             for version in self._versions
         ]
-        self._order = sorted(range(len(publics)), key=publics.__getitem__)
+        newest_first = all(newer > older for newer, older in zip(publics, publics[1:]))
+        # A page's versions come newest first: then the order is known without a
+        # sort (thousands of them for botocore).
+        self._order = (
+            list(range(len(publics) - 1, -1, -1))
+            if newest_first
+            else sorted(range(len(publics)), key=publics.__getitem__)
+        )
         self._publics = [publics[position] for position in self._order]
         self._answers: dict[str, dict[int, bool]] = {}
         self._slices: dict[str, tuple[int, int]] = {}

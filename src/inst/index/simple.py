@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from inst.errors import InstError
+from inst.index.listing import Listing
 from inst.models import (
     HASH_ALGORITHMS,
     DistFile,
@@ -136,6 +137,16 @@ def parse_json_page(
     check_names: leave out files whose names do not parse. An index's page is read
     without (the finder parses the names of the versions it looks at, and leaves
     out those that do not parse then)."""
+    files = json_listing(data, page_url, source).files()
+    if not check_names:
+        return files
+    return [file for file in files if parse_dist_file(file) is not None]
+
+
+def json_listing(data: bytes, page_url: str, source: str) -> Listing:
+    """The files of a PEP 691 project page as a Listing: the page and each entry's
+    shape are checked now (a malformed page is refused whole, whatever the resolver
+    later looks at), each entry is made into a DistFile when first asked for."""
     try:
         page = json.loads(data)
     except (UnicodeDecodeError, ValueError) as error:
@@ -149,51 +160,76 @@ def parse_json_page(
     entries = page.get("files")
     if not isinstance(entries, list):
         raise _malformed(page_url, "it has no list of files")
+    filenames = _json_filenames(entries, page_url)
     source = redact(source)
     plain_base = _PLAIN_BASE.fullmatch(page_url) is not None
-    files: list[DistFile] = []
+
+    def make(position: int) -> DistFile | None:
+        return _json_file(entries[position], page_url, plain_base, source)
+
+    return Listing(filenames, make)
+
+
+def _json_filenames(entries: list[Any], page_url: str) -> list[str]:
+    """The filename of each entry; MalformedPage unless every entry is an object
+    with a string filename and url."""
+    try:
+        # Thousands of entries: checked in comprehensions first (json.loads makes
+        # exact dicts and strs), one by one only to say what is wrong.
+        filenames = [entry["filename"] for entry in entries if type(entry) is dict]
+        if (
+            len(filenames) == len(entries)
+            and all(type(name) is str for name in filenames)
+            and all(type(entry["url"]) is str for entry in entries)
+        ):
+            return filenames
+    except KeyError:
+        pass
     for entry in entries:
         if not isinstance(entry, dict):
             raise _malformed(page_url, "an entry of its files list is not an object")
-        filename, url = entry.get("filename"), entry.get("url")
-        if not isinstance(filename, str) or not isinstance(url, str):
+        filename = entry.get("filename")
+        if not isinstance(filename, str) or not isinstance(entry.get("url"), str):
             raise _malformed(page_url, "a file has no filename or url")
-        # (_absolute_url, with the base checked once per page)
-        if plain_base and _PLAIN_URL.fullmatch(url):
-            absolute: str | None = url
-        else:
-            absolute = _resolved_url(page_url, url)
-        if absolute is None:
-            continue
-        if "#" in absolute:
-            base, fragment_hashes = split_hash_fragment(absolute)
-        else:
-            base, fragment_hashes = absolute, {}
-        hashes = entry.get("hashes")
-        known = _known_hashes(hashes) if isinstance(hashes, dict) else {}
-        requires_python = entry.get("requires-python")
-        size = entry.get("size")
-        file = _named(
-            check_names,
-            DistFile(
-                filename=filename,
-                url=base,
-                # The hashes key is the authority; a URL fragment only fills gaps.
-                hashes={**fragment_hashes, **known} if fragment_hashes else known,
-                requires_python=(
-                    requires_python.strip() or None
-                    if isinstance(requires_python, str)
-                    else None
-                ),
-                yanked=_json_yanked(entry.get("yanked")),
-                metadata_hashes=_json_metadata(entry),
-                size=size if isinstance(size, int) and size >= 0 else None,
-                source=source,
-            ),
-        )
-        if file is not None:
-            files.append(file)
-    return files
+    raise AssertionError("unreachable: the entries passed the check one by one")
+
+
+def _json_file(
+    entry: Mapping[str, Any], page_url: str, plain_base: bool, source: str
+) -> DistFile | None:
+    """The DistFile of one (checked) entry of a JSON page; None when its url is no
+    URL. plain_base: _PLAIN_BASE matches page_url (checked once per page)."""
+    filename, url = entry["filename"], entry["url"]
+    # (_absolute_url, with the base checked once per page)
+    if plain_base and _PLAIN_URL.fullmatch(url):
+        absolute: str | None = url
+    else:
+        absolute = _resolved_url(page_url, url)
+    if absolute is None:
+        return None
+    if "#" in absolute:
+        base, fragment_hashes = split_hash_fragment(absolute)
+    else:
+        base, fragment_hashes = absolute, {}
+    hashes = entry.get("hashes")
+    known = _known_hashes(hashes) if isinstance(hashes, dict) else {}
+    requires_python = entry.get("requires-python")
+    size = entry.get("size")
+    return DistFile(
+        filename=filename,
+        url=base,
+        # The hashes key is the authority; a URL fragment only fills gaps.
+        hashes={**fragment_hashes, **known} if fragment_hashes else known,
+        requires_python=(
+            requires_python.strip() or None
+            if isinstance(requires_python, str)
+            else None
+        ),
+        yanked=_json_yanked(entry.get("yanked")),
+        metadata_hashes=_json_metadata(entry),
+        size=size if isinstance(size, int) and size >= 0 else None,
+        source=source,
+    )
 
 
 # -- PEP 503 HTML -------------------------------------------------------------------

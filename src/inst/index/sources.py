@@ -19,8 +19,14 @@ from packaging.utils import NormalizedName
 from inst.errors import InstError
 from inst.fileurls import file_url, path_from_file_url
 from inst.index.http import NetworkError
+from inst.index.listing import Listing
 from inst.index.reporting import IndexReporter
-from inst.index.simple import MalformedPage, parse_html_page, parse_json_page
+from inst.index.simple import (
+    MalformedPage,
+    json_listing,
+    parse_html_page,
+    parse_json_page,
+)
 from inst.models import DistFile, is_dist_filename, parse_dist_file
 from inst.ui import redact
 
@@ -54,10 +60,28 @@ def parse_page(
 ) -> list[DistFile]:
     """Parse a fetched page by its Content-Type: PEP 691 JSON, else HTML
     (check_names: see parse_json_page)."""
-    media_type, _, params = content_type.partition(";")
-    media_type = media_type.strip().lower()
-    if media_type in (JSON_V1, "application/json"):
+    if _is_json(content_type, page_url):
         return parse_json_page(data, page_url, source, check_names=check_names)
+    return parse_html_page(
+        _decode(data, content_type), page_url, source, check_names=check_names
+    )
+
+
+def page_listing(data: bytes, content_type: str, page_url: str, source: str) -> Listing:
+    """An index's page, parsed by its Content-Type, as a Listing: a JSON page's
+    files are made as the finder asks for them (names not checked, as
+    parse_page(check_names=False))."""
+    if _is_json(content_type, page_url):
+        return json_listing(data, page_url, source)
+    html = _decode(data, content_type)
+    return Listing.of(parse_html_page(html, page_url, source, check_names=False))
+
+
+def _is_json(content_type: str, page_url: str) -> bool:
+    """Whether a page served as content_type is PEP 691 JSON (else it is HTML)."""
+    media_type = content_type.partition(";")[0].strip().lower()
+    if media_type in (JSON_V1, "application/json"):
+        return True
     if _SIMPLE_JSON.match(media_type):
         # Another version of the JSON API: refuse rather than guess (PEP 691).
         raise MalformedPage(
@@ -65,14 +89,12 @@ def parse_page(
             f"it is served as {media_type}, which inst does not understand",
             "use an index that offers version 1 of the simple API",
         )
-    return parse_html_page(
-        _decode(data, params), page_url, source, check_names=check_names
-    )
+    return False
 
 
-def _decode(data: bytes, params: str) -> str:
+def _decode(data: bytes, content_type: str) -> str:
     charset = "utf-8"  # PEP 503 pages are UTF-8 unless the server says otherwise
-    for param in params.split(";"):
+    for param in content_type.partition(";")[2].split(";"):
         key, _, value = param.partition("=")
         if key.strip().lower() == "charset" and value.strip():
             charset = value.strip().strip('"')
@@ -93,18 +115,23 @@ def _sniff(path: Path, data: bytes) -> str:
     return JSON_V1 if data.lstrip()[:1] == b"{" else "text/html"
 
 
-def _read_local_page(
-    path: Path, page_url: str, source: str, *, check_names: bool = True
-) -> list[DistFile]:
+def _read_bytes(path: Path) -> bytes:
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as error:
         raise InstError(
             f"could not read {path}", error.strerror or str(error), ""
         ) from None
-    return parse_page(
-        data, _sniff(path, data), page_url, source, check_names=check_names
-    )
+
+
+def _read_local_page(path: Path, page_url: str, source: str) -> list[DistFile]:
+    data = _read_bytes(path)
+    return parse_page(data, _sniff(path, data), page_url, source)
+
+
+def _read_local_listing(path: Path, page_url: str, source: str) -> Listing:
+    data = _read_bytes(path)
+    return page_listing(data, _sniff(path, data), page_url, source)
 
 
 def _refused(kind: str, url: str, status: int, client: HttpClient) -> InstError:
@@ -165,6 +192,13 @@ class IndexSource:
         self, client: HttpClient, name: NormalizedName
     ) -> list[DistFile] | None:
         """The files of a project; None when this index does not have it."""
+        listing = self.project_listing(client, name)
+        return None if listing is None else listing.files()
+
+    def project_listing(
+        self, client: HttpClient, name: NormalizedName
+    ) -> Listing | None:
+        """project_files() as a Listing (files made when asked for)."""
         url = self.project_url(name)
         scheme = url.partition(":")[0].lower()
         if scheme in ("http", "https"):
@@ -176,7 +210,7 @@ class IndexSource:
             f"inst reads indexes over http, https and file, not {scheme}",
         )
 
-    def _fetch(self, client: HttpClient, url: str) -> list[DistFile] | None:
+    def _fetch(self, client: HttpClient, url: str) -> Listing | None:
         headers = {"Accept": INDEX_ACCEPT}
         response = client.get(url, headers=headers, cache=True)
         status = response.status_code
@@ -187,20 +221,19 @@ class IndexSource:
         if not 200 <= status < 300:
             raise _http_failure(url, response)
         try:
-            return parse_page(
+            return page_listing(
                 response.content,
                 response.headers.get("Content-Type", ""),
                 # After redirects, relative links resolve against where the page is.
                 response.url or url,
                 self.display,
-                check_names=False,  # the finder parses the names it looks at
             )
         except MalformedPage:
             if not _forget(client, url, headers, response, self.reporter):
                 raise
             return self._fetch(client, url)  # the entry is gone: the server answers
 
-    def _read_local(self, name: NormalizedName) -> list[DistFile] | None:
+    def _read_local(self, name: NormalizedName) -> Listing | None:
         root = path_from_file_url(self.url)
         project = root / name
         # os.path answers False for a name the filesystem cannot hold (ENAMETOOLONG).
@@ -209,15 +242,11 @@ class IndexSource:
             for page in ("index.json", "index.html"):
                 if os.path.isfile(project / page):
                     page_url = f"{self.project_url(name)}{page}"
-                    return _read_local_page(
-                        project / page, page_url, self.display, check_names=False
-                    )
+                    return _read_local_listing(project / page, page_url, self.display)
             return None
         if os.path.isfile(project):
             # A flat layout with one page file per project.
-            return _read_local_page(
-                project, f"{self.url}{name}", self.display, check_names=False
-            )
+            return _read_local_listing(project, f"{self.url}{name}", self.display)
         return None
 
 

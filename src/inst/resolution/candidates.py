@@ -106,6 +106,8 @@ class ExtrasCandidate:
 
 @dataclass(frozen=True)
 class PythonCandidate:
+    """The target's Python, the one candidate of the PYTHON identifier."""
+
     version: Version
     name: str = PYTHON
 
@@ -131,18 +133,33 @@ class SpecifierRequirement:
     #: message needs it (a backtracking resolve reads hundreds of releases whose
     #: dependencies are never shown, and packaging's str() of one is slow).
     written: Pep508Requirement | None = field(default=None, compare=False, repr=False)
+    _answers: dict[Version, bool] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
 
     @property
     def identifier(self) -> str:
         return identifier(self.name, self.extras)
 
     def is_satisfied_by(self, candidate: Candidate) -> bool:
-        return self.specifier.contains(candidate.version, prereleases=True)
+        return _contains(self.specifier, self._answers, candidate.version)
 
     def __str__(self) -> str:
         if self.text or self.written is None:
             return self.text
         return requirement_text(self.written)
+
+
+def _contains(
+    specifier: SpecifierSet, answers: dict[Version, bool], version: Version
+) -> bool:
+    """Whether the specifier accepts version, each answer computed once per
+    requirement: on every round resolvelib asks whether each pin still satisfies
+    every requirement on it, and a specifier check costs more than a lookup."""
+    answer = answers.get(version)
+    if answer is None:
+        answer = answers[version] = specifier.contains(version, prereleases=True)
+    return answer
 
 
 def requirement_text(requirement: Pep508Requirement) -> str:
@@ -184,9 +201,12 @@ class PythonRequirement:
     parent: Candidate | None = None
     name: str = PYTHON
     identifier: str = PYTHON
+    _answers: dict[Version, bool] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
 
     def is_satisfied_by(self, candidate: Candidate) -> bool:
-        return self.specifier.contains(candidate.version, prereleases=True)
+        return _contains(self.specifier, self._answers, candidate.version)
 
     def __str__(self) -> str:
         return f"Python{self.specifier}"

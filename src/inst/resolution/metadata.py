@@ -159,7 +159,19 @@ class MetadataSource:
             return self._builder.prepare_metadata(path, file.project), False
         local = _local_path(file.url)
         if local is not None:
+            data = self._local_metadata_file(file)
+            if data is not None:
+                return Metadata.parse(data, file.filename), False
             return read_wheel_metadata(local, file.filename), False
+        # Stored metadata first: one small read, where finding a cached wheel costs
+        # path work and stats for every release a backtracking resolve reads (it is
+        # the metadata of the file with that sha256, checked when it was stored).
+        stored = self._stored(file)
+        if stored is not None:
+            try:
+                return Metadata.parse(stored, file.filename), False
+            except MetadataError:
+                self._unstore(file)  # unreadable: ask the index again
         cached = self._downloader.cached(file)
         if cached is not None:
             try:
@@ -169,12 +181,6 @@ class MetadataSource:
                 if not self._downloader.discard(cached):
                     raise
                 self._reporter.cached_copy_dropped(file.filename, error.why)
-        stored = self._stored(file)
-        if stored is not None:
-            try:
-                return Metadata.parse(stored, file.filename), False
-            except MetadataError:
-                self._unstore(file)  # unreadable: ask the index again
         if file.metadata_url is not None:
             data = self._metadata_file(file)
             if data is not None:
@@ -219,6 +225,30 @@ class MetadataSource:
         if path is not None:
             with contextlib.suppress(OSError):
                 path.unlink()
+
+    def _local_metadata_file(self, file: DistFile) -> bytes | None:
+        """A local index's PEP 658 file of a local wheel: one small read, where the
+        wheel's own METADATA needs its zip directory read (pip reads it too). None
+        when the index offers none or it cannot be read: then the wheel is read."""
+        if file.metadata_url is None:
+            return None
+        path = _local_path(file.metadata_url)
+        if path is None:
+            return None
+        try:
+            data = path.read_bytes()
+        except OSError:
+            return None
+        for algorithm, digest in (file.metadata_hashes or {}).items():
+            if algorithm in hashlib.algorithms_available:
+                actual = hashlib.new(algorithm, data).hexdigest()
+                if actual != digest:
+                    raise MetadataError(
+                        f"hash mismatch for the metadata file of {file.filename}",
+                        why=f"expected {algorithm} {digest}, got {actual}",
+                        hint="the index serves a corrupted or tampered file",
+                    )
+        return data
 
     def _metadata_file(self, file: DistFile) -> bytes | None:
         assert file.metadata_url is not None

@@ -79,6 +79,10 @@ def merge_hashes(
 
 @dataclass(frozen=True)
 class ProviderOptions:
+    """What the command asks of the provider (pip's install options that change
+    the resolution). Every dataclass here has a docstring: without one, making the
+    class computes its signature for one (inspect), at every start."""
+
     no_deps: bool = False
     ignore_installed: bool = False
     force_reinstall: bool = False
@@ -127,6 +131,7 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]
         self._meta_futures: dict[str, Future[Metadata]] = {}
         self._pool = ThreadPoolExecutor(workers, thread_name_prefix="inst-metadata")
         self._announced: set[str] = set()
+        self._prefetched: set[str] = set()  # projects whose best release was asked
 
     @property
     def no_deps(self) -> bool:
@@ -452,13 +457,13 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]
         return self.metadata_of(candidate.file).provides_extra
 
     def _metadata_future(self, file: DistFile) -> Future[Metadata]:
+        """The metadata of a file, read once per run: by the first thread that asks
+        (the resolver, or a prefetch already in a pool thread), whoever asks later
+        waits for it. Read in the asking thread, not handed to the pool: the
+        resolver waits for it anyway, and a backtracking resolve reads hundreds."""
         with self._lock:
             future = self._meta_futures.get(file.url)
             if future is not None:
-                return future
-            if file.is_wheel:
-                future = self._pool.submit(self._metadata.for_file, file)
-                self._meta_futures[file.url] = future
                 return future
             future = Future()
             self._meta_futures[file.url] = future
@@ -481,14 +486,21 @@ class Provider(AbstractProvider):  # type: ignore[type-arg]
 
     def _prefetch(self, requirements: Iterable[Requirement]) -> None:
         """Fetch the pages of new dependencies, and the metadata of the release each
-        would most likely get, while the resolver works on something else."""
+        would most likely get, while the resolver works on something else.
+
+        The best release is guessed once per project, from the first requirement
+        on it: a backtracking resolve reads the dependencies of hundreds of
+        releases (boto3's, each wanting another botocore), and most of them are
+        rejected before any of those dependencies' metadata is needed."""
         names = [r.name for r in requirements if isinstance(r, SpecifierRequirement)]
         self._finder.prefetch(names)
         for requirement in requirements:
             if (
                 isinstance(requirement, SpecifierRequirement)
                 and requirement.name not in self._installed
+                and requirement.name not in self._prefetched
             ):
+                self._prefetched.add(requirement.name)
                 self._pool.submit(self._prefetch_best, requirement)
 
     def _prefetch_best(self, requirement: SpecifierRequirement) -> None:

@@ -54,6 +54,8 @@ class ResolutionError(InstError):
 
 @dataclass(frozen=True)
 class ResolvedDist(Generic[C]):
+    """One distribution of the pinned set, and what the user asked of it."""
+
     candidate: C
     metadata: Metadata | None  # None for what is installed already
     requested: bool  # named by the user, not only a dependency
@@ -83,6 +85,8 @@ class Resolution:
 
 @dataclass(frozen=True)
 class ResolveRequest:
+    """What to resolve, and how."""
+
     requirements: Sequence[RequirementSpec]
     constraints: Sequence[RequirementSpec] = ()
     require_hashes: bool = False
