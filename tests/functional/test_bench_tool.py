@@ -187,6 +187,17 @@ def test_report_has_a_peak_memory_column() -> None:
         assert float(inst_peak) > 1 and float(pip_peak) > 1
 
 
+def test_cpu_time_is_compared_with_uvs(bench_modules: dict[str, ModuleType]) -> None:
+    # The goal for the remote resolve is a CPU time, not a wall time.
+    main = bench_modules["main"]
+    result = main.Result(
+        {"inst": 1.0, "pip": 2.0, "uv": 0.5},
+        {"inst": None, "pip": None, "uv": None},
+        {"inst": 0.6, "pip": 1.5, "uv": 0.3},
+    )
+    assert main.format_line("w", 16, result).endswith("cpu 0.600s/0.300s = 2.00")
+
+
 def test_start_up_is_compared_with_python_starting() -> None:
     # The goal: --version and --help within 1.5x of `python -c pass`.
     run = subprocess.run(
@@ -211,7 +222,8 @@ def test_peak_memory_covers_a_child_process(
     parent = (
         f"import subprocess, sys; subprocess.run([sys.executable, '-c', {child!r}])"
     )
-    _, peak = bench_modules["main"].run_once([sys.executable, "-c", parent], None)
+    _, peak, cpu = bench_modules["main"].run_once([sys.executable, "-c", parent], None)
+    assert cpu is not None and cpu > 0
     assert peak is not None and peak > 200 * 1024  # KiB
 
 

@@ -34,7 +34,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 # `python tools/bench` puts this folder first on sys.path, so its modules import directly.
 import uvtool
@@ -47,8 +47,12 @@ class WorkloadFailed(Exception):
 
 def run_once(
     command: list[str], env: dict[str, str] | None
-) -> tuple[float, int | None]:
-    """Run command; return its wall time and its peak memory in KiB (None if unknown).
+) -> tuple[float, int | None, float | None]:
+    """Run command; return its wall time, its peak memory in KiB and its CPU time in
+    seconds (None where unknown).
+
+    The CPU time is user plus system time of the rusage os.wait4 returns: the
+    command's process and every descendant it waited for.
 
     The peak memory is ru_maxrss of the rusage os.wait4 returns for the command's
     process: on Linux the largest resident set of that process and of every
@@ -69,10 +73,11 @@ def run_once(
             peak: int | None = (
                 usage.ru_maxrss // 1024 if sys.platform == "darwin" else usage.ru_maxrss
             )
+            cpu: float | None = usage.ru_utime + usage.ru_stime
         else:  # Windows: time only
             process.wait()
             elapsed = time.perf_counter() - start
-            peak = None
+            peak = cpu = None
         if process.returncode != 0:
             stderr.seek(0)
             stdout.seek(0)
@@ -81,7 +86,7 @@ def run_once(
                 f"{' '.join(command)} failed ({process.returncode}):\n"
                 + output.decode(errors="replace")
             )
-    return elapsed, peak
+    return elapsed, peak, cpu
 
 
 @dataclass
@@ -90,6 +95,8 @@ class Result:
     # them in KiB (None where unknown).
     medians: dict[str, float]
     peaks: dict[str, int | None]
+    # tool -> the median CPU time (user + system) of its timed runs, where known.
+    cpu: dict[str, float] = field(default_factory=dict)
 
 
 def _largest(peaks: list[int | None]) -> int | None:
@@ -120,9 +127,10 @@ def measure(workload: Workload, runs: int, *, uv: bool = False) -> Result:
     tools = list(commands)
     times: dict[str, list[float]] = {tool: [] for tool in tools}
     peaks: dict[str, list[int | None]] = {tool: [] for tool in tools}
+    cpus: dict[str, list[float]] = {tool: [] for tool in tools}
     env = workload.env()
 
-    def run(tool: str) -> tuple[float, int | None]:
+    def run(tool: str) -> tuple[float, int | None, float | None]:
         if workload.before_each:
             workload.before_each(tool)  # untimed
         return run_once(commands[tool], env)
@@ -138,13 +146,16 @@ def measure(workload: Workload, runs: int, *, uv: bool = False) -> Result:
         check("the warmup")
     for round_number in range(runs):
         for tool in rotation(tools, round_number):
-            elapsed, peak = run(tool)
+            elapsed, peak, cpu = run(tool)
             times[tool].append(elapsed)
             peaks[tool].append(peak)
+            if cpu is not None:
+                cpus[tool].append(cpu)
         check(f"round {round_number + 1}")
     return Result(
         {tool: statistics.median(times[tool]) for tool in tools},
         {tool: _largest(peaks[tool]) for tool in tools},
+        {tool: statistics.median(cpus[tool]) for tool in tools if cpus[tool]},
     )
 
 
@@ -165,6 +176,11 @@ def format_line(name: str, width: int, result: Result) -> str:
         f"{name:<{width}} {medians['inst']:>8.3f}s {medians['pip']:>8.3f}s {uv_time}"
         f" {medians['inst'] / medians['pip']:>8.2f} {inst_uv:>8}  {memory:>24}"
     )
+    cpu = result.cpu
+    if "inst" in cpu and "uv" in cpu and cpu["uv"] > 0:
+        line += (
+            f"  cpu {cpu['inst']:.3f}s/{cpu['uv']:.3f}s = {cpu['inst'] / cpu['uv']:.2f}"
+        )
     if "python" in medians:
         line += (
             f"  (python -c pass {medians['python']:.3f}s,"
