@@ -307,8 +307,10 @@ class Downloader:
         """
         if not requests:
             return []
-        if len(requests) == 1:  # (a build's one backend wheel): no pool to start
-            return [self.fetch(requests[0])]
+        if len(requests) == 1 or all(_is_file_url(r.file.url) for r in requests):
+            # One file (a build's backend wheel), or files on disk (used where they
+            # are, their digests remembered): a pool would only add its start-up.
+            return [self.fetch(request) for request in requests]
         abort = threading.Event()
         errors: list[BaseException] = []
         errors_lock = threading.Lock()

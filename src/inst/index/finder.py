@@ -376,6 +376,12 @@ class Finder:
         # first-index: the files of the indexes after the one used, per project.
         self._others: dict[NormalizedName, Future[list[Listing]]] = {}
         self._pool = ThreadPoolExecutor(workers, thread_name_prefix="inst-finder")
+        # Pages all on disk: read where they are asked for. Reading one is work for
+        # the interpreter, which a thread does not overlap; starting one costs more.
+        self._local = all(
+            getattr(source, "is_local", False)
+            for source in [*self._indexes, *self._find_links]
+        )
 
     @property
     def policy(self) -> FinderPolicy:
@@ -394,17 +400,34 @@ class Finder:
         self._pool.shutdown(wait=False, cancel_futures=True)
 
     def prefetch(self, names: Iterable[str]) -> None:
-        """Start fetching these projects' pages in the background."""
+        """Start fetching these projects' pages in the background (not pages on
+        disk, which are read when asked for)."""
+        if self._local:
+            return
         for name in names:
             self._page_future(canonicalize_name(name))
 
     def _page_future(self, name: NormalizedName) -> Future[list[Listing]]:
         with self._lock:
             future = self._pages.get(name)
-            if future is None:
+            if future is not None:
+                return future
+            if not self._local:
                 future = self._pool.submit(self._collect, name)
                 self._pages[name] = future
-            return future
+                return future
+            future = Future()
+            self._pages[name] = future
+        try:
+            future.set_result(self._collect(name))
+        except Exception as error:  # noqa: BLE001 - kept for every caller, as a pool does
+            future.set_exception(error)
+        except BaseException:  # Ctrl-C: not remembered as the page's answer
+            with self._lock:
+                self._pages.pop(name, None)
+            future.cancel()
+            raise
+        return future
 
     def _collect(self, name: NormalizedName) -> list[Listing]:
         listings: list[Listing] = []

@@ -188,6 +188,11 @@ class IndexSource:
     def project_url(self, name: NormalizedName) -> str:
         return f"{self.url}{name}/"
 
+    @property
+    def is_local(self) -> bool:
+        """A file:// index: its pages are read from disk."""
+        return self.url.partition(":")[0].lower() == "file"
+
     def project_files(
         self, client: HttpClient, name: NormalizedName
     ) -> list[DistFile] | None:
@@ -270,6 +275,14 @@ class FindLinksSource:
     @property
     def display(self) -> str:
         return redact(self.location)
+
+    @property
+    def is_local(self) -> bool:
+        """A path or a file:// URL: read from disk."""
+        location = self.location
+        return not _SCHEME.match(location) or (
+            location.partition(":")[0].lower() == "file"
+        )
 
     def project_files(self, client: HttpClient, name: NormalizedName) -> list[DistFile]:
         with self._lock:
