@@ -22,10 +22,10 @@ import json
 import os
 import secrets
 import shutil
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO, cast
+from typing import Any, BinaryIO, TypeVar, cast
 
 from installer.destinations import SchemeDictionaryDestination
 from installer.records import Hash, RecordEntry
@@ -37,6 +37,7 @@ from inst.install.unpacked import UnpackedWheel
 from inst.wheel.manifest import ManifestEntry
 
 INSTALLER_NAME = b"inst\n"
+_T = TypeVar("_T")
 # Errors that mean "no hard links from there to here": copy instead.
 _NO_LINK = {errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOTSUP, errno.EACCES}
 # Errors writing a file that are the destination's (a full or read-only disk).
@@ -137,32 +138,12 @@ class StagingDestination(SchemeDictionaryDestination):
     ) -> RecordEntry:
         self.transaction.check_abandoned()
         final = os.path.normpath(os.path.join(self.scheme_dict[scheme], path))
-        in_place = self.transaction.is_new(final)
-        staged = final if in_place else self.staged_path(scheme, final)
-        try:
-            # Never over a file (links and writes fail if one is there): one a
-            # wheel staged earlier is a bug; in place, one another wheel of this
-            # install wrote there a moment ago.
-            record = self._write(path, stream, staged, is_executable)
-        except FileExistsError:
-            if not in_place:
-                raise
-            # Written beside it and renamed over it, never opened (a hard link into
-            # the cache would be truncated).
-            written = _beside(final)
-            record = self._write(path, stream, written, is_executable)
-            os.replace(written, staged)
-            self.transaction.placed_twice(final)
-        except OSError as error:
-            if error.errno not in _DESTINATION_FULL:
-                raise
-            # A copy names its source first (shutil's errors do): the file system
-            # that is full is the destination's.
-            raise OSError(error.errno, error.strerror, final) from error
-        if not in_place:
-            self.transaction.place(staged, final)
-        self.written.append((scheme, staged, final))
-        return record
+        return self._put(
+            scheme,
+            final,
+            self.transaction.is_new(final),
+            lambda target: self._write(path, stream, target, is_executable),
+        )
 
     def stage_member(
         self, scheme: str, path: str, source: str, entry: ManifestEntry
@@ -179,25 +160,43 @@ class StagingDestination(SchemeDictionaryDestination):
         base, new_directory = known
         final = os.path.join(base, name)
         in_place = new_directory or self.transaction.is_new(final)
+
+        def link(target: str) -> None:
+            self._make_parent(target)
+            self._link_or_copy(source, target, entry.executable)
+
+        self._put(scheme, final, in_place, link)
+
+    def _put(
+        self, scheme: str, final: str, in_place: bool, write: Callable[[str], _T]
+    ) -> _T:
+        """write(path) of the file whose place is final: there, when it is below a
+        new path (in_place), else in the staging area, registered to be moved."""
         staged = final if in_place else self.staged_path(scheme, final)
         try:
-            self._make_parent(staged)
-            self._link_or_copy(source, staged, entry.executable)
+            # Never over a file (links and writes fail if one is there): one a
+            # wheel staged earlier is a bug; in place, one another wheel of this
+            # install wrote there a moment ago.
+            result = write(staged)
         except FileExistsError:
             if not in_place:
                 raise
-            # Written beside it and renamed over it (see write_to_fs).
+            # Written beside it and renamed over it, never opened (a hard link into
+            # the cache would be truncated).
             written = _beside(final)
-            self._link_or_copy(source, written, entry.executable)
+            result = write(written)
             os.replace(written, staged)
             self.transaction.placed_twice(final)
         except OSError as error:
             if error.errno not in _DESTINATION_FULL:
                 raise
+            # A copy names its source first (shutil's errors do): the file system
+            # that is full is the destination's.
             raise OSError(error.errno, error.strerror, final) from error
         if not in_place:
             self.transaction.place(staged, final)
         self.written.append((scheme, staged, final))
+        return result
 
     def _write(
         self, path: str, stream: BinaryIO, staged: str, is_executable: bool
