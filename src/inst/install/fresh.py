@@ -14,6 +14,9 @@ from collections.abc import Mapping
 
 from inst.wheel.manifest import WheelManifest
 
+#: _outermost_missing(): a non-directory is where a directory would go.
+_BLOCKED = ""
+
 
 class NewPaths:
     """The new paths of the wheels of one install, worked out before any is written.
@@ -42,6 +45,8 @@ class NewPaths:
         for (scheme_name, directory), files in names.items():
             base = os.path.abspath(os.path.join(scheme[scheme_name], directory))
             top = self._outermost_missing(base)
+            if top == _BLOCKED:
+                continue  # staged
             if top is not None:
                 self.paths[top] = None
                 continue
@@ -51,16 +56,20 @@ class NewPaths:
                     self.paths[final] = None
 
     def _outermost_missing(self, directory: str) -> str | None:
-        """The outermost missing ancestor of directory (itself included), or None
-        when it exists (a file where a directory should be: None too, the file is
-        staged and fails as it would have)."""
+        """The outermost missing ancestor of directory (itself included); None when
+        it is a directory; _BLOCKED when it or an ancestor is something else (a file
+        where the new version has a directory): nothing below it is new, its files
+        are staged, and the commit puts the directory where the file was."""
         if directory in self._missing:
             return self._missing[directory]
-        found: str | None = None
-        if not os.path.lexists(directory):
+        found: str | None
+        if os.path.isdir(directory):
+            found = None
+        elif os.path.lexists(directory):
+            found = _BLOCKED
+        else:
             parent = os.path.dirname(directory)
-            found = directory
-            if parent != directory:
-                found = self._outermost_missing(parent) or directory
+            above = None if parent == directory else self._outermost_missing(parent)
+            found = _BLOCKED if above == _BLOCKED else (above or directory)
         self._missing[directory] = found
         return found

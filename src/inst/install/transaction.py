@@ -321,11 +321,13 @@ class _Plan:
         )
 
     def apply(self) -> None:
+        # Removals first: a file the old version had may stand where the new one
+        # has a directory.
+        for path, removed in self.removes:
+            os.replace(path, removed)
         for directory in self.created_dirs:
             with contextlib.suppress(FileExistsError):
                 os.mkdir(directory)
-        for path, removed in self.removes:
-            os.replace(path, removed)
         for staged, final, stash in self.places:
             if stash is not None:
                 try:  # the old file stays at final until the new one replaces it
@@ -350,12 +352,13 @@ class _Plan:
                     os.replace(stash, final)
             elif not os.path.lexists(staged) and os.path.lexists(final):
                 _unlink(Path(final))
-        for path, stash in reversed(self.removes):
-            if os.path.lexists(stash):
-                os.replace(stash, path)
         for directory in reversed(self.created_dirs):
             with contextlib.suppress(OSError):  # not empty: something else is there
                 os.rmdir(directory)
+        # After the directories: a removed file may go back where one was made.
+        for path, stash in reversed(self.removes):
+            if os.path.lexists(stash):
+                os.replace(stash, path)
         self.clean_up(set())
 
     def clean_up(self, keep_dirs: set[str]) -> None:
@@ -689,7 +692,8 @@ def _temporary(journal: Path) -> Path:
 
 
 def _unlink(path: Path) -> None:
-    with contextlib.suppress(FileNotFoundError):
+    # NotADirectoryError: below a file, nothing of ours can be there.
+    with contextlib.suppress(FileNotFoundError, NotADirectoryError):
         os.unlink(path)
 
 
