@@ -13,7 +13,6 @@ import pytest
 from harness import VirtualEnv, make_wheel
 from harness.trees import files
 
-
 VERSIONS = {
     # the path is a file in 1.0 and a directory in 2.0
     "pkg": (
