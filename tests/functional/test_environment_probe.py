@@ -415,3 +415,49 @@ def test_a_python_that_never_answers_is_stopped_with_its_children(
     else:
         os.kill(child, 9)
         raise AssertionError(f"the probe's child {child} was left running")
+
+
+# --- work done while the probe runs ----------------------------------------------------
+
+
+@POSIX_ONLY
+def test_meanwhile_runs_while_the_probe_does(
+    shared_venv: VirtualEnv, tmp_path: Path
+) -> None:
+    # The interpreter answers only once meanwhile has run: were meanwhile called
+    # after the wait for the probe, this would stop at the timeout.
+    go = tmp_path / "go"
+    waiting = write_script(
+        tmp_path / "python",
+        f'while [ ! -e "{go}" ]; do sleep 0.01; done; exec "{shared_venv.python}" "$@"',
+    )
+    calls: list[bool] = []
+
+    def meanwhile() -> None:
+        calls.append(True)
+        go.touch()
+
+    cache = Cache(tmp_path / "cache").interpreters
+    environment = find_environment(waiting, cache=cache, meanwhile=meanwhile)
+    assert Path(environment.interpreter.prefix) == shared_venv.root
+    assert calls == [True]
+    # A cached answer needs no probe, and nothing is done meanwhile.
+    find_environment(waiting, cache=cache, meanwhile=meanwhile)
+    assert calls == [True]
+
+
+@POSIX_ONLY
+def test_an_interrupt_meanwhile_ends_the_probe(tmp_path: Path) -> None:
+    pid_file = tmp_path / "probe.pid"
+    slow = write_script(tmp_path / "python3", f"echo $$ > {pid_file}; sleep 600")
+
+    def meanwhile() -> None:
+        while not pid_file.exists() or not pid_file.read_text().strip():
+            time.sleep(0.01)
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        find_environment(slow, cache=NULL_CACHE.interpreters, meanwhile=meanwhile)
+    probe = int(pid_file.read_text())
+    with pytest.raises(ProcessLookupError):
+        os.kill(probe, 0)  # killed and reaped

@@ -21,6 +21,8 @@ from inst.settings.values import TRUE_WORDS
 
 if TYPE_CHECKING:
     import threading
+    from collections.abc import Callable
+    from types import ModuleType
 
     from inst.settings.resolve import Settings
 
@@ -178,7 +180,7 @@ def _run(argv: list[str], *, discover: bool) -> int:
     settings = load_settings(
         args.command, given, lenient_files=lenient, discover=discover
     )
-    target_prefix = _target_prefix(settings, args.command)
+    target_prefix = _target_prefix(settings, args.command, _preload(command))
     if target_prefix is not None:
         # --python names another environment: its site config file applies, not ours.
         settings = load_settings(
@@ -213,14 +215,29 @@ def _announce_found_environment(settings: Settings) -> None:
         print(ui.redact(message), file=sys.stderr)
 
 
-def _target_prefix(settings: Settings, command: str) -> tuple[str, str] | None:
+def _preload(command: ModuleType) -> Callable[[], None] | None:
+    """The imports of the command's PRELOAD, as one call (None when it has none)."""
+    names: tuple[str, ...] = getattr(command, "PRELOAD", ())
+    if not names:
+        return None
+    from inst.cli.commands import preload_modules
+
+    return lambda: preload_modules(*names)
+
+
+def _target_prefix(
+    settings: Settings, command: str, preload: Callable[[], None] | None
+) -> tuple[str, str] | None:
+    """--python's prefix and base prefix, unless it is the interpreter running inst.
+    preload: the command's imports, done while the interpreter is probed (if it
+    must be: a first run, or a changed environment)."""
     from inst.settings.options import ENVIRONMENT
 
     if command not in ENVIRONMENT or not settings.python:
         return None
     from inst.session import target_environment
 
-    interpreter = target_environment(settings).interpreter
+    interpreter = target_environment(settings, preload).interpreter
     if os.path.realpath(interpreter.prefix) == os.path.realpath(sys.prefix):
         return None
     return str(interpreter.prefix), str(interpreter.base_prefix)

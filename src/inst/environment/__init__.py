@@ -21,7 +21,7 @@ from __future__ import annotations
 import functools
 import os
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -167,9 +167,13 @@ def _current_environment(executable: str, prefix: str, base_prefix: str) -> Envi
 
 
 def find_environment(
-    python: str | os.PathLike[str] | None, *, cache: Interpreters
+    python: str | os.PathLike[str] | None,
+    *,
+    cache: Interpreters,
+    meanwhile: Callable[[], None] | None = None,
 ) -> Environment:
     """The environment of ``--python``: an executable, a venv directory or a name on PATH.
+    meanwhile: called while the interpreter's probe runs, if one must.
 
     Raises InstError when it is missing, not a Python interpreter, or too old.
     """
@@ -179,7 +183,7 @@ def find_environment(
     executable = locate(text)
     if is_running_interpreter(executable):
         return current_environment()
-    data = probe_interpreter(executable, text, cache)
+    data = probe_interpreter(executable, text, cache, meanwhile)
     try:
         return Environment.of(
             Interpreter.from_probe(data, executable, is_current=False),

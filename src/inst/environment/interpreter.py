@@ -18,7 +18,8 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -226,12 +227,16 @@ def _same_path(a: str, b: str) -> bool:
 
 
 def probe_interpreter(
-    executable: Path, text: str, cache: Interpreters
+    executable: Path,
+    text: str,
+    cache: Interpreters,
+    meanwhile: Callable[[], None] | None = None,
 ) -> dict[str, Any]:
     """The probe's answer for the executable ``--python text`` named: from the cache
-    when it is fresh, else by running the probe (and caching its answer)."""
+    when it is fresh, else by running the probe (and caching its answer). meanwhile:
+    called while the probe runs, if it does (work that needs no answer from it)."""
     if not cache.keeps:
-        return _run_probe(executable, text)
+        return _run_probe(executable, text, meanwhile)
     try:
         stat = executable.stat()
     except PermissionError as error:
@@ -248,12 +253,12 @@ def probe_interpreter(
     digest = hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()
     cache_file = cache.probe(digest)
     if cache_file is None:
-        return _run_probe(executable, text)
+        return _run_probe(executable, text, meanwhile)
     stamp = [stat.st_mtime_ns, stat.st_size]
     cached = _read_cache(cache_file, key, stamp, executable)
     if cached is not None:
         return cached
-    data = _run_probe(executable, text)
+    data = _run_probe(executable, text, meanwhile)
     entry = {
         "key": key,
         "stamp": stamp,
@@ -335,8 +340,11 @@ def _write_atomically(path: Path, text: str) -> None:
         return
 
 
-def _run_probe(executable: Path, text: str) -> dict[str, Any]:
-    """Run _probe.py in the executable; its answer, or an InstError saying why not."""
+def _run_probe(
+    executable: Path, text: str, meanwhile: Callable[[], None] | None = None
+) -> dict[str, Any]:
+    """Run _probe.py in the executable; its answer, or an InstError saying why not.
+    meanwhile is called while it runs."""
     import packaging
 
     package_dir = os.path.dirname(os.path.abspath(packaging.__file__))
@@ -349,6 +357,7 @@ def _run_probe(executable: Path, text: str) -> dict[str, Any]:
             [str(executable), "-c", _probe.BOOTSTRAP, _probe.__file__, package_dir],
             environ,
             PROBE_TIMEOUT,
+            meanwhile,
         )
     except FileNotFoundError:
         raise InstError(f"--python {text}: no such file or directory") from None
@@ -384,9 +393,14 @@ def _run_probe(executable: Path, text: str) -> dict[str, Any]:
 
 
 def _run_bounded(
-    argv: list[str], environ: dict[str, str], timeout: float
+    argv: list[str],
+    environ: dict[str, str],
+    timeout: float,
+    meanwhile: Callable[[], None] | None = None,
 ) -> subprocess.CompletedProcess[bytes]:
-    """subprocess.run with a timeout that ends the child's whole process group.
+    """subprocess.run with a timeout that ends the child's whole process group, and
+    meanwhile called once the child runs (a cold probe takes about 50 ms: time for
+    the imports the command needs next).
 
     subprocess.run kills only the child: a wrapper script's own children (a `sleep`,
     the real interpreter) would live on, and, holding the output pipes, make the wait
@@ -400,8 +414,12 @@ def _run_bounded(
         env=environ,
         start_new_session=own_group,
     ) as process:
+        deadline = time.monotonic() + timeout
         try:
-            stdout, stderr = process.communicate(timeout=timeout)
+            if meanwhile is not None:
+                meanwhile()
+            remaining = max(deadline - time.monotonic(), 0.01)
+            stdout, stderr = process.communicate(timeout=remaining)
         except BaseException:  # the timeout, Ctrl-C, SIGTERM: the probe must end too
             _kill_group(process, own_group)
             process.wait()

@@ -78,12 +78,26 @@ class InstallOutcome:
 def unpack_all(
     wheels: Sequence[WheelToInstall], cache: UnpackedWheels
 ) -> list[UnpackedWheel]:
-    """Every wheel checked and unpacked; the first refusal is raised."""
-    if len(wheels) == 1:
-        return [cache.get(wheels[0].path, wheels[0].sha256)]
-    return _in_parallel(
-        [functools.partial(cache.get, wheel.path, wheel.sha256) for wheel in wheels]
-    )
+    """Every wheel checked and unpacked; the first refusal is raised. Entries already
+    in the cache are looked up here: worker threads only cost time for them (GIL,
+    thread starts); those to hash or unpack get the workers."""
+    found = [cache.ready(wheel.sha256) for wheel in wheels]
+    missing = [index for index, entry in enumerate(found) if entry is None]
+    if len(missing) == 1:
+        wheel = wheels[missing[0]]
+        found[missing[0]] = cache.get(wheel.path, wheel.sha256)
+    elif missing:
+        done = _in_parallel(
+            [
+                functools.partial(cache.get, wheels[index].path, wheels[index].sha256)
+                for index in missing
+            ]
+        )
+        for index, entry in zip(missing, done):
+            found[index] = entry
+    ready = [entry for entry in found if entry is not None]
+    assert len(ready) == len(wheels)
+    return ready
 
 
 def install_wheels(

@@ -118,6 +118,22 @@ class UnpackedWheels:
             self.cache.cannot_write(error)
             return self._unpack_here(wheel)
 
+    def ready(self, sha256: str | None) -> UnpackedWheel | None:
+        """The cached entry of the wheel of this sha256 when it can be used as it is
+        (complete and unchanged, and no --verify-cache); None when ``get`` has more
+        to do (hash, unpack, verify, repair), or the wheel's hash is not known. A
+        few stat calls: worth no worker thread."""
+        if sha256 is None or self.verify or not self.cache.writable:
+            return None
+        try:
+            place = self.cache.entry(sha256)
+            cached = self.cached(place) if place is not None else None
+            if cached is not None and soundness.unchanged(cached):
+                return cached
+        except OSError:
+            pass
+        return None
+
     def _unpack_here(self, wheel: Path) -> UnpackedWheel:
         directory = self.work_dir / "unpacked"
         try:

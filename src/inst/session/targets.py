@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from inst.cache import Cache
     from inst.environment import Environment
     from inst.install.reporting import InstallReporter
@@ -45,14 +47,19 @@ _caches: dict[str, Cache] = {}
 _environments: dict[tuple[str, str], Environment] = {}
 
 
-def target_environment(settings: Settings) -> Environment:
-    """The environment --python names (probed once per process)."""
+def target_environment(
+    settings: Settings, meanwhile: Callable[[], None] | None = None
+) -> Environment:
+    """The environment --python names (probed once per process); meanwhile is called
+    while a probe runs, if one must."""
     from inst.environment import find_environment
 
     cache = run_cache(settings)
     key = (settings.python or "", str(cache.directory))
     if key not in _environments:
-        _environments[key] = find_environment(settings.python, cache=cache.interpreters)
+        _environments[key] = find_environment(
+            settings.python, cache=cache.interpreters, meanwhile=meanwhile
+        )
     return _environments[key]
 
 

@@ -2,7 +2,9 @@
 ``add_arguments(parser)`` for its positional arguments, and ``run(settings, args) -> int``.
 
 Command modules import nothing heavy at module level: the parser imports every one of
-them to build ``inst --help``.
+them to build ``inst --help``. A command may name in ``PRELOAD`` the modules ``run``
+will import: they are imported while inst waits for the probe of a --python
+interpreter, so that the wait is not lost.
 """
 
 from __future__ import annotations
@@ -48,3 +50,13 @@ COMMANDS: dict[str, Command] = {
         Command("sync", "inst.cli.commands.sync"),
     )
 }
+
+
+def preload_modules(*names: str) -> None:
+    """Import these modules now (see ``PRELOAD``). One that fails to import is left
+    for the import that needs it, which reports the failure."""
+    for name in names:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            pass

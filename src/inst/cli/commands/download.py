@@ -16,6 +16,14 @@ if TYPE_CHECKING:
     from inst.settings.resolve import Settings
 
 SUMMARY = "Download the distributions requirements resolve to, without installing."
+#: What run() imports after the target's probe (see inst.cli.commands).
+PRELOAD = (
+    "inst.requirements.inputs",
+    "inst.cli.reporters",
+    "inst.session.core",
+    "inst.resolution.resolver",
+    "inst.prepare",
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -17,6 +17,17 @@ if TYPE_CHECKING:
     from inst.settings.resolve import Settings
 
 SUMMARY = "Install packages: resolve requirements, download and install them."
+#: What run() imports after the target's probe (see inst.cli.commands).
+PRELOAD = (
+    "inst.requirements.inputs",
+    "inst.cli.reporters",
+    "inst.session.installing",
+    "inst.session.core",
+    "inst.resolution.resolver",
+    "inst.prepare",
+    "inst.install.installation",
+    "inst.install.unpacked",
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

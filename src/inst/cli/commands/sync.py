@@ -18,6 +18,13 @@ SUMMARY = (
     "Make an environment match a pylock.toml exactly: install what it locks, remove "
     "the rest."
 )
+#: What run() imports after the target's probe (see inst.cli.commands).
+PRELOAD = (
+    "inst.cli.reporters",
+    "inst.session.syncing",
+    "inst.install.installation",
+    "inst.install.unpacked",
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -17,6 +17,14 @@ if TYPE_CHECKING:
     from inst.wheel.problems import InvalidWheel
 
 SUMMARY = "Build wheels for projects and their dependencies (existing wheels copied)."
+#: What run() imports after the target's probe (see inst.cli.commands).
+PRELOAD = (
+    "inst.requirements.inputs",
+    "inst.cli.reporters",
+    "inst.session.core",
+    "inst.resolution.resolver",
+    "inst.prepare",
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
