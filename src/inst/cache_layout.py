@@ -42,8 +42,10 @@ import stat
 import threading
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
+
+from inst._records import dataclass
 
 #: ``cache_dir/http``: the HTTP cache (index/cache.py).
 HTTP = "http"

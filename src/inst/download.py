@@ -37,11 +37,12 @@ import time
 import urllib.parse
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from inst import fileio
+from inst._records import dataclass
 from inst.errors import InstError
 from inst.fileurls import path_from_file_url
 from inst.models import HASH_ALGORITHMS, DistFile

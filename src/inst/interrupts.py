@@ -21,9 +21,10 @@ import contextlib
 import signal
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import field
 from types import FrameType
 
+from inst._records import dataclass
 from inst.errors import Interrupted
 
 #: What the run has done to the environment it changes (not to a build environment).

@@ -6,7 +6,7 @@ from __future__ import annotations
 import posixpath
 import urllib.parse
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import cached_property
 from pathlib import Path
 
@@ -21,6 +21,8 @@ from packaging.utils import (
     parse_wheel_filename,
 )
 from packaging.version import InvalidVersion, Version
+
+from inst._records import dataclass
 
 #: Archive suffixes of the sdists inst unpacks: those pip accepts (PEP 625 makes new
 #: sdists .tar.gz; old releases have .zip, .tar.bz2, .tar.xz, ...). A suffix that ends

@@ -48,7 +48,7 @@ LAYERS = (
     ),
     _layer(
         "primitives",
-        "fileio hashing fileurls interrupts errors ui __init__",
+        "fileio hashing fileurls interrupts errors ui _records __init__",
         independent=False,
     ),
 )

@@ -71,12 +71,20 @@ _SDIST_MTIME = 1_700_000_000
 
 _backends_checked: list[str | None] = []  # the one answer of _backends_problem
 
+#: The workloads that install a new version of the sdist in every run (see
+#: new_version_before_each).
+NEW_VERSION_WORKLOADS = ("install-sdist-new",)
+
 
 def work_dir(workload: str) -> Path:
     return resolution.work_dir(workload)
 
 
-def find_links_dir(workload: str) -> Path:
+def find_links_dir(workload: str, tool: str | None = None) -> Path:
+    """The workload's find-links folder; tool: that tool's own (install-sdist-new
+    gives each tool its own sdist of each new version)."""
+    if tool is not None and workload in NEW_VERSION_WORKLOADS:
+        return work_dir(workload) / f"{tool}-find-links"
     return work_dir(workload) / "find-links"
 
 
@@ -121,20 +129,21 @@ def copy_tree(tree: str, dest: Path) -> Path:
     return dest
 
 
-def _sdist_base() -> str:
-    return f"{SDIST_PROJECT.replace('-', '_')}-{SDIST_VERSION}"
+def _sdist_base(version: str = SDIST_VERSION) -> str:
+    return f"{SDIST_PROJECT.replace('-', '_')}-{version}"
 
 
-def make_sdist(dest_dir: Path) -> Path:
-    """dest_dir/<name>-1.0.tar.gz of SDIST_TREE: the tree under a top folder
-    <name>-1.0/ with a PKG-INFO, as setuptools' sdist would make it; the same bytes
-    every time (fixed mtimes and owners, sorted members, no gzip timestamp)."""
-    base = _sdist_base()
+def make_sdist(dest_dir: Path, version: str = SDIST_VERSION) -> Path:
+    """dest_dir/<name>-<version>.tar.gz of SDIST_TREE: the tree under a top folder
+    <name>-<version>/ with a PKG-INFO, as setuptools' sdist would make it; the same
+    bytes every time (fixed mtimes and owners, sorted members, no gzip timestamp).
+    Another version than the tree's is written into its pyproject.toml."""
+    base = _sdist_base(version)
     source = BUILD_PROJECTS_DIR / SDIST_TREE
     pkg_info = (
         "Metadata-Version: 2.1\n"
         f"Name: {SDIST_PROJECT}\n"
-        f"Version: {SDIST_VERSION}\n"
+        f"Version: {version}\n"
         "Requires-Python: >=3.9\n"
     ).encode()
     members: list[tuple[str, bytes | None]] = [(base, None)]  # None: a folder
@@ -147,6 +156,11 @@ def make_sdist(dest_dir: Path) -> Path:
             members.append((f"{base}/{relative.as_posix()}", None))
         for name in sorted(set(names) - ignored):
             data = (Path(root) / name).read_bytes()
+            if name == "pyproject.toml" and version != SDIST_VERSION:
+                data = data.replace(
+                    f'version = "{SDIST_VERSION}"'.encode(),
+                    f'version = "{version}"'.encode(),
+                )
             members.append((f"{base}/{(relative / name).as_posix()}", data))
     members.append((f"{base}/PKG-INFO", pkg_info))
     members.sort()
@@ -186,12 +200,15 @@ def prepare(
     work = work_dir(workload)
     if work.exists():
         shutil.rmtree(work)
-    links = find_links_dir(workload)
-    links.mkdir(parents=True)
-    for wheel in sorted(BACKEND_WHEELS_DIR.glob("*.whl")):
-        _link_or_copy(wheel, links / wheel.name)
-    if sdist:
-        make_sdist(links)
+    folders = [find_links_dir(workload)]
+    if workload in NEW_VERSION_WORKLOADS:
+        folders = [find_links_dir(workload, tool) for tool in installing.TOOLS]
+    for links in folders:
+        links.mkdir(parents=True)
+        for wheel in sorted(BACKEND_WHEELS_DIR.glob("*.whl")):
+            _link_or_copy(wheel, links / wheel.name)
+        if sdist and workload not in NEW_VERSION_WORKLOADS:
+            make_sdist(links)
     if pip_venv:
         installing.fresh_venv(installing.venv_dir(workload, "pip"), with_pip=True)
     return None
@@ -359,12 +376,32 @@ def install_command(workload: str, tool: str) -> list[str]:
         "-q",
         "--no-index",
         "--find-links",
-        str(find_links_dir(workload)),
+        str(find_links_dir(workload, tool)),
         "--cache-dir",
         str(installing.cache_dir(workload, tool)),
         SDIST_PROJECT,
     ]
     return installing.tool_command(tool, venv, args)
+
+
+def new_version_before_each(workload: str) -> Callable[[str], None]:
+    """Before a tool's k-th run: a fresh venv, its caches kept, and its find-links
+    folder holding version 1.0.k of the sdist alone. Each run builds a version the
+    tool has not built, with the build requirements it has met before: a project's
+    next release, or a CI job's own package. (All tools make the same number of runs,
+    so a round ends with the same version in every venv.)"""
+    runs: dict[str, int] = {}
+    fresh = installing.before_each(workload, cold=False)
+
+    def reset(tool: str) -> None:
+        runs[tool] = runs.get(tool, 0) + 1
+        links = find_links_dir(workload, tool)
+        for old in links.glob("*.tar.gz"):
+            old.unlink()
+        make_sdist(links, f"{SDIST_VERSION}.{runs[tool]}")
+        fresh(tool)
+
+    return reset
 
 
 def install_check(workload: str) -> Callable[[Sequence[str]], str | None]:

@@ -223,9 +223,12 @@ def _wheel(
     )
 
 
-def _install_sdist(name: str, description: str, *, cold: bool) -> Workload:
+def _install_sdist(
+    name: str, description: str, *, cold: bool, new_version: bool = False
+) -> Workload:
     """inst and pip installing the project of an sdist, built with isolation, into a
-    fresh venv each run (see building.py and installing.py)."""
+    fresh venv each run (see building.py and installing.py); new_version: a version
+    not built before in each run, the caches kept."""
     return Workload(
         name,
         description,
@@ -235,7 +238,9 @@ def _install_sdist(name: str, description: str, *, cold: bool) -> Workload:
         env=resolution.environment,
         prepare=lambda: building.prepare(name, sdist=True),
         warmup=True,
-        before_each=installing.before_each(name, cold=cold),
+        before_each=building.new_version_before_each(name)
+        if new_version
+        else installing.before_each(name, cold=cold),
         check=building.install_check(name),
     )
 
@@ -380,6 +385,15 @@ WORKLOADS: dict[str, Workload] = {
             "install-sdist",
             "install a setuptools sdist into a fresh venv, empty caches",
             cold=True,
+        ),
+        # The build environment of the issue's warm builds: the caches hold what
+        # earlier builds of this project left (the backend wheels, for inst its
+        # build environment), never the wheel of the version installed.
+        _install_sdist(
+            "install-sdist-new",
+            "install a new version of the sdist into a fresh venv, caches kept",
+            cold=False,
+            new_version=True,
         ),
         _install_sdist(
             "install-sdist-warm",

@@ -9,12 +9,13 @@ import tempfile
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
 from packaging.utils import canonicalize_name, parse_wheel_filename
 
+from inst._records import dataclass
 from inst.build.choice import BuildChoice, Rule, static_project_name
 from inst.build.environments import EnvironmentStore
 from inst.build.interfaces import (

@@ -14,11 +14,11 @@ import configparser
 import re
 import sys
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from packaging.utils import NormalizedName, canonicalize_name
 
+from inst._records import dataclass
 from inst.errors import SettingsError
 
 if sys.version_info >= (3, 11):

@@ -18,7 +18,6 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
@@ -26,6 +25,7 @@ from packaging.utils import NormalizedName
 from packaging.version import Version
 
 from inst import fileio
+from inst._records import dataclass
 from inst.build.interfaces import BuildEnv
 from inst.build.reporting import BuildReporter
 from inst.cache import BuildEnvironments

@@ -15,13 +15,14 @@ import sys
 import tempfile
 import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
 from packaging.utils import NormalizedName
 from packaging.version import Version
 
+from inst._records import dataclass
 from inst.build.legacy import BYTECODE_VARIABLE, egg_info_metadata, shim_command
 from inst.build.project import (
     BuildSystem,

@@ -14,10 +14,11 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from inst._records import dataclass
 from inst.build.choice import BUILT_IN
 from inst.build.interfaces import (
     BuildEnv,

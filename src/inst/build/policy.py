@@ -11,10 +11,10 @@ Each answer carries the reasons that decided it, for ``inst build-info`` and -v.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from inst._records import dataclass
 from inst.build.choice import AUTO, PYPROJECT, SETUP_PY, Rule
 from inst.build.interfaces import (
     BuildInterface,

@@ -6,11 +6,11 @@ from __future__ import annotations
 import configparser
 import os
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 from packaging.requirements import InvalidRequirement, Requirement
 
+from inst._records import dataclass
 from inst.errors import InstError
 
 if sys.version_info >= (3, 11):

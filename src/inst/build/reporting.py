@@ -6,9 +6,10 @@ is what a builder or environment store gets when no reporter is given."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
+
+from inst._records import dataclass
 
 #: How a step ended: as it should, with an error, or stopped (Ctrl-C, SIGTERM).
 Outcome = Literal["done", "error", "interrupted"]

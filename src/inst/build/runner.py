@@ -10,8 +10,9 @@ import subprocess
 import sys
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 
+from inst._records import dataclass
 from inst.errors import InstError
 
 TAIL_LINES = 25

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import tarfile
 import zipfile
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from packaging.utils import (
@@ -18,6 +17,7 @@ from packaging.utils import (
 )
 from packaging.version import Version
 
+from inst._records import dataclass
 from inst.build.runner import BuildFailed
 from inst.core_metadata import Metadata, MetadataError
 

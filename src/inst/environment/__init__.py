@@ -22,7 +22,6 @@ import functools
 import os
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -31,6 +30,7 @@ from packaging.specifiers import SpecifierSet
 from packaging.tags import Tag
 from packaging.utils import NormalizedName
 
+from inst._records import dataclass
 from inst.environment.installed import InstalledDist, InstalledSet
 from inst.environment.interpreter import (
     Interpreter,

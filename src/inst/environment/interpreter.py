@@ -20,12 +20,13 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from inst import __version__, _probe
+from inst._records import dataclass
 from inst.errors import InstError
 
 if TYPE_CHECKING:

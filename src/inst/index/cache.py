@@ -21,11 +21,12 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from inst import fileio
+from inst._records import dataclass
 
 if TYPE_CHECKING:
     import requests

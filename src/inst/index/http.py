@@ -14,10 +14,10 @@ import threading
 import time
 import urllib.parse
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Optional
 
 from inst import __version__
+from inst._records import dataclass
 from inst.cache import NULL_CACHE, HttpPages
 from inst.errors import InstError
 from inst.fileurls import path_from_file_url

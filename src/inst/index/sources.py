@@ -10,12 +10,13 @@ import codecs
 import os
 import re
 import threading
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from packaging.utils import NormalizedName
 
+from inst._records import dataclass
 from inst.errors import InstError
 from inst.fileurls import file_url, path_from_file_url
 from inst.index.http import NetworkError

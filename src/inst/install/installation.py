@@ -21,13 +21,14 @@ import importlib.util
 import os
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any, TypeVar
 
 from packaging.utils import NormalizedName
 
 from inst import fileio
+from inst._records import dataclass
 from inst.environment import Environment, InstalledDist
 from inst.errors import InstError, Interrupted
 from inst.install.fresh import NewPaths

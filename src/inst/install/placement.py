@@ -16,7 +16,6 @@ import csv
 import io
 import os
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, NoReturn
@@ -24,6 +23,7 @@ from typing import TYPE_CHECKING, NoReturn
 from packaging.utils import NormalizedName
 from packaging.version import Version
 
+from inst._records import dataclass
 from inst.environment import InstalledDist
 from inst.wheel.manifest import WheelManifest, frozen_entry_points
 from inst.wheel.problems import (

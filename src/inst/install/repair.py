@@ -32,10 +32,11 @@ import re
 import shlex
 import shutil
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from inst._records import dataclass
 from inst.errors import InstError
 from inst.install.state import JOURNAL_PREFIX, unreadable_journals
 

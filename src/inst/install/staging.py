@@ -23,7 +23,6 @@ import os
 import secrets
 import shutil
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, TypeVar, cast
 
@@ -32,6 +31,7 @@ from installer.records import Hash, RecordEntry
 from installer.scripts import Script
 from installer.utils import Scheme, copyfileobj_with_hashing, parse_entrypoints
 
+from inst._records import dataclass
 from inst.install.transaction import Transaction
 from inst.install.unpacked import UnpackedWheel
 from inst.wheel.manifest import ManifestEntry

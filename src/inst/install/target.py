@@ -21,13 +21,13 @@ from __future__ import annotations
 import configparser
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 from typing import Literal
 
 from packaging.utils import NormalizedName
 
+from inst._records import dataclass
 from inst.environment import Environment, InstalledDist, InstalledSet, Interpreter
 from inst.errors import InstError
 from inst.install.paths import is_below

@@ -15,10 +15,10 @@ import csv
 import dataclasses
 import os
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from inst._records import dataclass
 from inst.environment import InstalledDist
 from inst.errors import InstError
 from inst.install.paths import is_below

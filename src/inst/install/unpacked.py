@@ -35,10 +35,10 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 from inst import fileio
+from inst._records import dataclass
 from inst.cache import Unpacked
 from inst.hashing import file_sha256
 from inst.install import soundness

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Union
 
 from packaging.utils import NormalizedName, canonicalize_name
 
+from inst._records import dataclass
 from inst.errors import InstError
 from inst.models import HASH_ALGORITHMS, DistFile
 

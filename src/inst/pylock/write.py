@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 
 from packaging.markers import Marker
 from packaging.utils import NormalizedName
 from packaging.version import Version
 
+from inst._records import dataclass
 from inst.errors import InstError
 from inst.pylock import toml
 

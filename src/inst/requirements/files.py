@@ -42,10 +42,11 @@ import re
 import shlex
 import urllib.parse
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from pathlib import Path
 from typing import Union
 
+from inst._records import dataclass
 from inst.requirements.specs import (
     RequirementError,
     RequirementSpec,

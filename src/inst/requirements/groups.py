@@ -10,12 +10,12 @@ called ``pyproject.toml`` (pip's rule); without it, ``./pyproject.toml`` is read
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path, PurePath
 
 import tomllib
 from packaging.utils import canonicalize_name
 
+from inst._records import dataclass
 from inst.errors import InstError, UsageError
 
 PYPROJECT = "pyproject.toml"

@@ -4,10 +4,11 @@ the file-wide options those files set."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from inst._records import dataclass
 from inst.errors import UsageError
 from inst.requirements.files import Fetch, FileOptions, read_requirements
 from inst.requirements.specs import RequirementSpec, parse_requirement

@@ -5,11 +5,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from packaging.utils import canonicalize_name
 
+from inst._records import dataclass
 from inst.requirements.groups import PYPROJECT, GroupError, load_pyproject
 from inst.requirements.specs import RequirementSpec, parse_requirement
 

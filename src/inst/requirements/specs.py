@@ -24,7 +24,7 @@ import os
 import re
 import urllib.parse
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
 from packaging.markers import InvalidMarker, Marker, UndefinedEnvironmentName
@@ -39,6 +39,7 @@ from packaging.utils import (
 )
 from packaging.version import InvalidVersion, Version
 
+from inst._records import dataclass
 from inst.errors import InstError
 from inst.fileurls import file_url, path_from_file_url
 from inst.models import HASH_ALGORITHMS, parse_sdist_name, url_filename

@@ -8,12 +8,14 @@ target's Python is one more identifier, so Requires-Python takes part in backtra
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Union
 
 from packaging.specifiers import SpecifierSet
 from packaging.utils import NormalizedName
 from packaging.version import Version
+
+from inst._records import dataclass
 
 if TYPE_CHECKING:
     from packaging.requirements import Requirement as Pep508Requirement

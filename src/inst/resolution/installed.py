@@ -9,12 +9,12 @@ distributions whose requirements the change broke.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.utils import NormalizedName, canonicalize_name
 
+from inst._records import dataclass
 from inst.environment import Environment, InstalledDist
 from inst.requirements.specs import RequirementSpec, SourceKind
 

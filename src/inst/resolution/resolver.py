@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, Union
 
 from packaging.utils import NormalizedName, canonicalize_name
 
+from inst._records import dataclass
 from inst.errors import InstError
 from inst.models import DistFile, SourceTree
 from inst.resolution.candidates import (

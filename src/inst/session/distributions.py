@@ -6,10 +6,10 @@ into the output directory only once everything is built and checked."""
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from inst._records import dataclass
 from inst.errors import InstError
 
 if TYPE_CHECKING:

@@ -6,8 +6,10 @@ already and writes --report there); the result says what changed."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING
+
+from inst._records import dataclass
 
 if TYPE_CHECKING:
     from contextlib import AbstractContextManager as ContextManager

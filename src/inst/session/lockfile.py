@@ -13,12 +13,13 @@ from __future__ import annotations
 import itertools
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from packaging.utils import NormalizedName, canonicalize_name
 
+from inst._records import dataclass
 from inst.errors import InstError
 from inst.models import DistFile, SourceTree
 from inst.pylock.write import (

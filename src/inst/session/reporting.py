@@ -4,8 +4,9 @@ stage's reporter is its base class, which says nothing."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 
+from inst._records import dataclass
 from inst.build.reporting import BuildReporter
 from inst.download import DownloadReporter
 from inst.index.reporting import IndexReporter

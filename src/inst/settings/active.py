@@ -16,8 +16,8 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
 
+from inst._records import dataclass
 from inst.errors import SettingsError
 
 #: Where an environment's interpreter is, below its directory (POSIX venvs and conda

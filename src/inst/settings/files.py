@@ -8,10 +8,11 @@ import locale
 import os
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
+from inst._records import dataclass
 from inst.errors import SettingsError
 
 INST_BASENAME = "inst.toml"

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
+from inst._records import dataclass
 from inst.settings.files import ConfigFile
 from inst.settings.options import Option
 

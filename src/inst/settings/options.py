@@ -8,7 +8,8 @@ inst falls back to. Later features add options by adding rows here, nothing else
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+
+from inst._records import dataclass
 
 
 class Kind(enum.Enum):

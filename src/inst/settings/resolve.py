@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from inst._records import dataclass
 from inst.errors import SettingsError
 from inst.settings import files as config_files
 from inst.settings.active import active_environment

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
 from functools import cached_property
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -18,6 +17,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 
+from inst._records import dataclass
 from inst.core_metadata import Headers, read_headers
 
 if TYPE_CHECKING:

@@ -10,8 +10,9 @@ interpreter, so that the wait is not lost.
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
 from types import ModuleType
+
+from inst._records import dataclass
 
 
 @dataclass(frozen=True)

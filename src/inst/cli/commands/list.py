@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from inst import ui
+from inst._records import dataclass
 from inst.errors import InstError, UsageError
 
 if TYPE_CHECKING:
