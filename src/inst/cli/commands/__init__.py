@@ -52,6 +52,15 @@ COMMANDS: dict[str, Command] = {
     )
 }
 
+#: The modules of the commands that resolve and prepare (their PRELOAD, or a part).
+RESOLVING = (
+    "inst.requirements.inputs",
+    "inst.cli.reporters",
+    "inst.session.core",
+    "inst.resolution.resolver",
+    "inst.prepare",
+)
+
 
 def preload_modules(*names: str) -> None:
     """Import these modules now (see ``PRELOAD``). One that fails to import is left

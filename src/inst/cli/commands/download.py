@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from inst import fileio, ui
+from inst.cli.commands import RESOLVING
 from inst.errors import UsageError
 
 if TYPE_CHECKING:
@@ -17,13 +18,7 @@ if TYPE_CHECKING:
 
 SUMMARY = "Download the distributions requirements resolve to, without installing."
 #: What run() imports after the target's probe (see inst.cli.commands).
-PRELOAD = (
-    "inst.requirements.inputs",
-    "inst.cli.reporters",
-    "inst.session.core",
-    "inst.resolution.resolver",
-    "inst.prepare",
-)
+PRELOAD = RESOLVING
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

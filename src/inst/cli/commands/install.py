@@ -7,6 +7,7 @@ import json
 from typing import TYPE_CHECKING
 
 from inst import ui
+from inst.cli.commands import RESOLVING
 
 if TYPE_CHECKING:
     from packaging.utils import NormalizedName
@@ -19,12 +20,8 @@ if TYPE_CHECKING:
 SUMMARY = "Install packages: resolve requirements, download and install them."
 #: What run() imports after the target's probe (see inst.cli.commands).
 PRELOAD = (
-    "inst.requirements.inputs",
-    "inst.cli.reporters",
+    *RESOLVING,
     "inst.session.installing",
-    "inst.session.core",
-    "inst.resolution.resolver",
-    "inst.prepare",
     "inst.install.installation",
     "inst.install.unpacked",
 )

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from inst import ui
+from inst.cli.commands import RESOLVING
 
 if TYPE_CHECKING:
     from inst.prepare import PreparedWheel
@@ -18,13 +19,7 @@ if TYPE_CHECKING:
 
 SUMMARY = "Build wheels for projects and their dependencies (existing wheels copied)."
 #: What run() imports after the target's probe (see inst.cli.commands).
-PRELOAD = (
-    "inst.requirements.inputs",
-    "inst.cli.reporters",
-    "inst.session.core",
-    "inst.resolution.resolver",
-    "inst.prepare",
-)
+PRELOAD = RESOLVING
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
