@@ -366,3 +366,87 @@ def test_with_v_each_hooks_output_is_shown_without_the_end_lines(
         runner.close()
     shown = capsys.readouterr().err.splitlines()
     assert shown == ["  asked for requirements", "  asked for requirements"]
+
+
+# --- a new environment compiled beside the backend's imports ---------------------------
+
+PRECOMPILE = Path(__file__).parents[2] / "src/inst/build/_hook_server/precompile.py"
+
+
+def test_precompile_compiles_every_module_once(tmp_path: Path) -> None:
+    (tmp_path / "pkg" / "sub").mkdir(parents=True)
+    for name in ("pkg/__init__.py", "pkg/a.py", "pkg/sub/b.py", "top.py"):
+        (tmp_path / name).write_text(f"X = {name!r}\n", encoding="utf-8")
+    (tmp_path / "bad.py").write_text("def (:\n", encoding="utf-8")
+    subprocess.run([sys.executable, str(PRECOMPILE), str(tmp_path)], check=True)
+    compiled = sorted(
+        p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.pyc")
+    )
+    tag = sys.implementation.cache_tag
+    assert compiled == [
+        f"__pycache__/top.{tag}.pyc",
+        f"pkg/__pycache__/__init__.{tag}.pyc",
+        f"pkg/__pycache__/a.{tag}.pyc",
+        f"pkg/sub/__pycache__/b.{tag}.pyc",
+    ]  # the file that does not compile is left for the import to report
+    # What exists already is not compiled again.
+    before = {p: p.stat().st_mtime_ns for p in tmp_path.rglob("*.pyc")}
+    subprocess.run([sys.executable, str(PRECOMPILE), str(tmp_path)], check=True)
+    assert {p: p.stat().st_mtime_ns for p in tmp_path.rglob("*.pyc")} == before
+
+
+def test_sigterm_ends_precompile_between_files(tmp_path: Path) -> None:
+    for index in range(3000):
+        (tmp_path / f"m{index:04}.py").write_text(
+            "".join(f"def f{n}(x):\n    return x + {n}\n" for n in range(40)),
+            encoding="utf-8",
+        )
+    process = subprocess.Popen([sys.executable, str(PRECOMPILE), str(tmp_path)])
+    cache = tmp_path / "__pycache__"
+    deadline = time.monotonic() + 30
+    while not (cache.is_dir() and any(cache.iterdir())) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=10) == 0
+    written = list(cache.iterdir())
+    assert 0 < len(written) < 3000
+    assert all(path.suffix == ".pyc" for path in written)  # no half-written file
+
+
+def test_a_new_environment_leaves_no_compiling_process(tmp_path: Path) -> None:
+    backend, wheels = BACKENDS["setuptools-pyproject"]
+    python = backend_env(tmp_path, wheels)
+    source = bi.copy_project("setuptools-pyproject", tmp_path / "tree")
+    runner = HookProcess(StepRunner(environ()), own_environment=True, precompile=True)
+    caller = BuildBackendHookCaller(
+        str(source), backend, runner=runner, python_executable=python
+    )
+    try:
+        hooks_of(caller, tmp_path / "out")
+        server = runner.pid
+        assert server is not None
+    finally:
+        runner.close()
+    deadline = time.monotonic() + 30
+    while alive(server) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert not alive(server)
+    environment = str(Path(python).parents[1])
+    assert not [
+        command
+        for command in command_lines()
+        if "precompile.py" in command and environment in command
+    ]
+
+
+def command_lines() -> list[str]:
+    """The command line of every process (Linux /proc; elsewhere, none)."""
+    found = []
+    for entry in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            found.append(
+                entry.read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            )
+        except OSError:
+            continue
+    return found

@@ -11,6 +11,7 @@ Not isolated (--no-build-isolation): the target environment itself.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -122,7 +123,7 @@ class EnvironmentStore:
         from inst.locking import CannotLock
 
         try:
-            self._ready(path, pins)
+            made = self._ready(path, pins)
         except (CannotLock, OSError) as error:
             if self._place.fallback is None:
                 raise
@@ -139,12 +140,14 @@ class EnvironmentStore:
             environ=build_environ(str(_venv_python(path).parent), isolated=True),
             isolated=True,
             installed={pin.name: pin.version for pin in pins},
+            new=made,
         )
-        self._checked[path] = env
+        self._checked[path] = dataclasses.replace(env, new=False)
         return env
 
-    def _ready(self, path: Path, pins: Sequence[BuildPin]) -> None:
-        """Make sure an intact environment of exactly these pins is at path."""
+    def _ready(self, path: Path, pins: Sequence[BuildPin]) -> bool:
+        """Make sure an intact environment of exactly these pins is at path; whether
+        it was made now."""
         from inst.locking import locked
 
         listing = [str(pin) for pin in pins]
@@ -156,10 +159,11 @@ class EnvironmentStore:
         ):
             if _intact(path, pins, self._reporter):
                 self._reporter.using_cached_environment(listing)
-            else:
-                if pins:
-                    self._reporter.installing_requirements(listing)
-                self._make(path, pins)
+                return False
+            if pins:
+                self._reporter.installing_requirements(listing)
+            self._make(path, pins)
+            return True
 
     def _key(self, pins: Sequence[BuildPin]) -> str:
         facts = {

@@ -47,10 +47,19 @@ class HookProcess:
     """pyproject-hooks' runner protocol, served by one long-lived backend process;
     ``last`` is the output of the last hook. Call ``close()`` when the build is done."""
 
-    def __init__(self, steps: StepRunner, *, own_environment: bool = False) -> None:
+    def __init__(
+        self,
+        steps: StepRunner,
+        *,
+        own_environment: bool = False,
+        precompile: bool = False,
+    ) -> None:
         self.steps = steps
         #: An isolated environment of inst's: the server may write its bytecode.
         self.own_environment = own_environment
+        #: A new one of those: the server compiles its modules on another core
+        #: while the backend imports them (see _hook_server/precompile.py).
+        self.precompile = precompile and own_environment
         self.last = StepOutput()
         self._process: subprocess.Popen[bytes] | None = None
         self._requests: IO[str] | None = None
@@ -112,6 +121,7 @@ class HookProcess:
                     str(requests_fd),
                     self._token.decode(),
                     "1" if self.own_environment else "0",
+                    "1" if self.precompile else "0",
                 ],
                 cwd=cwd,
                 env={**self.steps.environ, **environ},

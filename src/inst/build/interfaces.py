@@ -62,6 +62,8 @@ class BuildEnv:
     isolated: bool
     #: Distributions importable there (name → version), for requirement checks.
     installed: Mapping[NormalizedName, Version]
+    #: Made by this run and not used yet: none of its modules is compiled.
+    new: bool = False
 
 
 class BuildInterface(Protocol):
@@ -145,7 +147,9 @@ class PyprojectInterface:
         if self._hooks is not None and self._hooks.steps != steps:
             self.close()
         if self._hooks is None:
-            self._hooks = hook_process.HookProcess(steps, own_environment=env.isolated)
+            self._hooks = hook_process.HookProcess(
+                steps, own_environment=env.isolated, precompile=env.new
+            )
         return self._hooks
 
     @property

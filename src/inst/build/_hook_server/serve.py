@@ -4,8 +4,10 @@ once instead of once per hook.
 
 Standalone (the standard library only, Python 3.8+): inst is not importable here.
 
-Arguments: the file descriptor requests come on, a token, and "1" when the environment
-is one of inst's isolated build environments (its bytecode may be written). Each request is one JSON
+Arguments: the file descriptor requests come on, a token, "1" when the environment
+is one of inst's isolated build environments (its bytecode may be written), and "1"
+when that environment is new (none of its modules is compiled: precompile.py compiles
+them beside the imports). Each request is one JSON
 line: {"script": pyproject-hooks' _in_process.py, "hook": name, "control_dir": dir,
 "cwd": dir, "environ": {name: value}}. The hook is called through pyproject-hooks' own
 in-process code (loaded once), so inputs, results, fallbacks and errors are exactly
@@ -100,6 +102,43 @@ def _bytecode_as_imported(prefix: str) -> None:
     SourceFileLoader.get_code = get_code  # type: ignore[method-assign,assignment]
 
 
+def _start_precompile() -> int | None:
+    """Start precompile.py on the environment's modules when another core is there
+    to run it; its pid, or None."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS
+        cores = os.cpu_count() or 1
+    if cores < 2:
+        return None
+    import sysconfig
+
+    paths = sysconfig.get_paths()
+    folders = list(dict.fromkeys(paths[key] for key in ("purelib", "platlib")))
+    script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "precompile.py")
+    # posix_spawn, not subprocess: its import would delay the backend's. Output to
+    # /dev/null: what this process prints would mix with the hook's, which inst reads.
+    quiet = [(os.POSIX_SPAWN_OPEN, fd, os.devnull, os.O_RDWR, 0) for fd in (0, 1, 2)]
+    argv = [sys.executable, "-I", "-S", "-W", "ignore", script, *folders]
+    try:
+        return os.posix_spawn(sys.executable, argv, os.environ, file_actions=quiet)
+    except OSError:
+        return None
+
+
+def _stop_precompile(pid: int | None) -> None:
+    """End precompile.py (after the file it is at) and reap it."""
+    if pid is None:
+        return
+    import signal
+
+    try:
+        os.kill(pid, signal.SIGTERM)
+        os.waitpid(pid, 0)
+    except OSError:
+        pass
+
+
 def _call(request: dict[str, Any], loaded: dict[str, ModuleType]) -> int:
     script = request["script"]
     if script not in loaded:
@@ -130,16 +169,21 @@ def main() -> int:
     compiled: set[str] = set()
     if own_environment and sys.dont_write_bytecode:
         _bytecode_as_imported(os.path.join(os.path.abspath(sys.prefix), ""))
-    with os.fdopen(requests_fd, "r", encoding="utf-8") as requests:
-        for line in requests:
-            status = _call(json.loads(line), loaded)
-            if status == 0 and own_environment:
-                _write_bytecode(compiled)
-            sys.stdout.flush()
-            sys.stderr.flush()
-            os.write(1, f"\n{token} {status}\n".encode())
-            if status != 0:
-                return status
+    new_environment = sys.argv[4:5] == ["1"]
+    precompiling = _start_precompile() if own_environment and new_environment else None
+    try:
+        with os.fdopen(requests_fd, "r", encoding="utf-8") as requests:
+            for line in requests:
+                status = _call(json.loads(line), loaded)
+                if status == 0 and own_environment:
+                    _write_bytecode(compiled)
+                sys.stdout.flush()
+                sys.stderr.flush()
+                os.write(1, f"\n{token} {status}\n".encode())
+                if status != 0:
+                    return status
+    finally:
+        _stop_precompile(precompiling)
     return 0
 
 
