@@ -8,9 +8,9 @@ Here ``dataclasses`` still reads the fields (so ``field()``, ``fields()``,
 compiled once, and ``__eq__``, ``__hash__``, ``__repr__`` and the frozen
 ``__setattr__``/``__delattr__`` are shared functions over the fields' names.
 
-Only what inst uses is supported: ``frozen`` and ``eq``. What a class defines
-itself is kept, as ``dataclasses`` does. Type checkers see the standard
-``dataclass``.
+Only what inst uses is supported: ``frozen`` and ``eq``, and dataclass bases made
+by this decorator too. What a class defines itself is kept, as ``dataclasses``
+does. Type checkers see the standard ``dataclass``.
 """
 
 from __future__ import annotations
@@ -51,8 +51,13 @@ def _process(cls: type, *, frozen: bool, eq: bool) -> type:
     if cls.__dict__.get("__hash__", 0) is None and "__eq__" in own:
         own.discard("__hash__")
     # As dataclasses: a frozen class has frozen bases only, and the reverse.
-    bases = [base for base in cls.__mro__[1:] if "__dataclass_fields__" in vars(base)]
-    if any(getattr(base, _FROZEN, False) != frozen for base in bases):
+    bases = [
+        vars(base) for base in cls.__mro__[1:] if "__dataclass_fields__" in vars(base)
+    ]
+    if any(
+        base.get(_FROZEN, base["__dataclass_params__"].frozen) != frozen
+        for base in bases
+    ):
         raise TypeError(
             "cannot inherit frozen dataclass from a non-frozen one"
             if frozen
