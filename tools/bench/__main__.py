@@ -35,6 +35,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 # `python tools/bench` puts this folder first on sys.path, so its modules import directly.
 import uvtool
@@ -54,15 +55,25 @@ def run_once(
     The CPU time is user plus system time of the rusage os.wait4 returns: the
     command's process and every descendant it waited for.
 
-    The peak memory is ru_maxrss of the rusage os.wait4 returns for the command's
-    process: on Linux the largest resident set of that process and of every
-    descendant it waited for (pip run by `pip --python` in another interpreter,
-    inst's interpreter probe and --compile workers), whichever was largest. It is
-    not the sum of processes running at the same time: inst's parallel compile
-    workers, each smaller than inst, do not add up there. A descendant left running
-    unwaited would not count; neither tool does that.
+    The peak memory is ru_maxrss of the command's process: on Linux the largest
+    resident set of that process and of every descendant it waited for (pip run by
+    `pip --python` in another interpreter, inst's interpreter probe and --compile
+    workers), whichever was largest. It is not the sum of processes running at the
+    same time: inst's parallel compile workers, each smaller than inst, do not add up
+    there. A descendant left running unwaited would not count; neither tool does
+    that. Where GNU time is there, the command runs under it and its %M is that
+    figure: a process forked from the bench inherits the bench's own resident set
+    as its ru_maxrss (Linux keeps the largest of before and after exec), so read
+    directly, every tool would seem to need at least what the bench holds.
     """
-    with tempfile.TemporaryFile() as stdout, tempfile.TemporaryFile() as stderr:
+    with (
+        tempfile.TemporaryFile() as stdout,
+        tempfile.TemporaryFile() as stderr,
+        tempfile.NamedTemporaryFile() as measured,
+    ):
+        timer = _gnu_time()
+        if timer is not None:
+            command = [timer, "-f", "%M", "-o", measured.name, *command]
         start = time.perf_counter()
         process = subprocess.Popen(command, stdout=stdout, stderr=stderr, env=env)
         if hasattr(os, "wait4"):
@@ -73,6 +84,8 @@ def run_once(
             peak: int | None = (
                 usage.ru_maxrss // 1024 if sys.platform == "darwin" else usage.ru_maxrss
             )
+            if timer is not None:
+                peak = _kib(Path(measured.name))
             cpu: float | None = usage.ru_utime + usage.ru_stime
         else:  # Windows: time only
             process.wait()
@@ -87,6 +100,40 @@ def run_once(
                 + output.decode(errors="replace")
             )
     return elapsed, peak, cpu
+
+
+_timer: list[str | None] = []  # the one answer of _gnu_time
+
+
+def _gnu_time() -> str | None:
+    """/usr/bin/time when it is GNU time (-f and -o work), else None (checked once)."""
+    if not _timer:
+        found = None
+        if os.path.exists("/usr/bin/time"):
+            with tempfile.NamedTemporaryFile() as out:
+                check = [
+                    "/usr/bin/time",
+                    "-f",
+                    "%M",
+                    "-o",
+                    out.name,
+                    sys.executable,
+                    "-c",
+                    "",
+                ]
+                done = subprocess.run(check, capture_output=True, check=False)
+                if done.returncode == 0 and _kib(Path(out.name)) is not None:
+                    found = "/usr/bin/time"
+        _timer.append(found)
+    return _timer[0]
+
+
+def _kib(path: Path) -> int | None:
+    """The last line of GNU time's -o file, the peak resident set in KiB."""
+    try:
+        return int(path.read_text(encoding="utf-8").split()[-1])
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 @dataclass
