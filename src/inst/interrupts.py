@@ -40,6 +40,9 @@ class _Run:
     ending: bool = False
     terminated: bool = False  # a SIGTERM was raised already (later ones wait)
     noted: list[int] = field(default_factory=list)
+    #: Inside held_back() (its depth): a signal is kept in ``held`` until it ends.
+    holding: int = 0
+    held: list[int] = field(default_factory=list)
 
 
 the_run = _Run()
@@ -50,6 +53,8 @@ def new_run() -> None:
     the_run.change = NOTHING
     the_run.ending = the_run.terminated = False
     the_run.noted = []
+    the_run.holding = 0
+    the_run.held = []
 
 
 def change_under_way() -> None:
@@ -96,10 +101,39 @@ def _on_signal(signum: int, frame: FrameType | None) -> None:
     if the_run.ending or (signum == signal.SIGTERM and the_run.terminated):
         the_run.noted.append(signum)
         return
+    if the_run.holding:
+        the_run.held.append(signum)
+        return
+    _raise_for(signum)
+
+
+def _raise_for(signum: int) -> None:
     if signum == signal.SIGINT:
         raise KeyboardInterrupt
     the_run.terminated = True
     raise Interrupted
+
+
+class held_back:
+    """Ctrl-C and SIGTERM kept until the block ends, then raised (in place of what
+    the block raised): for short waits that must not be cut in the middle. An
+    exception raised by a signal handler inside a lock's ``with`` can leave the lock
+    taken (concurrent.futures' waits take each future's), and the worker threads
+    then wait on it for ever. Off the main thread, where no handler runs, and in
+    inst as a library, it changes nothing."""
+
+    def __enter__(self) -> None:
+        if threading.current_thread() is threading.main_thread():
+            the_run.holding += 1
+
+    def __exit__(self, *exc_info: object) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            return
+        the_run.holding -= 1
+        if the_run.holding == 0 and the_run.held:
+            signum = the_run.held[0]
+            the_run.held = []
+            _raise_for(signum)
 
 
 def ignore_signals() -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -700,6 +701,7 @@ FAILING_BACKEND = '''\
 """Metadata fine, build_wheel fails."""
 
 import os
+import shutil
 
 
 def get_requires_for_build_wheel(config_settings=None):
@@ -922,9 +924,10 @@ def test_inst_wheel_says_a_cached_wheel_was_not_built(
 def test_a_build_writes_the_bytecode_of_the_environment_it_imported_not_the_trees(
     inst, tmp_path: Path, cache: Path, tree: str
 ) -> None:
-    """Environments are not compiled when made; under PYTHONDONTWRITEBYTECODE=1 the
-    first build still leaves the backend's bytecode in the environment (so the next
-    build imports it fast), and none in the project's tree."""
+    """Under PYTHONDONTWRITEBYTECODE=1 the first build still leaves the backend's
+    bytecode in the environment (so the next build imports it fast), and none in the
+    project's tree. (How much more of the environment is compiled depends on how far
+    the compiling beside the import got: see _hook_server/precompile.py.)"""
     source = copy_project(tree, tmp_path)
     run = inst(
         "wheel",
@@ -942,9 +945,6 @@ def test_a_build_writes_the_bytecode_of_the_environment_it_imported_not_the_tree
         p.name.split(".")[0] for p in (setuptools / "__pycache__").glob("*.pyc")
     }
     assert {"__init__", "dist"} <= compiled
-    # only what a build imported: setuptools has modules a wheel build never needs
-    sources = {p.stem for p in setuptools.glob("*.py")}
-    assert compiled < sources
     assert not list(source.rglob("*.pyc"))
 
 
@@ -1084,3 +1084,33 @@ def test_under_dont_write_bytecode_the_backend_is_compiled_once_as_imported(
         "setuptools_compiled": True
     }
     assert not list(tree.rglob("*.pyc"))
+
+
+@pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="reads /proc")
+def test_no_backend_or_compiling_process_outlives_the_run(
+    inst, tmp_path: Path, cache: Path
+) -> None:
+    """A first build in a new environment runs the hook server and, beside it, the
+    compiling of the environment (precompile.py); both have ended when inst returns,
+    not a moment later."""
+    for round in range(3):
+        shutil.rmtree(cache, ignore_errors=True)
+        source = copy_project("setuptools-pyproject", tmp_path / f"r{round}")
+        run = inst(
+            "wheel", "--no-deps", "-w", str(tmp_path / "out"), str(source), cache=cache
+        )
+        assert_ok(run)
+        left = [line for line in command_lines() if str(cache) in line]
+        assert left == []
+
+
+def command_lines() -> list[str]:
+    found = []
+    for entry in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            found.append(
+                entry.read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            )
+        except OSError:
+            continue
+    return found

@@ -129,3 +129,103 @@ def test_once_the_outcome_is_decided_a_signal_is_noted_and_turns_success_into_1(
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+@posix_only
+def test_a_signal_inside_held_back_is_raised_when_the_block_ends() -> None:
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    for sig in previous:
+        signal.signal(sig, signal.SIG_DFL)
+    reached: list[str] = []
+    try:
+        interrupts.handle_signals()
+        with pytest.raises(KeyboardInterrupt), interrupts.held_back():
+            with interrupts.held_back():  # nested: the outer end raises
+                os.kill(os.getpid(), signal.SIGINT)
+                for _ in range(1000):  # the handler runs between bytecodes
+                    pass
+                reached.append("inner")
+            reached.append("outer")
+        assert reached == ["inner", "outer"]
+        assert interrupts.the_run.held == []
+        with pytest.raises(Interrupted):  # outside: at once, as ever
+            os.kill(os.getpid(), signal.SIGTERM)
+            for _ in range(1000):
+                pass
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def test_held_back_changes_nothing_off_the_main_thread() -> None:
+    seen: list[int] = []
+
+    def inside() -> None:
+        with interrupts.held_back():
+            seen.append(interrupts.the_run.holding)
+
+    thread = threading.Thread(target=inside)
+    thread.start()
+    thread.join()
+    assert seen == [0]
+
+
+# A wait on worker threads that a signal cuts while it takes the futures' locks (those
+# taken stay taken, the workers block on them when they finish, and the clean-up
+# waits for the workers for ever): the signal is taken after the wait instead.
+DEADLOCK = """
+import concurrent.futures._base as base, signal, sys, time
+from inst import interrupts
+from inst.install import installation
+
+interrupts.handle_signals()
+
+def enter_cut_midway(self):
+    first, *rest = self.futures
+    first._condition.acquire()
+    signal.raise_signal(signal.SIGINT)
+    for _ in range(1000):  # the handler runs here, with one lock taken
+        pass
+    for future in rest:
+        future._condition.acquire()
+
+base._AcquireFutures.__enter__ = enter_cut_midway
+try:
+    installation._in_parallel([lambda: time.sleep(0.2) for _ in range(3)])
+except KeyboardInterrupt:
+    print("interrupted")
+"""
+
+
+@posix_only
+def test_a_signal_during_a_wait_on_workers_cannot_deadlock_the_clean_up() -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", DEADLOCK],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.stdout == "interrupted\n", done.stderr
+
+
+def test_after_the_last_word_other_messages_are_dropped(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from inst import ui
+
+    ui.configure()
+    try:
+        ui.info("before")
+        ui.close()
+        ui.info("a download starting")
+        ui.warning("late")
+        ui.error("interrupted")
+        out, err = capsys.readouterr()
+        assert out == "before\n"
+        assert err == "error: interrupted\n"
+    finally:
+        ui.configure()

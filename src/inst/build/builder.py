@@ -555,11 +555,14 @@ class SourceBuilder:
         self._reporter.step_finished(step, "done")
 
     def cleanup(self) -> None:
-        """Backend processes kept are ended; build directories go with the run's work
-        dir."""
+        """Backend processes kept are ended, and every ended one waited for; build
+        directories go with the run's work dir."""
+        from inst.build.hook_process import wait_for_ended
+
         for interface in self._kept:
             interface.close()
         self._kept.clear()
+        wait_for_ended()
         if not self._config.no_clean:
             shutil.rmtree(self._config.work_dir / "build", ignore_errors=True)
 

@@ -181,7 +181,9 @@ class HookProcess:
                 pass
         if process is not None:
             # Waited for aside: the build goes on while the backend exits.
-            threading.Thread(target=_reap, args=(process,), daemon=True).start()
+            reaper = threading.Thread(target=_reap, args=(process,), daemon=True)
+            reaper.start()
+            _reapers.append(reaper)
 
     def _end(self) -> None:
         """Interrupted: the whole process group ended now."""
@@ -197,6 +199,17 @@ class HookProcess:
                 requests.close()
             except OSError:
                 pass
+
+
+#: The threads waiting for backend processes whose requests ended (see close()).
+_reapers: list[threading.Thread] = []
+
+
+def wait_for_ended() -> None:
+    """Wait until every backend process closed so far has exited (one that lingers
+    is ended whole after GRACE): at the end of a run, so that none outlives inst."""
+    while _reapers:
+        _reapers.pop().join()
 
 
 def _reap(process: subprocess.Popen[bytes]) -> None:

@@ -61,6 +61,7 @@ def main(argv: list[str] | None = None, *, discover: bool | None = None) -> int:
         code = EXIT_FAILURE
     except (KeyboardInterrupt, Interrupted) as stop:
         interrupts.the_run.ending = True
+        ui.close()  # first: a worker's message must not come after the error
         ui.error(_interrupted(stop))
         if program:
             _leave_now(EXIT_FAILURE)

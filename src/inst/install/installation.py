@@ -38,10 +38,14 @@ from inst.install.staging import StagedWheel, stage_wheel
 from inst.install.target import InstallTarget
 from inst.install.transaction import Transaction
 from inst.install.unpacked import UnpackedWheel, UnpackedWheels
+from inst.interrupts import held_back
 from inst.wheel.manifest import WheelManifest
 
 #: Threads unpacking or staging wheels: file system calls and zlib release the GIL.
 _WORKERS = min(8, (os.cpu_count() or 1) + 2)
+
+#: How often a wait for worker threads takes a signal (see _in_parallel).
+_POLL = 0.05
 
 _T = TypeVar("_T")
 
@@ -221,17 +225,25 @@ def _in_parallel(
     task instead made Ctrl-C during a large install take many seconds."""
     pool = ThreadPoolExecutor(max(1, min(_WORKERS, len(tasks))))
     try:
-        futures = [pool.submit(task) for task in tasks]
-        wait(futures, return_when=FIRST_EXCEPTION)
-        for future in futures:  # the error of the first task that failed, in order
-            if future.done() and future.exception() is not None:
-                future.result()
-        results = [future.result() for future in futures]
+        # Signals are taken between the waits, never inside one (see held_back).
+        with held_back():
+            futures = [pool.submit(task) for task in tasks]
+        while True:
+            with held_back():
+                _, running = wait(futures, _POLL, return_when=FIRST_EXCEPTION)
+                failed = [f for f in futures if f.done() and f.exception() is not None]
+            if failed or not running:
+                break
+        with held_back():
+            if failed:  # the error of the first task that failed, in order
+                failed[0].result()
+            results = [future.result() for future in futures]
     except BaseException:
         stop()
         _wait_for(pool)
         raise
-    pool.shutdown()
+    with held_back():
+        pool.shutdown()
     return results
 
 
@@ -241,7 +253,8 @@ def _wait_for(pool: ThreadPoolExecutor) -> None:
     that follows must not race a thread still writing."""
     while True:
         try:
-            pool.shutdown(wait=True, cancel_futures=True)
+            with held_back():
+                pool.shutdown(wait=True, cancel_futures=True)
             return
         except (KeyboardInterrupt, Interrupted):
             continue

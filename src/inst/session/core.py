@@ -144,8 +144,12 @@ class Session:
         )
 
     def close(self) -> None:
+        """End what the run started: the index's connections, and the build
+        backends' processes (waited for: none outlives inst)."""
         self.finder.close()
         self.client.close()
+        if self._builder is not None:
+            self._builder.cleanup()
 
 
 class _SessionBuilds:

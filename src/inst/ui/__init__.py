@@ -10,7 +10,7 @@ import re
 import sys
 from typing import TextIO
 
-_state = {"verbosity": 0, "color": None, "info_to_stderr": False}
+_state = {"verbosity": 0, "color": None, "info_to_stderr": False, "closed": False}
 
 _STYLES = {
     "error": "\033[1;31m",
@@ -27,6 +27,13 @@ def configure(*, verbosity: int = 0, no_color: bool = False) -> None:
     _state["verbosity"] = verbosity
     _state["color"] = False if no_color else None
     _state["info_to_stderr"] = False
+    _state["closed"] = False
+
+
+def close() -> None:
+    """The run's last line is said (an interruption's): what threads still winding
+    down would report (a download starting) is dropped, not printed after it."""
+    _state["closed"] = True
 
 
 def info_to_stderr() -> None:
@@ -71,20 +78,20 @@ def output(message: str, *, verbatim: bool = False) -> None:
 
 def info(message: str) -> None:
     """Normal output, silenced by -q."""
-    if verbosity() >= 0:
+    if verbosity() >= 0 and not _state["closed"]:
         stream = sys.stderr if _state["info_to_stderr"] else sys.stdout
         print(redact(message), file=stream)
 
 
 def detail(message: str) -> None:
     """Output shown with -v."""
-    if verbosity() >= 1:
+    if verbosity() >= 1 and not _state["closed"]:
         print(redact(message), file=sys.stderr)
 
 
 def warning(message: str) -> None:
     """Something the user should know; silenced by -qq."""
-    if verbosity() >= -1:
+    if verbosity() >= -1 and not _state["closed"]:
         print(
             f"{style('warning:', 'warning', sys.stderr)} {redact(message)}",
             file=sys.stderr,

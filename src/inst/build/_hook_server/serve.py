@@ -127,14 +127,22 @@ def _start_precompile() -> int | None:
 
 
 def _stop_precompile(pid: int | None) -> None:
-    """End precompile.py (after the file it is at) and reap it."""
+    """End precompile.py (after the file it is at) and reap it; killed if it has
+    not ended soon (at its low priority a busy machine may not run it at once)."""
     if pid is None:
         return
     import signal
+    import time
 
     try:
         os.kill(pid, signal.SIGTERM)
-        os.waitpid(pid, 0)
+        deadline = time.monotonic() + 0.3
+        while os.waitpid(pid, os.WNOHANG) == (0, 0):
+            if time.monotonic() > deadline:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+                return
+            time.sleep(0.005)
     except OSError:
         pass
 
