@@ -30,6 +30,7 @@ from harness.build_projects import (
     build_find_links,
     copy_project,
 )
+from harness.fault_backends import command_lines
 from harness.trees import differences, snapshot
 
 pytestmark = [
@@ -1102,15 +1103,3 @@ def test_no_backend_or_compiling_process_outlives_the_run(
         assert_ok(run)
         left = [line for line in command_lines() if str(cache) in line]
         assert left == []
-
-
-def command_lines() -> list[str]:
-    found = []
-    for entry in Path("/proc").glob("[0-9]*/cmdline"):
-        try:
-            found.append(
-                entry.read_bytes().replace(b"\0", b" ").decode(errors="replace")
-            )
-        except OSError:
-            continue
-    return found

@@ -209,6 +209,18 @@ def read_pids(pid_file: Path) -> list[int]:
     return [int(word) for word in pid_file.read_text(encoding="utf-8").split()]
 
 
+def command_lines() -> list[str]:
+    """The command line of every process (Linux /proc; elsewhere, none)."""
+    found = []
+    for entry in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            raw = entry.read_bytes()
+        except OSError:
+            continue
+        found.append(raw.replace(b"\0", b" ").decode(errors="replace"))
+    return found
+
+
 def alive(pid: int) -> bool:
     """Whether pid runs (a zombie, waiting for a reaper, counts as gone)."""
     try:

@@ -20,7 +20,7 @@ import pytest
 from pyproject_hooks import BuildBackendHookCaller, default_subprocess_runner
 
 from harness import build_projects as bi
-from harness.fault_backends import alive
+from harness.fault_backends import alive, command_lines
 from inst.build.hook_process import HookProcess
 from inst.build.runner import StepRunner, failure
 from inst.build.static_metadata import matches, static_metadata
@@ -437,16 +437,3 @@ def test_a_new_environment_leaves_no_compiling_process(tmp_path: Path) -> None:
         for command in command_lines()
         if "precompile.py" in command and environment in command
     ]
-
-
-def command_lines() -> list[str]:
-    """The command line of every process (Linux /proc; elsewhere, none)."""
-    found = []
-    for entry in Path("/proc").glob("[0-9]*/cmdline"):
-        try:
-            found.append(
-                entry.read_bytes().replace(b"\0", b" ").decode(errors="replace")
-            )
-        except OSError:
-            continue
-    return found
