@@ -33,16 +33,17 @@ class NewPaths:
     def add_wheel(self, manifest: WheelManifest, scheme: Mapping[str, str]) -> None:
         suffix = ".exe" if os.name == "nt" else ""
         # Files by directory: each directory is looked at once, not once per file.
-        names: dict[tuple[str, str], list[str]] = {}
-        for entry in manifest.files:
-            if entry.scheme in scheme:
-                directory, _, name = entry.relative.rpartition("/")
-                names.setdefault((entry.scheme, directory), []).append(name)
-        if "scripts" in scheme:
-            scripts = names.setdefault(("scripts", ""), [])
-            for group in manifest.entry_points.values():
-                scripts.extend(script + suffix for script in group)
-        for (scheme_name, directory), files in names.items():
+        directories = manifest.directories
+        scripts = [
+            script + suffix
+            for group in manifest.entry_points.values()
+            for script in group
+        ]
+        if scripts and ("scripts", "") not in directories:
+            directories = {**directories, ("scripts", ""): []}
+        for (scheme_name, directory), files in directories.items():
+            if scheme_name not in scheme:
+                continue
             base = os.path.abspath(os.path.join(scheme[scheme_name], directory))
             top = self._outermost_missing(base)
             if top == _BLOCKED:
@@ -50,7 +51,10 @@ class NewPaths:
             if top is not None:
                 self.paths[top] = None
                 continue
-            for name in files:
+            names = [name for name, _ in files]
+            if (scheme_name, directory) == ("scripts", ""):
+                names += scripts
+            for name in names:
                 final = os.path.join(base, name)
                 if not os.path.lexists(final):
                     self.paths[final] = None

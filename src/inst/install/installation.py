@@ -135,6 +135,7 @@ def install_wheels(
     requires_python_ok = (
         None if options.ignore_requires_python else environment.python_supported
     )
+    realpaths: dict[str, str] = {}
     for wheel, unpacked in chosen:
         check_placement(
             unpacked.manifest,
@@ -145,6 +146,7 @@ def install_wheels(
             force_reinstall=options.force_reinstall,
             requires_python_ok=requires_python_ok,
             python_version=".".join(map(str, environment.version_info)),
+            realpaths=realpaths,
         )
     if not chosen:
         return outcome

@@ -68,6 +68,7 @@ def check_placement(
     force_reinstall: bool = False,
     requires_python_ok: Callable[[str], bool] | None = None,
     python_version: str | None = None,
+    realpaths: dict[str, str] | None = None,
 ) -> None:
     """Check that a manifest's files can go into the scheme directories; raise
     InvalidWheel. The archive is not opened. place_wheel() also says where each
@@ -80,9 +81,10 @@ def check_placement(
     one, whose files the wheel may not overwrite (None: everything in the environment;
     the wheel's own project is never counted: upgrading replaces its files). force_reinstall: skip the overwrite
     checks. requires_python_ok: whether the target's Python satisfies a Requires-Python
-    (None: not checked); python_version names that Python in the refusal.
+    (None: not checked); python_version names that Python in the refusal. realpaths:
+    a dict the wheels of one install share, for the scheme directories' realpaths.
     """
-    placement = _Placement(manifest, scheme)
+    placement = _Placement(manifest, scheme, realpaths)
     requires_python = manifest.requires_python
     if (
         requires_python_ok is not None
@@ -100,9 +102,9 @@ def check_placement(
             "--ignore-requires-python",
         )
 
-    targets = placement.route()
+    routes = placement.route()
     if not force_reinstall:
-        _Overwrites(placement, targets, python, installed, installing_over).check()
+        _Overwrites(placement, routes, python, installed, installing_over).check()
 
 
 def place_wheel(
@@ -149,36 +151,38 @@ def place_wheel(
     )
 
 
-class _Target:
-    """One file the installation would write (one per file of every wheel: a plain
-    class, its refusal message made only if it is refused)."""
+def _source(what: str, name: str) -> str:
+    """What writes a file: "member 'x'" or "the console_scripts entry point 'x'"."""
+    if what == "member":
+        return f"member {name!r}"
+    return f"the {what} entry point {name!r}"
 
-    __slots__ = ("_name", "_what", "parent", "path")
 
-    def __init__(self, path: str, parent: str, what: str, name: str) -> None:
-        self.path = path  # absolute, normalised
-        self.parent = parent  # its directory
-        self._what = what  # "member" or an entry point group
-        self._name = name
-
-    @property
-    def source(self) -> str:
-        """What writes it: "member 'x'" or "the console_scripts entry point 'x'"."""
-        if self._what == "member":
-            return f"member {self._name!r}"
-        return f"the {self._what} entry point {self._name!r}"
+#: directory (absolute, normalised, normcased) -> file name (normcased) -> what
+#: writes it there: ("member", member name) or (entry point group, script name).
+#: Grouped by directory: a big install writes tens of thousands of files into a few
+#: thousand directories, and each directory is looked at once, not once per file.
+Routes = dict[str, dict[str, tuple[str, str]]]
+#: Whether paths are compared case-insensitively (os.path.normcase folds them).
+_FOLDS_CASE = os.path.normcase("A") == "a"
 
 
 class _Placement:
     """Where the files of one manifest go, given the scheme directories."""
 
-    def __init__(self, manifest: WheelManifest, scheme: Mapping[str, str]) -> None:
+    def __init__(
+        self,
+        manifest: WheelManifest,
+        scheme: Mapping[str, str],
+        realpaths: dict[str, str] | None = None,
+    ) -> None:
         self.manifest = manifest
         self.wheel = manifest.filename
         self.name = manifest.name
         self.scheme = scheme
         self._bases: dict[str, str] = {}
-        self._directories: dict[tuple[str, str], str] = {}
+        # directory -> its realpath, shared by the wheels of one install
+        self._realpaths = {} if realpaths is None else realpaths
 
     def refuse(self, why: str, hint: str = BROKEN_HINT) -> NoReturn:
         raise InvalidWheel(self.wheel, why, hint) from None
@@ -192,69 +196,114 @@ class _Placement:
                     f"it has files for the {scheme} directory, which the target "
                     "environment does not define"
                 )
-            self._bases[scheme] = os.path.realpath(directory)
+            real = self._realpaths.get(directory)
+            if real is None:
+                real = self._realpaths[directory] = os.path.realpath(directory)
+            self._bases[scheme] = real
         return self._bases[scheme]
 
-    def target(self, scheme: str, relative: str, what: str, name: str) -> _Target:
-        """Where a file goes; refused if it leaves its scheme directory. what and
-        name: what writes it (see _Target)."""
-        directory, _, filename = relative.rpartition("/")
-        if filename in ("", ".", ".."):
-            self.refuse(f"{_Target('', '', what, name).source} does not name a file")
-        # Checked once per directory: the file name itself holds no separator.
-        parent = self._directories.get((scheme, directory))
-        if parent is None:
-            base = self.base(scheme)
-            parent = os.path.normpath(os.path.join(base, directory))
-            try:
-                inside = os.path.commonpath([base, parent]) == base
-            except ValueError:  # another drive
-                inside = False
-            if not inside:
-                source = _Target("", "", what, name).source
-                self.refuse(
-                    f"{source} would be written to {os.path.join(parent, filename)}, "
-                    f"outside the {scheme} directory {base}"
-                )
-            self._directories[scheme, directory] = parent
-        path = (
-            parent + filename if parent.endswith(os.sep) else parent + os.sep + filename
+    def parent(self, scheme: str, directory: str, first: tuple[str, str, str]) -> str:
+        """The directory a file of the scheme's relative directory goes into,
+        normcased; refused if it leaves the scheme directory. first: the first file
+        there, and what writes it (for the refusal)."""
+        base = self.base(scheme)
+        if not directory:
+            return os.path.normcase(base)
+        parent = os.path.normpath(os.path.join(base, directory))
+        # Both normalised: inside is "below base", compared as paths are compared.
+        folded, folded_base = os.path.normcase(parent), os.path.normcase(base)
+        inside = folded == folded_base or folded.startswith(
+            folded_base.rstrip(os.sep) + os.sep
         )
-        return _Target(path, parent, what, name)
+        if not inside:
+            filename, what, name = first
+            self.refuse(
+                f"{_source(what, name)} would be written to "
+                f"{os.path.join(parent, filename)}, outside the {scheme} directory "
+                f"{base}"
+            )
+        return folded
 
-    def route(self) -> dict[str, _Target]:
-        """Every file the installation writes, by normcased path."""
-        targets: dict[str, _Target] = {}
-
-        def add(target: _Target) -> None:
-            key = os.path.normcase(target.path)
-            other = targets.get(key)
-            if other is not None:
-                self.refuse(
-                    f"{other.source} and {target.source} would both be written to "
-                    f"{target.path}"
-                )
-            targets[key] = target
-
+    def route(self) -> Routes:
+        """Every file the installation writes, by directory."""
         suffix = ".exe" if os.name == "nt" else ""  # installer's launchers on Windows
         shadowed = self.manifest.shadowed_scripts(suffix)
-        for entry in self.manifest.files:
-            if shadowed and entry.member in shadowed:
-                continue  # its entry point writes that script instead
-            if entry.scheme == "scripts":
-                self.refuse_reserved(entry.relative, f"member {entry.member!r}")
-            add(self.target(entry.scheme, entry.relative, "member", entry.member))
-
+        # (scheme, relative directory) -> file name -> what writes it
+        grouped: dict[tuple[str, str], dict[str, tuple[str, str]]] = {}
+        for (scheme, directory), files in self.manifest.directories.items():
+            names = grouped[scheme, directory] = {}
+            for filename, entry in files:
+                if shadowed and entry.member in shadowed:
+                    continue  # its entry point writes that script instead
+                if scheme == "scripts":
+                    self.refuse_reserved(entry.relative, f"member {entry.member!r}")
+                key = os.path.normcase(filename) if _FOLDS_CASE else filename
+                if key in names:
+                    self._both(
+                        names[key], ("member", entry.member), scheme, entry.relative
+                    )
+                names[key] = ("member", entry.member)
         for group, scripts in self.manifest.entry_points.items():
             for script in scripts:
                 # Checked again here: the manifest may come from a JSON file.
                 problem = script_name_problem(script)
                 if problem:
                     self.refuse(f"its {group} entry point {script!r} {problem}")
-                source = f"the {group} entry point {script!r}"
-                self.refuse_reserved(script + suffix, source)
-                add(self.target("scripts", script + suffix, group, script))
-        return targets
+                self.refuse_reserved(script + suffix, _source(group, script))
+                names = grouped.setdefault(("scripts", ""), {})
+                self._add(
+                    names, "scripts", script + suffix, script + suffix, group, script
+                )
+
+        routes: Routes = {}
+        for (scheme, directory), names in grouped.items():
+            if not names:
+                continue
+            for filename in ("", ".", ".."):
+                if filename in names:
+                    self.refuse(f"{_source(*names[filename])} does not name a file")
+            first = next(iter(names.items()))
+            parent = self.parent(scheme, directory, (first[0], *first[1]))
+            there = routes.get(parent)
+            if there is None:
+                routes[parent] = names
+                continue
+            # Another scheme or spelling of the same directory (rare): merged.
+            for filename, writer in names.items():
+                if filename in there:
+                    self.refuse(
+                        f"{_source(*there[filename])} and {_source(*writer)} would "
+                        f"both be written to {os.path.join(parent, filename)}"
+                    )
+                there[filename] = writer
+        return routes
+
+    def _add(
+        self,
+        names: dict[str, tuple[str, str]],
+        scheme: str,
+        filename: str,
+        relative: str,
+        what: str,
+        name: str,
+    ) -> None:
+        """One file into its directory's names; refused if another is there."""
+        key = os.path.normcase(filename) if _FOLDS_CASE else filename
+        if key in names:
+            self._both(names[key], (what, name), scheme, relative)
+        names[key] = (what, name)
+
+    def _both(
+        self,
+        first: tuple[str, str],
+        second: tuple[str, str],
+        scheme: str,
+        relative: str,
+    ) -> NoReturn:
+        path = os.path.normpath(os.path.join(self.base(scheme), relative))
+        self.refuse(
+            f"{_source(*first)} and {_source(*second)} would both be written to {path}"
+        )
 
     def refuse_reserved(self, relative: str, source: str) -> None:
         """A script named like the interpreter or a venv's activation scripts would
@@ -274,13 +323,13 @@ class _Overwrites:
     def __init__(
         self,
         placement: _Placement,
-        targets: Mapping[str, _Target],
+        routes: Routes,
         python: Path | None,
         installed: Callable[[], Mapping[NormalizedName, InstalledDist]],
         installing_over: Mapping[NormalizedName, InstalledDist] | None,
     ) -> None:
         self.placement = placement
-        self.targets = targets
+        self.routes = routes
         self.python = python
         self._list_installed = installed
         self.installing_over = installing_over
@@ -290,6 +339,12 @@ class _Overwrites:
         if self._installed is None:  # lists sys.path: only when something exists
             self._installed = self._list_installed()
         return self._installed
+
+    def writer(self, key: str) -> tuple[str, str] | None:
+        """What writes the file of this normcased path, if the wheel writes it."""
+        parent, _, name = key.rpartition(os.sep)
+        names = self.routes.get(parent)
+        return None if names is None else names.get(name)
 
     def check(self) -> None:
         # The interpreter, and the directory it is in (the venv's bin, where the
@@ -307,10 +362,10 @@ class _Overwrites:
                     os.path.join(os.path.realpath(directory), os.path.basename(python)),
                 )
             }
-            for key, target in self.targets.items():
-                if key in interpreter:
+            for key in sorted(interpreter):
+                if self.writer(key) is not None:
                     self.refuse(
-                        target,
+                        key,
                         f"the environment's Python interpreter {python}",
                         hint="report the problem to the project's maintainers (or "
                         "pass --force-reinstall to replace the interpreter anyway)",
@@ -341,10 +396,7 @@ class _Overwrites:
             owned = _installed_files(dist)
             for key in existing:
                 if key in owned:
-                    self.refuse(
-                        self.targets[key],
-                        f"a file of {dist.display_name} {dist.version}",
-                    )
+                    self.refuse(key, f"a file of {dist.display_name} {dist.version}")
 
         # Left: files no remaining distribution owns. In the scripts directory, one
         # that no installed distribution owns at all is the environment's own
@@ -358,7 +410,7 @@ class _Overwrites:
         for key in in_bin:
             if key not in owned_anywhere:
                 self.refuse(
-                    self.targets[key],
+                    key,
                     "a file of the Python environment itself, which no "
                     "distribution installed",
                     hint="report the problem to the project's maintainers (or "
@@ -366,22 +418,32 @@ class _Overwrites:
                 )
 
     def existing(self) -> list[str]:
-        """Keys of the targets already on disk (directories that don't exist: skipped)."""
-        directories: dict[str, bool] = {}
+        """Normcased paths of the files already on disk (a directory that does not
+        exist is looked at once, its files and subdirectories not at all)."""
+        is_directory: dict[str, bool] = {}
+
+        def exists(directory: str) -> bool:
+            known = is_directory.get(directory)
+            if known is None:
+                up = os.path.dirname(directory)
+                known = (up == directory or exists(up)) and os.path.isdir(directory)
+                is_directory[directory] = known
+            return known
+
         result: list[str] = []
-        for key, target in self.targets.items():
-            present = directories.get(target.parent)
-            if present is None:
-                present = directories[target.parent] = os.path.isdir(target.parent)
-            if present and os.path.lexists(target.path):
-                result.append(key)
+        for parent, names in self.routes.items():
+            if exists(parent):
+                for name in names:
+                    path = os.path.join(parent, name)
+                    if os.path.lexists(path):
+                        result.append(path)
         return result
 
-    def refuse(
-        self, target: _Target, what: str, hint: str = _OVERWRITE_HINT
-    ) -> NoReturn:
+    def refuse(self, key: str, what: str, hint: str = _OVERWRITE_HINT) -> NoReturn:
+        writer = self.writer(key)
+        assert writer is not None
         self.placement.refuse(
-            f"{target.source} would overwrite {target.path}, {what}", hint=hint
+            f"{_source(*writer)} would overwrite {key}, {what}", hint=hint
         )
 
 

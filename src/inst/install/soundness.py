@@ -28,29 +28,48 @@ if TYPE_CHECKING:
 STAMPS = "stamps.json"
 
 
-def stamps(unpacked: UnpackedWheel) -> dict[str, list[int]]:
-    """What ``unchanged()`` compares: [size, mtime in ns, permission bits] by member."""
-    result = {}
+def stamps(unpacked: UnpackedWheel) -> list[list[int]]:
+    """What ``unchanged()`` compares: [size, mtime in ns, permission bits] of each
+    file, in the manifest's order (no names: tens of thousands are read back on a
+    big install)."""
+    result = []
     for entry in unpacked.manifest.files:
         info = os.stat(unpacked.member_path(entry.member))
-        result[entry.member] = [info.st_size, info.st_mtime_ns, info.st_mode & 0o7777]
+        result.append([info.st_size, info.st_mtime_ns, info.st_mode & 0o7777])
     return result
 
 
 def write_stamps(unpacked: UnpackedWheel) -> None:
-    text = json.dumps(stamps(unpacked))
+    text = json.dumps(stamps(unpacked), separators=(",", ":"))
     with open(unpacked.directory / STAMPS, "w", encoding="utf-8") as stream:
         stream.write(text)
 
 
 def unchanged(unpacked: UnpackedWheel) -> bool:
     """Whether every file is as unpacked: not edited, replaced, made writable or
-    deleted (an entry of an older inst, stamped without modes, is not either)."""
+    deleted (an entry of an older inst, stamped without modes, is not either: it
+    is unpacked again)."""
     try:
         text = (unpacked.directory / STAMPS).read_text(encoding="utf-8")
-        return bool(json.loads(text) == stamps(unpacked))
+        recorded = json.loads(text)
     except (OSError, ValueError):
         return False
+    files = unpacked.manifest.files
+    if isinstance(recorded, dict):  # stamped by name (inst before 2026-12)
+        recorded = [recorded.get(entry.member) for entry in files]
+    if not isinstance(recorded, list) or len(recorded) != len(files):
+        return False
+    # One stat per file, compared as it comes: the cost of every install from the
+    # cache, so no list or dict of the results is built.
+    stat, path = os.stat, unpacked.member_path
+    try:
+        for entry, stamp in zip(files, recorded):
+            info = stat(path(entry.member))
+            if [info.st_size, info.st_mtime_ns, info.st_mode & 0o7777] != stamp:
+                return False
+    except OSError:
+        return False
+    return True
 
 
 def damage(unpacked: UnpackedWheel) -> str | None:

@@ -167,6 +167,41 @@ class StagingDestination(SchemeDictionaryDestination):
 
         self._put(scheme, final, in_place, link)
 
+    def stage_directory(
+        self, scheme: str, directory: str, members: list[tuple[str, str, ManifestEntry]]
+    ) -> None:
+        """stage_member() of cached files that go into one directory of the scheme:
+        (file name, source, manifest entry) each. When the directory is new (below a
+        path the transaction claimed), it is made once and each file linked straight
+        into it: the one system call the file needs, and little else (a big install
+        links tens of thousands)."""
+        self.transaction.check_abandoned()
+        base = os.path.normpath(os.path.join(self.scheme_dict[scheme], directory))
+        if not (self.link and self.transaction.is_new(base)):
+            self._stage_each(scheme, directory, members)
+            return
+        self._directories[scheme, directory] = (base, True)
+        self._make_directory(base)
+        written = self.written
+        link = os.link
+        for index, (name, source, _) in enumerate(members):
+            final = os.path.join(base, name)
+            try:
+                link(source, final)
+            except OSError:
+                # Not linked (there already, another file system, a full disk):
+                # this file and the rest go the general way, which knows each case.
+                self._stage_each(scheme, directory, members[index:])
+                return
+            written.append((scheme, final, final))
+
+    def _stage_each(
+        self, scheme: str, directory: str, members: list[tuple[str, str, ManifestEntry]]
+    ) -> None:
+        for name, source, entry in members:
+            path = f"{directory}/{name}" if directory else name
+            self.stage_member(scheme, path, source, entry)
+
     def _put(
         self, scheme: str, final: str, in_place: bool, write: Callable[[str], _T]
     ) -> _T:
@@ -225,11 +260,13 @@ class StagingDestination(SchemeDictionaryDestination):
             )
 
     def _make_parent(self, staged: str) -> None:
-        parent = os.path.dirname(staged)
-        if parent in self._made:
+        self._make_directory(os.path.dirname(staged))
+
+    def _make_directory(self, directory: str) -> None:
+        if directory in self._made:
             return
-        _make_directories(parent)
-        self._made.add(parent)
+        _make_directories(directory)
+        self._made.add(directory)
 
     def _link_or_copy(self, source: str, staged: str, is_executable: bool) -> None:
         if self.link:
@@ -323,27 +360,33 @@ def stage_wheel(
         for name, module, attr, section in parse_entrypoints(text):
             add("scripts", destination.write_script(name, module, attr, section))
 
-    for entry in manifest.files:
-        member = entry.member
-        if member in skip or (
-            "__pycache__/" in member and "__pycache__" in member.split("/")[:-1]
-        ):
-            # Bytecode from the build machine is never installed (nor is it by
-            # installer, which warns); the environment compiles its own.
-            continue
-        source = unpacked.member_path(member)
-        if entry.scheme == "scripts" or entry.hash is None:
-            with _CachedFile(source, entry) as cached:
-                record = destination.write_file(
-                    Scheme(entry.scheme),
-                    entry.relative,
-                    cast(BinaryIO, cached),
-                    entry.executable,
-                )
-            add(entry.scheme, record)
-        else:
-            destination.stage_member(entry.scheme, entry.relative, source, entry)
-            rows.append((entry.scheme, entry.relative, entry.hash, str(entry.size)))
+    # By directory: a cached file is linked straight into a new directory, which
+    # is looked at once (stage_directory).
+    for (scheme_name, directory), files in manifest.directories.items():
+        linked: list[tuple[str, str, ManifestEntry]] = []
+        for name, entry in files:
+            member = entry.member
+            if member in skip or (
+                "__pycache__/" in member and "__pycache__" in member.split("/")[:-1]
+            ):
+                # Bytecode from the build machine is never installed (nor is it by
+                # installer, which warns); the environment compiles its own.
+                continue
+            source = unpacked.member_path(member)
+            if scheme_name == "scripts" or entry.hash is None:
+                with _CachedFile(source, entry) as cached:
+                    record = destination.write_file(
+                        Scheme(scheme_name),
+                        entry.relative,
+                        cast(BinaryIO, cached),
+                        entry.executable,
+                    )
+                add(scheme_name, record)
+            else:
+                linked.append((name, source, entry))
+                rows.append((scheme_name, entry.relative, entry.hash, str(entry.size)))
+        if linked:
+            destination.stage_directory(scheme_name, directory, linked)
 
     for filename, contents in generated.items():
         with io.BytesIO(contents) as stream:

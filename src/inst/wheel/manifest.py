@@ -78,6 +78,21 @@ class WheelManifest:
         )
 
     @cached_property
+    def directories(self) -> Mapping[tuple[str, str], list[tuple[str, ManifestEntry]]]:
+        """The files by scheme and directory below it ("" at its top), each with its
+        file name, in archive order: worked out once, for the checks, the new paths
+        and the staging of an install, which look at each directory once (a big
+        install has tens of thousands of files in a few thousand directories)."""
+        grouped: dict[tuple[str, str], list[tuple[str, ManifestEntry]]] = {}
+        for entry in self.files:
+            directory, _, name = entry.relative.rpartition("/")
+            files = grouped.get((entry.scheme, directory))
+            if files is None:
+                files = grouped[entry.scheme, directory] = []
+            files.append((name, entry))
+        return grouped
+
+    @cached_property
     def display_name(self) -> str:
         """The project's name as its METADATA spells it (the normalised one if none)."""
         name = self._headers.get("Name")
