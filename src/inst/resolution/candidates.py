@@ -144,7 +144,15 @@ class SpecifierRequirement:
         return identifier(self.name, self.extras)
 
     def is_satisfied_by(self, candidate: Candidate) -> bool:
-        return _contains(self.specifier, self._answers, candidate.version)
+        # _contains() inlined: resolvelib asks this tens of thousands of times in a
+        # big resolve (every requirement on every pin, on every round).
+        version = candidate.version
+        answer = self._answers.get(version)
+        if answer is None:
+            answer = self._answers[version] = self.specifier.contains(
+                version, prereleases=True
+            )
+        return answer
 
     def __str__(self) -> str:
         if self.text or self.written is None:
