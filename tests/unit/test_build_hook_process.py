@@ -254,6 +254,51 @@ def test_closing_ends_an_idle_backend_process(tmp_path: Path) -> None:
     assert not alive(int(pid))
 
 
+LEAVING_WORK = """
+import atexit, logging, os, threading, time
+
+here = os.getcwd()
+log = logging.getLogger("backend")
+log.addHandler(logging.FileHandler(os.path.join(here, "backend.log"), delay=True))
+
+def _at_exit():
+    with open(os.path.join(here, "atexit"), "w") as out:
+        out.write("ran")
+
+def get_requires_for_build_wheel(config_settings=None):
+    atexit.register(_at_exit)
+    log.warning("logged")
+    if os.path.exists("thread"):
+        def late():
+            time.sleep(0.5)
+            with open(os.path.join(here, "thread-done"), "w") as out:
+                out.write("done")
+        threading.Thread(target=late).start()
+    return [str(os.getpid())]
+"""
+
+
+@pytest.mark.parametrize("thread", [False, True])
+def test_a_backend_process_ends_with_its_atexit_functions_run_and_threads_joined(
+    tmp_path: Path, thread: bool
+) -> None:
+    """The hook server skips tearing down the backend's modules at its end (tens of
+    ms inst waits for), not what a backend may count on at exit."""
+    tree = in_tree_backend(tmp_path, LEAVING_WORK)
+    if thread:
+        (tree / "thread").touch()
+    runner = HookProcess(StepRunner(environ()))
+    [pid] = caller_of(tree, runner).get_requires_for_build_wheel()
+    runner.close()
+    deadline = time.monotonic() + 10
+    while alive(int(pid)) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert not alive(int(pid))
+    assert (tree / "atexit").read_text() == "ran"
+    assert (tree / "backend.log").read_text() == "logged\n"
+    assert (tree / "thread-done").exists() == thread
+
+
 # --- static [project] metadata against the backends' own ------------------------------
 
 PROJECT = """
