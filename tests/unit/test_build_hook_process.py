@@ -243,8 +243,8 @@ def test_an_interrupt_during_a_hook_ends_the_backend_process_group(
                 pass
 
 
-def test_closing_ends_an_idle_backend_process(tmp_path: Path) -> None:
-    tree = in_tree_backend(tmp_path, CRASHING)
+def closed_and_gone(tree: Path) -> None:
+    """Start the tree's backend process with one hook, close it, and see it end."""
     runner = HookProcess(StepRunner(environ()))
     [pid] = caller_of(tree, runner).get_requires_for_build_wheel()
     runner.close()
@@ -252,6 +252,10 @@ def test_closing_ends_an_idle_backend_process(tmp_path: Path) -> None:
     while alive(int(pid)) and time.monotonic() < deadline:
         time.sleep(0.02)
     assert not alive(int(pid))
+
+
+def test_closing_ends_an_idle_backend_process(tmp_path: Path) -> None:
+    closed_and_gone(in_tree_backend(tmp_path, CRASHING))
 
 
 LEAVING_WORK = """
@@ -287,13 +291,7 @@ def test_a_backend_process_ends_with_its_atexit_functions_run_and_threads_joined
     tree = in_tree_backend(tmp_path, LEAVING_WORK)
     if thread:
         (tree / "thread").touch()
-    runner = HookProcess(StepRunner(environ()))
-    [pid] = caller_of(tree, runner).get_requires_for_build_wheel()
-    runner.close()
-    deadline = time.monotonic() + 10
-    while alive(int(pid)) and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert not alive(int(pid))
+    closed_and_gone(tree)
     assert (tree / "atexit").read_text() == "ran"
     assert (tree / "backend.log").read_text() == "logged\n"
     assert (tree / "thread-done").exists() == thread
