@@ -1,6 +1,6 @@
-"""What the provider fetches ahead of the resolver: every new dependency's index
-page, and the metadata of the release it would most likely get, guessed once per
-project (a backtracking resolve reads the dependencies of hundreds of releases of
+"""What the provider fetches ahead of the resolver from indexes on the network (none
+from indexes on disk): every new dependency's index page, and the metadata of the
+release it would most likely get, guessed once per project (a backtracking resolve reads the dependencies of hundreds of releases of
 one project, each wanting another release of the next, and rejects most of them
 before those dependencies' metadata is needed). Metadata the resolver asks for
 itself is read in its own thread, once."""
@@ -26,10 +26,12 @@ class _Release:
 
 
 class FakeFinder:
-    """Every specifier's best release is the newest version it allows of 1.0-9.0."""
+    """Every specifier's best release is the newest version it allows of 1.0-9.0;
+    local: whether its indexes are all on disk."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, local: bool = False) -> None:
         self.pages: list[str] = []
+        self.local = local
 
     def prefetch(self, names: Iterable[str]) -> None:
         self.pages += names
@@ -102,6 +104,18 @@ def test_the_best_release_of_a_dependency_is_fetched_ahead_once_per_project() ->
         "dep-5.0-py3-none-any.whl",
         "other-9.0-py3-none-any.whl",
     ]
+
+
+def test_nothing_is_fetched_ahead_from_indexes_on_disk() -> None:
+    """Reading there is the interpreter's work, which threads do not overlap."""
+    finder, metadata = FakeFinder(local=True), CountingMetadata()
+    provider = _provider(finder, metadata)
+    provider.close()
+    provider._pool = AtOnce()  # type: ignore[assignment]
+
+    provider._prefetch([_requirement("dep", "==5.0"), _requirement("other", "")])
+
+    assert finder.pages == [] and metadata.asked == []
 
 
 def test_metadata_the_resolver_asks_for_is_read_in_its_thread_once() -> None:

@@ -389,6 +389,12 @@ class Finder:
         return self._policy
 
     @property
+    def local(self) -> bool:
+        """Whether every index and find-links location is on disk (nothing to wait
+        for: what is read there is best read where it is asked for)."""
+        return self._local
+
+    @property
     def environment(self) -> Environment:
         return self._environment
 
