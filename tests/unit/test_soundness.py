@@ -90,3 +90,35 @@ def test_stamps_by_name_of_an_earlier_inst_are_still_read(entry: UnpackedWheel) 
     module = _module(entry)
     module.chmod((module.stat().st_mode & 0o7777) | 0o200)
     assert not soundness.unchanged(entry)
+
+
+def test_an_unpack_asked_to_stop_ends_between_members_and_leaves_nothing(
+    tmp_path: Path,
+) -> None:
+    """Ctrl-C during a parallel unpack: each wheel being unpacked stops at its next
+    member (a wheel of tens of thousands of files kept inst waiting for seconds)."""
+    from inst.wheel.checks import Stopped, inspect_wheel
+
+    files = {f"many/m{i}.py": f"x = {i}\n" for i in range(50)}
+    wheel = make_wheel(tmp_path / "wheels", "many", "1.0", files=files)
+    asked = []
+
+    def third_time() -> bool:
+        asked.append(1)
+        return len(asked) > 3
+
+    out = tmp_path / "out"
+    out.mkdir()
+    with pytest.raises(Stopped):
+        inspect_wheel(wheel, extract_to=out, stopped=third_time)
+    assert len([p for p in out.rglob("*") if p.is_file()]) == 3
+
+    cache = Cache(tmp_path / "cache")
+    unpacked = UnpackedWheels(cache.unpacked, tmp_path / "work")
+    unpacked.stop()
+    with pytest.raises(Stopped):
+        unpacked.get(wheel)
+    assert cache.unpacked.directory is not None
+    assert not [p for p in cache.unpacked.directory.rglob("*") if p.is_file()]
+    unpacked.resume()
+    assert soundness.unchanged(unpacked.get(wheel))

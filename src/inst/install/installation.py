@@ -92,12 +92,20 @@ def unpack_all(
         wheel = wheels[missing[0]]
         found[missing[0]] = cache.get(wheel.path, wheel.sha256)
     elif missing:
-        done = _in_parallel(
-            [
-                functools.partial(cache.get, wheels[index].path, wheels[index].sha256)
-                for index in missing
-            ]
-        )
+        try:
+            # Stopped at the first error or interrupt: a wheel of tens of thousands
+            # of files is not unpacked to its end first.
+            done = _in_parallel(
+                [
+                    functools.partial(
+                        cache.get, wheels[index].path, wheels[index].sha256
+                    )
+                    for index in missing
+                ],
+                stop=cache.stop,
+            )
+        finally:
+            cache.resume()  # a refused wheel is fetched and unpacked again
         for index, entry in zip(missing, done):
             found[index] = entry
     ready = [entry for entry in found if entry is not None]

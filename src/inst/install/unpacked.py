@@ -34,6 +34,7 @@ import secrets
 import shutil
 import sys
 import tempfile
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -89,6 +90,17 @@ class UnpackedWheels:
         self.work_dir = work_dir
         self.verify = verify
         self._reporter = reporter or InstallReporter()
+        self._stopping = threading.Event()
+
+    def stop(self) -> None:
+        """Wheels being unpacked on other threads stop at their next member (their
+        partial entries removed, inspect_wheel's Stopped raised): the run is being
+        interrupted."""
+        self._stopping.set()
+
+    def resume(self) -> None:
+        """Unpack again after stop() (nothing is being unpacked any more)."""
+        self._stopping.clear()
 
     def get(self, wheel: Path, sha256: str | None = None) -> UnpackedWheel:
         """The wheel unpacked; InvalidWheel (nothing left behind) when it is refused.
@@ -226,7 +238,9 @@ class UnpackedWheels:
             files = temporary / FILES
             files.mkdir()
             warn = self._reporter.warning
-            manifest = inspect_wheel(wheel, extract_to=files, warn=warn)
+            manifest = inspect_wheel(
+                wheel, extract_to=files, warn=warn, stopped=self._stopping.is_set
+            )
             unpacked = UnpackedWheel(temporary, manifest)
             if seal:
                 _seal(unpacked)

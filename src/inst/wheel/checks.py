@@ -89,6 +89,7 @@ def inspect_wheel(
     *,
     extract_to: Path | None = None,
     warn: Callable[[str], None] | None = None,
+    stopped: Callable[[], bool] = lambda: False,
 ) -> WheelManifest:
     """Check everything about the wheel at path that needs no environment; raise
     InvalidWheel. The manifest says what each file is and where in a scheme it goes.
@@ -101,6 +102,10 @@ def inspect_wheel(
 
     warn: what is said of a wheel installed anyway (a newer minor Wheel-Version),
     in words, for the caller's reporter; unsaid without it.
+
+    stopped: asked between members; once it says True, Stopped is raised (the run
+    is being interrupted: a wheel of tens of thousands of files is not unpacked to
+    its end first).
     """
     path = Path(path)
     if extract_to is not None and any(Path(extract_to).iterdir()):
@@ -112,7 +117,9 @@ def inspect_wheel(
         _refuse(wheel, f"its file name is not a valid wheel file name ({error})")
     try:
         with Archive.opened(path) as opened:
-            inspection = _Inspection(wheel, name, version, opened, extract_to, warn)
+            inspection = _Inspection(
+                wheel, name, version, opened, extract_to, warn, stopped
+            )
             manifest = inspection.survey()
             inspection.check_contents()
     except ArchiveError as error:  # the archive's own words, as a refusal
@@ -122,6 +129,10 @@ def inspect_wheel(
 
 def _refuse(wheel: str, why: str, hint: str = BROKEN_HINT) -> NoReturn:
     raise InvalidWheel(wheel, why, hint) from None
+
+
+class Stopped(Exception):
+    """Raised by inspect_wheel() between members once asked to stop."""
 
 
 class _Inspection:
@@ -135,8 +146,10 @@ class _Inspection:
         archive: Archive,
         extract_to: Path | None,
         warn: Callable[[str], None] | None = None,
+        stopped: Callable[[], bool] = lambda: False,
     ) -> None:
         self.wheel = wheel
+        self.stopped = stopped
         self.warn = warn or (lambda text: None)
         self.name = name
         self.version = version
@@ -440,6 +453,8 @@ class _Inspection:
         """Read every member once, in archive order: CRC, size and RECORD hash; and
         with extract_to, write it out from the same bytes."""
         for info, start in self.archive.in_order(self.files):
+            if self.stopped():
+                raise Stopped(self.wheel)
             member = info.filename
             expected = self.hashes.get(member)  # None: RECORD and its signatures
             hasher = None if expected is None else _HASHES[expected[0]]()
