@@ -238,6 +238,16 @@ def replaces_python(directory: Path) -> Path:
     return craft(directory, members=[("demo-1.0.data/scripts/python", b"#!/bin/sh\n")])
 
 
+def writes_inst_state(directory: Path) -> Path:
+    # A journal there would lock every later inst out of the environment.
+    member = f"demo-1.0.data/purelib/{STATE_DIR}/journal-evil.json"
+    return craft(directory, members=[(member, b"{}")])
+
+
+def replaces_pyvenv_cfg(directory: Path) -> Path:
+    return craft(directory, members=[("demo-1.0.data/data/pyvenv.cfg", b"home = /\n")])
+
+
 # (id, builder, the phrase the refusal must hold); the refusal names the wheel's file.
 RULES: list[tuple[str, Callable[[Path], Path], str]] = [
     ("bad-filename", bad_filename, "is not a valid wheel filename"),
@@ -322,11 +332,24 @@ RULES: list[tuple[str, Callable[[Path], Path], str]] = [
             "scripts directory, a name reserved for the environment's own Python"
         ),
     ),
+    (
+        "writes-inst-state",
+        writes_inst_state,
+        "would write {state}, inside inst's own directory of the environment",
+    ),
+    (
+        "replaces-pyvenv-cfg",
+        replaces_pyvenv_cfg,
+        (
+            "member 'demo-1.0.data/data/pyvenv.cfg' would overwrite {cfg}, the "
+            "virtual environment's own configuration"
+        ),
+    ),
 ]
 # Refused for where the files would go, not for what the archive holds: the wheel
 # itself is sound, so its unpacked copy stays in the cache (reused by an install
 # elsewhere or with --force-reinstall).
-PLACEMENT_RULES = {"replaces-python"}
+PLACEMENT_RULES = {"replaces-python", "writes-inst-state", "replaces-pyvenv-cfg"}
 
 
 # --- the environment -----------------------------------------------------------------
@@ -431,7 +454,13 @@ def test_a_bad_wheel_is_refused_by_path(
         "--no-index",
         str(wheel),
         wheel=wheel.name,
-        reason=reason.format(python=shared_venv.python),
+        reason=reason.format(
+            python=shared_venv.python,
+            state=os.path.realpath(
+                shared_venv.site_packages / STATE_DIR / "journal-evil.json"
+            ),
+            cfg=os.path.realpath(shared_venv.root / "pyvenv.cfg"),
+        ),
         cached=request.node.callspec.id in PLACEMENT_RULES,
     )
 
@@ -500,3 +529,38 @@ def test_a_file_of_another_distribution_is_not_overwritten(
     assert "Successfully installed y-1.0" in forced.out
     assert shared.read_text() == "OWNER = 'y'\n"
     assert venv.installed() == {"x": "1.0", "y": "1.0"}
+
+
+@pytest.mark.skipif(os.name != "posix", reason="a venv's lib64 link is POSIX")
+def test_a_file_of_another_distribution_is_not_overwritten_through_a_symlink(
+    refuse, run_inst, tmp_path: Path
+) -> None:
+    """A venv's lib64 is a link to lib: a data file below lib64 is the other
+    distribution's file all the same."""
+    venv = make_venv(tmp_path / "venv")
+    x = make_wheel(
+        tmp_path / "wheels", "x", "1.0", files={"shared.py": "OWNER = 'x'\n"}
+    )
+    common = ("--python", str(venv.python), "--no-index")
+    installed = run_inst("install", *common, "--cache-dir", str(tmp_path / "c"), str(x))
+    assert installed.code == 0, installed.err
+    relative = venv.site_packages.relative_to(venv.root)
+    linked = venv.root / "lib64"
+    if not linked.exists():
+        linked.symlink_to("lib")
+    through_link = Path("lib64", *relative.parts[1:], "shared.py")
+    y = craft(
+        tmp_path / "crafted",
+        members=[(f"demo-1.0.data/data/{through_link.as_posix()}", b"OWNER = 'y'\n")],
+    )
+    shared = venv.site_packages / "shared.py"
+    refuse(
+        venv,
+        "--no-index",
+        str(y),
+        wheel=y.name,
+        reason=f"would overwrite {os.path.realpath(shared)}, a file of x 1.0",
+        cache=tmp_path / "cache-y",
+        cached=True,
+    )
+    assert shared.read_text() == "OWNER = 'x'\n"

@@ -155,6 +155,7 @@ def install_wheels(
             requires_python_ok=requires_python_ok,
             python_version=".".join(map(str, environment.version_info)),
             realpaths=realpaths,
+            private=target.state_dir,
         )
     if not chosen:
         return outcome

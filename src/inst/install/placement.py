@@ -69,6 +69,7 @@ def check_placement(
     requires_python_ok: Callable[[str], bool] | None = None,
     python_version: str | None = None,
     realpaths: dict[str, str] | None = None,
+    private: Path | None = None,
 ) -> None:
     """Check that a manifest's files can go into the scheme directories; raise
     InvalidWheel. The archive is not opened. place_wheel() also says where each
@@ -83,6 +84,8 @@ def check_placement(
     checks. requires_python_ok: whether the target's Python satisfies a Requires-Python
     (None: not checked); python_version names that Python in the refusal. realpaths:
     a dict the wheels of one install share, for the scheme directories' realpaths.
+    private: inst's own directory in the target (its lock and journals), where no
+    file of a wheel may go.
     """
     placement = _Placement(manifest, scheme, realpaths)
     requires_python = manifest.requires_python
@@ -103,6 +106,8 @@ def check_placement(
         )
 
     routes = placement.route()
+    if private is not None:
+        placement.refuse_private(routes, private)
     if not force_reinstall:
         _Overwrites(placement, routes, python, installed, installing_over).check()
 
@@ -305,6 +310,20 @@ class _Placement:
             f"{_source(*first)} and {_source(*second)} would both be written to {path}"
         )
 
+    def refuse_private(self, routes: Routes, private: Path) -> None:
+        """No file goes into inst's own directory of the target: a wheel's lock or
+        journal there would lock every later inst out."""
+        own = os.path.normcase(os.path.realpath(private))
+        for parent, names in routes.items():
+            if parent == own or parent.startswith(own.rstrip(os.sep) + os.sep):
+                path = os.path.join(parent, next(iter(names)))
+                self.refuse(
+                    f"{_source(*next(iter(names.values())))} would write {path}, "
+                    "inside inst's own directory of the environment",
+                    hint="report the problem to the project's maintainers; nothing "
+                    "was installed",
+                )
+
     def refuse_reserved(self, relative: str, source: str) -> None:
         """A script named like the interpreter or a venv's activation scripts would
         replace the environment's own (in a venv, its Python): refused everywhere."""
@@ -334,6 +353,8 @@ class _Overwrites:
         self._list_installed = installed
         self.installing_over = installing_over
         self._installed: Mapping[NormalizedName, InstalledDist] | None = None
+        # existing() paths found through a symlink -> the wheel's own spelling
+        self._spelled: dict[str, str] = {}
 
     def installed(self) -> Mapping[NormalizedName, InstalledDist]:
         if self._installed is None:  # lists sys.path: only when something exists
@@ -342,7 +363,7 @@ class _Overwrites:
 
     def writer(self, key: str) -> tuple[str, str] | None:
         """What writes the file of this normcased path, if the wheel writes it."""
-        parent, _, name = key.rpartition(os.sep)
+        parent, _, name = self._spelled.get(key, key).rpartition(os.sep)
         names = self.routes.get(parent)
         return None if names is None else names.get(name)
 
@@ -369,6 +390,18 @@ class _Overwrites:
                         f"the environment's Python interpreter {python}",
                         hint="report the problem to the project's maintainers (or "
                         "pass --force-reinstall to replace the interpreter anyway)",
+                    )
+            # A venv's pyvenv.cfg, beside its bin directory or in it (as Python
+            # looks for it): replaced, the venv is another (its isolation gone).
+            real_bin = os.path.realpath(directory)
+            for place in (os.path.dirname(real_bin), real_bin):
+                key = os.path.normcase(os.path.join(place, "pyvenv.cfg"))
+                if self.writer(key) is not None and os.path.isfile(key):
+                    self.refuse(
+                        key,
+                        "the virtual environment's own configuration",
+                        hint="report the problem to the project's maintainers (or "
+                        "pass --force-reinstall to replace the file anyway)",
                     )
         if self.placement.scheme.get("scripts"):
             bin_dirs.add(os.path.normcase(self.placement.base("scripts")))
@@ -433,10 +466,15 @@ class _Overwrites:
         result: list[str] = []
         for parent, names in self.routes.items():
             if exists(parent):
+                # Through a symlink (a venv's lib64 -> lib) a file is the one its
+                # owner's RECORD names below the real directory.
+                real = os.path.normcase(os.path.realpath(parent))
                 for name in names:
-                    path = os.path.join(parent, name)
-                    if os.path.lexists(path):
-                        result.append(path)
+                    if os.path.lexists(os.path.join(parent, name)):
+                        key = os.path.join(real, name)
+                        if real != parent:
+                            self._spelled[key] = os.path.join(parent, name)
+                        result.append(key)
         return result
 
     def refuse(self, key: str, what: str, hint: str = _OVERWRITE_HINT) -> NoReturn:
