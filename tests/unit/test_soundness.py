@@ -122,3 +122,17 @@ def test_an_unpack_asked_to_stop_ends_between_members_and_leaves_nothing(
     assert not [p for p in cache.unpacked.directory.rglob("*") if p.is_file()]
     unpacked.resume()
     assert soundness.unchanged(unpacked.get(wheel))
+
+
+def test_a_file_replaced_by_a_symlink_to_a_copy_is_noticed(
+    entry: UnpackedWheel, tmp_path: Path
+) -> None:
+    module = _module(entry)
+    copy = tmp_path / "copy.py"
+    copy.write_bytes(module.read_bytes())
+    info = module.stat()
+    os.chmod(copy, info.st_mode & 0o7777)
+    os.utime(copy, ns=(info.st_atime_ns, info.st_mtime_ns))
+    module.unlink()
+    module.symlink_to(copy)
+    assert not soundness.unchanged(entry)

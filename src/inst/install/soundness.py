@@ -34,7 +34,7 @@ def stamps(unpacked: UnpackedWheel) -> list[list[int]]:
     big install)."""
     result = []
     for entry in unpacked.manifest.files:
-        info = os.stat(unpacked.member_path(entry.member))
+        info = os.lstat(unpacked.member_path(entry.member))
         result.append([info.st_size, info.st_mtime_ns, info.st_mode & 0o7777])
     return result
 
@@ -60,8 +60,9 @@ def unchanged(unpacked: UnpackedWheel) -> bool:
     if not isinstance(recorded, list) or len(recorded) != len(files):
         return False
     # One stat per file, compared as it comes: the cost of every install from the
-    # cache, so no list or dict of the results is built.
-    stat, path = os.stat, unpacked.member_path
+    # cache, so no list or dict of the results is built. lstat: a file replaced by
+    # a symlink (to a copy that hashes the same) is not the file unpacked.
+    stat, path = os.lstat, unpacked.member_path
     try:
         for entry, stamp in zip(files, recorded):
             info = stat(path(entry.member))
