@@ -495,32 +495,50 @@ def test_a_bad_wheel_from_an_index_is_refused(
     )
 
 
-def test_a_file_of_another_distribution_is_not_overwritten(
-    refuse, run_inst, tmp_path: Path
-) -> None:
+def with_x_installed(run_inst, tmp_path: Path) -> tuple[VirtualEnv, tuple[str, ...]]:
+    """A venv where x 1.0 owns site-packages/shared.py, and the options that
+    installed it (its venv, its cache)."""
     venv = make_venv(tmp_path / "venv")
     x = make_wheel(
         tmp_path / "wheels", "x", "1.0", files={"shared.py": "OWNER = 'x'\n"}
-    )
-    y = make_wheel(
-        tmp_path / "wheels", "y", "1.0", files={"shared.py": "OWNER = 'y'\n"}
     )
     cache = tmp_path / "cache"
     common = ("--python", str(venv.python), "--cache-dir", str(cache), "--no-index")
     installed = run_inst("install", *common, str(x))
     assert installed.code == 0, installed.err
-    shared = venv.site_packages / "shared.py"
-    assert shared.read_text() == "OWNER = 'x'\n"
+    assert (venv.site_packages / "shared.py").read_text() == "OWNER = 'x'\n"
+    return venv, common
 
-    # A separate cache: x's entry in the first one is no leftover of the refusal.
-    error = refuse(
+
+def refused_over_x(
+    refuse, venv: VirtualEnv, wheel: Path, overwrite: str, tmp_path: Path
+) -> str:
+    """The wheel refused for overwriting x's file (what refuse() checks besides),
+    installed with a cache of its own: x's entry in the first one is no leftover of
+    the refusal. Its error line."""
+    error: str = refuse(
         venv,
         "--no-index",
-        str(y),
-        wheel=y.name,
-        reason=f"member 'shared.py' would overwrite {shared}, a file of x 1.0",
+        str(wheel),
+        wheel=wheel.name,
+        reason=f"{overwrite}, a file of x 1.0",
         cache=tmp_path / "cache-y",
-        cached=True,  # refused for where it goes: y's wheel itself is sound
+        cached=True,  # refused for where it goes: the wheel itself is sound
+    )
+    return error
+
+
+def test_a_file_of_another_distribution_is_not_overwritten(
+    refuse, run_inst, tmp_path: Path
+) -> None:
+    venv, common = with_x_installed(run_inst, tmp_path)
+    y = make_wheel(
+        tmp_path / "wheels", "y", "1.0", files={"shared.py": "OWNER = 'y'\n"}
+    )
+    shared = venv.site_packages / "shared.py"
+
+    error = refused_over_x(
+        refuse, venv, y, f"member 'shared.py' would overwrite {shared}", tmp_path
     )
     assert "--force-reinstall" in error
 
@@ -537,13 +555,7 @@ def test_a_file_of_another_distribution_is_not_overwritten_through_a_symlink(
 ) -> None:
     """A venv's lib64 is a link to lib: a data file below lib64 is the other
     distribution's file all the same."""
-    venv = make_venv(tmp_path / "venv")
-    x = make_wheel(
-        tmp_path / "wheels", "x", "1.0", files={"shared.py": "OWNER = 'x'\n"}
-    )
-    common = ("--python", str(venv.python), "--no-index")
-    installed = run_inst("install", *common, "--cache-dir", str(tmp_path / "c"), str(x))
-    assert installed.code == 0, installed.err
+    venv, _ = with_x_installed(run_inst, tmp_path)
     relative = venv.site_packages.relative_to(venv.root)
     linked = venv.root / "lib64"
     if not linked.exists():
@@ -554,13 +566,7 @@ def test_a_file_of_another_distribution_is_not_overwritten_through_a_symlink(
         members=[(f"demo-1.0.data/data/{through_link.as_posix()}", b"OWNER = 'y'\n")],
     )
     shared = venv.site_packages / "shared.py"
-    refuse(
-        venv,
-        "--no-index",
-        str(y),
-        wheel=y.name,
-        reason=f"would overwrite {os.path.realpath(shared)}, a file of x 1.0",
-        cache=tmp_path / "cache-y",
-        cached=True,
+    refused_over_x(
+        refuse, venv, y, f"would overwrite {os.path.realpath(shared)}", tmp_path
     )
     assert shared.read_text() == "OWNER = 'x'\n"
