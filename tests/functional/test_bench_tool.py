@@ -213,6 +213,25 @@ def test_start_up_is_compared_with_python_starting() -> None:
         assert float(ratio.group(1)) > 0
 
 
+def test_import_floor_times_the_libraries_without_inst(
+    bench_modules: dict[str, ModuleType],
+) -> None:
+    # The floor under install-warm: the libraries import, and no inst module with them.
+    workload = bench_modules["workloads"].WORKLOADS["import-floor"]
+    assert workload.uv is None and workload.no_uv
+    assert workload.baseline == [sys.executable, "-c", "pass"]
+    shown = "; import sys; print(*sorted(m.partition('.')[0] for m in sys.modules))"
+    run = subprocess.run(
+        [*workload.inst[:-1], workload.inst[-1] + shown],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    loaded = set(run.stdout.split())
+    assert {"packaging", "installer", "resolvelib", "platformdirs"} <= loaded
+    assert "inst" not in loaded
+
+
 @pytest.mark.skipif(not hasattr(os, "wait4"), reason="no os.wait4 here")
 def test_peak_memory_covers_a_child_process(
     bench_modules: dict[str, ModuleType],

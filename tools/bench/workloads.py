@@ -53,6 +53,20 @@ class Workload:
     baseline: list[str] | None = None
 
 
+#: The libraries inst installs with (and what they import), none of inst's modules:
+#: what a warm install spends before inst runs a line of its own. The import-floor
+#: workload times them, to be read beside install-warm's uv time.
+LIBRARY_IMPORTS = (
+    "packaging.requirements",
+    "packaging.utils",
+    "resolvelib",
+    "installer.destinations",
+    "installer.records",
+    "installer.scripts",
+    "platformdirs",
+)
+
+
 def _inst(*args: str) -> list[str]:
     return [sys.executable, "-m", "inst", *args]
 
@@ -262,6 +276,17 @@ WORKLOADS: dict[str, Workload] = {
             _inst("--help"),
             _pip("--help"),
             uvtool.command("--help"),
+            baseline=[sys.executable, "-c", "pass"],
+        ),
+        Workload(
+            "import-floor",
+            "start-up: import packaging, installer, resolvelib and platformdirs,"
+            " no inst module (read with install-warm's uv time)",
+            [sys.executable, "-c", "import " + ", ".join(LIBRARY_IMPORTS)],
+            # pip's counterpart: the modules its install command starts with.
+            [sys.executable, "-c", "import pip._internal.commands.install"],
+            None,
+            "uv is one binary with nothing to import: compare with install-warm",
             baseline=[sys.executable, "-c", "pass"],
         ),
         Workload(
