@@ -58,6 +58,21 @@ def test_bench_lists_and_runs_a_workload() -> None:
     assert "uv: n/a, --no-uv was given" in run.stdout
 
 
+@pytest.mark.parametrize("runs", ["0", "-1", "three"])
+def test_bench_refuses_a_run_count_with_no_median(runs: str) -> None:
+    # Found by a trial: --runs 0 printed the header, then a StatisticsError traceback.
+    run = subprocess.run(
+        [sys.executable, str(BENCH), "--runs", runs, "--no-uv", "version"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.returncode == 2
+    assert run.stdout == ""
+    assert "Traceback" not in run.stderr
+    assert "argument --runs:" in run.stderr.splitlines()[-1]
+
+
 def test_unknown_workload_is_refused() -> None:
     run = subprocess.run(
         [sys.executable, str(BENCH), "nope"],

@@ -236,12 +236,25 @@ def format_line(name: str, width: int, result: Result) -> str:
     return line
 
 
+def _positive_int(text: str) -> int:
+    """--runs: a median needs at least one timed run."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
+    return value
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description="Time inst against pip and uv.")
     parser.add_argument(
         "workloads", nargs="*", help="names of workloads (default: all)"
     )
-    parser.add_argument("--runs", type=int, default=11, help="rounds per workload")
+    parser.add_argument(
+        "--runs", type=_positive_int, default=11, help="rounds per workload (1 or more)"
+    )
     parser.add_argument(
         "--list", action="store_true", help="list the workloads and exit"
     )

@@ -281,7 +281,8 @@ WORKLOADS: dict[str, Workload] = {
         Workload(
             "import-floor",
             "start-up: import packaging, installer, resolvelib and platformdirs,"
-            " no inst module (read with install-warm's uv time)",
+            " no inst module, in inst's column (pip's: import its install command);"
+            " read with install-warm's uv time",
             [sys.executable, "-c", "import " + ", ".join(LIBRARY_IMPORTS)],
             # pip's counterpart: the modules its install command starts with.
             [sys.executable, "-c", "import pip._internal.commands.install"],
