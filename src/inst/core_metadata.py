@@ -291,4 +291,17 @@ def metadata_from_zip(stream: Any, filename: str) -> Metadata:
         raise MetadataError(
             f"{filename} is not a valid wheel", why=f"the zip archive is broken: {exc}"
         ) from None
+    except _member_read_errors() as exc:  # evaluated only when something is raised
+        # Corrupt compressed data, an unknown compression method, an encrypted member.
+        raise MetadataError(
+            f"{filename} is not a valid wheel",
+            why=f"its METADATA cannot be read from the archive: {exc}",
+        ) from None
     return Metadata.parse(data, filename)
+
+
+def _member_read_errors() -> tuple[type[Exception], ...]:
+    import lzma
+    import zlib
+
+    return (zlib.error, lzma.LZMAError, NotImplementedError, RuntimeError, ValueError)

@@ -173,6 +173,13 @@ def evil_member(name: str) -> Callable[[Path], Path]:
     return build
 
 
+def empty_name_member(directory: Path) -> Path:
+    # zipfile's own check for a directory indexes the name's last character.
+    info = zip_info("demo/x.py")
+    info.filename = ""
+    return craft(directory, members=[(info, b"evil = True\n")])
+
+
 def symlink_member(directory: Path) -> Path:
     link = zip_info("demo/passwd", stat.S_IFLNK | 0o777)
     return craft(directory, members=[(link, b"/etc/passwd")])
@@ -288,6 +295,7 @@ RULES: list[tuple[str, Callable[[Path], Path], str]] = [
         "member 'demo\\\\evil.py' contains a backslash",
     ),
     ("drive-letter", evil_member("C:/x"), "member 'C:/x' names a drive"),
+    ("empty-name", empty_name_member, "member '' has an empty name"),
     ("symlink", symlink_member, "member 'demo/passwd' is a symbolic link"),
     (
         "duplicate-member",

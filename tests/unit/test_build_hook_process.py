@@ -251,7 +251,47 @@ def closed_and_gone(tree: Path) -> None:
     deadline = time.monotonic() + 10
     while alive(int(pid)) and time.monotonic() < deadline:
         time.sleep(0.02)
-    assert not alive(int(pid))
+    assert not alive(int(pid)), why_alive(int(pid))
+
+
+def why_alive(pid: int) -> str:
+    """What /proc says of a process that should have ended, and who else holds the
+    pipes it reads: the test failed once on a loaded machine, unexplained."""
+    proc = Path(f"/proc/{pid}")
+    lines = [f"process {pid} still runs, 10 s after its requests were closed"]
+    try:
+        status = (proc / "status").read_text().splitlines()
+        lines += [line for line in status if line.startswith(("State", "PPid", "Sig"))]
+        lines.append("wchan: " + (proc / "wchan").read_text())
+        lines.append("cmdline: " + (proc / "cmdline").read_text().replace("\0", " "))
+        pipes = set()
+        for fd, target in open_files(pid):
+            lines.append(f"fd {fd}: {target}")
+            if target.startswith("pipe:"):
+                pipes.add(target)
+        for other in os.listdir("/proc"):
+            if other.isdigit() and int(other) != pid:
+                for fd, target in open_files(int(other)):
+                    if target in pipes:
+                        lines.append(f"{target} also open in process {other} (fd {fd})")
+    except OSError as error:
+        lines.append(f"/proc unreadable: {error}")
+    return "\n".join(lines)
+
+
+def open_files(pid: int) -> list[tuple[str, str]]:
+    """(fd, what it is) of each open file of pid that can still be read."""
+    found = []
+    try:
+        fds = os.listdir(f"/proc/{pid}/fd")
+    except OSError:
+        return []
+    for fd in fds:
+        try:
+            found.append((fd, os.readlink(f"/proc/{pid}/fd/{fd}")))
+        except OSError:  # closed meanwhile (the listing's own descriptor, say)
+            continue
+    return found
 
 
 def test_closing_ends_an_idle_backend_process(tmp_path: Path) -> None:

@@ -124,7 +124,7 @@ def test_a_step_interrupted_while_running_ends_its_process_group(
 def test_sigterm_raises_interrupted_in_a_run_and_the_default_returns() -> None:
     assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
     with pytest.raises(Interrupted), sigterm_unwinds_run():
-        os.kill(os.getpid(), signal.SIGTERM)
+        signal.raise_signal(signal.SIGTERM)
         for _ in range(1000):  # the handler runs between bytecodes
             pass
     assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
@@ -134,11 +134,11 @@ def test_a_second_sigterm_does_not_cut_the_unwinding_short() -> None:
     cleaned = []
     with pytest.raises(Interrupted), sigterm_unwinds_run():
         try:
-            os.kill(os.getpid(), signal.SIGTERM)
+            signal.raise_signal(signal.SIGTERM)
             for _ in range(1000):
                 pass
         finally:
-            os.kill(os.getpid(), signal.SIGTERM)  # ignored: the run is ending
+            signal.raise_signal(signal.SIGTERM)  # ignored: the run is ending
             for _ in range(1000):
                 pass
             cleaned.append(True)
@@ -154,7 +154,7 @@ def test_a_handler_already_set_is_left_to_handle_sigterm() -> None:
     try:
         with pytest.raises(KeyError), sigterm_unwinds_run():
             assert signal.getsignal(signal.SIGTERM) is transactions_own
-            os.kill(os.getpid(), signal.SIGTERM)
+            signal.raise_signal(signal.SIGTERM)
             for _ in range(1000):
                 pass
         assert signal.getsignal(signal.SIGTERM) is transactions_own

@@ -105,14 +105,14 @@ def test_once_the_outcome_is_decided_a_signal_is_noted_and_turns_success_into_1(
     try:
         interrupts.handle_signals()
         with pytest.raises(Interrupted):  # while working: it unwinds the run
-            os.kill(os.getpid(), signal.SIGTERM)
+            signal.raise_signal(signal.SIGTERM)
             for _ in range(1000):  # the handler runs between bytecodes
                 pass
         interrupts.new_run()
         interrupts.change_made()
         interrupts.the_run.ending = True
-        os.kill(os.getpid(), signal.SIGTERM)
-        os.kill(os.getpid(), signal.SIGINT)
+        signal.raise_signal(signal.SIGTERM)
+        signal.raise_signal(signal.SIGINT)
         for _ in range(1000):
             pass
         assert interrupts.the_run.noted == [signal.SIGTERM, signal.SIGINT]
@@ -141,7 +141,7 @@ def test_a_signal_inside_held_back_is_raised_when_the_block_ends() -> None:
         interrupts.handle_signals()
         with pytest.raises(KeyboardInterrupt), interrupts.held_back():
             with interrupts.held_back():  # nested: the outer end raises
-                os.kill(os.getpid(), signal.SIGINT)
+                signal.raise_signal(signal.SIGINT)
                 for _ in range(1000):  # the handler runs between bytecodes
                     pass
                 reached.append("inner")
@@ -149,7 +149,7 @@ def test_a_signal_inside_held_back_is_raised_when_the_block_ends() -> None:
         assert reached == ["inner", "outer"]
         assert interrupts.the_run.held == []
         with pytest.raises(Interrupted):  # outside: at once, as ever
-            os.kill(os.getpid(), signal.SIGTERM)
+            signal.raise_signal(signal.SIGTERM)
             for _ in range(1000):
                 pass
     finally:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import os
 import tarfile
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -220,6 +221,7 @@ EVIL = {
     ),
     "device": (member("evil-1.0/dev", tarfile.CHRTYPE), "special file"),
     "fifo": (member("evil-1.0/fifo", tarfile.FIFOTYPE), "special file"),
+    "empty name": (member(""), "has a member with an empty name"),
 }
 
 
@@ -238,6 +240,23 @@ def test_safety_checks_hold_for_every_compression(
     assert expected in info.value.what
     assert sorted(p.name for p in tmp_path.iterdir()) == ["deep", archive.name]
     assert not any(out.iterdir())  # checked before anything is written
+
+
+def test_a_zip_member_with_an_empty_name_is_refused(tmp_path: Path) -> None:
+    # zipfile itself writes no such member, and raises IndexError extracting one.
+    archive = tmp_path / "evil-1.0.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr("evil-1.0/PKG-INFO", b"x")
+        nameless = zipfile.ZipInfo("evil-1.0/x")
+        nameless.filename = ""
+        zipped.writestr(nameless, b"x")
+    out = tmp_path / "out"
+
+    with pytest.raises(SourceArchiveError) as info:
+        unpack_sdist(archive, out)
+
+    assert "evil-1.0.zip has a member with an empty name" in info.value.what
+    assert not out.exists() or not any(out.iterdir())
 
 
 def test_an_lzip_archive_is_refused_with_the_reason(tmp_path: Path) -> None:

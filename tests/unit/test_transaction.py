@@ -289,7 +289,7 @@ def test_sigterm_in_this_process_unwinds_and_restores_the_handler(
     previous = signal.getsignal(signal.SIGTERM)
     with pytest.raises(Interrupted), transaction(state) as tx:
         _stage_some(tx, env)
-        os.kill(os.getpid(), signal.SIGTERM)
+        signal.raise_signal(signal.SIGTERM)
         time.sleep(5)  # the handler raises well before this ends
     assert signal.getsignal(signal.SIGTERM) is previous
     assert snapshot(env) == before

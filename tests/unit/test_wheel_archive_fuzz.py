@@ -16,6 +16,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from inst.core_metadata import MetadataError, metadata_from_zip
 from inst.wheel.archive import (
     Archive,
     ArchiveError,
@@ -49,8 +50,8 @@ def read_everything(data: bytes) -> None:
         with Archive.opened(path) as archive:
             files = []
             for info in archive.infolist():
-                path_problem(info.filename)
-                is_symlink(info)
+                if path_problem(info.filename) is not None or is_symlink(info):
+                    continue  # refused before any other look at it
                 if info.is_dir() or size_problem(info) is not None:
                     continue  # refused before any read
                 files.append(info)
@@ -102,6 +103,10 @@ def test_arbitrary_bytes_read_or_raise_archive_error(data: bytes) -> None:
 # Found by this test: a member whose "version needed to extract" is above 6.3 made
 # zipfile raise NotImplementedError while opening the archive.
 @example([(0, "insert", b"\x00\x00"), (547, "overwrite", b"@")], None)
+# And a member whose name is cut to nothing, on which ZipInfo.is_dir() raises IndexError.
+@example(
+    [(564, "insert", b"\x00\x00\x00\x00"), (572, "delete", b"\x00\x00\x00\x00")], None
+)
 def test_mutated_zips_read_or_raise_archive_error(
     mutations: list[tuple[int, str, bytes]], keep: int | None
 ) -> None:
@@ -116,3 +121,56 @@ def test_mutated_zips_read_or_raise_archive_error(
             del data[offset : offset + len(chunk)]
     # Whole, or cut short like a truncated download.
     reads_or_refuses(bytes(data if keep is None else data[:keep]))
+
+
+def _valid_wheel() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("pkg/__init__.py", b"x = 1\n")
+        zf.writestr(
+            "pkg-1.0.dist-info/METADATA",
+            b"Metadata-Version: 2.1\nName: pkg\nVersion: 1.0\nRequires-Dist: six\n\n"
+            + b"A description. " * 20,
+        )
+        zf.writestr("pkg-1.0.dist-info/RECORD", b"")
+    return buffer.getvalue()
+
+
+WHEEL = _valid_wheel()
+
+
+def _data_offset(archive: bytes, member: str) -> int:
+    info = zipfile.ZipFile(io.BytesIO(archive)).getinfo(member)
+    return info.header_offset + 30 + len(info.filename) + len(info.extra)
+
+
+METADATA_DATA = _data_offset(WHEEL, "pkg-1.0.dist-info/METADATA")
+
+
+@FUZZ
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(min_value=0, max_value=len(WHEEL) - 1),
+            st.binary(min_size=1, max_size=4),
+        ),
+        min_size=1,
+        max_size=4,
+    )
+)
+# A METADATA whose deflated data is damaged raised zlib.error (an internal error).
+@example([(METADATA_DATA, b"\xff\xff\xff\xff")])
+def test_wheel_metadata_reads_or_raises_metadata_error(
+    overwrites: list[tuple[int, bytes]],
+) -> None:
+    data = bytearray(WHEEL)
+    for offset, chunk in overwrites:
+        data[offset : offset + len(chunk)] = chunk
+    try:
+        metadata = metadata_from_zip(
+            io.BytesIO(bytes(data)), "pkg-1.0-py3-none-any.whl"
+        )
+    except MetadataError as error:
+        assert error.why is None or "Error" not in error.why.split(":")[0]
+    else:
+        assert metadata.name

@@ -57,6 +57,13 @@ def unpack_sdist(archive: Path, destination: Path) -> Path:
 
 
 def _inside(root: str, member: str, archive: str) -> str:
+    if not member:  # it would name the destination itself (zipfile raises on it)
+        raise SourceArchiveError(
+            f"{archive} has a member with an empty name",
+            why="every member of an archive must name a file or a directory",
+            hint="the archive is malformed; download it again, or report it to "
+            "whoever publishes it",
+        )
     target = os.path.realpath(os.path.join(root, member))
     if os.path.isabs(member) or os.path.commonpath([root, target]) != root:
         raise SourceArchiveError(

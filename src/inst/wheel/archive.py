@@ -72,6 +72,8 @@ def discard(data: bytes) -> None:
 
 def path_problem(member: str) -> str | None:
     """Why an archive path is unsafe to join to a directory, or None."""
+    if not member:
+        return "has an empty name"
     if member.startswith("/"):
         return "is an absolute path"
     parts = member.rstrip("/").split("/")
