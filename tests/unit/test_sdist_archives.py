@@ -259,6 +259,31 @@ def test_a_zip_member_with_an_empty_name_is_refused(tmp_path: Path) -> None:
     assert not out.exists() or not any(out.iterdir())
 
 
+def _damaged(archive: Path, offset: int) -> Path:
+    data = bytearray(archive.read_bytes())
+    data[offset : offset + 16] = b"\xff" * 16  # no valid deflate or xz block
+    archive.write_bytes(bytes(data))
+    return archive
+
+
+def test_damaged_compressed_data_is_a_broken_archive(tmp_path: Path) -> None:
+    # zlib.error and LZMAError, which zipfile and tarfile let through, were internal
+    # errors.
+    tree = fault_tree(tmp_path / "src", "demo")
+    (tree / "big.py").write_text("x = 1\n" * 20000)
+    deflated = tmp_path / "demo-1.0.zip"
+    with zipfile.ZipFile(deflated, "w", zipfile.ZIP_DEFLATED) as zipped:
+        zipped.write(tree / "big.py", "demo-1.0/big.py")
+        info = zipped.getinfo("demo-1.0/big.py")
+    big_data = info.header_offset + 30 + len(info.filename) + len(info.extra)
+    xz = archive_sdist(tree, tmp_path / "dists", ".tar.xz")
+    for archive in (_damaged(deflated, big_data), _damaged(xz, xz.stat().st_size // 2)):
+        with pytest.raises(SourceArchiveError) as raised:
+            unpack_sdist(archive, tmp_path / "out" / archive.name)
+
+        assert "is not a valid source distribution" in raised.value.what
+
+
 def test_an_lzip_archive_is_refused_with_the_reason(tmp_path: Path) -> None:
     archive = tmp_path / "demo-1.0.tar.lz"
     archive.write_bytes(b"LZIP\x01")

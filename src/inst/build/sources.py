@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import tarfile
 import zipfile
+import zlib
 from pathlib import Path
 
 from inst.errors import InstError
@@ -44,7 +45,7 @@ def unpack_sdist(archive: Path, destination: Path) -> Path:
             hint="use a Python built with bz2 and lzma support, or repack the sdist "
             "as .tar.gz",
         ) from None
-    except (tarfile.TarError, zipfile.BadZipFile, EOFError, OSError) as exc:
+    except _broken_archive_errors() as exc:  # evaluated only when something is raised
         raise SourceArchiveError(
             f"{name} is not a valid source distribution",
             why=f"the archive is broken: {exc}",
@@ -54,6 +55,23 @@ def unpack_sdist(archive: Path, destination: Path) -> Path:
     if len(entries) == 1 and entries[0].is_dir():
         return entries[0]  # the usual name-version/ directory
     return destination
+
+
+def _broken_archive_errors() -> tuple[type[BaseException], ...]:
+    errors: tuple[type[BaseException], ...] = (
+        tarfile.TarError,
+        zipfile.BadZipFile,
+        EOFError,
+        OSError,
+        zlib.error,  # damaged deflated data in a .zip
+        NotImplementedError,  # a .zip member compressed in a way zipfile lacks
+        RuntimeError,  # an encrypted .zip member
+    )
+    try:
+        import lzma
+    except ImportError:  # a Python built without it: no .tar.xz is read at all
+        return errors
+    return (*errors, lzma.LZMAError)
 
 
 def _inside(root: str, member: str, archive: str) -> str:
