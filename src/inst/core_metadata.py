@@ -291,7 +291,7 @@ def metadata_from_zip(stream: Any, filename: str) -> Metadata:
         raise MetadataError(
             f"{filename} is not a valid wheel", why=f"the zip archive is broken: {exc}"
         ) from None
-    except _member_read_errors() as exc:  # evaluated only when something is raised
+    except _decompression_errors() as exc:  # evaluated only when something is raised
         # Corrupt compressed data, an unknown compression method, an encrypted member.
         raise MetadataError(
             f"{filename} is not a valid wheel",
@@ -300,8 +300,7 @@ def metadata_from_zip(stream: Any, filename: str) -> Metadata:
     return Metadata.parse(data, filename)
 
 
-def _member_read_errors() -> tuple[type[Exception], ...]:
-    import lzma
-    import zlib
+def _decompression_errors() -> tuple[type[Exception], ...]:
+    from inst.wheel.archive import DECOMPRESSION_ERRORS
 
-    return (zlib.error, lzma.LZMAError, NotImplementedError, RuntimeError, ValueError)
+    return DECOMPRESSION_ERRORS

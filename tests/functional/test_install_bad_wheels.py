@@ -216,6 +216,18 @@ def corrupt_deflate(directory: Path) -> Path:
     return wheel
 
 
+def corrupt_lzma(directory: Path) -> Path:
+    """An LZMA member with bytes of its compressed data overwritten: LZMAError, which
+    was an internal error."""
+    packed = zip_info("demo/data.bin", compress_type=zipfile.ZIP_LZMA)
+    wheel = craft(directory, members=[(packed, b"x = 1\n" * 2000)])
+    start, _ = data_span(wheel, "demo/data.bin")
+    raw = bytearray(wheel.read_bytes())
+    raw[start + 12 : start + 20] = b"\xff" * 8  # past the LZMA properties header
+    wheel.write_bytes(bytes(raw))
+    return wheel
+
+
 def size_mismatch(directory: Path) -> Path:
     """The archive (and RECORD) declare 101 bytes for a stored member that has 100."""
     stored = zip_info("demo/sized.txt", compress_type=zipfile.ZIP_STORED)
@@ -326,6 +338,11 @@ RULES: list[tuple[str, Callable[[Path], Path], str]] = [
         ),
     ),
     ("corrupt-deflate", corrupt_deflate, "member 'demo/data.bin' is corrupt"),
+    (
+        "corrupt-lzma",
+        corrupt_lzma,
+        "member 'demo/data.bin' is corrupt: its LZMA data cannot be decompressed",
+    ),
     (
         "declared-size-mismatch",
         size_mismatch,

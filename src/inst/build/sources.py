@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import tarfile
 import zipfile
-import zlib
 from pathlib import Path
 
 from inst.errors import InstError
@@ -58,20 +57,15 @@ def unpack_sdist(archive: Path, destination: Path) -> Path:
 
 
 def _broken_archive_errors() -> tuple[type[BaseException], ...]:
-    errors: tuple[type[BaseException], ...] = (
+    from inst.wheel.archive import DECOMPRESSION_ERRORS
+
+    return (
         tarfile.TarError,
         zipfile.BadZipFile,
         EOFError,
         OSError,
-        zlib.error,  # damaged deflated data in a .zip
-        NotImplementedError,  # a .zip member compressed in a way zipfile lacks
-        RuntimeError,  # an encrypted .zip member
+        *DECOMPRESSION_ERRORS,  # damaged deflate or xz data, an encrypted .zip member
     )
-    try:
-        import lzma
-    except ImportError:  # a Python built without it: no .tar.xz is read at all
-        return errors
-    return (*errors, lzma.LZMAError)
 
 
 def _inside(root: str, member: str, archive: str) -> str:

@@ -35,16 +35,30 @@ _UTF8_NAME = 0x800  # general purpose flag: the name is UTF-8, not cp437
 _ENCRYPTED = 0x1
 # Compressed patched data, strong encryption: zipfile refuses them, so do we.
 _UNSUPPORTED_FLAGS = 0x20 | 0x40
-# What reading a damaged member raises: zipfile's own errors, zlib's, a truncated
-# file, an unknown compression method, a bad offset, a password needed.
-_READ_ERRORS = (
-    zipfile.BadZipFile,
+
+try:
+    from lzma import LZMAError
+except ImportError:  # a Python built without lzma (zipfile reads no such member then)
+    _LZMA_ERRORS: tuple[type[Exception], ...] = ()
+else:
+    _LZMA_ERRORS = (LZMAError,)
+
+#: What reading damaged compressed data raises beyond zipfile's own BadZipFile: the
+#: decompressors' errors, an unknown compression method, a bad offset, a password
+#: needed. Shared by every reader of ZIP members (and of compressed tars).
+DECOMPRESSION_ERRORS: tuple[type[Exception], ...] = (
     zlib.error,
-    EOFError,
+    *_LZMA_ERRORS,
     NotImplementedError,
-    OSError,
     ValueError,
     RuntimeError,
+)
+# What reading a damaged member raises: those, a truncated file, a read failing.
+_READ_ERRORS: tuple[type[Exception], ...] = (
+    zipfile.BadZipFile,
+    EOFError,
+    OSError,
+    *DECOMPRESSION_ERRORS,
 )
 
 
@@ -343,6 +357,8 @@ def _read_problem(member: str, error: Exception) -> str:
         return f"member {member!r} cannot be read from the archive ({error})"
     if isinstance(error, zlib.error):
         return f"member {member!r} is corrupt: its compressed data cannot be inflated"
+    if isinstance(error, _LZMA_ERRORS):
+        return f"member {member!r} is corrupt: its LZMA data cannot be decompressed"
     if isinstance(error, EOFError):
         return f"the archive ends inside member {member!r} (is the file truncated?)"
     if isinstance(error, NotImplementedError):
