@@ -19,7 +19,7 @@ from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from inst._records import dataclass
-from inst.errors import InstError
+from inst.errors import InstError, decompression_errors
 
 if TYPE_CHECKING:
     from email.message import Message
@@ -291,16 +291,10 @@ def metadata_from_zip(stream: Any, filename: str) -> Metadata:
         raise MetadataError(
             f"{filename} is not a valid wheel", why=f"the zip archive is broken: {exc}"
         ) from None
-    except _decompression_errors() as exc:  # evaluated only when something is raised
+    except decompression_errors() as exc:  # evaluated only when something is raised
         # Corrupt compressed data, an unknown compression method, an encrypted member.
         raise MetadataError(
             f"{filename} is not a valid wheel",
             why=f"its METADATA cannot be read from the archive: {exc}",
         ) from None
     return Metadata.parse(data, filename)
-
-
-def _decompression_errors() -> tuple[type[Exception], ...]:
-    from inst.wheel.archive import DECOMPRESSION_ERRORS
-
-    return DECOMPRESSION_ERRORS

@@ -68,3 +68,16 @@ class Interrupted(BaseException):
 
     def __init__(self) -> None:
         super().__init__("terminated")
+
+
+def decompression_errors() -> tuple[type[Exception], ...]:
+    """What reading damaged compressed data raises beyond an archive format's own
+    errors: zlib's and lzma's, an unknown compression method, a bad offset, a password
+    needed (zipfile's RuntimeError). Shared by every reader of ZIP members and sdists."""
+    import zlib
+
+    try:
+        from lzma import LZMAError
+    except ImportError:  # a Python built without lzma reads no such data
+        return (zlib.error, NotImplementedError, ValueError, RuntimeError)
+    return (zlib.error, LZMAError, NotImplementedError, ValueError, RuntimeError)

@@ -10,7 +10,7 @@ import tarfile
 import zipfile
 from pathlib import Path
 
-from inst.errors import InstError
+from inst.errors import InstError, decompression_errors
 from inst.models import LZIP_SUFFIXES, SDIST_SUFFIXES, sdist_suffix
 
 
@@ -57,14 +57,12 @@ def unpack_sdist(archive: Path, destination: Path) -> Path:
 
 
 def _broken_archive_errors() -> tuple[type[BaseException], ...]:
-    from inst.wheel.archive import DECOMPRESSION_ERRORS
-
     return (
         tarfile.TarError,
         zipfile.BadZipFile,
         EOFError,
         OSError,
-        *DECOMPRESSION_ERRORS,  # damaged deflate or xz data, an encrypted .zip member
+        *decompression_errors(),  # damaged deflate or xz data, an encrypted member
     )
 
 

@@ -23,6 +23,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
+from inst.errors import decompression_errors
+
 #: A member declaring more than this uncompressed is refused (no real wheel has one).
 MAX_MEMBER_SIZE = 4 * 1024**3
 #: Deflate tops out near 1030:1 on zeros; anything beyond this is built to explode.
@@ -36,29 +38,13 @@ _ENCRYPTED = 0x1
 # Compressed patched data, strong encryption: zipfile refuses them, so do we.
 _UNSUPPORTED_FLAGS = 0x20 | 0x40
 
-try:
-    from lzma import LZMAError
-except ImportError:  # a Python built without lzma (zipfile reads no such member then)
-    _LZMA_ERRORS: tuple[type[Exception], ...] = ()
-else:
-    _LZMA_ERRORS = (LZMAError,)
-
-#: What reading damaged compressed data raises beyond zipfile's own BadZipFile: the
-#: decompressors' errors, an unknown compression method, a bad offset, a password
-#: needed. Shared by every reader of ZIP members (and of compressed tars).
-DECOMPRESSION_ERRORS: tuple[type[Exception], ...] = (
-    zlib.error,
-    *_LZMA_ERRORS,
-    NotImplementedError,
-    ValueError,
-    RuntimeError,
-)
-# What reading a damaged member raises: those, a truncated file, a read failing.
+# What reading a damaged member raises: zipfile's errors, a truncated file, a failed
+# read, and the decompressors' errors.
 _READ_ERRORS: tuple[type[Exception], ...] = (
     zipfile.BadZipFile,
     EOFError,
     OSError,
-    *DECOMPRESSION_ERRORS,
+    *decompression_errors(),
 )
 
 
@@ -357,7 +343,7 @@ def _read_problem(member: str, error: Exception) -> str:
         return f"member {member!r} cannot be read from the archive ({error})"
     if isinstance(error, zlib.error):
         return f"member {member!r} is corrupt: its compressed data cannot be inflated"
-    if isinstance(error, _LZMA_ERRORS):
+    if type(error).__name__ == "LZMAError":  # lzma may be missing: not imported here
         return f"member {member!r} is corrupt: its LZMA data cannot be decompressed"
     if isinstance(error, EOFError):
         return f"the archive ends inside member {member!r} (is the file truncated?)"
