@@ -57,6 +57,7 @@ def unpack_sdist(archive: Path, destination: Path) -> Path:
 
 
 def _broken_archive_errors() -> tuple[type[BaseException], ...]:
+    """A function, not a starred tuple in the except clause, which mypy rejects."""
     return (
         tarfile.TarError,
         zipfile.BadZipFile,
